@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian programs the test suite drives for real (run as root, non-interactive):
+# Chromium for the browser end-to-end suite, OpenSSH (server and client) as SSH peers,
+# gnome-keyring + libsecret (keytar's Secret Service, and its build headers), D-Bus, tmux.
+set -euo pipefail
+packages=(
+  chromium
+  openssh-server openssh-client
+  gnome-keyring libsecret-1-0 libsecret-1-dev dbus
+  tmux passwd procps ca-certificates
+  python3 make g++
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-test-deps: all Debian packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,372 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DEFAULTS, parseAddress, type GatewayConfig } from './config';
+import { SecretBox } from './crypto/secrets';
+import { ensureDataDir, loadMasterKey } from './datadir';
+import { openStore, type Store } from './db/store';
+import { GatewayError } from './errors';
+import { startGateway } from './server';
+import { AdminService } from './services/admin';
+import { systemClock } from './services/caller';
+import { SshAdminService } from './ssh/sshAdmin';
+
+export const USAGE = `Usage: vigil-gateway COMMAND [options]
+
+Gateway:
+  serve [--data DIR] [--http HOST:PORT] [--ssh HOST:PORT]
+        Start the gateway (HTTPS API on ${DEFAULTS.http}, SSH proxy address ${DEFAULTS.ssh}).
+        First start: creates user admin with $VIGIL_ADMIN_PASSWORD, or prints a random password once.
+
+Administration (works while the gateway runs):
+  user add LOGIN --name NAME --role ROLE [--password-stdin]
+        Without --password-stdin a password is generated and printed once.
+  user list
+  role grant ROLE PERMISSION
+  role revoke ROLE PERMISSION
+  target add NAME --protocol ssh|rdp --host HOST --port PORT
+  credential add TARGET ACCOUNT --password-stdin [--key-file FILE]
+        Stored encrypted. With --key-file the gateway logs in with that private key (password as fallback).
+  access grant LOGIN TARGET ACCOUNT
+  user key add LOGIN FILE         Lets LOGIN log into the SSH proxy with the public key(s) in FILE
+  user key list LOGIN
+  target forget-host-key NAME     After a target was reinstalled: trust the next host key it shows
+
+Every command takes --data DIR (default ${DEFAULTS.dataDir}). Quote roles with spaces: --role "PAM Auditor".
+Roles: System Administrator, PAM Administrator, PAM Auditor, Operator.
+`;
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+  readStdin(): Promise<string>;
+  env: Record<string, string | undefined>;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal(): Promise<string>;
+}
+
+const OPTIONS = {
+  data: { type: 'string' },
+  http: { type: 'string' },
+  ssh: { type: 'string' },
+  name: { type: 'string' },
+  role: { type: 'string' },
+  protocol: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'key-file': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type OptionName = keyof typeof OPTIONS;
+type Values = Partial<Record<OptionName, string | boolean>>;
+
+interface Command {
+  words: string[];
+  /** Positional arguments after the command words. */
+  args: string[];
+  options: OptionName[];
+  required?: OptionName[];
+  run(ctx: { args: string[]; values: Values; io: CliIO }): Promise<number>;
+}
+
+class UsageError extends Error {}
+
+const str = (values: Values, name: OptionName) => values[name] as string | undefined;
+
+async function withStore<T>(
+  values: Values,
+  fn: (store: Store, admin: AdminService) => Promise<T> | T,
+): Promise<T> {
+  const paths = ensureDataDir(str(values, 'data') ?? DEFAULTS.dataDir);
+  const store = openStore(paths.database);
+  try {
+    const admin = new AdminService(store, systemClock, () => new SecretBox(loadMasterKey(paths)));
+    return await fn(store, admin);
+  } finally {
+    store.close();
+  }
+}
+
+function sshAdmin(store: Store, values: Values): SshAdminService {
+  const paths = ensureDataDir(str(values, 'data') ?? DEFAULTS.dataDir);
+  return new SshAdminService(store, systemClock, () => new SecretBox(loadMasterKey(paths)));
+}
+
+function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The secret sent on stdin, without the newline `echo` or a terminal adds. */
+async function readSecret(io: CliIO): Promise<string> {
+  return (await io.readStdin()).replace(/\r?\n$/, '');
+}
+
+const COMMANDS: Command[] = [
+  {
+    words: ['serve'],
+    args: [],
+    options: ['http', 'ssh', 'log-level'],
+    async run({ values, io }) {
+      const config: GatewayConfig = {
+        dataDir: str(values, 'data') ?? DEFAULTS.dataDir,
+        http: parseAddress(str(values, 'http') ?? DEFAULTS.http, '--http'),
+        ssh: parseAddress(str(values, 'ssh') ?? DEFAULTS.ssh, '--ssh'),
+      };
+      const gateway = await startGateway(config, {
+        adminPassword: io.env.VIGIL_ADMIN_PASSWORD === '' ? undefined : io.env.VIGIL_ADMIN_PASSWORD,
+        print: io.out,
+        logLevel: str(values, 'log-level'),
+      });
+      const signal = await io.stopSignal();
+      io.out(`Received ${signal}, stopping`);
+      await gateway.close();
+      io.out('Vigil gateway stopped');
+      return 0;
+    },
+  },
+  {
+    words: ['user', 'add'],
+    args: ['LOGIN'],
+    options: ['name', 'role', 'password-stdin'],
+    required: ['name', 'role'],
+    async run({ args, values, io }) {
+      const password = values['password-stdin'] === true ? await readSecret(io) : undefined;
+      return withStore(values, async (_store, admin) => {
+        const role = str(values, 'role')!;
+        const result = await admin.addUser({ login: args[0]!, name: str(values, 'name')!, role, password });
+        io.out(`Created user ${args[0]} (${role})`);
+        if (result.generated) io.out(`Password for ${args[0]}, shown only now: ${result.password}`);
+        return 0;
+      });
+    },
+  },
+  {
+    words: ['user', 'list'],
+    args: [],
+    options: [],
+    async run({ values, io }) {
+      return withStore(values, (_store, admin) => {
+        const users = admin.listUsers();
+        const rows = [
+          ['ID', 'LOGIN', 'NAME', 'ROLES'],
+          ...users.map((u) => [String(u.id), u.login, u.name, u.roles.join(', ')]),
+        ];
+        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        for (const row of rows)
+          io.out(
+            row
+              .map((cell, i) => cell.padEnd(widths[i]!))
+              .join('  ')
+              .trimEnd(),
+          );
+        return 0;
+      });
+    },
+  },
+  ...(['grant', 'revoke'] as const).map((verb): Command => ({
+    words: ['role', verb],
+    args: ['ROLE', 'PERMISSION'],
+    options: [],
+    async run({ args, values, io }) {
+      return withStore(values, (_store, admin) => {
+        const [role, permission] = args as [string, string];
+        const changed = verb === 'grant' ? admin.grant(role, permission) : admin.revoke(role, permission);
+        if (verb === 'grant')
+          io.out(changed ? `Granted ${permission} to ${role}` : `${role} already had ${permission}`);
+        else io.out(changed ? `Revoked ${permission} from ${role}` : `${role} did not have ${permission}`);
+        return 0;
+      });
+    },
+  })),
+  {
+    words: ['target', 'add'],
+    args: ['NAME'],
+    options: ['protocol', 'host', 'port'],
+    required: ['protocol', 'host', 'port'],
+    async run({ args, values, io }) {
+      return withStore(values, (_store, admin) => {
+        const [name] = args as [string];
+        admin.addTarget({
+          name,
+          protocol: str(values, 'protocol')!,
+          host: str(values, 'host')!,
+          port: str(values, 'port')!,
+        });
+        io.out(
+          `Added target ${name} (${str(values, 'protocol')} ${str(values, 'host')}:${str(values, 'port')})`,
+        );
+        return 0;
+      });
+    },
+  },
+  {
+    words: ['credential', 'add'],
+    args: ['TARGET', 'ACCOUNT'],
+    options: ['password-stdin', 'key-file'],
+    required: ['password-stdin'],
+    async run({ args, values, io }) {
+      const password = await readSecret(io);
+      const keyFile = str(values, 'key-file');
+      const privateKey = keyFile === undefined ? null : readTextFile(keyFile);
+      return withStore(values, (store, admin) => {
+        const [target, account] = args as [string, string];
+        const { result, fingerprint } = store.transaction(() => ({
+          result: admin.addCredential(target, account, password),
+          fingerprint: sshAdmin(store, values).setCredentialKey(target, account, privateKey),
+        }));
+        io.out(
+          `${result === 'created' ? 'Stored' : 'Replaced'} the credential of ${account} on ${target} (encrypted)`,
+        );
+        if (fingerprint !== null) io.out(`The gateway logs in with the private key ${fingerprint}`);
+        return 0;
+      });
+    },
+  },
+  {
+    words: ['user', 'key', 'add'],
+    args: ['LOGIN', 'FILE'],
+    options: [],
+    async run({ args, values, io }) {
+      const [login, file] = args as [string, string];
+      const text = readTextFile(file);
+      return withStore(values, (store) => {
+        for (const key of sshAdmin(store, values).addUserKeys(login, text)) {
+          io.out(`${key.added ? 'Added' : 'Already had'} ${key.algorithm} key ${key.fingerprint} for ${login}`);
+        }
+        return 0;
+      });
+    },
+  },
+  {
+    words: ['user', 'key', 'list'],
+    args: ['LOGIN'],
+    options: [],
+    async run({ args, values, io }) {
+      return withStore(values, (store) => {
+        const keys = sshAdmin(store, values).listUserKeys(args[0]!);
+        if (keys.length === 0) io.out(`${args[0]} has no SSH keys`);
+        for (const key of keys) io.out(`${key.fingerprint}  ${key.algorithm}  ${key.comment}`.trimEnd());
+        return 0;
+      });
+    },
+  },
+  {
+    words: ['target', 'forget-host-key'],
+    args: ['NAME'],
+    options: [],
+    async run({ args, values, io }) {
+      return withStore(values, (store) => {
+        const forgotten = sshAdmin(store, values).forgetHostKey(args[0]!);
+        io.out(
+          forgotten
+            ? `Forgot the host key of ${args[0]}: the next connection pins the key it shows`
+            : `No host key was pinned for ${args[0]}`,
+        );
+        return 0;
+      });
+    },
+  },
+  {
+    words: ['access', 'grant'],
+    args: ['LOGIN', 'TARGET', 'ACCOUNT'],
+    options: [],
+    async run({ args, values, io }) {
+      return withStore(values, (_store, admin) => {
+        const [login, target, account] = args as [string, string, string];
+        const created = admin.grantAccess(login, target, account);
+        io.out(
+          created
+            ? `Granted ${login} access to ${account}@${target}`
+            : `${login} already had access to ${account}@${target}`,
+        );
+        return 0;
+      });
+    },
+  },
+];
+
+function usageLine(command: Command): string {
+  return `vigil-gateway ${[...command.words, ...command.args].join(' ')}`;
+}
+
+/** Runs one CLI invocation and returns its exit code (0 ok, 1 refused, 2 usage error). */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }) as typeof parsed;
+  } catch (err) {
+    io.err(`vigil-gateway: ${(err as Error).message}`);
+    io.err('Run vigil-gateway --help for usage.');
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true || positionals.length === 0 || positionals[0] === 'help') {
+    io.out(USAGE);
+    return positionals.length === 0 && values.help !== true ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.words.every((w, i) => positionals[i] === w));
+  try {
+    if (command === undefined) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+    const args = positionals.slice(command.words.length);
+    if (args.length !== command.args.length) {
+      throw new UsageError(
+        `expected ${command.args.length === 0 ? 'no arguments' : command.args.join(' ')}: ${usageLine(command)}`,
+      );
+    }
+    const allowed = new Set<OptionName>(['data', 'help', ...command.options]);
+    const extra = (Object.keys(values) as OptionName[]).filter((k) => !allowed.has(k));
+    if (extra.length > 0)
+      throw new UsageError(`${command.words.join(' ')} does not take --${extra.join(', --')}`);
+    const missing = (command.required ?? []).filter((k) => values[k] === undefined);
+    if (missing.length > 0)
+      throw new UsageError(`${command.words.join(' ')} needs --${missing.join(', --')}`);
+    return await command.run({ args, values, io });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`vigil-gateway: ${err.message}`);
+      io.err('Run vigil-gateway --help for usage.');
+      return 2;
+    }
+    io.err(
+      `vigil-gateway: ${err instanceof GatewayError || err instanceof Error ? err.message : String(err)}`,
+    );
+    return 1;
+  }
+}
+
+function processIO(): CliIO {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    env: process.env,
+    stopSignal: () =>
+      new Promise((resolve) => {
+        const stop = (signal: string) => {
+          // A second signal while shutting down means: stop now.
+          process.once(signal, () => process.exit(1));
+          resolve(signal);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      }),
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  process.exitCode = await runCli(argv, processIO());
+}

@@ -1,0 +1,27 @@
+/** Parsed `--http` / `--ssh` addresses: `HOST:PORT`, IPv6 as `[::1]:PORT`. */
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export interface GatewayConfig {
+  dataDir: string;
+  http: Address;
+  /** The SSH proxy's address (SPEC §11); kept here for the proxy of a later issue. */
+  ssh: Address;
+}
+
+export const DEFAULTS = { dataDir: './data', http: '127.0.0.1:8443', ssh: '127.0.0.1:2222' } as const;
+
+export function parseAddress(text: string, option: string): Address {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  const port = match === null ? NaN : Number(match[3]);
+  if (match === null || port > 65535) {
+    throw new Error(`${option} must be HOST:PORT (e.g. 127.0.0.1:8443), got "${text}"`);
+  }
+  return { host: match[1] ?? match[2]!, port };
+}
+
+export function urlHost(address: Address): string {
+  return address.host.includes(':') ? `[${address.host}]` : address.host;
+}

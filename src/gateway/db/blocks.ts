@@ -1,0 +1,144 @@
+import type { Db } from './database';
+import type { UserRefRecord } from './sessionTypes';
+
+/** One "Hold on!" block (SPEC §3): who was blocked in which session, by whom, and its release. */
+export interface BlockRecord {
+  id: number;
+  sessionId: number;
+  blockedUser: UserRefRecord;
+  author: UserRefRecord;
+  blockedAt: number;
+  releasedAt: number | null;
+  releaser: UserRefRecord | null;
+}
+
+export type BlockStatus = 'active' | 'released';
+
+interface BlockRow {
+  id: number;
+  session_id: number;
+  blocked_user_id: number;
+  bu_login: string;
+  bu_name: string;
+  author_id: number;
+  au_login: string;
+  au_name: string;
+  blocked_at: number;
+  released_at: number | null;
+  releaser_id: number | null;
+  ru_login: string | null;
+  ru_name: string | null;
+}
+
+const SELECT = `
+  SELECT b.id, b.session_id, b.blocked_user_id, bu.login AS bu_login, bu.name AS bu_name,
+    b.author_id, au.login AS au_login, au.name AS au_name, b.blocked_at, b.released_at,
+    b.releaser_id, ru.login AS ru_login, ru.name AS ru_name
+  FROM blocks b
+  JOIN users bu ON bu.id = b.blocked_user_id
+  JOIN users au ON au.id = b.author_id
+  LEFT JOIN users ru ON ru.id = b.releaser_id`;
+
+const toRecord = (r: BlockRow): BlockRecord => ({
+  id: r.id,
+  sessionId: r.session_id,
+  blockedUser: { id: r.blocked_user_id, login: r.bu_login, name: r.bu_name },
+  author: { id: r.author_id, login: r.au_login, name: r.au_name },
+  blockedAt: r.blocked_at,
+  releasedAt: r.released_at,
+  releaser:
+    r.releaser_id === null ? null : { id: r.releaser_id, login: r.ru_login ?? '', name: r.ru_name ?? '' },
+});
+
+/**
+ * The blocks table. A block stays active after its session ended until someone releases it: while
+ * it is active the blocked operator may not start new sessions (SPEC §3). The session row's
+ * `blocked` flag follows the session's own active block.
+ */
+export class BlocksRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Creates an active block for the session's operator; null when the session already has one
+   * (nothing changed). Runs in an IMMEDIATE transaction, so two auditors cannot both block.
+   */
+  create(input: {
+    sessionId: number;
+    blockedUserId: number;
+    authorId: number;
+    at: number;
+  }): BlockRecord | null {
+    return this.db
+      .transaction(() => {
+        if (this.activeForSession(input.sessionId) !== null) return null;
+        const result = this.db
+          .prepare(
+            'INSERT INTO blocks (session_id, blocked_user_id, author_id, blocked_at) VALUES (?, ?, ?, ?)',
+          )
+          .run(input.sessionId, input.blockedUserId, input.authorId, input.at);
+        this.db.prepare('UPDATE sessions SET blocked = 1 WHERE id = ?').run(input.sessionId);
+        return this.get(Number(result.lastInsertRowid));
+      })
+      .immediate();
+  }
+
+  /** Releases an active block; false when it does not exist or was already released. */
+  release(id: number, releaserId: number, at: number): boolean {
+    return this.db
+      .transaction(() => {
+        const changed =
+          this.db
+            .prepare(
+              'UPDATE blocks SET released_at = ?, releaser_id = ? WHERE id = ? AND released_at IS NULL',
+            )
+            .run(at, releaserId, id).changes === 1;
+        if (changed) {
+          this.db
+            .prepare(
+              `UPDATE sessions SET blocked = 0 WHERE id = (SELECT session_id FROM blocks WHERE id = ?)
+               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.session_id = sessions.id AND b.released_at IS NULL)`,
+            )
+            .run(id);
+        }
+        return changed;
+      })
+      .immediate();
+  }
+
+  get(id: number): BlockRecord | null {
+    const row = this.db.prepare(`${SELECT} WHERE b.id = ?`).get(id) as BlockRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** The session's active block, if any. */
+  activeForSession(sessionId: number): BlockRecord | null {
+    const row = this.db
+      .prepare(`${SELECT} WHERE b.session_id = ? AND b.released_at IS NULL ORDER BY b.id LIMIT 1`)
+      .get(sessionId) as BlockRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /**
+   * The operator's oldest active block, or null: the SSH proxy refuses new sessions while there is
+   * one, naming its author and time (blockedOperatorMessage in src/shared/messages.ts).
+   */
+  activeBlockForUser(userId: number): BlockRecord | null {
+    const row = this.db
+      .prepare(`${SELECT} WHERE b.blocked_user_id = ? AND b.released_at IS NULL ORDER BY b.id LIMIT 1`)
+      .get(userId) as BlockRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** The Blocked users report, newest first; optionally only active or only released blocks. */
+  list(status?: BlockStatus): BlockRecord[] {
+    const where =
+      status === undefined
+        ? ''
+        : status === 'active'
+          ? 'WHERE b.released_at IS NULL'
+          : 'WHERE b.released_at IS NOT NULL';
+    return (
+      this.db.prepare(`${SELECT} ${where} ORDER BY b.blocked_at DESC, b.id DESC`).all() as BlockRow[]
+    ).map(toRecord);
+  }
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import type { EventType } from '../../shared/events';
+import type { Db } from './database';
+import { likePrefix, merge, whereSql, type Params, type Where } from './sessionFilters';
+import type { UserRefRecord } from './sessionTypes';
+
+export interface NewEvent {
+  type: EventType;
+  at: number;
+  actorId: number | null;
+  originIp: string | null;
+  sessionId: number | null;
+  note: string;
+}
+
+export interface EventRecord extends NewEvent {
+  id: number;
+  actor: UserRefRecord | null;
+  hash: string;
+}
+
+export interface EventFilter {
+  sessionId?: number;
+  type?: EventType;
+  /** Prefix of the actor's login, case-insensitive. */
+  actor?: string;
+  from?: number;
+  to?: number;
+}
+
+export interface ChainStatus {
+  ok: boolean;
+  events: number;
+  brokenAt: number | null;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * Each event's hash covers the previous event's hash and the event's own fields, so changing,
+ * removing or reordering any row breaks every later link. The id is part of the hash.
+ */
+export function eventHash(prevHash: string, e: NewEvent & { id: number }): string {
+  const canonical = JSON.stringify([e.id, e.at, e.type, e.actorId, e.originIp, e.sessionId, e.note]);
+  return createHash('sha256').update(`${prevHash}\n${canonical}`, 'utf8').digest('hex');
+}
+
+interface EventRow {
+  id: number;
+  at: number;
+  type: EventType;
+  actor_id: number | null;
+  actor_login: string | null;
+  actor_name: string | null;
+  origin_ip: string | null;
+  session_id: number | null;
+  note: string;
+  hash: string;
+}
+
+const toRecord = (r: EventRow): EventRecord => ({
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  actorId: r.actor_id,
+  actor:
+    r.actor_id === null ? null : { id: r.actor_id, login: r.actor_login ?? '', name: r.actor_name ?? '' },
+  originIp: r.origin_ip,
+  sessionId: r.session_id,
+  note: r.note,
+  hash: r.hash,
+});
+
+/** The append-only audit trail (SQLite triggers refuse UPDATE and DELETE on it). */
+export class EventsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Appends under an IMMEDIATE lock, so gateway and CLI never fork the chain. */
+  append(event: NewEvent): EventRecord {
+    return this.db
+      .transaction(() => {
+        const last = this.db.prepare('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as
+          { id: number; hash: string } | undefined;
+        const id = (last?.id ?? 0) + 1;
+        const prevHash = last?.hash ?? GENESIS_HASH;
+        const hash = eventHash(prevHash, { ...event, id });
+        this.db
+          .prepare(
+            `INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            id,
+            event.at,
+            event.type,
+            event.actorId,
+            event.originIp,
+            event.sessionId,
+            event.note,
+            prevHash,
+            hash,
+          );
+        return this.get(id)!;
+      })
+      .immediate();
+  }
+
+  get(id: number): EventRecord | null {
+    const row = this.db.prepare(`${SELECT} WHERE e.id = ?`).get(id) as EventRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** Newest first. */
+  list(filter: EventFilter, offset: number, limit: number): { total: number; items: EventRecord[] } {
+    const where = eventWhere(filter);
+    const total = (
+      this.db.prepare(`SELECT count(*) AS n FROM events e ${whereSql(where)}`).get(where.params) as {
+        n: number;
+      }
+    ).n;
+    const rows = this.db
+      .prepare(`${SELECT} ${whereSql(where)} ORDER BY e.id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...where.params, limit, offset }) as EventRow[];
+    return { total, items: rows.map(toRecord) };
+  }
+
+  /** Recomputes the whole chain; brokenAt is the first event whose link or content does not check out. */
+  verify(): ChainStatus {
+    let prev = GENESIS_HASH;
+    let count = 0;
+    const rows = this.db
+      .prepare(
+        'SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events ORDER BY id',
+      )
+      .iterate() as IterableIterator<{
+      id: number;
+      at: number;
+      type: EventType;
+      actor_id: number | null;
+      origin_ip: string | null;
+      session_id: number | null;
+      note: string;
+      prev_hash: string;
+      hash: string;
+    }>;
+    for (const r of rows) {
+      count++;
+      const expected = eventHash(prev, {
+        id: r.id,
+        at: r.at,
+        type: r.type,
+        actorId: r.actor_id,
+        originIp: r.origin_ip,
+        sessionId: r.session_id,
+        note: r.note,
+      });
+      if (r.prev_hash !== prev || r.hash !== expected || r.id !== count) {
+        rows.return?.();
+        return { ok: false, events: this.total(), brokenAt: r.id };
+      }
+      prev = r.hash;
+    }
+    return { ok: true, events: count, brokenAt: null };
+  }
+
+  private total(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  }
+}
+
+const SELECT = `
+  SELECT e.id, e.at, e.type, e.actor_id, u.login AS actor_login, u.name AS actor_name, e.origin_ip, e.session_id,
+    e.note, e.hash
+  FROM events e LEFT JOIN users u ON u.id = e.actor_id`;
+
+function eventWhere(filter: EventFilter): Where {
+  const parts: Where[] = [];
+  const add = (term: string, params: Params) => parts.push({ terms: [term], params });
+  if (filter.sessionId !== undefined) add('e.session_id = @sessionId', { sessionId: filter.sessionId });
+  if (filter.type !== undefined) add('e.type = @type', { type: filter.type });
+  if (filter.actor !== undefined) {
+    add("e.actor_id IN (SELECT id FROM users WHERE login LIKE @actor ESCAPE '\\')", {
+      actor: likePrefix(filter.actor),
+    });
+  }
+  if (filter.from !== undefined) add('e.at >= @from', { from: filter.from });
+  if (filter.to !== undefined) add('e.at <= @to', { to: filter.to });
+  return merge(...parts);
+}

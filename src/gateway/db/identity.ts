@@ -1,0 +1,85 @@
+import type { Db } from './database';
+
+export interface TokenRecord {
+  userId: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+/** Login tokens (stored as SHA-256), failed logins and login locks. */
+export class IdentityRepository {
+  constructor(private readonly db: Db) {}
+
+  insertToken(
+    tokenHash: string,
+    userId: number,
+    createdAt: number,
+    expiresAt: number,
+    originIp: string | null,
+  ): void {
+    this.db
+      .prepare(
+        'INSERT INTO tokens (token_hash, user_id, created_at, expires_at, origin_ip) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(tokenHash, userId, createdAt, expiresAt, originIp);
+  }
+
+  findToken(tokenHash: string): TokenRecord | null {
+    const row = this.db
+      .prepare('SELECT user_id, expires_at, revoked_at FROM tokens WHERE token_hash = ?')
+      .get(tokenHash) as { user_id: number; expires_at: number; revoked_at: number | null } | undefined;
+    return row === undefined
+      ? null
+      : { userId: row.user_id, expiresAt: row.expires_at, revokedAt: row.revoked_at };
+  }
+
+  revokeToken(tokenHash: string, at: number): boolean {
+    return (
+      this.db
+        .prepare('UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL')
+        .run(at, tokenHash).changes === 1
+    );
+  }
+
+  /** Drops tokens that can no longer be used (expired a day ago or revoked). */
+  pruneTokens(now: number): void {
+    this.db
+      .prepare('DELETE FROM tokens WHERE expires_at < ? OR revoked_at IS NOT NULL')
+      .run(now - 86_400_000);
+  }
+
+  recordFailure(login: string, at: number, originIp: string | null): void {
+    this.db
+      .prepare('INSERT INTO login_failures (login, at, origin_ip) VALUES (?, ?, ?)')
+      .run(login, at, originIp);
+  }
+
+  failuresSince(login: string, since: number): number {
+    return (
+      this.db
+        .prepare('SELECT count(*) AS n FROM login_failures WHERE login = ? AND at >= ?')
+        .get(login, since) as {
+        n: number;
+      }
+    ).n;
+  }
+
+  clearFailures(login: string): void {
+    this.db.prepare('DELETE FROM login_failures WHERE login = ?').run(login);
+  }
+
+  lock(login: string, until: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO login_locks (login, locked_until) VALUES (?, ?)
+         ON CONFLICT (login) DO UPDATE SET locked_until = excluded.locked_until`,
+      )
+      .run(login, until);
+  }
+
+  lockedUntil(login: string): number | null {
+    const row = this.db.prepare('SELECT locked_until FROM login_locks WHERE login = ?').get(login) as
+      { locked_until: number } | undefined;
+    return row?.locked_until ?? null;
+  }
+}

@@ -1,0 +1,248 @@
+import { DEFAULT_ROLE_PERMISSIONS, PERMISSIONS, ROLES } from '../../shared/permissions';
+import type { Db } from './database';
+
+/**
+ * The one ordered list of schema migrations. Entry N brings the database to `PRAGMA user_version`
+ * N+1; never edit an entry that shipped, append a new one instead.
+ */
+export type Migration = (db: Db) => void;
+
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+
+/** Day buckets of `session_counts`: UTC days since the epoch, as `started_at / DAY_MS`. */
+export const DAY_MS = 86_400_000;
+
+const v1: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+    CREATE TABLE users (
+      id INTEGER PRIMARY KEY,
+      login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+      name TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE user_roles (
+      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      role TEXT NOT NULL CHECK (role IN (${sqlList(ROLES)})),
+      PRIMARY KEY (user_id, role)
+    ) WITHOUT ROWID;
+    CREATE INDEX user_roles_role ON user_roles(role, user_id);
+    CREATE TABLE role_permissions (
+      role TEXT NOT NULL CHECK (role IN (${sqlList(ROLES)})),
+      permission TEXT NOT NULL CHECK (permission IN (${sqlList(PERMISSIONS)})),
+      PRIMARY KEY (role, permission)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE tokens (
+      token_hash TEXT PRIMARY KEY,
+      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      revoked_at INTEGER,
+      origin_ip TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX tokens_user ON tokens(user_id);
+    CREATE TABLE login_failures (
+      id INTEGER PRIMARY KEY,
+      login TEXT NOT NULL COLLATE NOCASE,
+      at INTEGER NOT NULL,
+      origin_ip TEXT
+    );
+    CREATE INDEX login_failures_login_at ON login_failures(login, at);
+    CREATE TABLE login_locks (
+      login TEXT PRIMARY KEY COLLATE NOCASE,
+      locked_until INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE targets (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+      protocol TEXT NOT NULL CHECK (protocol IN ('ssh', 'rdp')),
+      host TEXT NOT NULL,
+      port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE credentials (
+      id INTEGER PRIMARY KEY,
+      target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,
+      account TEXT NOT NULL,
+      secret BLOB NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      UNIQUE (target_id, account)
+    );
+    CREATE TABLE access_grants (
+      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      credential_id INTEGER NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+      granted_at INTEGER NOT NULL,
+      PRIMARY KEY (user_id, credential_id)
+    ) WITHOUT ROWID;
+
+    -- user_login, credential and device keep what was used when the session ran (evidence), and
+    -- let every text filter run on one covering index without joins.
+    CREATE TABLE sessions (
+      id INTEGER PRIMARY KEY,
+      hash TEXT NOT NULL COLLATE NOCASE,
+      user_id INTEGER NOT NULL REFERENCES users(id),
+      user_login TEXT NOT NULL COLLATE NOCASE,
+      origin_ip TEXT NOT NULL COLLATE NOCASE,
+      credential TEXT NOT NULL COLLATE NOCASE,
+      device TEXT NOT NULL COLLATE NOCASE,
+      protocol TEXT NOT NULL CHECK (protocol IN ('ssh', 'rdp')),
+      proxy TEXT NOT NULL COLLATE NOCASE,
+      status TEXT NOT NULL CHECK (status IN ('live', 'finished')),
+      started_at INTEGER NOT NULL CHECK (started_at >= 0),
+      ended_at INTEGER,
+      duration_ms INTEGER,
+      blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
+      reason TEXT COLLATE NOCASE,
+      error_message TEXT,
+      prevent_purge_justification TEXT COLLATE NOCASE,
+      prevent_purge_by INTEGER REFERENCES users(id),
+      prevent_purge_at INTEGER,
+      recording_path TEXT,
+      recording_size INTEGER,
+      recording_sha256 TEXT
+    );
+    CREATE UNIQUE INDEX sessions_hash ON sessions(hash);
+    CREATE INDEX sessions_time ON sessions(started_at, protocol, status, proxy);
+    CREATE INDEX sessions_status ON sessions(status, started_at);
+    CREATE INDEX sessions_proxy ON sessions(proxy, protocol, status, started_at);
+    -- Each text index carries the other text columns too, so any mix of these filters is one
+    -- index range with no table lookups (the planner starts from the narrowest).
+    CREATE INDEX sessions_user
+      ON sessions(user_login, protocol, status, proxy, started_at, credential, device, origin_ip);
+    CREATE INDEX sessions_credential
+      ON sessions(credential, protocol, status, proxy, started_at, user_login, device, origin_ip);
+    CREATE INDEX sessions_device
+      ON sessions(device, protocol, status, proxy, started_at, user_login, credential, origin_ip);
+    CREATE INDEX sessions_origin_ip
+      ON sessions(origin_ip, protocol, status, proxy, started_at, user_login, credential, device);
+    CREATE INDEX sessions_reason ON sessions(reason, protocol, status, proxy, started_at)
+      WHERE reason IS NOT NULL;
+    CREATE INDEX sessions_justification ON sessions(prevent_purge_justification, protocol, status, proxy, started_at)
+      WHERE prevent_purge_justification IS NOT NULL;
+    CREATE INDEX sessions_user_id ON sessions(user_id);
+
+    -- Row counts per UTC day and low-cardinality filter values, kept by triggers, so the list's
+    -- total stays fast when a filter matches half a million rows.
+    CREATE TABLE session_counts (
+      day INTEGER NOT NULL,
+      protocol TEXT NOT NULL,
+      status TEXT NOT NULL,
+      proxy TEXT NOT NULL COLLATE NOCASE,
+      n INTEGER NOT NULL,
+      PRIMARY KEY (day, protocol, status, proxy)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER sessions_count_insert AFTER INSERT ON sessions BEGIN
+      INSERT INTO session_counts (day, protocol, status, proxy, n)
+        VALUES (NEW.started_at / ${DAY_MS}, NEW.protocol, NEW.status, NEW.proxy, 1)
+        ON CONFLICT (day, protocol, status, proxy) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER sessions_count_delete AFTER DELETE ON sessions BEGIN
+      UPDATE session_counts SET n = n - 1
+        WHERE day = OLD.started_at / ${DAY_MS} AND protocol = OLD.protocol AND status = OLD.status
+          AND proxy = OLD.proxy;
+    END;
+    CREATE TRIGGER sessions_count_update AFTER UPDATE OF started_at, protocol, status, proxy ON sessions BEGIN
+      UPDATE session_counts SET n = n - 1
+        WHERE day = OLD.started_at / ${DAY_MS} AND protocol = OLD.protocol AND status = OLD.status
+          AND proxy = OLD.proxy;
+      INSERT INTO session_counts (day, protocol, status, proxy, n)
+        VALUES (NEW.started_at / ${DAY_MS}, NEW.protocol, NEW.status, NEW.proxy, 1)
+        ON CONFLICT (day, protocol, status, proxy) DO UPDATE SET n = n + 1;
+    END;
+
+    CREATE TABLE session_auditors (
+      session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      added_by INTEGER REFERENCES users(id),
+      added_at INTEGER NOT NULL,
+      audited INTEGER NOT NULL DEFAULT 0 CHECK (audited IN (0, 1)),
+      audited_at INTEGER,
+      comment TEXT,
+      PRIMARY KEY (session_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX session_auditors_user ON session_auditors(user_id, session_id);
+
+    CREATE TABLE blocks (
+      id INTEGER PRIMARY KEY,
+      session_id INTEGER NOT NULL REFERENCES sessions(id),
+      blocked_user_id INTEGER NOT NULL REFERENCES users(id),
+      author_id INTEGER NOT NULL REFERENCES users(id),
+      blocked_at INTEGER NOT NULL,
+      released_at INTEGER,
+      releaser_id INTEGER REFERENCES users(id)
+    );
+    CREATE INDEX blocks_session ON blocks(session_id);
+    CREATE INDEX blocks_active_user ON blocks(blocked_user_id) WHERE released_at IS NULL;
+
+    -- Append-only audit trail: each row chains to the previous one by hash (see db/events.ts).
+    CREATE TABLE events (
+      id INTEGER PRIMARY KEY,
+      at INTEGER NOT NULL,
+      type TEXT NOT NULL,
+      actor_id INTEGER REFERENCES users(id),
+      origin_ip TEXT,
+      session_id INTEGER REFERENCES sessions(id),
+      note TEXT NOT NULL,
+      prev_hash TEXT NOT NULL,
+      hash TEXT NOT NULL
+    );
+    CREATE INDEX events_session ON events(session_id) WHERE session_id IS NOT NULL;
+    CREATE INDEX events_type ON events(type);
+    CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;
+    CREATE INDEX events_at ON events(at);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN
+      SELECT RAISE(ABORT, 'audit events are append-only');
+    END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN
+      SELECT RAISE(ABORT, 'audit events are append-only');
+    END;
+  `);
+  const grant = db.prepare('INSERT INTO role_permissions (role, permission) VALUES (?, ?)');
+  for (const [role, permissions] of Object.entries(DEFAULT_ROLE_PERMISSIONS)) {
+    for (const permission of permissions) grant.run(role, permission);
+  }
+};
+
+/**
+ * SSH proxy: operators' public keys (`user key add`), optional private keys of target credentials,
+ * each target's host key pinned on first use, and the commands typed in each session (SPEC §5).
+ */
+const v2: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE user_keys (
+      id INTEGER PRIMARY KEY,
+      user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      algorithm TEXT NOT NULL,
+      -- SSH wire encoding of the public key, compared byte for byte at login.
+      public_key BLOB NOT NULL,
+      -- "SHA256:<base64>" as ssh-keygen -l prints it.
+      fingerprint TEXT NOT NULL,
+      comment TEXT NOT NULL DEFAULT '',
+      created_at INTEGER NOT NULL,
+      UNIQUE (user_id, fingerprint)
+    );
+
+    -- Sealed like credentials.secret, with its own associated data.
+    ALTER TABLE credentials ADD COLUMN private_key BLOB;
+    -- "SHA256:<base64>" of the target's SSH host key, recorded on the first connection.
+    ALTER TABLE targets ADD COLUMN host_key TEXT;
+
+    CREATE TABLE session_commands (
+      id INTEGER PRIMARY KEY,
+      session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+      at INTEGER NOT NULL,
+      -- Milliseconds since the session started, and the minute of the session it ran in.
+      offset_ms INTEGER NOT NULL,
+      minute INTEGER NOT NULL,
+      command TEXT NOT NULL
+    );
+    CREATE INDEX session_commands_session ON session_commands(session_id, id);
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2];

@@ -1,0 +1,369 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database';
+import { DAY_MS } from './migrations';
+import {
+  activeTextKeys,
+  fullWhere,
+  likePrefix,
+  lowCardinalityWhere,
+  merge,
+  TEXT_FILTERS,
+  textWhere,
+  timeWhere,
+  toExclusive,
+  whereSql,
+  type Params,
+  type SessionFilter,
+  type TextKey,
+  type Where,
+} from './sessionFilters';
+import type { Visibility } from './sessionTypes';
+
+/**
+ * Plans list queries over millions of sessions. Every index of the sessions table covers the
+ * low-cardinality columns and the start time (the text indexes also each other's columns), so a
+ * filter costs one index range plus, for filters the chosen index does not cover (hash, q), one
+ * table lookup per visited entry. The planner estimates those ranges (day buckets of
+ * `session_counts`, capped probes of text ranges), then picks the cheapest index for the total
+ * and, separately, for the page: newest-first pages of broad filters walk the time index and stop
+ * early; narrow filters sort their few matches.
+ */
+
+/** Relative costs measured on SQLite 3.5x: visiting an index entry = 1. */
+const LOOKUP_COST = 25;
+const SORT_COST = 3;
+
+type DriverName = 'time' | 'status' | 'proxy' | 'q' | TextKey;
+
+interface Driver {
+  name: DriverName;
+  /**
+   * Index entries the driver visits: exact or bucket-estimated; Infinity when a probe showed it
+   * loses; null when it was not measured because it drives the count anyway (then the total, a
+   * lower bound, stands in for it when planning the page).
+   */
+  rows: number | null;
+  /** Whether rows of this driver need a table lookup to check the remaining filters. */
+  lookups: boolean;
+}
+
+interface TextDriver extends Driver {
+  parts: { index: string; where: Where }[];
+  specificity: number;
+}
+
+/** Below this size a text range counts as narrow: probing that far costs well under a millisecond. */
+const SMALL_RANGE = 2048;
+
+/** Typical value lengths, to judge how selective a typed prefix is. */
+const TYPICAL_LENGTH: Record<TextKey | 'q', number> = {
+  hash: 32,
+  user: 10,
+  credential: 8,
+  device: 10,
+  originIp: 12,
+  q: 12,
+};
+
+export interface SearchResult {
+  total: number;
+  ids: number[];
+}
+
+const ORDER = 'ORDER BY s.started_at DESC, s.id DESC';
+const DRIVER_INDEX: Record<Exclude<DriverName, 'q'>, string> = {
+  time: 'sessions_time',
+  status: 'sessions_status',
+  proxy: 'sessions_proxy',
+  ...Object.fromEntries(Object.entries(TEXT_FILTERS).map(([k, v]) => [k, v.index])),
+} as Record<Exclude<DriverName, 'q'>, string>;
+
+export class SessionSearch {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {}
+
+  search(filter: SessionFilter, visibility: Visibility, offset: number, limit: number): SearchResult {
+    const special = this.specialSource(filter, visibility);
+    if (special !== null) {
+      const total = this.scalar(
+        `SELECT count(*) AS n FROM ${special.from} ${whereSql(special.where)}`,
+        special.where.params,
+      );
+      const ids = total <= offset ? [] : this.ids(special, offset, limit);
+      return { total, ids };
+    }
+    if (this.isEmptyRange(filter)) return { total: 0, ids: [] };
+    const drivers = this.drivers(filter);
+    const total = this.count(filter, drivers);
+    if (total <= offset) return { total, ids: [] };
+    const driver = cheapest(drivers, (d) => pageCost(d, total, offset + limit));
+    const ids = this.ids(this.source(driver, filter), offset, limit);
+    return { total, ids };
+  }
+
+  /** SQL and parameters that stream every matching row (selected `columns` of `s`) newest first. */
+  exportQuery(
+    filter: SessionFilter,
+    visibility: Visibility,
+    columns: string,
+  ): { sql: string; params: Params } {
+    const special = this.specialSource(filter, visibility);
+    if (special !== null) {
+      return {
+        sql: `SELECT ${columns} FROM ${special.from} ${whereSql(special.where)} ${ORDER}`,
+        params: special.where.params,
+      };
+    }
+    const drivers = this.drivers(filter);
+    const total = this.count(filter, drivers);
+    const source = this.source(
+      cheapest(drivers, (d) => pageCost(d, total, total)),
+      filter,
+    );
+    return {
+      sql: `SELECT ${columns} FROM ${source.from} ${whereSql(source.where)} ${ORDER}`,
+      params: source.where.params,
+    };
+  }
+
+  private ids(source: Source, offset: number, limit: number): number[] {
+    const sql = `SELECT s.id AS id FROM ${source.from} ${whereSql(source.where)} ${ORDER} LIMIT @limit OFFSET @offset`;
+    const rows = this.prepare(sql).all({ ...source.where.params, limit, offset }) as { id: number }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Exact id lookups and scoped auditors touch few rows: SQLite's own plan is right for them. */
+  private specialSource(filter: SessionFilter, visibility: Visibility): Source | null {
+    if (visibility.kind === 'audited') {
+      const where = merge(
+        { terms: ['a.user_id = @viewer'], params: { viewer: visibility.userId } },
+        fullWhere(filter),
+      );
+      return { from: 'session_auditors a CROSS JOIN sessions s ON s.id = a.session_id', where };
+    }
+    if (filter.id !== undefined) return { from: 'sessions s', where: fullWhere(filter) };
+    return null;
+  }
+
+  private isEmptyRange(filter: SessionFilter): boolean {
+    return filter.from !== undefined && filter.to !== undefined && filter.from > filter.to;
+  }
+
+  private drivers(filter: SessionFilter): Driver[] {
+    const textKeys = activeTextKeys(filter);
+    const hasQ = filter.q !== undefined;
+    const anyText = textKeys.length > 0 || hasQ;
+    const time: Driver = { name: 'time', rows: this.bucketRows({ from: filter.from, to: filter.to }), lookups: anyText };
+    const drivers: Driver[] = [time];
+    if (filter.status !== undefined) {
+      const rows = this.bucketRows({ status: filter.status, protocol: filter.protocol });
+      drivers.push({ name: 'status', rows, lookups: anyText });
+    }
+    if (filter.proxy !== undefined) {
+      const rows = this.bucketRows({ proxy: filter.proxy, protocol: filter.protocol, status: filter.status });
+      drivers.push({ name: 'proxy', rows, lookups: anyText });
+    }
+    if (!anyText) return drivers;
+
+    const allRows = filter.from === undefined && filter.to === undefined ? time.rows! : this.bucketRows({});
+    const texts: TextDriver[] = textKeys.map((key) => ({
+      name: key,
+      rows: null,
+      // Text indexes cover each other's columns, except the hash and the reason/justification.
+      lookups: hasQ || (textKeys.length > 1 && (key === 'hash' || textKeys.includes('hash'))),
+      parts: [{ index: TEXT_FILTERS[key].index, where: textWhere(key, filter[key]!) }],
+      specificity: filter[key]!.length / TYPICAL_LENGTH[key],
+    }));
+    if (hasQ) {
+      const specificity = filter.q!.length / TYPICAL_LENGTH.q;
+      texts.push({ name: 'q', rows: null, lookups: textKeys.length > 0, parts: qParts(filter.q!), specificity });
+    }
+    // A probe costs as much as the range it walks, so it stops where the range would lose anyway:
+    // against the bucket-estimated drivers and, with several text filters, at a size that only
+    // tells narrow ranges from broad ones. A lone text filter no driver can beat is not probed.
+    const bucketBest = Math.min(...drivers.map(countCost));
+    let best = bucketBest;
+    const several = texts.length > 1;
+    for (const d of texts) {
+      const cap = Math.min(Math.floor(best / unitCost(d)), several ? SMALL_RANGE : Number.POSITIVE_INFINITY);
+      if (cap >= allRows) continue;
+      d.rows = this.rangeAtMost(d.parts, cap);
+      if (Number.isFinite(d.rows)) best = Math.min(best, countCost(d));
+    }
+    // Only broad ranges left (none narrow, buckets cannot win): the most specific prefix drives,
+    // unmeasured; the others are ruled out.
+    const broad = texts.filter((d) => d.rows === null || d.rows === Number.POSITIVE_INFINITY);
+    const narrowExists = best < bucketBest || texts.some((d) => d.rows !== null && Number.isFinite(d.rows));
+    const bucketsWin = texts.every((d) => bucketBest < SMALL_RANGE * unitCost(d));
+    const chosen =
+      narrowExists || bucketsWin ? null : broad.reduce((a, d) => (d.specificity > a.specificity ? d : a), broad[0]!);
+    for (const d of broad) d.rows = d === chosen ? null : Number.POSITIVE_INFINITY;
+    if (chosen !== null && Math.floor(bucketBest / unitCost(chosen)) < allRows) {
+      chosen.rows = this.rangeAtMost(chosen.parts, Math.floor(bucketBest / unitCost(chosen)));
+    }
+    return [...drivers, ...texts.map(({ name, rows, lookups }) => ({ name, rows, lookups }))];
+  }
+
+  /** The exact number of entries in the index ranges, or Infinity when there are more than `cap`. */
+  private rangeAtMost(parts: { index: string; where: Where }[], cap: number): number {
+    let rows = 0;
+    for (const part of parts) {
+      const from = `FROM sessions s INDEXED BY ${part.index} ${whereSql(part.where)}`;
+      const left = cap - rows;
+      if (this.prepare(`SELECT 1 ${from} LIMIT 1 OFFSET @left`).get({ ...part.where.params, left }) !== undefined) {
+        return Number.POSITIVE_INFINITY;
+      }
+      rows += this.scalar(`SELECT count(*) AS n ${from}`, part.where.params);
+    }
+    return rows;
+  }
+
+  private count(filter: SessionFilter, drivers: Driver[]): number {
+    const anyText = activeTextKeys(filter).length > 0 || filter.q !== undefined;
+    if (!anyText) return this.bucketCount(filter);
+    const driver = cheapest(drivers, countCost);
+    if (driver.name === 'q') {
+      // Reason matches plus justification-only matches: two index ranges, no union to build.
+      const rest = fullWhere(filter, { skipQ: true });
+      const [reason, justification] = qParts(filter.q!, true).map((p) => merge(p.where, rest));
+      const sql =
+        `SELECT (SELECT count(*) FROM sessions s INDEXED BY sessions_reason ${whereSql(reason!)}) + ` +
+        `(SELECT count(*) FROM sessions s INDEXED BY sessions_justification ${whereSql(justification!)}) AS n`;
+      return this.scalar(sql, { ...reason!.params, ...justification!.params });
+    }
+    const source = this.source(driver, filter);
+    return this.scalar(
+      `SELECT count(*) AS n FROM ${source.from} ${whereSql(source.where)}`,
+      source.where.params,
+    );
+  }
+
+  private source(driver: Driver, filter: SessionFilter): Source {
+    if (driver.name !== 'q')
+      return { from: `sessions s INDEXED BY ${DRIVER_INDEX[driver.name]}`, where: fullWhere(filter) };
+    const rest = fullWhere(filter, { skipQ: true });
+    const [reason, justification] = qParts(filter.q!, true).map((p) => merge(p.where, rest));
+    const ids =
+      `SELECT s.id FROM sessions s INDEXED BY sessions_reason ${whereSql(reason!)} UNION ALL ` +
+      `SELECT s.id FROM sessions s INDEXED BY sessions_justification ${whereSql(justification!)}`;
+    return {
+      from: 'sessions s',
+      where: { terms: [`s.id IN (${ids})`], params: { ...reason!.params, ...justification!.params } },
+    };
+  }
+
+  /** Rows per the day buckets, widened to whole days: an estimate for planning. */
+  private bucketRows(filter: SessionFilter): number {
+    const where = merge(lowCardinalityWhere(filter, ''), dayWhere(dayOf(filter.from), dayOf(filter.to)));
+    return this.scalar(
+      `SELECT coalesce(sum(n), 0) AS n FROM session_counts ${whereSql(where)}`,
+      where.params,
+    );
+  }
+
+  /** Exact total for filters without text: whole days from buckets, partial days from the time index. */
+  private bucketCount(filter: SessionFilter): number {
+    const low = lowCardinalityWhere(filter, '');
+    const from = filter.from;
+    const to = toExclusive(filter);
+    const firstDay = from === undefined ? undefined : Math.ceil(from / DAY_MS);
+    const endDay = to === undefined ? undefined : Math.floor(to / DAY_MS);
+    if (firstDay !== undefined && endDay !== undefined && firstDay >= endDay)
+      return this.timeRangeCount(filter, from, to);
+    const days = merge(low, dayWhere(firstDay, endDay === undefined ? undefined : endDay - 1));
+    let total = this.scalar(
+      `SELECT coalesce(sum(n), 0) AS n FROM session_counts ${whereSql(days)}`,
+      days.params,
+    );
+    if (from !== undefined && firstDay! * DAY_MS > from)
+      total += this.timeRangeCount(filter, from, firstDay! * DAY_MS);
+    if (to !== undefined && endDay! * DAY_MS < to) total += this.timeRangeCount(filter, endDay! * DAY_MS, to);
+    return total;
+  }
+
+  private timeRangeCount(filter: SessionFilter, from: number | undefined, to: number | undefined): number {
+    const where = merge(lowCardinalityWhere(filter, 's.'), timeWhere(from, to));
+    return this.scalar(
+      `SELECT count(*) AS n FROM sessions s INDEXED BY sessions_time ${whereSql(where)}`,
+      where.params,
+    );
+  }
+
+  private scalar(sql: string, params: Params): number {
+    return (this.prepare(sql).get(params) as { n: number }).n;
+  }
+
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+interface Source {
+  from: string;
+  where: Where;
+}
+
+const unitCost = (d: Driver) => (d.lookups ? 1 + LOOKUP_COST : 1);
+
+/** An unmeasured driver (rows null) is the one chosen to drive the count. */
+function countCost(d: Driver): number {
+  return d.rows === null ? 0 : d.rows * unitCost(d);
+}
+
+function pageCost(d: Driver, total: number, needed: number): number {
+  const rows = d.rows ?? total;
+  if (d.name === 'time') {
+    // Walks newest first and stops once the page is full.
+    const visited = total === 0 ? rows : Math.min(rows, (needed * rows) / total);
+    return visited * unitCost(d);
+  }
+  return rows * unitCost(d) + Math.min(total, rows) * SORT_COST;
+}
+
+function cheapest(drivers: Driver[], cost: (d: Driver) => number): Driver {
+  return drivers.reduce((best, d) => (cost(d) < cost(best) ? d : best));
+}
+
+function qParts(q: string, exclusive = false): { index: string; where: Where }[] {
+  const pattern = likePrefix(q);
+  const reason: Where = {
+    terms: ['s.reason IS NOT NULL', "s.reason LIKE @q ESCAPE '\\'"],
+    params: { q: pattern },
+  };
+  const justification: Where = {
+    terms: [
+      's.prevent_purge_justification IS NOT NULL',
+      "s.prevent_purge_justification LIKE @q ESCAPE '\\'",
+      ...(exclusive ? ["(s.reason IS NULL OR NOT s.reason LIKE @q ESCAPE '\\')"] : []),
+    ],
+    params: { q: pattern },
+  };
+  return [
+    { index: 'sessions_reason', where: reason },
+    { index: 'sessions_justification', where: justification },
+  ];
+}
+
+function dayOf(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.floor(ms / DAY_MS);
+}
+
+function dayWhere(first: number | undefined, last: number | undefined): Where {
+  const terms: string[] = [];
+  const params: Params = {};
+  if (first !== undefined) {
+    terms.push('day >= @firstDay');
+    params.firstDay = first;
+  }
+  if (last !== undefined) {
+    terms.push('day <= @lastDay');
+    params.lastDay = last;
+  }
+  return { terms, params };
+}

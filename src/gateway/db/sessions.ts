@@ -1,0 +1,217 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './database';
+import type { SessionFilter } from './sessionFilters';
+import { SessionSearch } from './sessionSearch';
+import type { NewSession, Protocol, SessionRecord, SessionStatus, Visibility } from './sessionTypes';
+
+interface SessionRow {
+  id: number;
+  hash: string;
+  user_id: number;
+  user_login: string;
+  user_name: string;
+  origin_ip: string;
+  credential: string;
+  device: string;
+  protocol: Protocol;
+  proxy: string;
+  status: SessionStatus;
+  started_at: number;
+  ended_at: number | null;
+  duration_ms: number | null;
+  blocked: number;
+  reason: string | null;
+  error_message: string | null;
+  prevent_purge_justification: string | null;
+  prevent_purge_at: number | null;
+  prevent_purge_by: number | null;
+  pp_login: string | null;
+  pp_name: string | null;
+  recording_path: string | null;
+  recording_size: number | null;
+  recording_sha256: string | null;
+  is_auditor: number;
+}
+
+const SELECT = `
+  SELECT s.id, s.hash, s.user_id, s.user_login, u.name AS user_name, s.origin_ip, s.credential, s.device,
+    s.protocol, s.proxy, s.status, s.started_at, s.ended_at, s.duration_ms, s.blocked, s.reason,
+    s.error_message, s.prevent_purge_justification, s.prevent_purge_at, s.prevent_purge_by,
+    pu.login AS pp_login, pu.name AS pp_name, s.recording_path, s.recording_size, s.recording_sha256,
+    EXISTS (SELECT 1 FROM session_auditors a WHERE a.session_id = s.id AND a.user_id = @viewer) AS is_auditor
+  FROM sessions s
+  JOIN users u ON u.id = s.user_id
+  LEFT JOIN users pu ON pu.id = s.prevent_purge_by`;
+
+function toRecord(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    hash: row.hash,
+    user: { id: row.user_id, login: row.user_login, name: row.user_name },
+    originIp: row.origin_ip,
+    credential: row.credential,
+    device: row.device,
+    protocol: row.protocol,
+    proxy: row.proxy,
+    status: row.status,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationMs: row.duration_ms,
+    blocked: row.blocked === 1,
+    reason: row.reason,
+    errorMessage: row.error_message,
+    preventPurge:
+      row.prevent_purge_justification === null ||
+      row.prevent_purge_at === null ||
+      row.prevent_purge_by === null
+        ? null
+        : {
+            justification: row.prevent_purge_justification,
+            at: row.prevent_purge_at,
+            by: { id: row.prevent_purge_by, login: row.pp_login ?? '', name: row.pp_name ?? '' },
+          },
+    recording:
+      row.recording_size === null || row.recording_sha256 === null
+        ? null
+        : { path: row.recording_path, size: row.recording_size, sha256: row.recording_sha256 },
+    isAuditor: row.is_auditor === 1,
+  };
+}
+
+/** The sessions table. Sessions enter only through `insert` (proxy, tests, seeding), never via HTTP. */
+export class SessionsRepository {
+  private readonly search: SessionSearch;
+  private readonly insertStatement: Statement;
+  private readonly byId: Statement;
+  private readonly byIds: Statement;
+
+  constructor(private readonly db: Db) {
+    this.search = new SessionSearch(db);
+    this.insertStatement = db.prepare(`
+      INSERT INTO sessions (hash, user_id, user_login, origin_ip, credential, device, protocol, proxy, status,
+        started_at, ended_at, duration_ms, blocked, reason, error_message, recording_path, recording_size,
+        recording_sha256)
+      SELECT @hash, u.id, u.login, @originIp, @credential, @device, @protocol, @proxy, @status, @startedAt,
+        @endedAt, @durationMs, @blocked, @reason, @errorMessage, @recordingPath, @recordingSize, @recordingSha256
+      FROM users u WHERE u.id = @userId`);
+    this.byId = db.prepare(`${SELECT} WHERE s.id = @id`);
+    this.byIds = db.prepare(`${SELECT} WHERE s.id IN (SELECT value FROM json_each(@ids))`);
+  }
+
+  /** Inserts one session and returns its id; the user must exist. */
+  insert(session: NewSession): number {
+    const result = this.insertStatement.run({
+      hash: session.hash,
+      userId: session.userId,
+      originIp: session.originIp,
+      credential: session.credential,
+      device: session.device,
+      protocol: session.protocol,
+      proxy: session.proxy,
+      status: session.status,
+      startedAt: session.startedAt,
+      endedAt: session.endedAt ?? null,
+      durationMs: session.durationMs ?? null,
+      blocked: session.blocked === true ? 1 : 0,
+      reason: session.reason ?? null,
+      errorMessage: session.errorMessage ?? null,
+      recordingPath: session.recording?.path ?? null,
+      recordingSize: session.recording?.size ?? null,
+      recordingSha256: session.recording?.sha256 ?? null,
+    });
+    if (result.changes !== 1) throw new Error(`No user with id ${session.userId}`);
+    return Number(result.lastInsertRowid);
+  }
+
+  insertMany(sessions: Iterable<NewSession>): number[] {
+    return this.db.transaction((items: Iterable<NewSession>) => Array.from(items, (s) => this.insert(s)))(
+      sessions,
+    );
+  }
+
+  get(id: number, viewerId: number): SessionRecord | null {
+    const row = this.byId.get({ id, viewer: viewerId }) as SessionRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** The sessions with these ids, in the order of `ids`. */
+  getMany(ids: readonly number[], viewerId: number): SessionRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.byIds.all({ ids: JSON.stringify(ids), viewer: viewerId }) as SessionRow[];
+    const byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  list(
+    filter: SessionFilter,
+    visibility: Visibility,
+    viewerId: number,
+    offset: number,
+    limit: number,
+  ): { total: number; items: SessionRecord[] } {
+    const { total, ids } = this.search.search(filter, visibility, offset, limit);
+    return { total, items: this.getMany(ids, viewerId) };
+  }
+
+  /** Sets prevent-purge; false when it was already set (nothing changed). */
+  setPreventPurge(id: number, justification: string, byUserId: number, at: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE sessions SET prevent_purge_justification = ?, prevent_purge_by = ?, prevent_purge_at = ?
+           WHERE id = ? AND prevent_purge_at IS NULL`,
+        )
+        .run(justification, byUserId, at, id).changes === 1
+    );
+  }
+
+  /** Clears prevent-purge; false when it was not set. */
+  clearPreventPurge(id: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE sessions SET prevent_purge_justification = NULL, prevent_purge_by = NULL, prevent_purge_at = NULL
+           WHERE id = ? AND prevent_purge_at IS NOT NULL`,
+        )
+        .run(id).changes === 1
+    );
+  }
+
+  /** Finishes a live session (used by the proxy and by tests). */
+  finish(id: number, endedAt: number, errorMessage: string | null = null): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE sessions SET status = 'finished', ended_at = @endedAt, duration_ms = @endedAt - started_at,
+             error_message = coalesce(@errorMessage, error_message)
+           WHERE id = @id AND status = 'live'`,
+        )
+        .run({ id, endedAt, errorMessage }).changes === 1
+    );
+  }
+
+  /** Where a live session's recording is being written; size and SHA-256 follow when it is finished. */
+  setRecordingPath(id: number, path: string): void {
+    this.db.prepare('UPDATE sessions SET recording_path = ? WHERE id = ?').run(path, id);
+  }
+
+  /** The finished recording's file, size and SHA-256. */
+  setRecording(id: number, recording: { path: string; size: number; sha256: string }): void {
+    this.db
+      .prepare('UPDATE sessions SET recording_path = ?, recording_size = ?, recording_sha256 = ? WHERE id = ?')
+      .run(recording.path, recording.size, recording.sha256, id);
+  }
+
+  /** Sessions still marked live, oldest first (after a crash: none of them is running any more). */
+  listLive(): { id: number; userId: number; startedAt: number; recordingPath: string | null }[] {
+    return (
+      this.db
+        .prepare(`SELECT id, user_id, started_at, recording_path FROM sessions WHERE status = 'live' ORDER BY id`)
+        .all() as { id: number; user_id: number; started_at: number; recording_path: string | null }[]
+    ).map((r) => ({ id: r.id, userId: r.user_id, startedAt: r.started_at, recordingPath: r.recording_path }));
+  }
+
+  exportQuery(filter: SessionFilter, visibility: Visibility, columns: string) {
+    return this.search.exportQuery(filter, visibility, columns);
+  }
+}

@@ -1,0 +1,50 @@
+import { AuditorsRepository } from './auditors';
+import { BlocksRepository } from './blocks';
+import { openDatabase, type Db, type OpenOptions } from './database';
+import { EventsRepository } from './events';
+import { IdentityRepository } from './identity';
+import { MetaRepository } from './meta';
+import { SessionCommandsRepository } from './sessionCommands';
+import { SessionsRepository } from './sessions';
+import { TargetsRepository } from './targets';
+import { UserKeysRepository } from './userKeys';
+import { UsersRepository } from './users';
+
+/** One connection and every repository on it. */
+export interface Store {
+  path: string;
+  db: Db;
+  users: UsersRepository;
+  identity: IdentityRepository;
+  targets: TargetsRepository;
+  sessions: SessionsRepository;
+  auditors: AuditorsRepository;
+  blocks: BlocksRepository;
+  events: EventsRepository;
+  meta: MetaRepository;
+  userKeys: UserKeysRepository;
+  sessionCommands: SessionCommandsRepository;
+  /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+export function openStore(path: string, options: OpenOptions = {}): Store {
+  const db = openDatabase(path, options);
+  return {
+    path,
+    db,
+    users: new UsersRepository(db),
+    identity: new IdentityRepository(db),
+    targets: new TargetsRepository(db),
+    sessions: new SessionsRepository(db),
+    auditors: new AuditorsRepository(db),
+    blocks: new BlocksRepository(db),
+    events: new EventsRepository(db),
+    meta: new MetaRepository(db),
+    userKeys: new UserKeysRepository(db),
+    sessionCommands: new SessionCommandsRepository(db),
+    transaction: <T>(fn: () => T) => db.transaction(fn).immediate(),
+    close: () => db.close(),
+  };
+}

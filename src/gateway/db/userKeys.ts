@@ -1,0 +1,64 @@
+import type { Db } from './database';
+
+export interface UserKeyRecord {
+  id: number;
+  userId: number;
+  algorithm: string;
+  /** SSH wire encoding of the public key. */
+  publicKey: Buffer;
+  fingerprint: string;
+  comment: string;
+  createdAt: number;
+}
+
+interface UserKeyRow {
+  id: number;
+  user_id: number;
+  algorithm: string;
+  public_key: Buffer;
+  fingerprint: string;
+  comment: string;
+  created_at: number;
+}
+
+const toRecord = (r: UserKeyRow): UserKeyRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  algorithm: r.algorithm,
+  publicKey: r.public_key,
+  fingerprint: r.fingerprint,
+  comment: r.comment,
+  createdAt: r.created_at,
+});
+
+/** Public keys operators log into the SSH proxy with (`user key add`). */
+export class UserKeysRepository {
+  constructor(private readonly db: Db) {}
+
+  /** false when the user already has this key (nothing changed). */
+  add(input: Omit<UserKeyRecord, 'id'>): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT INTO user_keys (user_id, algorithm, public_key, fingerprint, comment, created_at)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, fingerprint) DO NOTHING`,
+        )
+        .run(input.userId, input.algorithm, input.publicKey, input.fingerprint, input.comment, input.createdAt)
+        .changes === 1
+    );
+  }
+
+  listForUser(userId: number): UserKeyRecord[] {
+    return (
+      this.db.prepare('SELECT * FROM user_keys WHERE user_id = ? ORDER BY id').all(userId) as UserKeyRow[]
+    ).map(toRecord);
+  }
+
+  /** The user's key with exactly this public key blob, or null. */
+  find(userId: number, publicKey: Buffer): UserKeyRecord | null {
+    const row = this.db
+      .prepare('SELECT * FROM user_keys WHERE user_id = ? AND public_key = ?')
+      .get(userId, publicKey) as UserKeyRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+}

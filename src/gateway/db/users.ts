@@ -1,0 +1,151 @@
+import { PERMISSIONS, ROLES, type Permission, type Role } from '../../shared/permissions';
+import type { Principal } from '../../shared/policy';
+import type { Db } from './database';
+
+export interface UserRecord {
+  id: number;
+  login: string;
+  name: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface UserWithRoles {
+  id: number;
+  login: string;
+  name: string;
+  roles: Role[];
+}
+
+interface UserRow {
+  id: number;
+  login: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  login: row.login,
+  name: row.name,
+  passwordHash: row.password_hash,
+  createdAt: row.created_at,
+});
+
+/** Sorted in the order of ROLES / PERMISSIONS, so responses are stable. */
+const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
+const byPermissionOrder = (a: Permission, b: Permission) => PERMISSIONS.indexOf(a) - PERMISSIONS.indexOf(b);
+
+/** Users, their roles and what each role may do (users, user_roles, role_permissions). */
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates a user with roles; null when the login is taken (logins are case-insensitive). */
+  create(input: {
+    login: string;
+    name: string;
+    passwordHash: string;
+    roles: readonly Role[];
+    at: number;
+  }): number | null {
+    return this.db
+      .transaction(() => {
+        const inserted = this.db
+          .prepare(
+            `INSERT INTO users (login, name, password_hash, created_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (login) DO NOTHING`,
+          )
+          .run(input.login, input.name, input.passwordHash, input.at);
+        if (inserted.changes === 0) return null;
+        const id = Number(inserted.lastInsertRowid);
+        const addRole = this.db.prepare('INSERT OR IGNORE INTO user_roles (user_id, role) VALUES (?, ?)');
+        for (const role of input.roles) addRole.run(id, role);
+        return id;
+      })
+      .immediate();
+  }
+
+  findByLogin(login: string): UserRecord | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE login = ?').get(login) as UserRow | undefined;
+    return row === undefined ? null : toUser(row);
+  }
+
+  findById(id: number): UserRecord | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row === undefined ? null : toUser(row);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  }
+
+  rolesOf(userId: number): Role[] {
+    const rows = this.db.prepare('SELECT role FROM user_roles WHERE user_id = ?').all(userId) as {
+      role: Role;
+    }[];
+    return rows.map((r) => r.role).sort(byRoleOrder);
+  }
+
+  /** What the user may do: their roles and the union of those roles' permissions. */
+  principal(userId: number): Principal {
+    const permissions = this.db
+      .prepare(
+        `SELECT DISTINCT rp.permission FROM user_roles ur JOIN role_permissions rp ON rp.role = ur.role
+         WHERE ur.user_id = ?`,
+      )
+      .all(userId) as { permission: Permission }[];
+    return {
+      roles: this.rolesOf(userId),
+      permissions: permissions.map((p) => p.permission).sort(byPermissionOrder),
+    };
+  }
+
+  /** Every user with their roles, by login; optionally only holders of one of `roles`. */
+  list(roles?: readonly Role[]): UserWithRoles[] {
+    const rows = this.db
+      .prepare(
+        `SELECT u.id, u.login, u.name, group_concat(ur.role, char(10)) AS roles
+         FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id
+         GROUP BY u.id ORDER BY u.login COLLATE NOCASE, u.id`,
+      )
+      .all() as { id: number; login: string; name: string; roles: string | null }[];
+    const users = rows.map((r) => ({
+      id: r.id,
+      login: r.login,
+      name: r.name,
+      roles: ((r.roles ?? '').split('\n').filter((x) => x !== '') as Role[]).sort(byRoleOrder),
+    }));
+    return roles === undefined ? users : users.filter((u) => u.roles.some((r) => roles.includes(r)));
+  }
+
+  /** Users by id with their roles; unknown ids are simply absent. */
+  withRoles(ids: readonly number[]): UserWithRoles[] {
+    const wanted = new Set(ids);
+    return this.list().filter((u) => wanted.has(u.id));
+  }
+
+  permissionsOf(role: Role): Permission[] {
+    const rows = this.db.prepare('SELECT permission FROM role_permissions WHERE role = ?').all(role) as {
+      permission: Permission;
+    }[];
+    return rows.map((r) => r.permission).sort(byPermissionOrder);
+  }
+
+  /** true when the role did not hold the permission before. */
+  grant(role: Role, permission: Permission): boolean {
+    return (
+      this.db
+        .prepare('INSERT OR IGNORE INTO role_permissions (role, permission) VALUES (?, ?)')
+        .run(role, permission).changes === 1
+    );
+  }
+
+  /** true when the role held the permission before. */
+  revoke(role: Role, permission: Permission): boolean {
+    return (
+      this.db.prepare('DELETE FROM role_permissions WHERE role = ? AND permission = ?').run(role, permission)
+        .changes === 1
+    );
+  }
+}

@@ -1,0 +1,58 @@
+import type { WebSocket } from 'ws';
+import { LIVE_CLOSE } from '../../shared/live';
+import { GatewayError } from '../errors';
+import type { Guard } from '../plugins/guard';
+import type { IdentityService } from '../services/identity';
+import type { LiveControlService } from '../services/liveControl';
+import type { LiveHub } from './hub';
+import { closeWith, pushOnly } from './socketPolicy';
+import type { LiveTickets } from './tickets';
+import type { LiveViewers } from './viewers';
+
+export interface LiveSocketDeps {
+  tickets: LiveTickets;
+  identity: IdentityService;
+  guard: Guard;
+  hub: LiveHub;
+  viewers: LiveViewers;
+  control: LiveControlService;
+}
+
+/**
+ * One Live Stream viewer (`/sessions/:id/live?ticket=…`). The ticket proves who asked for it; the
+ * decision is taken again now through the route guard's own check, because permissions or the
+ * login may have changed since the ticket was issued. Refusals close the socket with LIVE_CLOSE
+ * codes (a browser sees close codes, not handshake statuses).
+ */
+export function serveLiveViewer(
+  ws: WebSocket,
+  deps: LiveSocketDeps,
+  request: { sessionId: number; ticket: string | undefined; originIp: string | null },
+): void {
+  pushOnly(ws);
+  const { sessionId } = request;
+  const grant = request.ticket === undefined ? null : deps.tickets.redeem(request.ticket, sessionId);
+  if (grant === null) {
+    closeWith(ws, LIVE_CLOSE.badTicket, 'The live ticket is invalid, expired, used or for another session');
+    return;
+  }
+  const caller = deps.identity.authenticateHash(grant.tokenHash, request.originIp);
+  if (caller === null || caller.userId !== grant.userId) {
+    closeWith(ws, LIVE_CLOSE.badTicket, 'The login behind this ticket ended: log in again');
+    return;
+  }
+  try {
+    deps.guard.authorizeSession(caller, sessionId, 'liveStream');
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    closeWith(ws, error.statusCode === 409 ? LIVE_CLOSE.notLive : LIVE_CLOSE.forbidden, error.message);
+    return;
+  }
+  const live = deps.hub.get(sessionId);
+  if (live === undefined) {
+    closeWith(ws, LIVE_CLOSE.notLive, `Session ${sessionId} is not connected to this gateway`);
+    return;
+  }
+  deps.control.recordViewer(caller, sessionId);
+  deps.viewers.attach(ws, live);
+}

@@ -1,0 +1,85 @@
+import type { WebSocket } from 'ws';
+import { LIVE_CLOSE, type SessionUpdate } from '../../shared/live';
+import { GatewayError } from '../errors';
+import type { Guard } from '../plugins/guard';
+import type { Caller } from '../services/caller';
+import type { IdentityService } from '../services/identity';
+import type { LiveHub } from './hub';
+import { closeWith, pushOnly } from './socketPolicy';
+
+/** A subscriber this far behind is closed (1013); it reconnects and reloads its list. */
+const MAX_BUFFERED_BYTES = 256 * 1024;
+
+interface Subscriber {
+  ws: WebSocket;
+  tokenHash: string;
+  originIp: string | null;
+}
+
+/**
+ * `/sessions/updates`: pushes a SessionUpdate whenever a session row changes, so lists update in
+ * place (SPEC §2). Each update goes only to subscribers who may see that session, decided by the
+ * route guard's check with the subscriber's current login and permissions; a subscriber whose
+ * login ended is closed.
+ */
+export class SessionUpdates {
+  readonly #subscribers = new Set<Subscriber>();
+
+  constructor(
+    private readonly hub: LiveHub,
+    private readonly identity: IdentityService,
+    private readonly guard: Guard,
+  ) {
+    hub.on('update', this.onUpdate);
+  }
+
+  subscribe(ws: WebSocket, caller: Caller): void {
+    pushOnly(ws);
+    const subscriber = { ws, tokenHash: caller.tokenHash, originIp: caller.originIp };
+    this.#subscribers.add(subscriber);
+    ws.on('close', () => this.#subscribers.delete(subscriber));
+  }
+
+  get size(): number {
+    return this.#subscribers.size;
+  }
+
+  dispose(): void {
+    this.hub.off('update', this.onUpdate);
+  }
+
+  private readonly onUpdate = (update: SessionUpdate) => {
+    const message = JSON.stringify(update);
+    for (const subscriber of this.#subscribers) this.push(subscriber, update, message);
+  };
+
+  private push(subscriber: Subscriber, update: SessionUpdate, message: string): void {
+    const { ws } = subscriber;
+    if (ws.readyState !== ws.OPEN) return;
+    let audience: 'visible' | 'hidden' | 'loggedOut';
+    try {
+      audience = this.audience(subscriber, update.sessionId);
+    } catch {
+      // Whatever failed here must not reach the proxy that emitted the update.
+      closeWith(ws, 1011, 'Internal error');
+      return;
+    }
+    if (audience === 'loggedOut') closeWith(ws, LIVE_CLOSE.badTicket, 'The login ended: log in again');
+    else if (audience === 'hidden') return;
+    else if (ws.bufferedAmount > MAX_BUFFERED_BYTES)
+      closeWith(ws, 1013, 'Too far behind: reconnect and reload');
+    else ws.send(message);
+  }
+
+  private audience(subscriber: Subscriber, sessionId: number): 'visible' | 'hidden' | 'loggedOut' {
+    const caller = this.identity.authenticateHash(subscriber.tokenHash, subscriber.originIp);
+    if (caller === null) return 'loggedOut';
+    try {
+      this.guard.authorizeSession(caller, sessionId, 'view');
+      return 'visible';
+    } catch (error) {
+      if (error instanceof GatewayError) return 'hidden';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  AuditorsBodySchema,
+  AuditorsSchema,
+  JustificationBodySchema,
+  SessionListSchema,
+  SessionQuerySchema,
+  SessionSchema,
+} from '../../shared/api';
+import type { LiveHub } from '../live/hub';
+import { guarded, guardedSession, type Guard } from '../plugins/guard';
+import type { SessionService } from '../services/sessions';
+import { BEARER_AUTH, ERRORS, SessionIdParamsSchema } from './common';
+
+/** `hub` is told about row changes, so lists following /sessions/updates refresh them in place. */
+export function sessionRoutes(
+  sessions: SessionService,
+  guard: Guard,
+  hub: LiveHub,
+): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const common = { tags: ['sessions'], security: BEARER_AUTH };
+
+    app.get(
+      '/sessions',
+      {
+        preHandler: guard.auditArea,
+        schema: {
+          ...common,
+          summary: 'Remote sessions, newest first; scoped auditors see only the sessions they audit',
+          querystring: SessionQuerySchema,
+          response: { 200: SessionListSchema, ...ERRORS },
+        },
+      },
+      async (request) => {
+        const { caller, visibility } = guarded(request);
+        return sessions.list(caller, visibility, request.query);
+      },
+    );
+
+    app.get(
+      '/sessions/export.csv',
+      {
+        preHandler: guard.auditArea,
+        schema: {
+          ...common,
+          summary: 'The filtered list as CSV (streamed)',
+          querystring: SessionQuerySchema,
+          produces: ['text/csv'],
+          response: {
+            200: {
+              description: 'CSV, header row first',
+              content: { 'text/csv': { schema: { type: 'string' } } },
+            },
+            ...ERRORS,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { caller, visibility } = guarded(request);
+        const stream = sessions.exportCsv(caller, visibility, request.query);
+        const day = new Date().toISOString().slice(0, 10);
+        return (
+          reply
+            .header('content-type', 'text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="vigil-sessions-${day}.csv"`)
+            .header('cache-control', 'no-store')
+            // Fastify pipes a Readable to the socket with backpressure; the typed reply only knows the schema.
+            .send(stream as unknown as string)
+        );
+      },
+    );
+
+    app.get(
+      '/sessions/:id',
+      {
+        preHandler: guard.session('view'),
+        schema: {
+          ...common,
+          summary: 'One session with what the caller may do now',
+          params: SessionIdParamsSchema,
+          response: { 200: SessionSchema, ...ERRORS },
+        },
+      },
+      async (request) => {
+        const { caller, session } = guardedSession(request);
+        return sessions.view(caller, session);
+      },
+    );
+
+    app.put(
+      '/sessions/:id/prevent-purge',
+      {
+        preHandler: guard.session('preventPurge'),
+        schema: {
+          ...common,
+          summary:
+            'Exempt the recording from purging (justification: 10-1000 characters); 409 when already set',
+          params: SessionIdParamsSchema,
+          body: JustificationBodySchema,
+          response: { 200: SessionSchema, ...ERRORS },
+        },
+      },
+      async (request) => {
+        const { caller, session } = guardedSession(request);
+        const result = sessions.setPreventPurge(caller, session, request.body.justification);
+        hub.notify(session.id, 'updated');
+        return result;
+      },
+    );
+
+    app.delete(
+      '/sessions/:id/prevent-purge',
+      {
+        preHandler: guard.session('preventPurge'),
+        schema: {
+          ...common,
+          summary: 'Clear prevent-purge (justification required); 409 when it is not set',
+          params: SessionIdParamsSchema,
+          body: JustificationBodySchema,
+          response: { 200: SessionSchema, ...ERRORS },
+        },
+      },
+      async (request) => {
+        const { caller, session } = guardedSession(request);
+        const result = sessions.clearPreventPurge(caller, session, request.body.justification);
+        hub.notify(session.id, 'updated');
+        return result;
+      },
+    );
+
+    app.get(
+      '/sessions/:id/auditors',
+      {
+        preHandler: guard.session('configureAuditors'),
+        schema: {
+          ...common,
+          summary: "The session's auditors",
+          params: SessionIdParamsSchema,
+          response: { 200: AuditorsSchema, ...ERRORS },
+        },
+      },
+      async (request) => sessions.auditors(guardedSession(request).session),
+    );
+
+    app.put(
+      '/sessions/:id/auditors',
+      {
+        preHandler: guard.session('configureAuditors'),
+        schema: {
+          ...common,
+          summary: "Replace the session's auditors (users holding an audit role)",
+          params: SessionIdParamsSchema,
+          body: AuditorsBodySchema,
+          response: { 200: AuditorsSchema, ...ERRORS },
+        },
+      },
+      async (request) => {
+        const { caller, session } = guardedSession(request);
+        const result = sessions.setAuditors(caller, session, request.body.userIds);
+        hub.notify(session.id, 'updated');
+        return result;
+      },
+    );
+  };
+}

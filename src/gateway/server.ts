@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from './app';
+import { urlHost, type GatewayConfig } from './config';
+import { SecretBox } from './crypto/secrets';
+import { ensureDataDir, loadMasterKey, loadSigningKey, loadTls } from './datadir';
+import { openStore, type Store } from './db/store';
+import { AdminService } from './services/admin';
+import { systemClock } from './services/caller';
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  store: Store;
+  url: string;
+  fingerprint: string;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** Password for the first-start admin (VIGIL_ADMIN_PASSWORD); generated and printed when absent. */
+  adminPassword?: string;
+  /** Plain lines for people (listening address, fingerprint, first admin password). */
+  print: (line: string) => void;
+  logLevel?: string;
+}
+
+/** Prepares the data folder, creates the first admin once, and serves HTTPS on the configured address. */
+export async function startGateway(config: GatewayConfig, options: ServeOptions): Promise<RunningGateway> {
+  const paths = ensureDataDir(config.dataDir);
+  const tls = await loadTls(paths);
+  loadSigningKey(paths);
+  const masterKey = loadMasterKey(paths);
+  const store = openStore(paths.database);
+  try {
+    const admin = new AdminService(store, systemClock, () => new SecretBox(masterKey));
+    const boot = await admin.bootstrapAdmin(options.adminPassword);
+    if (boot.generatedPassword !== null) {
+      options.print(
+        `Created user admin (System Administrator). Initial password, shown only now: ${boot.generatedPassword}`,
+      );
+    } else if (boot.created) {
+      options.print('Created user admin (System Administrator) with the password from VIGIL_ADMIN_PASSWORD');
+    }
+    const app = await buildApp({
+      store,
+      tls: { key: tls.key, cert: tls.cert },
+      logger: { level: options.logLevel ?? 'info' },
+    });
+    await app.listen({ host: config.http.host, port: config.http.port });
+    const port = (app.server.address() as AddressInfo).port;
+    const url = `https://${urlHost(config.http)}:${port}`;
+    options.print(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
+    options.print(`Vigil gateway listening on ${url}`);
+    return {
+      app,
+      store,
+      url,
+      fingerprint: tls.fingerprint,
+      close: async () => {
+        await app.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

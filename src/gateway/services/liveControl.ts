@@ -1,0 +1,164 @@
+import { once } from 'node:events';
+import type { Block, BlockList, BlockQuery, Session } from '../../shared/api';
+import type { EventType } from '../../shared/events';
+import type { BlockRecord } from '../db/blocks';
+import type { SessionRecord } from '../db/sessionTypes';
+import type { Store } from '../db/store';
+import { conflict, notFound } from '../errors';
+import type { LiveHub, LiveSession } from '../live/hub';
+import { iso, type Caller, type Clock } from './caller';
+import { toApiSession, toUserRef } from './mappers';
+
+/** How long a drop waits for the proxy to report the session ended after both legs closed. */
+const DROP_SETTLE_MS = 5_000;
+
+/**
+ * Drop, "Hold on!" (block/release interactivity) and the Blocked users report (SPEC §3, §4).
+ * Authorization happened in the route guard; these methods receive the authorized caller and
+ * session. The database is the truth about blocks; the live session (from the LiveHub) is told
+ * afterwards, so a block outlives its session and keeps refusing the operator's new sessions.
+ */
+export class LiveControlService {
+  readonly #dropping = new Set<number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly hub: LiveHub,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Ends both legs at once; answers with the finished session. */
+  async drop(caller: Caller, session: SessionRecord): Promise<Session> {
+    const live = this.connected(session, 'dropped');
+    if (this.#dropping.has(session.id))
+      throw conflict(`Session ${session.id} is already being dropped`, 'INVALID_STATE');
+    this.#dropping.add(session.id);
+    try {
+      this.event(caller, 'Drop session', session.id, `Dropped the session of ${session.user.login}`);
+      const ended = once(live, 'ended', { signal: AbortSignal.timeout(DROP_SETTLE_MS) }).catch(
+        () => undefined,
+      );
+      await live.drop(caller.login);
+      if (this.hub.get(session.id) === live) await ended;
+    } finally {
+      this.#dropping.delete(session.id);
+    }
+    return this.reload(caller, session.id);
+  }
+
+  /** Blocks (true) or releases (false) the operator's input in a live session. */
+  setInteractivity(caller: Caller, session: SessionRecord, blocked: boolean): Session {
+    const live = this.connected(session, blocked ? 'blocked' : 'released');
+    if (blocked) {
+      this.store.transaction(() => {
+        const block = this.store.blocks.create({
+          sessionId: session.id,
+          blockedUserId: session.user.id,
+          authorId: caller.userId,
+          at: this.clock(),
+        });
+        if (block === null)
+          throw conflict('Interactivity is already blocked in this session', 'ALREADY_BLOCKED');
+        this.event(caller, 'Interactivity blocked', session.id, `Blocked the input of ${session.user.login}`);
+      });
+    } else {
+      const block = this.store.blocks.activeForSession(session.id);
+      if (block === null) throw conflict('Interactivity is not blocked in this session', 'NOT_BLOCKED');
+      this.releaseRecord(caller, block);
+    }
+    tell(live, blocked, caller.login);
+    return this.reload(caller, session.id);
+  }
+
+  listBlocks(query: BlockQuery): BlockList {
+    return { items: this.store.blocks.list(query.status).map(toApiBlock) };
+  }
+
+  /** Releases a block from the report; a session still live gets its operator's input back. */
+  releaseBlock(caller: Caller, blockId: number): Block {
+    const block = this.store.blocks.get(blockId);
+    if (block === null) throw notFound(`Block ${blockId} not found`);
+    this.releaseRecord(caller, block);
+    const live = this.hub.get(block.sessionId);
+    if (live === undefined) this.hub.notify(block.sessionId, 'updated');
+    else tell(live, false, caller.login);
+    return toApiBlock(this.store.blocks.get(blockId)!);
+  }
+
+  /** The session of a block, for the "(attempted)" event of a refused release. */
+  sessionOfBlock(blockId: number): number | null {
+    return this.store.blocks.get(blockId)?.sessionId ?? null;
+  }
+
+  /** Each viewer's start is evidence (SPEC §9 "Live Stream"). */
+  recordViewer(caller: Caller, sessionId: number): void {
+    this.event(caller, 'Live Stream', sessionId, 'Started watching the live session');
+  }
+
+  private releaseRecord(caller: Caller, block: BlockRecord): void {
+    this.store.transaction(() => {
+      if (!this.store.blocks.release(block.id, caller.userId, this.clock())) {
+        throw conflict(`Block ${block.id} was already released`, 'NOT_BLOCKED');
+      }
+      this.event(
+        caller,
+        'Interactivity unlocked',
+        block.sessionId,
+        `Released the input of ${block.blockedUser.login}`,
+      );
+    });
+  }
+
+  /** The live session behind a row the database calls live; a row without one is stale. */
+  private connected(session: SessionRecord, verb: string): LiveSession {
+    const live = this.hub.get(session.id);
+    if (live === undefined) {
+      throw conflict(
+        `Session ${session.id} is marked live but is not connected to this gateway (left over from a restart?), so it cannot be ${verb}`,
+        'NOT_CONNECTED',
+      );
+    }
+    return live;
+  }
+
+  private reload(caller: Caller, id: number): Session {
+    const record = this.store.sessions.get(id, caller.userId);
+    if (record === null) throw notFound(`Session ${id} not found`);
+    return toApiSession(record, caller.principal);
+  }
+
+  private event(caller: Caller, type: EventType, sessionId: number, note: string): void {
+    this.store.events.append({
+      type,
+      at: this.clock(),
+      actorId: caller.userId,
+      originIp: caller.originIp,
+      sessionId,
+      note,
+    });
+  }
+}
+
+/**
+ * Tells the proxy after the record is committed. A session that ended in between cannot take it
+ * any more; the record stands either way (it is what refuses the operator's next session).
+ */
+function tell(live: LiveSession, blocked: boolean, by: string): void {
+  try {
+    live.setBlocked(blocked, by);
+  } catch {
+    // The session ended between the commit and this call: nothing left to block or release.
+  }
+}
+
+export function toApiBlock(b: BlockRecord): Block {
+  return {
+    id: b.id,
+    sessionId: b.sessionId,
+    blockedUser: toUserRef(b.blockedUser),
+    author: toUserRef(b.author),
+    blockedAt: iso(b.blockedAt),
+    releasedAt: b.releasedAt === null ? null : iso(b.releasedAt),
+    releaser: b.releaser === null ? null : toUserRef(b.releaser),
+  };
+}

@@ -1,0 +1,52 @@
+import type { AuditEvent, Session, UserRef } from '../../shared/api';
+import { allowedActions, type Principal } from '../../shared/policy';
+import type { EventRecord } from '../db/events';
+import type { SessionRecord, UserRefRecord } from '../db/sessionTypes';
+import { iso } from './caller';
+
+export const toUserRef = (u: UserRefRecord): UserRef => ({ id: u.id, login: u.login, name: u.name });
+
+/** The API shape of a session; `allowedActions` comes from the shared policy, as in the route guard. */
+export function toApiSession(record: SessionRecord, principal: Principal): Session {
+  return {
+    id: record.id,
+    hash: record.hash,
+    user: toUserRef(record.user),
+    originIp: record.originIp,
+    credential: record.credential,
+    device: record.device,
+    protocol: record.protocol,
+    proxy: record.proxy,
+    status: record.status,
+    startedAt: iso(record.startedAt),
+    endedAt: record.endedAt === null ? null : iso(record.endedAt),
+    durationMs: record.durationMs,
+    blocked: record.blocked,
+    reason: record.reason,
+    errorMessage: record.errorMessage,
+    preventPurge:
+      record.preventPurge === null
+        ? null
+        : {
+            justification: record.preventPurge.justification,
+            by: toUserRef(record.preventPurge.by),
+            at: iso(record.preventPurge.at),
+          },
+    recording:
+      record.recording === null ? null : { size: record.recording.size, sha256: record.recording.sha256 },
+    allowedActions: allowedActions(principal, { status: record.status, isAuditor: record.isAuditor }),
+  };
+}
+
+export function toApiEvent(e: EventRecord): AuditEvent {
+  return {
+    id: e.id,
+    at: iso(e.at),
+    type: e.type,
+    actor: e.actor === null ? null : toUserRef(e.actor),
+    originIp: e.originIp,
+    sessionId: e.sessionId,
+    note: e.note,
+    hash: e.hash,
+  };
+}

@@ -1,0 +1,73 @@
+import { blockedOperatorMessage } from '../../shared/messages';
+import { credentialContext } from '../services/admin';
+import type { SecretBox } from '../crypto/secrets';
+import type { Store } from '../db/store';
+import type { TargetRecord } from '../db/targets';
+import { PROXY_MESSAGES, TARGET_ERRORS } from './messages';
+import type { SshRoute } from './route';
+import { credentialKeyContext } from './sshAdmin';
+
+export interface TargetCredential {
+  id: number;
+  account: string;
+  password: string;
+  privateKey: string | null;
+}
+
+export type AccessDecision =
+  | { allowed: true; target: TargetRecord; credential: TargetCredential }
+  | { allowed: false; reason: 'usage' | 'blocked' | 'access' | 'credential'; message: string };
+
+/**
+ * Whether an authenticated operator may open ACCOUNT@TARGET now: not while one of their blocks is
+ * active (SPEC §3), and only with an access grant on that credential (SPEC §11). Unknown targets,
+ * accounts and missing grants get the same answer, so operators cannot probe what exists.
+ */
+export class AccessPolicy {
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: () => SecretBox,
+  ) {}
+
+  decide(user: { id: number; login: string }, route: SshRoute | null, gatewayName: string): AccessDecision {
+    const block = this.store.blocks.activeBlockForUser(user.id);
+    if (block !== null) {
+      return {
+        allowed: false,
+        reason: 'blocked',
+        message: blockedOperatorMessage(block.author.login, new Date(block.blockedAt)),
+      };
+    }
+    if (route === null) return { allowed: false, reason: 'usage', message: PROXY_MESSAGES.usage(user.login, gatewayName) };
+    const refused = {
+      allowed: false,
+      reason: 'access',
+      message: PROXY_MESSAGES.accessNotGranted(user.login, route.account, route.target),
+    } as const;
+    const target = this.store.targets.findTarget(route.target);
+    if (target === null || target.protocol !== 'ssh') return refused;
+    const credential = this.store.targets.findCredential(target.id, route.account);
+    if (credential === null || !this.store.targets.hasAccess(user.id, credential.id)) return refused;
+    try {
+      const box = this.secrets();
+      const sealedKey = this.store.targets.credentialKey(credential.id);
+      return {
+        allowed: true,
+        target,
+        credential: {
+          id: credential.id,
+          account: credential.account,
+          password: box.open(credential.secret, credentialContext(target.id, credential.account)),
+          privateKey:
+            sealedKey === null ? null : box.open(sealedKey, credentialKeyContext(target.id, credential.account)),
+        },
+      };
+    } catch {
+      return {
+        allowed: false,
+        reason: 'credential',
+        message: PROXY_MESSAGES.targetFailed(route.account, target.name, TARGET_ERRORS.credential),
+      };
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import ssh2, { type ParsedKey } from 'ssh2';
+
+export interface PublicKeyInfo {
+  algorithm: string;
+  /** SSH wire encoding of the public key. */
+  blob: Buffer;
+  /** "SHA256:<base64>" as `ssh-keygen -l` prints it. */
+  fingerprint: string;
+  comment: string;
+}
+
+export class KeyFormatError extends Error {
+  override name = 'KeyFormatError';
+}
+
+/** "SHA256:<unpadded base64>" of an SSH public key blob, the way OpenSSH shows fingerprints. */
+export function keyFingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+function parseOne(text: string): ParsedKey | Error {
+  const parsed = ssh2.utils.parseKey(text) as ParsedKey | ParsedKey[] | Error;
+  return Array.isArray(parsed) ? (parsed[0] ?? new Error('no key found')) : parsed;
+}
+
+/**
+ * Public keys from a `.pub` file or an authorized_keys-style list (one key per line; blank lines
+ * and # comments skipped). Option prefixes (`from=…`) are refused: Vigil has no such restrictions.
+ */
+export function parsePublicKeys(text: string): PublicKeyInfo[] {
+  const keys: PublicKeyInfo[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const parsed = parseOne(line);
+    if (parsed instanceof Error) throw new KeyFormatError(`line ${index + 1}: not an SSH public key (${parsed.message})`);
+    if (parsed.isPrivateKey()) throw new KeyFormatError(`line ${index + 1}: this is a private key; give the .pub file`);
+    const blob = parsed.getPublicSSH();
+    keys.push({ algorithm: parsed.type, blob, fingerprint: keyFingerprint(blob), comment: parsed.comment });
+  });
+  if (keys.length === 0) throw new KeyFormatError('no public key found');
+  return keys;
+}
+
+/** Checks that `text` is an unencrypted private key ssh2 can use; returns its public key's fingerprint. */
+export function checkPrivateKey(text: string): string {
+  const parsed = parseOne(text);
+  if (parsed instanceof Error) throw new KeyFormatError(`not a usable private key (${parsed.message})`);
+  if (!parsed.isPrivateKey()) throw new KeyFormatError('this is a public key; give the private key file');
+  return keyFingerprint(parsed.getPublicSSH());
+}
+
+/** Whether `signature` over `data` was made with the private half of the public key `blob`. */
+export function verifySignature(blob: Buffer, data: Buffer, signature: Buffer, hashAlgo?: string): boolean {
+  const key = ssh2.utils.parseKey(blob);
+  return !(key instanceof Error) && key.verify(data, signature, hashAlgo) === true;
+}

@@ -1,0 +1,30 @@
+/** Texts the SSH proxy writes to operators (SPEC §3/§4 texts live in src/shared/messages.ts). */
+export const PROXY_MESSAGES = {
+  usage: (login: string, gateway: string) =>
+    `Vigil: name the account and target to open: ssh ${login}@ACCOUNT@TARGET@${gateway}`,
+  accessNotGranted: (login: string, account: string, target: string) =>
+    `Vigil: access not granted: ${login} may not open sessions as ${account} on ${target}`,
+  fileTransfer: 'Vigil: SFTP/SCP is not available through Vigil',
+  targetFailed: (account: string, target: string, reason: string) =>
+    `Vigil: could not open the session as ${account} on ${target}: ${reason}`,
+  targetLost: (target: string) => `Vigil: the connection to ${target} was lost`,
+  gatewayStopping: 'Vigil: the gateway is shutting down',
+  recordingFailed: 'Vigil: the session cannot be recorded, so it was closed',
+} as const;
+
+/** Why the target leg could not open, for the operator and the session's error message. */
+export const TARGET_ERRORS = {
+  auth: 'the target refused the stored credential',
+  hostKeyChanged: (pinned: string, shown: string) =>
+    `the target's host key changed (pinned ${pinned}, now ${shown}); an administrator must check it ` +
+    'and run "vigil-gateway target forget-host-key"',
+  unreachable: (detail: string) => `the target is unreachable (${detail})`,
+  timeout: 'the target did not answer in time',
+  channel: (detail: string) => `the target refused to start the session (${detail})`,
+  credential: 'the stored credential cannot be decrypted',
+} as const;
+
+/** Scp's remote side (`scp -t` / `scp -f`), which Vigil refuses like SFTP. */
+export function isScpCommand(command: string): boolean {
+  return /^\s*(?:\S*\/)?scp\s+(?:.*\s)?-[a-zA-Z]*[tf]\b/.test(command);
+}

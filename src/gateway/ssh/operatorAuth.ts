@@ -1,0 +1,115 @@
+import type { AuthContext, AuthenticationType, KeyboardAuthContext, PublicKeyAuthContext } from 'ssh2';
+import type { Store } from '../db/store';
+import { GatewayError } from '../errors';
+import type { IdentityService } from '../services/identity';
+import { verifySignature } from './keys';
+import { parseSshUsername, type SshRoute } from './route';
+
+const METHODS: AuthenticationType[] = ['publickey', 'password', 'keyboard-interactive'];
+
+export interface Operator {
+  id: number;
+  login: string;
+  route: SshRoute | null;
+}
+
+/**
+ * Authenticates one SSH connection's operator: their Vigil password (password or keyboard-interactive,
+ * counted by the same failed-login lock as the API) or a public key added with `user key add`.
+ * Public keys a client merely offers are not failures: clients try every key they hold.
+ */
+export class OperatorAuth {
+  #operator: Operator | null = null;
+  #failures = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly identity: IdentityService,
+    private readonly originIp: string,
+    /** Password failures on one connection before it is closed. */
+    private readonly maxFailures: number,
+    private readonly onTooManyFailures: () => void,
+  ) {}
+
+  /** The authenticated operator (after the connection's 'ready'). */
+  get operator(): Operator | null {
+    return this.#operator;
+  }
+
+  handle(ctx: AuthContext): void {
+    const { login, route } = parseSshUsername(ctx.username);
+    switch (ctx.method) {
+      case 'password':
+        void this.#password(ctx.password, login, route).then((ok) => this.#decide(ctx, ok));
+        return;
+      case 'keyboard-interactive':
+        this.#keyboard(ctx, login, route);
+        return;
+      case 'publickey':
+        this.#publicKey(ctx, login, route);
+        return;
+      default:
+        ctx.reject(METHODS);
+    }
+  }
+
+  #decide(ctx: AuthContext, ok: boolean): void {
+    if (ok) {
+      ctx.accept();
+      return;
+    }
+    ctx.reject(METHODS);
+    if (++this.#failures >= this.maxFailures) this.onTooManyFailures();
+  }
+
+  /** true when accepted; a lock is reported through `onLocked` (keyboard-interactive can show it). */
+  async #password(
+    password: string,
+    login: string,
+    route: SshRoute | null,
+    onLocked?: (message: string) => void,
+  ): Promise<boolean> {
+    try {
+      const id = await this.identity.verifyLogin(login, password, this.originIp);
+      return this.#accepted(id, route);
+    } catch (err) {
+      if (err instanceof GatewayError && err.statusCode === 429) onLocked?.(err.message);
+      else if (!(err instanceof GatewayError)) throw err;
+      return false;
+    }
+  }
+
+  #keyboard(ctx: KeyboardAuthContext, login: string, route: SshRoute | null): void {
+    ctx.prompt([{ prompt: 'Vigil password: ', echo: false }], 'Vigil', '', (answers) => {
+      let lockedMessage: string | null = null;
+      void this.#password(answers[0] ?? '', login, route, (m) => (lockedMessage = m)).then((ok) => {
+        if (ok || lockedMessage === null) return this.#decide(ctx, ok);
+        // Tell the operator why instead of asking again: the instructions of an empty prompt show it.
+        ctx.prompt([], 'Vigil', lockedMessage, () => this.#decide(ctx, false));
+      });
+    });
+  }
+
+  #publicKey(ctx: PublicKeyAuthContext, login: string, route: SshRoute | null): void {
+    const user = this.store.users.findByLogin(login);
+    const key = user === null ? null : this.store.userKeys.find(user.id, ctx.key.data);
+    if (user === null || key === null) return ctx.reject(METHODS);
+    try {
+      this.identity.assertNotLocked(login, this.originIp);
+    } catch {
+      return ctx.reject(METHODS);
+    }
+    // Without a signature the client only asks whether this key would do.
+    if (ctx.signature === undefined || ctx.blob === undefined) return ctx.accept();
+    if (!verifySignature(key.publicKey, ctx.blob, ctx.signature, ctx.hashAlgo)) return ctx.reject(METHODS);
+    this.#accepted(user.id, route);
+    ctx.accept();
+  }
+
+  #accepted(userId: number, route: SshRoute | null): boolean {
+    const user = this.store.users.findById(userId);
+    if (user === null) return false;
+    this.#operator = { id: user.id, login: user.login, route };
+    return true;
+  }
+}

@@ -1,0 +1,346 @@
+import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import type { ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
+import { OPERATOR_MESSAGES } from '../../shared/messages';
+import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../live/hub';
+import type { FinishedRecording, MarkerKind, RecordingWriter, TerminalMirror } from '../recording';
+import { sha256File } from '../recording';
+import type { Clock } from '../services/caller';
+import type { RecordingFacts, SessionFacts, SessionLedger } from './ledger';
+import { PROXY_MESSAGES } from './messages';
+import type { TargetLeg } from './targetLeg';
+import type { TypedCommands } from './typedCommands';
+
+/** How an ended session is closed and recorded. */
+export interface Outcome {
+  reason: LiveEndReason;
+  /** Shown on the operator's terminal on its own line before the channel closes. */
+  operatorMessage: string | null;
+  /** The session row's error message (null for a normal end or a drop). */
+  errorMessage: string | null;
+  /** The note of the Terminated event. */
+  note: string;
+  marker: { kind: MarkerKind; note: string } | null;
+}
+
+type Exit = { code: number } | { signal: string; dumped: boolean; description: string };
+
+export interface ProxySessionOptions {
+  sessionId: number;
+  facts: SessionFacts;
+  startedAt: Date;
+  operator: ServerChannel;
+  pty: PseudoTtyInfo | null;
+  target: TargetLeg;
+  writer: RecordingWriter;
+  /** Relative to the data folder; the absolute `writer` path is what it points at. */
+  recordingPath: string;
+  absoluteRecordingPath: string;
+  mirror: TerminalMirror;
+  commands: TypedCommands;
+  ledger: SessionLedger;
+  clock: Clock;
+  /** How long closing waits for each leg to confirm before it goes on without it. */
+  closeTimeoutMs?: number;
+}
+
+/**
+ * One proxied SSH session while it runs: bytes flow operator ⇄ target with backpressure both ways,
+ * every byte is recorded, output is mirrored for late-joining viewers, and auditors may block the
+ * operator's input or drop the session (the LiveSession contract of live/hub.ts).
+ */
+export class ProxySession extends EventEmitter<LiveSessionEvents> implements LiveSession {
+  readonly sessionId: number;
+  readonly operatorUserId: number;
+  readonly startedAt: Date;
+  #blocked = false;
+  #eofWhileBlocked = false;
+  #exit: Exit | null = null;
+  #ending: Promise<void> | null = null;
+  #operatorClosed = false;
+  #targetClosed = false;
+  /** Why the target's output is paused: the operator is slow, or the recording is behind. */
+  readonly #outputHolds = new Set<'operator' | 'stderr' | 'recording'>();
+  readonly #options: ProxySessionOptions;
+  readonly #closeTimeoutMs: number;
+
+  constructor(options: ProxySessionOptions) {
+    super();
+    this.#options = options;
+    this.sessionId = options.sessionId;
+    this.operatorUserId = options.facts.userId;
+    this.startedAt = options.startedAt;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 3000;
+  }
+
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  get ended(): boolean {
+    return this.#ending !== null;
+  }
+
+  /** Connects the legs; the operator's input was paused until now. */
+  start(): void {
+    const { operator, target, writer } = this.#options;
+    const channel = target.channel;
+    channel.on('data', this.#onTargetData);
+    channel.stderr.on('data', this.#onTargetStderr);
+    channel.on('exit', this.#onTargetExit);
+    channel.once('close', this.#onTargetChannelClose);
+    target.client.once('close', this.#onTargetConnectionClose);
+    target.client.on('error', () => undefined); // reported through 'close'
+    writer.on('drain', this.#onRecordingDrain);
+    operator.on('data', this.#onOperatorData);
+    operator.once('end', this.#onOperatorEof);
+    operator.once('close', this.#onOperatorClose);
+    operator.resume();
+  }
+
+  async snapshot(): Promise<LiveScreen> {
+    const screen = await this.#options.mirror.snapshot();
+    return { cols: screen.cols, rows: screen.rows, screen: screen.screen };
+  }
+
+  setBlocked(blocked: boolean, by: string): void {
+    if (this.#ending !== null) throw new Error(`Session ${this.sessionId} has ended`);
+    if (blocked === this.#blocked) return;
+    this.#blocked = blocked;
+    const at = new Date(this.#options.clock());
+    this.#options.writer.marker(blocked ? 'block' : 'release', by);
+    this.#notice(blocked ? OPERATOR_MESSAGES.blocked : OPERATOR_MESSAGES.released);
+    if (!blocked && this.#eofWhileBlocked) this.#options.target.channel.end();
+    this.emit('interactivity', blocked, by, at);
+  }
+
+  drop(by: string): Promise<void> {
+    return this.end({
+      reason: 'dropped',
+      operatorMessage: OPERATOR_MESSAGES.dropped,
+      errorMessage: null,
+      note: `Dropped by ${by}`,
+      marker: { kind: 'drop', note: by },
+    });
+  }
+
+  /** Forwards a window change: resizes pass even while input is blocked. */
+  resize(cols: number, rows: number, width: number, height: number): void {
+    if (this.#ending !== null || cols <= 0 || rows <= 0) return;
+    this.#options.target.channel.setWindow(rows, cols, height, width);
+    this.#options.writer.resize(cols, rows);
+    this.#options.mirror.resize(cols, rows);
+    this.emit('resize', cols, rows);
+  }
+
+  /** Forwards a signal request (`ssh` sends them rarely); dropped while input is blocked. */
+  signal(name: string): void {
+    if (this.#ending !== null || this.#blocked) return;
+    try {
+      this.#options.target.channel.signal(name);
+    } catch {
+      // An unknown signal name: the target would refuse it too.
+    }
+  }
+
+  /** Closes both legs, finishes the recording and the session row. Idempotent. */
+  end(outcome: Outcome): Promise<void> {
+    this.#ending ??= this.#end(outcome);
+    return this.#ending;
+  }
+
+  readonly #onTargetData = (chunk: Buffer): void => this.#output(chunk, this.#options.operator, 'operator');
+
+  readonly #onTargetStderr = (chunk: Buffer): void => this.#output(chunk, this.#options.operator.stderr, 'stderr');
+
+  #output(chunk: Buffer, to: Writable, hold: 'operator' | 'stderr'): void {
+    const { writer, mirror } = this.#options;
+    if (!writer.output(chunk)) this.#hold('recording');
+    mirror.write(chunk);
+    this.emit('output', chunk);
+    if (!this.#operatorClosed && !to.write(chunk)) {
+      this.#hold(hold);
+      to.once('drain', () => this.#release(hold));
+    }
+  }
+
+  #hold(reason: 'operator' | 'stderr' | 'recording'): void {
+    if (this.#outputHolds.size === 0) {
+      this.#options.target.channel.pause();
+      this.#options.target.channel.stderr.pause();
+    }
+    this.#outputHolds.add(reason);
+  }
+
+  #release(reason: 'operator' | 'stderr' | 'recording'): void {
+    if (!this.#outputHolds.delete(reason) || this.#outputHolds.size > 0 || this.#ending !== null) return;
+    this.#options.target.channel.resume();
+    this.#options.target.channel.stderr.resume();
+  }
+
+  readonly #onRecordingDrain = (): void => this.#release('recording');
+
+  readonly #onOperatorData = (chunk: Buffer): void => {
+    const { writer, commands, target, operator } = this.#options;
+    writer.input(chunk);
+    if (this.#blocked) return;
+    commands.input(chunk, writer.elapsed());
+    if (!target.channel.write(chunk)) {
+      operator.pause();
+      target.channel.once('drain', () => operator.resume());
+    }
+  };
+
+  readonly #onOperatorEof = (): void => {
+    if (this.#ending !== null) return;
+    if (this.#blocked) this.#eofWhileBlocked = true;
+    else this.#options.target.channel.end();
+  };
+
+  readonly #onTargetExit = (code: number | null, signal?: string, dumped?: boolean, description?: string): void => {
+    this.#exit =
+      code !== null
+        ? { code }
+        : { signal: signal ?? 'SIGKILL', dumped: dumped === true, description: description ?? '' };
+  };
+
+  readonly #onTargetChannelClose = (): void => {
+    this.#targetClosed = true;
+    const exit = this.#exit;
+    void this.end({
+      reason: 'terminated',
+      operatorMessage: null,
+      errorMessage: null,
+      note: exit === null ? 'The target closed the session' : `The session ended (${describeExit(exit)})`,
+      marker: null,
+    });
+  };
+
+  readonly #onTargetConnectionClose = (): void => {
+    this.#targetClosed = true;
+    // With an exit status the session ended properly: the channel's close follows, after its output.
+    if (this.#exit !== null) return;
+    const target = this.#options.facts.device;
+    void this.end({
+      reason: 'failed',
+      operatorMessage: PROXY_MESSAGES.targetLost(target),
+      errorMessage: `The connection to ${target} was lost`,
+      note: `The connection to ${target} was lost`,
+      marker: { kind: 'error', note: 'target connection lost' },
+    });
+  };
+
+  readonly #onOperatorClose = (): void => {
+    this.#operatorClosed = true;
+    void this.end({
+      reason: 'terminated',
+      operatorMessage: null,
+      errorMessage: null,
+      note: 'The operator closed the session',
+      marker: null,
+    });
+  };
+
+  /** A notice on the operator's terminal, on its own line; never sent to the target nor recorded as output. */
+  #notice(text: string): void {
+    if (this.#operatorClosed) return;
+    if (this.#options.pty !== null) this.#options.operator.write(`\r\n${text}\r\n`);
+    else this.#options.operator.stderr.write(`${text}\n`);
+  }
+
+  async #end(outcome: Outcome): Promise<void> {
+    const o = this.#options;
+    const endedAt = Math.max(o.clock(), this.startedAt.getTime());
+    // Without listeners the streams discard what still arrives, so both can reach their close.
+    o.operator.off('data', this.#onOperatorData);
+    o.target.channel.off('data', this.#onTargetData);
+    o.target.channel.stderr.off('data', this.#onTargetStderr);
+    o.operator.resume();
+    o.target.channel.resume();
+    o.target.channel.stderr.resume();
+    if (outcome.marker !== null) o.writer.marker(outcome.marker.kind, outcome.marker.note);
+    o.commands.flush(o.writer.elapsed());
+
+    await Promise.all([this.#closeOperator(outcome), this.#closeTarget()]);
+
+    const recording = await this.#closeRecording();
+    o.mirror.dispose();
+    o.ledger.finish(
+      this.sessionId,
+      o.facts,
+      endedAt,
+      {
+        errorMessage: outcome.errorMessage ?? (recording.ok ? null : PROXY_MESSAGES.recordingFailed),
+        note: outcome.note,
+        recording: recording.facts,
+      },
+    );
+    this.emit('ended', outcome.reason, new Date(endedAt), outcome.operatorMessage);
+  }
+
+  async #closeOperator(outcome: Outcome): Promise<void> {
+    const { operator } = this.#options;
+    if (this.#operatorClosed) return;
+    const closed = new Promise<void>((resolve) => operator.once('close', () => resolve()));
+    if (outcome.operatorMessage !== null) this.#notice(outcome.operatorMessage);
+    // The exit status goes out of band: first let the output before it reach the operator.
+    await Promise.race([
+      Promise.all([drained(operator), drained(operator.stderr)]),
+      delay(this.#closeTimeoutMs / 2),
+    ]);
+    const exit = this.#exit ?? (outcome.reason === 'failed' ? { code: 255 } : null);
+    if (exit !== null && outcome.reason !== 'dropped') sendExit(operator, exit);
+    operator.end();
+    await Promise.race([closed, delay(this.#closeTimeoutMs)]);
+  }
+
+  async #closeTarget(): Promise<void> {
+    const { client } = this.#options.target;
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    if (!this.#targetClosed) this.#options.target.channel.close();
+    client.end();
+    const timer = delay(this.#closeTimeoutMs).then(() => client.destroy());
+    await Promise.race([closed, timer]);
+  }
+
+  /** The finished file's size and hash; after a recording failure, of what reached the disk. */
+  async #closeRecording(): Promise<{ ok: boolean; facts: RecordingFacts | null }> {
+    const o = this.#options;
+    let finished: FinishedRecording;
+    try {
+      finished = await o.writer.close();
+    } catch {
+      try {
+        const size = (await stat(o.absoluteRecordingPath)).size;
+        return { ok: false, facts: { path: o.recordingPath, size, sha256: await sha256File(o.absoluteRecordingPath) } };
+      } catch {
+        return { ok: false, facts: null };
+      }
+    }
+    return { ok: true, facts: { path: o.recordingPath, size: finished.size, sha256: finished.sha256 } };
+  }
+}
+
+function describeExit(exit: Exit): string {
+  return 'code' in exit ? `exit status ${exit.code}` : `signal ${exit.signal}`;
+}
+
+function sendExit(operator: ServerChannel, exit: Exit): void {
+  try {
+    if ('code' in exit) operator.exit(exit.code);
+    else operator.exit(exit.signal, exit.dumped, exit.description);
+  } catch {
+    operator.exit(255);
+  }
+}
+
+function drained(stream: Writable | Readable): Promise<void> {
+  const writable = stream as Writable;
+  if (!writable.writable || writable.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => writable.once('drain', () => resolve()));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

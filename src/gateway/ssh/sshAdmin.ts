@@ -1,0 +1,82 @@
+import type { SecretBox } from '../crypto/secrets';
+import type { Store } from '../db/store';
+import type { UserKeyRecord } from '../db/userKeys';
+import { badRequest, notFound } from '../errors';
+import type { Clock } from '../services/caller';
+import { checkPrivateKey, KeyFormatError, parsePublicKeys } from './keys';
+
+/** Binds a credential's sealed private key to its row (AES-GCM associated data). */
+export function credentialKeyContext(targetId: number, account: string): string {
+  return `vigil-credential-key:${targetId}:${account}`;
+}
+
+/** The administration use cases of the SSH proxy behind the CLI: operator keys, target keys. */
+export class SshAdminService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly secrets: () => SecretBox,
+  ) {}
+
+  /** Adds the public keys of an authorized_keys-style text; returns them with whether each was new. */
+  addUserKeys(login: string, text: string): { fingerprint: string; algorithm: string; added: boolean }[] {
+    const user = this.store.users.findByLogin(login);
+    if (user === null) throw notFound(`Unknown user ${login}`);
+    const keys = withKeyErrors(() => parsePublicKeys(text));
+    return this.store.transaction(() =>
+      keys.map((k) => ({
+        fingerprint: k.fingerprint,
+        algorithm: k.algorithm,
+        added: this.store.userKeys.add({
+          userId: user.id,
+          algorithm: k.algorithm,
+          publicKey: k.blob,
+          fingerprint: k.fingerprint,
+          comment: k.comment,
+          createdAt: this.clock(),
+        }),
+      })),
+    );
+  }
+
+  listUserKeys(login: string): UserKeyRecord[] {
+    const user = this.store.users.findByLogin(login);
+    if (user === null) throw notFound(`Unknown user ${login}`);
+    return this.store.userKeys.listForUser(user.id);
+  }
+
+  /**
+   * Stores (or, with null, removes) the private key the gateway logs into TARGET as ACCOUNT with,
+   * next to the credential's password. Returns the key's public fingerprint.
+   */
+  setCredentialKey(targetName: string, account: string, privateKey: string | null): string | null {
+    const target = this.store.targets.findTarget(targetName);
+    if (target === null) throw notFound(`Unknown target ${targetName}`);
+    const credential = this.store.targets.findCredential(target.id, account);
+    if (credential === null) throw notFound(`No credential for account ${account} on target ${target.name}`);
+    if (privateKey === null) {
+      this.store.targets.setCredentialKey(credential.id, null);
+      return null;
+    }
+    const fingerprint = withKeyErrors(() => checkPrivateKey(privateKey));
+    const sealed = this.secrets().seal(privateKey, credentialKeyContext(target.id, account));
+    this.store.targets.setCredentialKey(credential.id, sealed);
+    return fingerprint;
+  }
+
+  /** Forgets the host key pinned for a target; false when none was pinned. */
+  forgetHostKey(targetName: string): boolean {
+    const target = this.store.targets.findTarget(targetName);
+    if (target === null) throw notFound(`Unknown target ${targetName}`);
+    return this.store.targets.forgetHostKey(target.id);
+  }
+}
+
+function withKeyErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof KeyFormatError) throw badRequest(err.message);
+    throw err;
+  }
+}

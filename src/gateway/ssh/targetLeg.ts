@@ -1,0 +1,102 @@
+import ssh2, { type Client, type ClientChannel, type PseudoTtyInfo } from 'ssh2';
+import type { TargetRecord } from '../db/targets';
+import type { TargetCredential } from './access';
+import { keyFingerprint } from './keys';
+import { TARGET_ERRORS } from './messages';
+
+export interface TargetRequest {
+  target: TargetRecord;
+  credential: TargetCredential;
+  /** The host key fingerprint pinned for the target, or null on the first connection. */
+  pinnedHostKey: string | null;
+  pinHostKey(fingerprint: string): void;
+  pty: PseudoTtyInfo | null;
+  env: Readonly<Record<string, string>>;
+  /** null opens a shell; otherwise the command of `ssh … command`. */
+  command: string | null;
+  readyTimeoutMs?: number;
+}
+
+/** The gateway's own SSH connection to the target and the session channel on it. */
+export interface TargetLeg {
+  client: Client;
+  channel: ClientChannel;
+}
+
+/** The target leg could not open; `reason` is shown to the operator and kept as the session's error. */
+export class TargetError extends Error {
+  override name = 'TargetError';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * Logs into the target as the credential's account (private key first when there is one, then the
+ * password, also through keyboard-interactive) and opens the shell or command the operator asked
+ * for, with their terminal. The target's host key is pinned on first use and checked afterwards.
+ */
+export function openTargetLeg(request: TargetRequest): Promise<TargetLeg> {
+  const { target, credential, pty, env, command } = request;
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    let hostKeyProblem: string | null = null;
+    let settled = false;
+    const fail = (reason: string): void => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      reject(new TargetError(reason));
+    };
+    client.on('connect', () => client.setNoDelay(true));
+    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) =>
+      finish(prompts.map(() => credential.password)),
+    );
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (hostKeyProblem !== null) fail(hostKeyProblem);
+      else if (err.level === 'client-authentication') fail(TARGET_ERRORS.auth);
+      else if (err.level === 'client-timeout') fail(TARGET_ERRORS.timeout);
+      else fail(TARGET_ERRORS.unreachable(err.code ?? err.message));
+    });
+    client.on('close', () => fail(hostKeyProblem ?? TARGET_ERRORS.unreachable('connection closed')));
+    client.once('ready', () => {
+      const opened = (err: Error | undefined, channel: ClientChannel): void => {
+        if (err) return fail(TARGET_ERRORS.channel(err.message));
+        if (settled) {
+          channel.close();
+          return;
+        }
+        settled = true;
+        resolve({ client, channel });
+      };
+      const window = pty === null ? false : ptyOptions(pty);
+      if (command === null) client.shell(window, { env }, opened);
+      else client.exec(command, { env, ...(window === false ? {} : { pty: window }) }, opened);
+    });
+    client.connect({
+      host: target.host,
+      port: target.port,
+      username: credential.account,
+      password: credential.password,
+      ...(credential.privateKey === null ? {} : { privateKey: credential.privateKey }),
+      tryKeyboard: true,
+      readyTimeout: request.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 4,
+      hostVerifier: (key: Buffer) => {
+        const shown = keyFingerprint(key);
+        if (request.pinnedHostKey === null) {
+          request.pinHostKey(shown);
+          return true;
+        }
+        if (shown === request.pinnedHostKey) return true;
+        hostKeyProblem = TARGET_ERRORS.hostKeyChanged(request.pinnedHostKey, shown);
+        return false;
+      },
+    });
+  });
+}
+
+function ptyOptions(pty: PseudoTtyInfo) {
+  return { term: pty.term, cols: pty.cols, rows: pty.rows, width: pty.width, height: pty.height, modes: pty.modes };
+}

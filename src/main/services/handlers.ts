@@ -1,0 +1,131 @@
+import type { TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { justificationError } from '../../shared/api';
+import { IPC_ERROR, type AppInfo, type IpcArgs, type IpcChannel, type IpcValue } from '../../shared/ipc';
+import { fail, ok, type Result } from '../../shared/result';
+import type { AuthService } from './auth-service';
+import type { BlocksService } from './blocks-service';
+import { AppFailure, ValidationError, toAppError } from './errors';
+import { PAYLOAD_SCHEMAS } from './payloads';
+import { normalizeGatewayUrl, type ProfileStore } from './profile-store';
+import type { LiveService } from './live-service';
+import type { SessionsService } from './sessions-service';
+
+/** A channel's handler as the transports call it: arguments unchecked, never throws. */
+export type IpcHandler<C extends IpcChannel> = (...args: unknown[]) => Promise<Result<IpcValue<C>>>;
+export type IpcHandlers = { readonly [C in IpcChannel]: IpcHandler<C> };
+
+type Implementation<C extends IpcChannel> = (...args: IpcArgs<C>) => Promise<IpcValue<C>> | IpcValue<C>;
+type Implementations = { readonly [C in IpcChannel]: Implementation<C> };
+
+export interface HandlerDeps {
+  profiles: ProfileStore;
+  auth: AuthService;
+  sessions: SessionsService;
+  blocks: BlocksService;
+  live: LiveService;
+  appInfo: AppInfo;
+  /** Where unexpected (INTERNAL) errors are reported; the renderer gets only their message. */
+  logError?: (channel: IpcChannel, error: unknown) => void;
+}
+
+export function createHandlers(deps: HandlerDeps): IpcHandlers {
+  const { profiles, auth, sessions, blocks, live } = deps;
+  const implementations: Implementations = {
+    'app:info': () => deps.appInfo,
+    'profiles:list': () => profiles.list(),
+    'profiles:save': async (input) => {
+      // A logged-in profile that now points elsewhere must not keep a token from the old gateway.
+      if (input.id !== undefined && auth.state()?.profileId === input.id) {
+        if (normalizeGatewayUrl(input.url) !== profiles.get(input.id).url) await auth.logout();
+      }
+      return profiles.save(input);
+    },
+    'profiles:remove': async (profileId) => {
+      profiles.get(profileId);
+      if (auth.state()?.profileId === profileId) await auth.logout();
+      await auth.forget(profileId);
+      profiles.remove(profileId);
+      return null;
+    },
+    'profiles:forgetCertificate': async (profileId) => {
+      profiles.get(profileId);
+      await auth.forget(profileId);
+      return profiles.forgetCertificate(profileId);
+    },
+    'auth:login': (input) => auth.login(input),
+    'auth:resume': (profileId) => auth.resume(profileId),
+    'auth:logout': async () => {
+      await auth.logout();
+      return null;
+    },
+    'auth:state': () => auth.state(),
+    'sessions:list': (query) => sessions.list(query),
+    'sessions:get': (sessionId) => sessions.get(sessionId),
+    'sessions:exportCsv': (query) => sessions.exportCsv(query),
+    'sessions:setPreventPurge': ({ sessionId, justification }) =>
+      sessions.setPreventPurge(sessionId, checkedJustification(justification)),
+    'sessions:clearPreventPurge': ({ sessionId, justification }) =>
+      sessions.clearPreventPurge(sessionId, checkedJustification(justification)),
+    'sessions:getAuditors': (sessionId) => sessions.getAuditors(sessionId),
+    'sessions:setAuditors': ({ sessionId, userIds }) => sessions.setAuditors(sessionId, userIds),
+    'users:list': () => sessions.users(),
+    'sessions:drop': (sessionId) => sessions.drop(sessionId),
+    'sessions:setInteractivity': ({ sessionId, blocked }) => sessions.setInteractivity(sessionId, blocked),
+    'blocks:list': (query) => blocks.list(query),
+    'blocks:release': (blockId) => blocks.release(blockId),
+    'live:open': (sessionId) => live.open(sessionId),
+    'live:close': (streamId) => {
+      live.close(streamId);
+      return null;
+    },
+  };
+  const logError = deps.logError ?? ((channel, error) => console.error(`IPC ${channel} failed`, error));
+  const handlers = {} as Record<IpcChannel, IpcHandler<IpcChannel>>;
+  for (const channel of Object.keys(implementations) as IpcChannel[]) {
+    handlers[channel] = wrap(channel, implementations[channel] as Implementation<IpcChannel>, logError);
+  }
+  return handlers as IpcHandlers;
+}
+
+export function isIpcChannel(value: unknown): value is IpcChannel {
+  return typeof value === 'string' && Object.hasOwn(PAYLOAD_SCHEMAS, value);
+}
+
+function wrap<C extends IpcChannel>(
+  channel: C,
+  implementation: Implementation<C>,
+  logError: (channel: IpcChannel, error: unknown) => void,
+): IpcHandler<C> {
+  const schemas = PAYLOAD_SCHEMAS[channel] as readonly TSchema[];
+  return async (...args) => {
+    const problem = payloadProblem(channel, schemas, args);
+    if (problem !== null) return fail(IPC_ERROR.validation, problem);
+    try {
+      return ok(await implementation(...(args as IpcArgs<C>)));
+    } catch (error) {
+      if (!(error instanceof AppFailure)) logError(channel, error);
+      return { ok: false, error: toAppError(error) };
+    }
+  };
+}
+
+function payloadProblem(channel: IpcChannel, schemas: readonly TSchema[], args: unknown[]): string | null {
+  if (args.length > schemas.length) {
+    return `${channel} takes ${schemas.length} argument(s), got ${args.length}`;
+  }
+  for (const [index, schema] of schemas.entries()) {
+    const value = args[index];
+    if (Value.Check(schema, value)) continue;
+    const first = Value.Errors(schema, value)[0];
+    const where = first?.instancePath ? `${first.instancePath.slice(1).replaceAll('/', '.')} ` : '';
+    return `Invalid ${channel} payload: ${where}${first?.message ?? 'does not match the expected shape'}`;
+  }
+  return null;
+}
+
+function checkedJustification(raw: string): string {
+  const problem = justificationError(raw);
+  if (problem !== null) throw new ValidationError(problem);
+  return raw.trim();
+}

@@ -1,0 +1,23 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
+
+/** Asks where an exported file goes: a save dialog in Electron, a fixed folder in the browser bridge. */
+export interface SaveTarget {
+  /** Resolves to an absolute path, or null when the user cancelled. */
+  choose(suggestedName: string): Promise<string | null>;
+}
+
+/** Saves into one folder without overwriting: `name.csv`, then `name-1.csv`, `name-2.csv`, … */
+export class DirectorySaveTarget implements SaveTarget {
+  constructor(private readonly dir: string) {}
+
+  async choose(suggestedName: string): Promise<string> {
+    mkdirSync(this.dir, { recursive: true });
+    const extension = extname(suggestedName);
+    const stem = suggestedName.slice(0, suggestedName.length - extension.length);
+    for (let n = 0; ; n += 1) {
+      const candidate = join(this.dir, n === 0 ? suggestedName : `${stem}-${n}${extension}`);
+      if (!existsSync(candidate)) return candidate;
+    }
+  }
+}

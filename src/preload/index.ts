@@ -1,0 +1,36 @@
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { IPC_CHANNELS, IPC_ERROR, IPC_EVENTS, type VigilApi } from '../shared/ipc';
+import { fail } from '../shared/result';
+
+/**
+ * Exposes exactly the IPC contract as `window.vigil`: no ipcRenderer, no Node, only the listed
+ * channels and events. Listeners never receive Electron's event object.
+ */
+const channels: ReadonlySet<string> = new Set(IPC_CHANNELS);
+const events: ReadonlySet<string> = new Set(IPC_EVENTS);
+
+const api: VigilApi = {
+  invoke(channel, ...args) {
+    if (!channels.has(channel)) {
+      return Promise.resolve(fail(IPC_ERROR.unknownChannel, `Unknown IPC channel "${String(channel)}"`));
+    }
+    return ipcRenderer
+      .invoke(channel, ...args)
+      .catch((error: unknown) =>
+        fail(
+          IPC_ERROR.internal,
+          `IPC ${channel} failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  },
+  on(event, listener) {
+    if (!events.has(event)) throw new Error(`Unknown IPC event "${String(event)}"`);
+    const forward = (_event: IpcRendererEvent, payload: Parameters<typeof listener>[0]) => listener(payload);
+    ipcRenderer.on(event, forward);
+    return () => {
+      ipcRenderer.removeListener(event, forward);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('vigil', api);

@@ -1,0 +1,150 @@
+import { defineStore } from 'pinia';
+import { reactive, ref } from 'vue';
+import { PAGE_SIZE_DEFAULT, type Auditors, type Session, type UserSummary } from '../../../shared/api';
+import type { ExportResult } from '../../../shared/ipc';
+import type { AppError, Result } from '../../../shared/result';
+import { api } from '../api';
+import { copyFilters, emptyFilters, toSessionQuery, type SessionFilters } from '../lib/sessionFilters';
+import { useAuthStore } from './auth';
+
+/** The Remote sessions list: the filters being edited, the ones applied, and the page shown. */
+export const useSessionsStore = defineStore('sessions', () => {
+  const auth = useAuthStore();
+
+  const draft = reactive<SessionFilters>(emptyFilters());
+  const applied = ref<SessionFilters>(emptyFilters());
+  const page = ref(1);
+  const pageSize = ref<number>(PAGE_SIZE_DEFAULT);
+  const items = ref<Session[]>([]);
+  const total = ref(0);
+  const loading = ref(false);
+  const error = ref<AppError | null>(null);
+  /** Only the newest request may write the list, whatever order the answers arrive in. */
+  let latest = 0;
+
+  async function load(): Promise<void> {
+    const ticket = ++latest;
+    loading.value = true;
+    const query = { ...toSessionQuery(applied.value), page: page.value, pageSize: pageSize.value };
+    const result = await auth.run(() => api.listSessions(query));
+    if (ticket !== latest) return;
+    loading.value = false;
+    if (!result.ok) {
+      error.value = result.error;
+      return;
+    }
+    error.value = null;
+    items.value = result.value.items;
+    total.value = result.value.total;
+    const lastPage = Math.max(1, Math.ceil(result.value.total / pageSize.value));
+    // Filters or other people's changes can shrink the list under the page we were on.
+    if (page.value > lastPage) {
+      page.value = lastPage;
+      await load();
+    }
+  }
+
+  function apply(): Promise<void> {
+    applied.value = copyFilters(draft);
+    page.value = 1;
+    return load();
+  }
+
+  function reset(): Promise<void> {
+    Object.assign(draft, emptyFilters());
+    return apply();
+  }
+
+  function setPage(next: number): Promise<void> {
+    page.value = next;
+    return load();
+  }
+
+  function setPageSize(next: number): Promise<void> {
+    pageSize.value = next;
+    page.value = 1;
+    return load();
+  }
+
+  function replaceRow(session: Session): void {
+    const index = items.value.findIndex((s) => s.id === session.id);
+    if (index !== -1) items.value.splice(index, 1, session);
+  }
+
+  async function refreshRow(sessionId: number): Promise<void> {
+    const result = await auth.run(() => api.getSession(sessionId));
+    if (result.ok) replaceRow(result.value);
+  }
+
+  async function setPreventPurge(sessionId: number, justification: string): Promise<Result<Session>> {
+    const text = justification.trim();
+    const result = await auth.run(() => api.setPreventPurge(sessionId, text));
+    if (result.ok) replaceRow(result.value);
+    return result;
+  }
+
+  async function clearPreventPurge(sessionId: number, justification: string): Promise<Result<Session>> {
+    const text = justification.trim();
+    const result = await auth.run(() => api.clearPreventPurge(sessionId, text));
+    if (result.ok) replaceRow(result.value);
+    return result;
+  }
+
+  function getAuditors(sessionId: number): Promise<Result<Auditors>> {
+    return auth.run(() => api.getAuditors(sessionId));
+  }
+
+  function listUsers(): Promise<Result<UserSummary[]>> {
+    return auth.run(() => api.listUsers());
+  }
+
+  async function setAuditors(sessionId: number, userIds: number[]): Promise<Result<Auditors>> {
+    const result = await auth.run(() => api.setAuditors(sessionId, userIds));
+    // Being listed can change what someone may do with the row (scoped access), so reload it.
+    if (result.ok) await refreshRow(sessionId);
+    return result;
+  }
+
+  /** Forgets rows and filters when the user signs out, so the next person starts clean. */
+  function clear(): void {
+    latest += 1;
+    Object.assign(draft, emptyFilters());
+    applied.value = emptyFilters();
+    page.value = 1;
+    items.value = [];
+    total.value = 0;
+    loading.value = false;
+    error.value = null;
+  }
+
+  /** Exports what the table shows (the applied filters, every page); main asks where to save. */
+  function exportCsv(): Promise<Result<ExportResult>> {
+    const query = toSessionQuery(applied.value);
+    return auth.run(() => api.exportCsv(query));
+  }
+
+  return {
+    draft,
+    applied,
+    page,
+    pageSize,
+    items,
+    total,
+    loading,
+    error,
+    load,
+    apply,
+    reset,
+    setPage,
+    setPageSize,
+    replaceRow,
+    refreshRow,
+    exportCsv,
+    setPreventPurge,
+    clearPreventPurge,
+    getAuditors,
+    listUsers,
+    setAuditors,
+    clear,
+  };
+});

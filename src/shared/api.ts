@@ -1,0 +1,253 @@
+import { Type, type Static, type TLiteral, type TUnion } from 'typebox';
+import { PERMISSIONS, ROLES } from './permissions';
+import { SESSION_ACTIONS } from './policy';
+import { EVENT_TYPES } from './events';
+
+/**
+ * HTTP API schemas of the gateway (SPEC §11). Routes validate with them and clients type their
+ * calls with them, so both sides change together.
+ */
+export const API_PREFIX = '/api/v1';
+
+/** The literal schemas of a tuple of strings, element by element. */
+type Literals<T extends readonly string[]> = T extends readonly [
+  infer Head extends string,
+  ...infer Rest extends readonly string[],
+]
+  ? [TLiteral<Head>, ...Literals<Rest>]
+  : [];
+
+/** One literal per value; typed through Literals so `Static<>` is the union of the values (not never). */
+const literalUnion = <const T extends readonly string[]>(values: T): TUnion<Literals<T>> =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<Literals<T>>;
+
+export const PermissionSchema = literalUnion(PERMISSIONS);
+export const RoleSchema = literalUnion(ROLES);
+export const SessionActionSchema = literalUnion(SESSION_ACTIONS);
+export const EventTypeSchema = literalUnion(EVENT_TYPES);
+export const ProtocolSchema = Type.Union([Type.Literal('ssh'), Type.Literal('rdp')]);
+export const SessionStatusSchema = Type.Union([Type.Literal('live'), Type.Literal('finished')]);
+export const IsoDateTime = Type.String({ format: 'date-time' });
+
+export const ErrorBodySchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+export type ErrorBody = Static<typeof ErrorBodySchema>;
+
+export const UserRefSchema = Type.Object({
+  id: Type.Integer(),
+  login: Type.String(),
+  name: Type.String(),
+});
+export type UserRef = Static<typeof UserRefSchema>;
+
+export const MeSchema = Type.Object({
+  id: Type.Integer(),
+  login: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(RoleSchema),
+  permissions: Type.Array(PermissionSchema),
+});
+export type Me = Static<typeof MeSchema>;
+
+export const LoginBodySchema = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 128 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBodySchema>;
+
+export const LoginResponseSchema = Type.Object({
+  token: Type.String(),
+  expiresAt: IsoDateTime,
+  user: MeSchema,
+});
+export type LoginResponse = Static<typeof LoginResponseSchema>;
+
+export const PreventPurgeSchema = Type.Object({
+  justification: Type.String(),
+  by: UserRefSchema,
+  at: IsoDateTime,
+});
+export type PreventPurge = Static<typeof PreventPurgeSchema>;
+
+export const SessionSchema = Type.Object({
+  id: Type.Integer(),
+  hash: Type.String(),
+  user: UserRefSchema,
+  originIp: Type.String(),
+  credential: Type.String(),
+  device: Type.String(),
+  protocol: ProtocolSchema,
+  proxy: Type.String(),
+  status: SessionStatusSchema,
+  startedAt: IsoDateTime,
+  endedAt: Type.Union([IsoDateTime, Type.Null()]),
+  durationMs: Type.Union([Type.Integer(), Type.Null()]),
+  blocked: Type.Boolean(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  errorMessage: Type.Union([Type.String(), Type.Null()]),
+  preventPurge: Type.Union([PreventPurgeSchema, Type.Null()]),
+  recording: Type.Union([Type.Object({ size: Type.Integer(), sha256: Type.String() }), Type.Null()]),
+  allowedActions: Type.Array(SessionActionSchema),
+});
+export type Session = Static<typeof SessionSchema>;
+
+/** Justification rules of SPEC §7: required, trimmed, 10–1000 characters. */
+export const JUSTIFICATION_MIN = 10;
+export const JUSTIFICATION_MAX = 1000;
+export const JustificationBodySchema = Type.Object(
+  { justification: Type.String({ maxLength: 100_000 }) },
+  { additionalProperties: false },
+);
+export type JustificationBody = Static<typeof JustificationBodySchema>;
+
+export function justificationError(raw: string): string | null {
+  const text = raw.trim();
+  if (text.length === 0) return 'A justification is required';
+  if (text.length < JUSTIFICATION_MIN)
+    return `The justification needs at least ${JUSTIFICATION_MIN} characters`;
+  if (text.length > JUSTIFICATION_MAX)
+    return `The justification may have at most ${JUSTIFICATION_MAX} characters`;
+  return null;
+}
+
+export const PAGE_SIZE_DEFAULT = 30;
+export const PAGE_SIZE_MAX = 500;
+
+/** Filters of SPEC §2/§11. Text filters match case-insensitively from the start of the value. */
+export const SessionQuerySchema = Type.Object(
+  {
+    id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    hash: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    credential: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    device: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    originIp: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    protocol: Type.Optional(ProtocolSchema),
+    proxy: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    status: Type.Optional(SessionStatusSchema),
+    from: Type.Optional(IsoDateTime),
+    to: Type.Optional(IsoDateTime),
+    /** Reason/justification text search. */
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX })),
+  },
+  { additionalProperties: false },
+);
+export type SessionQuery = Static<typeof SessionQuerySchema>;
+
+export const SessionListSchema = Type.Object({
+  items: Type.Array(SessionSchema),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+});
+export type SessionList = Static<typeof SessionListSchema>;
+
+export const AuditorsSchema = Type.Object({ auditors: Type.Array(UserRefSchema) });
+export type Auditors = Static<typeof AuditorsSchema>;
+export const AuditorsBodySchema = Type.Object(
+  { userIds: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 200 }) },
+  { additionalProperties: false },
+);
+export type AuditorsBody = Static<typeof AuditorsBodySchema>;
+
+export const UserSummarySchema = Type.Object({
+  id: Type.Integer(),
+  login: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(RoleSchema),
+});
+export type UserSummary = Static<typeof UserSummarySchema>;
+export const UserListSchema = Type.Object({ items: Type.Array(UserSummarySchema) });
+export type UserList = Static<typeof UserListSchema>;
+
+export const AuditEventSchema = Type.Object({
+  id: Type.Integer(),
+  at: IsoDateTime,
+  type: EventTypeSchema,
+  actor: Type.Union([UserRefSchema, Type.Null()]),
+  originIp: Type.Union([Type.String(), Type.Null()]),
+  sessionId: Type.Union([Type.Integer(), Type.Null()]),
+  note: Type.String(),
+  hash: Type.String(),
+});
+export type AuditEvent = Static<typeof AuditEventSchema>;
+
+export const AuditEventQuerySchema = Type.Object(
+  {
+    sessionId: Type.Optional(Type.Integer({ minimum: 1 })),
+    type: Type.Optional(EventTypeSchema),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    from: Type.Optional(IsoDateTime),
+    to: Type.Optional(IsoDateTime),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX })),
+  },
+  { additionalProperties: false },
+);
+export type AuditEventQuery = Static<typeof AuditEventQuerySchema>;
+
+export const AuditEventListSchema = Type.Object({
+  items: Type.Array(AuditEventSchema),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+});
+export type AuditEventList = Static<typeof AuditEventListSchema>;
+
+export const ChainStatusSchema = Type.Object({
+  ok: Type.Boolean(),
+  events: Type.Integer(),
+  brokenAt: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type ChainStatus = Static<typeof ChainStatusSchema>;
+
+/** Query keys of the session list, in the order the CSV export names its columns. */
+export const SESSION_CSV_COLUMNS = [
+  'id',
+  'hash',
+  'user',
+  'originIp',
+  'credential',
+  'device',
+  'protocol',
+  'proxy',
+  'startedAt',
+  'endedAt',
+  'durationMs',
+  'status',
+  'preventPurge',
+] as const;
+
+/** Interactivity blocks ("Hold on!", SPEC §3). */
+export const BlockSchema = Type.Object({
+  id: Type.Integer(),
+  sessionId: Type.Integer(),
+  blockedUser: UserRefSchema,
+  author: UserRefSchema,
+  blockedAt: IsoDateTime,
+  releasedAt: Type.Union([IsoDateTime, Type.Null()]),
+  releaser: Type.Union([UserRefSchema, Type.Null()]),
+});
+export type Block = Static<typeof BlockSchema>;
+export const BlockListSchema = Type.Object({ items: Type.Array(BlockSchema) });
+export type BlockList = Static<typeof BlockListSchema>;
+export const BlockQuerySchema = Type.Object(
+  { status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('released')])) },
+  { additionalProperties: false },
+);
+export type BlockQuery = Static<typeof BlockQuerySchema>;
+
+export const InteractivityBodySchema = Type.Object(
+  { blocked: Type.Boolean() },
+  { additionalProperties: false },
+);
+export type InteractivityBody = Static<typeof InteractivityBodySchema>;
+
+export const LiveTicketSchema = Type.Object({ ticket: Type.String(), expiresAt: IsoDateTime });
+export type LiveTicket = Static<typeof LiveTicketSchema>;

@@ -1,0 +1,363 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Permission, Role } from '../../src/shared/permissions';
+import type { SessionAction } from '../../src/shared/policy';
+import { finishedSession, liveSession } from '../support/gateway';
+import { createTestGateway, type TestGateway } from '../support/gatewayApp';
+
+/**
+ * SPEC §1 as a table: every kind of caller against every route. Each profile gets its own
+ * database, because role permissions are gateway-wide.
+ */
+interface Profile {
+  name: string;
+  role: Role | null;
+  revoke?: Permission[];
+  /** Listed as auditor of finished A, live L and prevent-purged P (not of B). */
+  auditsA?: boolean;
+}
+
+const ALL: Permission[] = [
+  'PAM.SessionManagement.Livestream',
+  'PAM.SessionManagement.Recording',
+  'PAM.SessionManagement.Drop',
+  'PAM.SessionManagement.PreventPurge',
+  'PAM.SessionManagement.Auditors',
+  'PAM.SessionManagement.Logs',
+];
+
+const PROFILES: Profile[] = [
+  { name: 'anonymous', role: null },
+  { name: 'sysadmin', role: 'System Administrator' },
+  { name: 'pamadmin', role: 'PAM Administrator' },
+  { name: 'auditor', role: 'PAM Auditor' },
+  { name: 'auditorNoLogs', role: 'PAM Auditor', revoke: ['PAM.SessionManagement.Logs'] },
+  { name: 'scoped', role: 'PAM Auditor', revoke: ALL, auditsA: true },
+  { name: 'operator', role: 'Operator' },
+  { name: 'operatorListed', role: 'Operator', auditsA: true },
+];
+
+interface World {
+  gw: TestGateway;
+  token: string | undefined;
+  /** finished A (audited by the scoped profile), finished B (not), live L (audited), finished P (prevent-purge set) */
+  ids: { A: number; B: number; L: number; P: number };
+  pickable: number;
+}
+
+interface Case {
+  name: string;
+  run(w: World): Promise<{ statusCode: number; body: string }>;
+  /** Expected status per profile name. */
+  expect: Record<string, number>;
+}
+
+const anon401 = { anonymous: 401 };
+const operators403 = { operator: 403, operatorListed: 403 };
+const everyoneAudit = (status: number) => ({
+  sysadmin: status,
+  pamadmin: status,
+  auditor: status,
+  auditorNoLogs: status,
+});
+
+const CASES: Case[] = [
+  {
+    name: 'GET /me',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/me', token: w.token }),
+    expect: { ...anon401, ...everyoneAudit(200), scoped: 200, operator: 200, operatorListed: 200 },
+  },
+  {
+    name: 'GET /sessions',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/sessions', token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/export.csv',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/sessions/export.csv', token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/:A (audited by scoped)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/:B (not audited by scoped)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.B}`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 404 },
+  },
+  {
+    name: 'GET /sessions/:unknown',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/sessions/999999', token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(404), scoped: 404 },
+  },
+  {
+    name: 'PUT /sessions/:A/prevent-purge',
+    run: (w) =>
+      w.gw.request({
+        method: 'PUT',
+        url: `/api/v1/sessions/${w.ids.A}/prevent-purge`,
+        payload: { justification: 'Legal hold for case 42' },
+        token: w.token,
+      }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 403,
+      auditorNoLogs: 403,
+      scoped: 403,
+    },
+  },
+  {
+    name: 'PUT /sessions/:B/prevent-purge',
+    run: (w) =>
+      w.gw.request({
+        method: 'PUT',
+        url: `/api/v1/sessions/${w.ids.B}/prevent-purge`,
+        payload: { justification: 'Legal hold for case 42' },
+        token: w.token,
+      }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 403,
+      auditorNoLogs: 403,
+      scoped: 404,
+    },
+  },
+  {
+    name: 'DELETE /sessions/:P/prevent-purge',
+    run: (w) =>
+      w.gw.request({
+        method: 'DELETE',
+        url: `/api/v1/sessions/${w.ids.P}/prevent-purge`,
+        payload: { justification: 'Legal hold lifted today' },
+        token: w.token,
+      }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 403,
+      auditorNoLogs: 403,
+      scoped: 403,
+    },
+  },
+  {
+    name: 'GET /sessions/:A/auditors',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/auditors`, token: w.token }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 403,
+      auditorNoLogs: 403,
+      scoped: 403,
+    },
+  },
+  {
+    name: 'PUT /sessions/:B/auditors',
+    run: (w) =>
+      w.gw.request({
+        method: 'PUT',
+        url: `/api/v1/sessions/${w.ids.B}/auditors`,
+        payload: { userIds: [w.pickable] },
+        token: w.token,
+      }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 403,
+      auditorNoLogs: 403,
+      scoped: 404,
+    },
+  },
+  {
+    name: 'GET /users',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/users', token: w.token }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 403,
+      auditorNoLogs: 403,
+      scoped: 403,
+    },
+  },
+  {
+    name: 'GET /audit/events',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/audit/events', token: w.token }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 200,
+      auditorNoLogs: 403,
+      scoped: 403,
+    },
+  },
+  {
+    name: 'GET /audit/verify',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/audit/verify', token: w.token }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 200,
+      auditorNoLogs: 403,
+      scoped: 403,
+    },
+  },
+  {
+    name: 'GET /openapi.json (public)',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/openapi.json', token: w.token }),
+    expect: {
+      ...anon401,
+      anonymous: 200,
+      ...everyoneAudit(200),
+      scoped: 200,
+      operator: 200,
+      operatorListed: 200,
+    },
+  },
+  {
+    name: 'POST /auth/logout (fresh token)',
+    run: async (w) => {
+      const token = w.token === undefined ? undefined : await w.gw.login('subject');
+      return w.gw.request({ method: 'POST', url: '/api/v1/auth/logout', token });
+    },
+    expect: { ...anon401, ...everyoneAudit(204), scoped: 204, operator: 204, operatorListed: 204 },
+  },
+];
+
+/** allowedActions per profile for finished A and live L (what the UI may offer). */
+const ACTIONS: Record<string, { A: SessionAction[]; L: SessionAction[] } | null> = {
+  sysadmin: {
+    A: ['logs', 'video', 'preventPurge', 'configureAuditors'],
+    L: ['liveStream', 'interactivity', 'drop', 'preventPurge', 'configureAuditors'],
+  },
+  pamadmin: {
+    A: ['logs', 'video', 'preventPurge', 'configureAuditors'],
+    L: ['liveStream', 'interactivity', 'drop', 'preventPurge', 'configureAuditors'],
+  },
+  auditor: { A: ['logs', 'video'], L: ['liveStream', 'interactivity'] },
+  auditorNoLogs: { A: ['video'], L: ['liveStream', 'interactivity'] },
+  scoped: { A: ['logs', 'video'], L: [] },
+};
+
+async function world(profile: Profile): Promise<World> {
+  const gw = await createTestGateway();
+  for (const permission of profile.revoke ?? []) gw.store.users.revoke(profile.role!, permission);
+  const subjectId = profile.role === null ? null : await gw.addUser('subject', profile.role);
+  const owner = await gw.addUser('operator1', 'Operator');
+  const admin = await gw.addUser('boss', 'System Administrator');
+  const pickable = await gw.addUser('pickable', 'PAM Auditor');
+  const insert = (s: ReturnType<typeof finishedSession>) =>
+    gw.store.sessions.insert({
+      ...s,
+      userId: owner,
+      hash: `h${Math.random().toString(16).slice(2)}`,
+      startedAt: Number(s.startedAt),
+    });
+  const ids = {
+    A: insert(finishedSession('operator1', Date.parse('2025-03-01T10:00:00Z'))),
+    B: insert(finishedSession('operator1', Date.parse('2025-03-02T10:00:00Z'))),
+    L: insert(liveSession('operator1', Date.parse('2025-03-03T10:00:00Z'))),
+    P: insert(finishedSession('operator1', Date.parse('2025-03-04T10:00:00Z'))),
+  };
+  gw.store.sessions.setPreventPurge(ids.P, 'Kept for the annual audit', admin, Date.now());
+  if (profile.auditsA === true && subjectId !== null) {
+    gw.store.auditors.replace(ids.A, [subjectId], admin, Date.now());
+    gw.store.auditors.replace(ids.L, [subjectId], admin, Date.now());
+    gw.store.auditors.replace(ids.P, [subjectId], admin, Date.now());
+  }
+  const token = profile.role === null ? undefined : await gw.login('subject');
+  return { gw, token, ids, pickable };
+}
+
+describe.each(PROFILES)('RBAC matrix: $name', (profile) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world(profile);
+  });
+  afterAll(async () => {
+    await w.gw.close();
+  });
+
+  test.each(CASES)('$name', async (c) => {
+    const expected = c.expect[profile.name];
+    expect(expected, `matrix entry for ${profile.name}`).toBeDefined();
+    const res = await c.run(w);
+    expect(res.statusCode, res.body).toBe(expected);
+    if (expected! >= 400) {
+      expect(JSON.parse(res.body)).toEqual({
+        error: { code: expect.any(String), message: expect.any(String) },
+      });
+    }
+    if (expected === 403 && profile.role !== null) expect(res.body).toMatch(/Missing permission|audit area/);
+  });
+
+  test('allowedActions follow the shared policy', async () => {
+    const actions = ACTIONS[profile.name];
+    if (actions === undefined || actions === null) return;
+    const a = await w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}`, token: w.token });
+    expect(a.json().allowedActions).toEqual(actions.A);
+    const l = await w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}`, token: w.token });
+    expect(l.statusCode).toBe(200);
+    expect(l.json().allowedActions).toEqual(actions.L);
+    const list = await w.gw.request({ method: 'GET', url: '/api/v1/sessions', token: w.token });
+    const rowA = (list.json().items as { id: number; allowedActions: string[] }[]).find(
+      (s) => s.id === w.ids.A,
+    );
+    expect(rowA?.allowedActions).toEqual(actions.A);
+  });
+
+  test('list visibility: all sessions, or only the audited ones', async () => {
+    if (profile.role === null || profile.role === 'Operator') return;
+    const res = await w.gw.request({ method: 'GET', url: '/api/v1/sessions', token: w.token });
+    const ids = (res.json().items as { id: number }[]).map((s) => s.id).sort((x, y) => x - y);
+    const expected =
+      profile.name === 'scoped' ? [w.ids.A, w.ids.L, w.ids.P] : [w.ids.A, w.ids.B, w.ids.L, w.ids.P];
+    expect(ids).toEqual(expected.sort((x, y) => x - y));
+    expect(res.json().total).toBe(expected.length);
+    const csv = await w.gw.request({ method: 'GET', url: '/api/v1/sessions/export.csv', token: w.token });
+    expect(csv.body.trim().split('\r\n')).toHaveLength(expected.length + 1);
+  });
+});
+
+describe('state rules (409) come from the same policy', () => {
+  test('clearing prevent-purge that is not set, or setting it twice, is a 409', async () => {
+    const w = await world({ name: 'pamadmin', role: 'PAM Administrator' });
+    try {
+      const clear = await w.gw.request({
+        method: 'DELETE',
+        url: `/api/v1/sessions/${w.ids.A}/prevent-purge`,
+        payload: { justification: 'Nothing to clear here' },
+        token: w.token,
+      });
+      expect(clear.statusCode).toBe(409);
+      expect(clear.json().error.code).toBe('CONFLICT');
+      const set = () =>
+        w.gw.request({
+          method: 'PUT',
+          url: `/api/v1/sessions/${w.ids.P}/prevent-purge`,
+          payload: { justification: 'Legal hold for case 42' },
+          token: w.token,
+        });
+      expect((await set()).statusCode).toBe(409);
+    } finally {
+      await w.gw.close();
+    }
+  });
+});

@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { seededRandom, seedSessions } from '../../src/gateway/db/seed';
+import type { SessionFilter } from '../../src/gateway/db/sessionFilters';
+import { openStore, type Store } from '../../src/gateway/db/store';
+
+/**
+ * The planner chooses between several indexes per query; whatever it picks, results must equal a
+ * brute-force filter-and-sort over all rows. Random filter mixes cover every path.
+ */
+interface Row {
+  id: number;
+  hash: string;
+  user_login: string;
+  credential: string;
+  device: string;
+  origin_ip: string;
+  protocol: string;
+  proxy: string;
+  status: string;
+  started_at: number;
+  reason: string | null;
+  prevent_purge_justification: string | null;
+}
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2025-06-01T00:00:00Z');
+const startsWith = (value: string | null, prefix: string) =>
+  value !== null && value.toLowerCase().startsWith(prefix.toLowerCase());
+
+function reference(rows: Row[], f: SessionFilter): Row[] {
+  return rows
+    .filter(
+      (r) =>
+        (f.id === undefined || r.id === f.id) &&
+        (f.hash === undefined || startsWith(r.hash, f.hash)) &&
+        (f.user === undefined || startsWith(r.user_login, f.user)) &&
+        (f.credential === undefined || startsWith(r.credential, f.credential)) &&
+        (f.device === undefined || startsWith(r.device, f.device)) &&
+        (f.originIp === undefined || startsWith(r.origin_ip, f.originIp)) &&
+        (f.protocol === undefined || r.protocol === f.protocol) &&
+        (f.proxy === undefined || startsWith(r.proxy, f.proxy)) &&
+        (f.status === undefined || r.status === f.status) &&
+        (f.from === undefined || r.started_at >= f.from) &&
+        (f.to === undefined || r.started_at <= f.to) &&
+        (f.q === undefined || startsWith(r.reason, f.q) || startsWith(r.prevent_purge_justification, f.q)),
+    )
+    .sort((a, b) => b.started_at - a.started_at || b.id - a.id);
+}
+
+let dir: string;
+let store: Store;
+let rows: Row[];
+let viewer: number;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-search-'));
+  store = openStore(join(dir, 'vigil.db'));
+  seedSessions(store.db, 6000, seededRandom(7), { from: NOW - 120 * DAY, to: NOW, users: 12, devices: 30 });
+  // Same start time on several rows: ties must still order by id, across pages.
+  const same = NOW - 10 * DAY;
+  store.db.prepare('UPDATE sessions SET started_at = ? WHERE id % 97 = 0').run(same);
+  viewer = store.users.list()[0]!.id;
+  const justify = store.db.prepare(
+    'UPDATE sessions SET prevent_purge_justification = ?, prevent_purge_by = ?, prevent_purge_at = ? WHERE id = ?',
+  );
+  for (let id = 5; id < 6000; id += 211)
+    justify.run(id % 2 === 0 ? 'CHG-777 legal hold' : 'Audit 2025 evidence', viewer, NOW, id);
+  // Wildcards in data must be matched literally.
+  store.db.prepare("UPDATE sessions SET device = 'db_%-01' WHERE id IN (10, 20, 30)").run();
+  rows = store.db
+    .prepare(
+      `SELECT id, hash, user_login, credential, device, origin_ip, protocol, proxy, status, started_at, reason,
+        prevent_purge_justification FROM sessions`,
+    )
+    .all() as Row[];
+});
+
+afterAll(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function check(filter: SessionFilter, pageSize = 30) {
+  const expected = reference(rows, filter);
+  const pages = [
+    1,
+    2,
+    Math.max(1, Math.ceil(expected.length / pageSize)),
+    Math.ceil(expected.length / pageSize) + 1,
+  ];
+  for (const page of pages) {
+    const offset = (page - 1) * pageSize;
+    const { total, items } = store.sessions.list(filter, { kind: 'all' }, viewer, offset, pageSize);
+    expect(total, JSON.stringify(filter)).toBe(expected.length);
+    expect(
+      items.map((s) => s.id),
+      `${JSON.stringify(filter)} page ${page}`,
+    ).toEqual(expected.slice(offset, offset + pageSize).map((r) => r.id));
+  }
+}
+
+describe('session search matches a brute-force reference', () => {
+  test('each filter alone', () => {
+    const r = rows[1234]!;
+    const filters: SessionFilter[] = [
+      {},
+      { id: r.id },
+      { id: 999_999 },
+      { hash: r.hash.slice(0, 3) },
+      { hash: r.hash.slice(0, 1).toUpperCase() },
+      { user: r.user_login },
+      { user: r.user_login.slice(0, 1).toUpperCase() },
+      { credential: 'root' },
+      { credential: 'CORP\\' },
+      { device: 'web' },
+      { device: 'db_%' },
+      { device: 'DB_' },
+      { originIp: '10.' },
+      { originIp: '192.168.1' },
+      { protocol: 'ssh' },
+      { protocol: 'rdp' },
+      { proxy: 'web' },
+      { proxy: 'SSH Proxy' },
+      { status: 'live' },
+      { status: 'finished' },
+      { from: NOW - 30 * DAY },
+      { to: NOW - 90 * DAY },
+      { from: NOW - 50 * DAY + 12_345_678, to: NOW - 20 * DAY - 7_654_321 },
+      { from: NOW - 10 * DAY, to: NOW - 10 * DAY },
+      { from: NOW - 10 * DAY + 3_600_000, to: NOW - 10 * DAY + 7_200_000 },
+      { q: 'CHG' },
+      { q: 'chg-777' },
+      { q: 'Audit 2025' },
+      { q: 'nothing-like-this' },
+    ];
+    for (const f of filters) check(f);
+  });
+
+  test('random combinations of two to four filters', () => {
+    const rng = seededRandom(99);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rng() * xs.length)]!;
+    const makers: (() => SessionFilter)[] = [
+      () => ({ hash: pick(rows).hash.slice(0, 1) }),
+      () => ({ user: pick(rows).user_login.slice(0, 1 + Math.floor(rng() * 4)) }),
+      () => ({ credential: pick(rows).credential.slice(0, 1 + Math.floor(rng() * 3)) }),
+      () => ({ device: pick(rows).device.slice(0, 1 + Math.floor(rng() * 6)) }),
+      () => ({ originIp: pick(rows).origin_ip.slice(0, 3 + Math.floor(rng() * 5)) }),
+      () => ({ protocol: pick(['ssh', 'rdp'] as const) }),
+      () => ({ proxy: pick(['SSH', 'RDP', 'Web']) }),
+      () => ({ status: pick(['live', 'finished'] as const) }),
+      () => {
+        const from = NOW - Math.floor(rng() * 120 * DAY);
+        return { from, to: from + Math.floor(rng() * 40 * DAY) };
+      },
+      () => ({ q: pick(['CHG', 'INC-1', 'Maint', 'Audit', 'chg-7']) }),
+    ];
+    for (let i = 0; i < 150; i++) {
+      const n = 2 + Math.floor(rng() * 3);
+      const filter = Object.assign({}, ...Array.from({ length: n }, () => pick(makers)())) as SessionFilter;
+      check(filter, pick([1, 7, 30, 500]));
+    }
+  });
+
+  test('scoped visibility lists only audited sessions, with the same filters', () => {
+    const auditor = store.users.list()[1]!.id;
+    const audited = [rows[3]!.id, rows[300]!.id, rows[3000]!.id];
+    for (const id of audited) store.auditors.replace(id, [auditor], null, NOW);
+    const all = store.sessions.list({}, { kind: 'audited', userId: auditor }, auditor, 0, 30);
+    expect(all.total).toBe(3);
+    expect(all.items.every((s) => s.isAuditor)).toBe(true);
+    const proto = rows[300]!.protocol as 'ssh' | 'rdp';
+    const filtered = store.sessions.list(
+      { protocol: proto },
+      { kind: 'audited', userId: auditor },
+      auditor,
+      0,
+      30,
+    );
+    expect(filtered.items.map((s) => s.id).sort()).toEqual(
+      audited.filter((id) => rows.find((r) => r.id === id)!.protocol === proto).sort(),
+    );
+  });
+
+  test('totals stay right after status changes and inserts (trigger-kept day buckets)', () => {
+    const live = store.sessions.list({ status: 'live' }, { kind: 'all' }, viewer, 0, 1).total;
+    const liveRow = rows.find((r) => r.status === 'live')!;
+    expect(store.sessions.finish(liveRow.id, NOW)).toBe(true);
+    expect(store.sessions.list({ status: 'live' }, { kind: 'all' }, viewer, 0, 1).total).toBe(live - 1);
+    liveRow.status = 'finished';
+    check({ status: 'finished', from: NOW - 5 * DAY });
+  });
+});

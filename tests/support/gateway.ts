@@ -1,0 +1,321 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Permission, Role } from '../../src/shared/permissions';
+import { hashPassword } from '../../src/gateway/crypto/passwords';
+import { ensureDataDir } from '../../src/gateway/datadir';
+import { seededRandom, seedSessions } from '../../src/gateway/db/seed';
+import type { NewSession } from '../../src/gateway/db/sessionTypes';
+import { openStore, type Store } from '../../src/gateway/db/store';
+
+/**
+ * Test helpers around the REAL gateway: `startGatewayProcess` spawns `bin/vigil-gateway.js serve`
+ * on free ports with a temp data folder; `seedDataDir` and friends write users and sessions into a
+ * data folder through the gateway's repositories (safe while the gateway runs: SQLite WAL).
+ */
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const GATEWAY_BIN = join(REPO_ROOT, 'bin', 'vigil-gateway.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface GatewayProcess {
+  /** e.g. https://127.0.0.1:41234 (self-signed: pin `fingerprint`, or use rejectUnauthorized:false). */
+  url: string;
+  /** SHA-256 of the TLS certificate as printed by the gateway: `AA:BB:…` uppercase. */
+  fingerprint: string;
+  dataDir: string;
+  /** Password of the `admin` user (System Administrator). */
+  adminPassword: string;
+  httpPort: number;
+  sshPort: number;
+  child: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** Runs `vigil-gateway ARGS --data <dataDir>`; `stdin` is written and closed (for --password-stdin). */
+  cli(args: string[], stdin?: string): Promise<CliResult>;
+  /** Stops the process (SIGTERM, then SIGKILL after 10 s). Removes the data folder if this helper made it. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse a data folder (e.g. to restart a gateway); default: a new temp folder. */
+  dataDir?: string;
+  /** Default: a random password. Ignored by the gateway when the data folder already has its admin. */
+  adminPassword?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export function makeTempDir(prefix = 'vigil-gw-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the gateway CLI (`node bin/vigil-gateway.js ...args`) to completion. */
+export function runGatewayCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [GATEWAY_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+const FINGERPRINT_LINE = /TLS certificate SHA-256 fingerprint: ([0-9A-F:]{95})/;
+const LISTENING_LINE = /Vigil gateway listening on (https:\/\/\S+)/;
+
+export async function startGatewayProcess(options: StartOptions = {}): Promise<GatewayProcess> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? makeTempDir();
+  const adminPassword = options.adminPassword ?? `admin-${randomBytes(9).toString('base64url')}`;
+  const [httpPort, sshPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      GATEWAY_BIN,
+      'serve',
+      '--data',
+      dataDir,
+      '--http',
+      `127.0.0.1:${httpPort}`,
+      '--ssh',
+      `127.0.0.1:${sshPort}`,
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, VIGIL_ADMIN_PASSWORD: adminPassword, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const ready = new Promise<{ url: string; fingerprint: string }>((resolve, reject) => {
+    let fingerprint: string | null = null;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      fingerprint ??= FINGERPRINT_LINE.exec(output)?.[1] ?? null;
+      const listening = LISTENING_LINE.exec(output);
+      if (listening !== null && fingerprint !== null) resolve({ url: listening[1]!, fingerprint });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) =>
+      reject(new Error(`vigil-gateway exited with ${code} before listening:\n${output}`)),
+    );
+    setTimeout(
+      () =>
+        reject(new Error(`vigil-gateway did not start within ${options.timeoutMs ?? 30_000} ms:\n${output}`)),
+      options.timeoutMs ?? 30_000,
+    ).unref();
+  });
+
+  let started: { url: string; fingerprint: string };
+  try {
+    started = await ready;
+  } catch (err) {
+    child.kill('SIGKILL');
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  return {
+    ...started,
+    dataDir,
+    adminPassword,
+    httpPort,
+    sshPort,
+    child,
+    output: () => output,
+    cli: (args, stdin) => runGatewayCli([...args, '--data', dataDir], { stdin }),
+    stop: async (stopOptions = {}) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (ownsDataDir && stopOptions.keepData !== true) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the data folder's database through the gateway's repositories, runs `fn`, closes it. */
+export async function withDataDir<T>(dataDir: string, fn: (store: Store) => T | Promise<T>): Promise<T> {
+  const store = openStore(ensureDataDir(dataDir).database);
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+export interface SeedUser {
+  login: string;
+  name?: string;
+  role: Role;
+  /** Needed to log in; without it the user cannot log in (fine for session owners). */
+  password?: string;
+}
+
+/** A session to insert; `user` is a login (created as an Operator if missing). */
+export type SeedSession = Omit<NewSession, 'userId' | 'hash' | 'startedAt'> & {
+  user: string;
+  hash?: string;
+  /** ms since the epoch or an ISO string. */
+  startedAt: number | string;
+};
+
+export interface SeedSpec {
+  users?: SeedUser[];
+  /** Role permission changes, applied after users. */
+  grant?: { role: Role; permission: Permission }[];
+  revoke?: { role: Role; permission: Permission }[];
+  sessions?: SeedSession[];
+  /** Bulk realistic sessions (db/seed.ts): count, optional RNG seed and time range. */
+  randomSessions?: { count: number; seed?: number; from?: number; to?: number };
+  /** Session auditors by login, applied after sessions; `session` is an id or an index into `sessions`. */
+  auditors?: { session: number | { index: number }; logins: string[] }[];
+}
+
+export interface SeedResult {
+  /** login → user id of every user this call created or touched. */
+  users: Record<string, number>;
+  /** Ids of `spec.sessions`, in order. */
+  sessionIds: number[];
+}
+
+/**
+ * Writes test data into a gateway data folder (also while the gateway runs). Users get their
+ * password hashed like real ones (scrypt), so they can log in over the API.
+ */
+export async function seedDataDir(dataDir: string, spec: SeedSpec): Promise<SeedResult> {
+  const hashes = await Promise.all(
+    (spec.users ?? []).map((u) => (u.password === undefined ? null : hashPassword(u.password))),
+  );
+  return withDataDir(dataDir, (store) =>
+    store.transaction(() => {
+      const users: Record<string, number> = {};
+      const userId = (
+        login: string,
+        role: Role = 'Operator',
+        passwordHash = 'seeded-no-login',
+        name?: string,
+      ) => {
+        const existing = store.users.findByLogin(login);
+        const id =
+          existing?.id ??
+          store.users.create({ login, name: name ?? login, passwordHash, roles: [role], at: Date.now() }) ??
+          store.users.findByLogin(login)!.id;
+        users[login] = id;
+        return id;
+      };
+      (spec.users ?? []).forEach((u, i) => {
+        if (store.users.findByLogin(u.login) !== null)
+          throw new Error(`seedDataDir: user ${u.login} already exists`);
+        userId(u.login, u.role, hashes[i] ?? 'seeded-no-login', u.name);
+      });
+      for (const g of spec.grant ?? []) store.users.grant(g.role, g.permission);
+      for (const r of spec.revoke ?? []) store.users.revoke(r.role, r.permission);
+      const sessionIds = (spec.sessions ?? []).map((s) => {
+        const { user, hash, startedAt, ...rest } = s;
+        return store.sessions.insert({
+          ...rest,
+          userId: userId(user),
+          hash: hash ?? randomBytes(16).toString('hex'),
+          startedAt: typeof startedAt === 'string' ? Date.parse(startedAt) : startedAt,
+        });
+      });
+      if (spec.randomSessions !== undefined) {
+        const { count, seed, from, to } = spec.randomSessions;
+        seedSessions(store.db, count, seededRandom(seed ?? 1), { from, to });
+      }
+      for (const a of spec.auditors ?? []) {
+        const sessionId = typeof a.session === 'number' ? a.session : sessionIds[a.session.index]!;
+        const ids = a.logins.map((login) => {
+          const user = store.users.findByLogin(login);
+          if (user === null) throw new Error(`seedDataDir: unknown auditor ${login}`);
+          return user.id;
+        });
+        store.auditors.replace(
+          sessionId,
+          [...store.auditors.list(sessionId).map((u) => u.id), ...ids],
+          null,
+          Date.now(),
+        );
+      }
+      return { users, sessionIds };
+    }),
+  );
+}
+
+/** A finished SSH session starting at `startedAt`, for quick fixtures. */
+export function finishedSession(
+  user: string,
+  startedAt: number | string,
+  overrides: Partial<SeedSession> = {},
+): SeedSession {
+  const start = typeof startedAt === 'string' ? Date.parse(startedAt) : startedAt;
+  return {
+    user,
+    originIp: '10.0.0.10',
+    credential: 'root',
+    device: 'web-001',
+    protocol: 'ssh',
+    proxy: 'SSH Proxy',
+    status: 'finished',
+    startedAt: start,
+    endedAt: start + 600_000,
+    durationMs: 600_000,
+    recording: { path: `recordings/${start}.rec`, size: 12_345, sha256: 'ab'.repeat(32) },
+    ...overrides,
+  };
+}
+
+/** A live session (no end, no recording yet). */
+export function liveSession(
+  user: string,
+  startedAt: number | string,
+  overrides: Partial<SeedSession> = {},
+): SeedSession {
+  return {
+    ...finishedSession(user, startedAt),
+    status: 'live',
+    endedAt: null,
+    durationMs: null,
+    recording: null,
+    ...overrides,
+  };
+}

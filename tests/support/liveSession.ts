@@ -1,0 +1,93 @@
+import { EventEmitter } from 'node:events';
+import type { Store } from '../../src/gateway/db/store';
+import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../../src/gateway/live/hub';
+
+/**
+ * A LiveSession driven by the test, for the HTTP/WebSocket side of live sessions (the SSH proxy
+ * has its own tests with real sshd). Its screen is everything written so far: replaying all
+ * output in a terminal reproduces the screen, which is what a snapshot must do. It finishes its
+ * database row on drop/end like a proxy does, and records which operator input got through.
+ */
+export class TestLiveSession extends EventEmitter<LiveSessionEvents> implements LiveSession {
+  blocked = false;
+  cols = 80;
+  rows = 24;
+  screen = '';
+  /** Operator input that reached the "target" (not dropped while blocked). */
+  readonly accepted: string[] = [];
+  readonly blockCalls: { blocked: boolean; by: string }[] = [];
+  droppedBy: string | null = null;
+
+  constructor(
+    readonly sessionId: number,
+    readonly operatorUserId: number,
+    readonly startedAt: Date,
+    private readonly store: Store,
+  ) {
+    super();
+  }
+
+  snapshot(): LiveScreen {
+    return { cols: this.cols, rows: this.rows, screen: this.screen };
+  }
+
+  /** Target output. */
+  output(data: string | Buffer): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.screen += bytes.toString('utf8');
+    this.emit('output', bytes);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.cols = cols;
+    this.rows = rows;
+    this.emit('resize', cols, rows);
+  }
+
+  /** Operator input: true when it got through. */
+  type(input: string): boolean {
+    if (this.blocked) return false;
+    this.accepted.push(input);
+    return true;
+  }
+
+  setBlocked(blocked: boolean, by: string): void {
+    this.blockCalls.push({ blocked, by });
+    this.blocked = blocked;
+    this.emit('interactivity', blocked, by, new Date());
+  }
+
+  async drop(by: string): Promise<void> {
+    this.droppedBy = by;
+    this.end('dropped');
+  }
+
+  end(reason: LiveEndReason, message: string | null = null): void {
+    this.store.sessions.finish(this.sessionId, Date.now(), message);
+    this.emit('ended', reason, new Date(), message);
+  }
+}
+
+/** A live session row plus its TestLiveSession registered in the hub. */
+export function startTestSession(
+  store: Store,
+  hub: { add(session: LiveSession): void },
+  operatorId: number,
+  overrides: { device?: string; hash?: string } = {},
+): TestLiveSession {
+  const startedAt = Date.now();
+  const id = store.sessions.insert({
+    hash: overrides.hash ?? `live-${Math.random().toString(16).slice(2)}`,
+    userId: operatorId,
+    originIp: '127.0.0.1',
+    credential: 'root',
+    device: overrides.device ?? 'web-001',
+    protocol: 'ssh',
+    proxy: 'SSH Proxy',
+    status: 'live',
+    startedAt,
+  });
+  const session = new TestLiveSession(id, operatorId, new Date(startedAt), store);
+  hub.add(session);
+  return session;
+}
