@@ -4,8 +4,7 @@
  * and answering a sudo password prompt. Used to measure recording size per hour.
  */
 export type SessionEvent =
-  | { t: number; type: 'o' | 'i'; data: Buffer }
-  | { t: number; type: 'r'; cols: number; rows: number };
+  { t: number; type: 'o' | 'i'; data: Buffer } | { t: number; type: 'r'; cols: number; rows: number };
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -18,7 +17,19 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['nginx', 'api', 'worker', 'cache', 'db', 'auth', 'billing', 'queue', 'metrics', 'backup', 'deploy'];
+const WORDS = [
+  'nginx',
+  'api',
+  'worker',
+  'cache',
+  'db',
+  'auth',
+  'billing',
+  'queue',
+  'metrics',
+  'backup',
+  'deploy',
+];
 const USERS = ['root', 'www-data', 'postgres', 'deploy', 'syslog'];
 const SERVICES = ['nginx', 'postgresql', 'redis-server', 'cron', 'ssh', 'docker'];
 
@@ -38,7 +49,8 @@ export function syntheticSession(durationMs: number, seed = 42): SessionEvent[] 
     events.push({ t, type: 'i', data: Buffer.from(text) });
     if (echo) out(text, int(1, 4));
   };
-  const prompt = (): void => out(`\x1b[01;32madmin@web-prod-03\x1b[00m:\x1b[01;34m${cwd}\x1b[00m$ `, int(2, 15));
+  const prompt = (): void =>
+    out(`\x1b[01;32madmin@web-prod-03\x1b[00m:\x1b[01;34m${cwd}\x1b[00m$ `, int(2, 15));
   const type = (command: string): void => {
     for (const ch of command) {
       if (rnd() < 0.03) {
@@ -64,7 +76,8 @@ export function syntheticSession(durationMs: number, seed = 42): SessionEvent[] 
     }
     if (chunk) out(chunk, int(1, 8));
   };
-  const date = (): string => `2026-03-${String(int(1, 28)).padStart(2, '0')} ${int(10, 23)}:${int(10, 59)}:${int(10, 59)}`;
+  const date = (): string =>
+    `2026-03-${String(int(1, 28)).padStart(2, '0')} ${int(10, 23)}:${int(10, 59)}:${int(10, 59)}`;
   const commands: (() => void)[] = [
     () => {
       type('ls -la');
@@ -81,36 +94,69 @@ export function syntheticSession(durationMs: number, seed = 42): SessionEvent[] 
     },
     () => {
       type(`tail -n 40 /var/log/${pick(WORDS)}.log`);
-      lines(40, () => `${date()} web-prod-03 ${pick(WORDS)}[${int(1000, 32000)}]: ${pick(['INFO', 'WARN', 'ERROR'])} request ${pick(['GET', 'POST'])} /${pick(WORDS)}/${int(1, 9999)} from 10.${int(0, 255)}.${int(0, 255)}.${int(1, 254)} took ${int(1, 900)}ms`);
+      lines(
+        40,
+        () =>
+          `${date()} web-prod-03 ${pick(WORDS)}[${int(1000, 32000)}]: ${pick(['INFO', 'WARN', 'ERROR'])} request ${pick(['GET', 'POST'])} /${pick(WORDS)}/${int(1, 9999)} from 10.${int(0, 255)}.${int(0, 255)}.${int(1, 254)} took ${int(1, 900)}ms`,
+      );
     },
     () => {
       type('ps aux | grep -v grep | head -30');
-      lines(30, () => `${pick(USERS).padEnd(9)} ${String(int(1, 40000)).padStart(6)}  ${(rnd() * 5).toFixed(1)}  ${(rnd() * 3).toFixed(1)} ${int(10000, 900000)} ${int(1000, 90000)} ?        Ss   Mar${int(1, 28)}   ${int(0, 9)}:${String(int(0, 59)).padStart(2, '0')} /usr/sbin/${pick(SERVICES)} -c /etc/${pick(WORDS)}.conf`);
+      lines(
+        30,
+        () =>
+          `${pick(USERS).padEnd(9)} ${String(int(1, 40000)).padStart(6)}  ${(rnd() * 5).toFixed(1)}  ${(rnd() * 3).toFixed(1)} ${int(10000, 900000)} ${int(1000, 90000)} ?        Ss   Mar${int(1, 28)}   ${int(0, 9)}:${String(int(0, 59)).padStart(2, '0')} /usr/sbin/${pick(SERVICES)} -c /etc/${pick(WORDS)}.conf`,
+      );
     },
     () => {
       const s = pick(SERVICES);
       type(`systemctl status ${s}`);
-      out(`\x1b[0;1;32m●\x1b[0m ${s}.service - ${s} daemon\r\n     Loaded: loaded (/lib/systemd/system/${s}.service; enabled)\r\n     Active: \x1b[0;1;32mactive (running)\x1b[0m since ${date()} UTC; ${int(1, 40)} days ago\r\n   Main PID: ${int(100, 9000)} (${s})\r\n`, int(20, 200));
-      lines(12, () => `${date()} web-prod-03 ${s}[${int(100, 9000)}]: ${pick(['started', 'reloaded', 'accepted connection', 'worker exited'])} ${pick(WORDS)}`);
+      out(
+        `\x1b[0;1;32m●\x1b[0m ${s}.service - ${s} daemon\r\n     Loaded: loaded (/lib/systemd/system/${s}.service; enabled)\r\n     Active: \x1b[0;1;32mactive (running)\x1b[0m since ${date()} UTC; ${int(1, 40)} days ago\r\n   Main PID: ${int(100, 9000)} (${s})\r\n`,
+        int(20, 200),
+      );
+      lines(
+        12,
+        () =>
+          `${date()} web-prod-03 ${s}[${int(100, 9000)}]: ${pick(['started', 'reloaded', 'accepted connection', 'worker exited'])} ${pick(WORDS)}`,
+      );
     },
     () => {
       type(`cat /etc/${pick(WORDS)}/${pick(WORDS)}.conf`);
-      lines(int(20, 90), () => (rnd() < 0.2 ? `# ${pick(WORDS)} ${pick(WORDS)} settings` : `${'    '.repeat(int(0, 2))}${pick(WORDS)}_${pick(WORDS)} ${pick(['on', 'off', String(int(1, 4096)), pick(WORDS) + '.example.com'])};`));
+      lines(int(20, 90), () =>
+        rnd() < 0.2
+          ? `# ${pick(WORDS)} ${pick(WORDS)} settings`
+          : `${'    '.repeat(int(0, 2))}${pick(WORDS)}_${pick(WORDS)} ${pick(['on', 'off', String(int(1, 4096)), pick(WORDS) + '.example.com'])};`,
+      );
     },
     () => {
       type('df -h');
-      lines(8, (i) => `/dev/sda${i}       ${int(10, 500)}G  ${int(1, 400)}G  ${int(1, 100)}G  ${int(1, 99)}% /${pick(WORDS)}`);
+      lines(
+        8,
+        (i) =>
+          `/dev/sda${i}       ${int(10, 500)}G  ${int(1, 400)}G  ${int(1, 100)}G  ${int(1, 99)}% /${pick(WORDS)}`,
+      );
     },
     () => {
       type('git log --oneline -15');
-      lines(15, () => `\x1b[33m${Math.floor(rnd() * 0xfffffff).toString(16).padStart(7, '0')}\x1b[m ${pick(['fix', 'add', 'update', 'remove'])} ${pick(WORDS)} ${pick(WORDS)} handling`);
+      lines(
+        15,
+        () =>
+          `\x1b[33m${Math.floor(rnd() * 0xfffffff)
+            .toString(16)
+            .padStart(
+              7,
+              '0',
+            )}\x1b[m ${pick(['fix', 'add', 'update', 'remove'])} ${pick(WORDS)} ${pick(WORDS)} handling`,
+      );
     },
     () => {
       type('top');
       out('\x1b[?1049h\x1b[?1h\x1b=\x1b[H\x1b[2J', 30);
       for (let frame = 0; frame < int(3, 8); frame++) {
         let screen = `\x1b[Htop - ${int(10, 23)}:${int(10, 59)}:${int(10, 59)} up ${int(1, 90)} days,  load average: ${rnd().toFixed(2)}, ${rnd().toFixed(2)}, ${rnd().toFixed(2)}\x1b[K\r\n`;
-        for (let row = 0; row < 22; row++) screen += `${String(int(1, 40000)).padStart(7)} ${pick(USERS).padEnd(9)} 20   0 ${String(int(1e4, 9e5)).padStart(8)} ${(rnd() * 9).toFixed(1)} ${pick(SERVICES)}\x1b[K\r\n`;
+        for (let row = 0; row < 22; row++)
+          screen += `${String(int(1, 40000)).padStart(7)} ${pick(USERS).padEnd(9)} 20   0 ${String(int(1e4, 9e5)).padStart(8)} ${(rnd() * 9).toFixed(1)} ${pick(SERVICES)}\x1b[K\r\n`;
         out(screen, frame === 0 ? 50 : 3000);
       }
       key('q', false);

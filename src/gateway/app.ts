@@ -1,12 +1,17 @@
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+  type preValidationHookHandler,
+} from 'fastify';
 import { API_PREFIX } from '../shared/api';
 import type { Store } from './db/store';
 import { LiveHub } from './live/hub';
 import type { ViewerLimits } from './live/viewers';
 import { buildLiveApi } from './live/wiring';
 import { errorBody, registerErrorHandling } from './plugins/errors';
-import { createGuard } from './plugins/guard';
+import { createGuard, usesGuard } from './plugins/guard';
 import { registerOpenApi } from './plugins/openapi';
 import { validatorCompiler } from './plugins/validation';
 import { auditRoutes } from './routes/audit';
@@ -89,6 +94,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const audit = new AuditService(deps.store);
   const attempts = new AttemptLog(deps.store, clock);
   const guard = createGuard(identity, sessions, (caller, attempt) => attempts.record(caller, attempt));
+  // Guarded routes authenticate before they validate input: an anonymous caller gets a 401,
+  // not a 400 that would describe the route's schema.
+  app.addHook('onRoute', (route) => {
+    if (!usesGuard(route.preHandler)) return;
+    const early = [route.preValidation ?? []].flat() as preValidationHookHandler[];
+    route.preValidation = [guard.authenticated as unknown as preValidationHookHandler, ...early];
+  });
   const liveHub = deps.liveHub ?? new LiveHub();
   const live = buildLiveApi(app, {
     store: deps.store,

@@ -5,7 +5,6 @@ import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey } from './datadir';
 import { openStore, type Store } from './db/store';
 import { GatewayError } from './errors';
-import { startGateway } from './server';
 import { AdminService } from './services/admin';
 import { systemClock } from './services/caller';
 import { SshAdminService } from './ssh/sshAdmin';
@@ -97,7 +96,9 @@ function readTextFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -117,6 +118,8 @@ const COMMANDS: Command[] = [
         http: parseAddress(str(values, 'http') ?? DEFAULTS.http, '--http'),
         ssh: parseAddress(str(values, 'ssh') ?? DEFAULTS.ssh, '--ssh'),
       };
+      // Loaded only to serve: administration commands start fast and never load the proxies.
+      const { startGateway } = await import('./server');
       const gateway = await startGateway(config, {
         adminPassword: io.env.VIGIL_ADMIN_PASSWORD === '' ? undefined : io.env.VIGIL_ADMIN_PASSWORD,
         print: io.out,
@@ -236,7 +239,9 @@ const COMMANDS: Command[] = [
       const text = readTextFile(file);
       return withStore(values, (store) => {
         for (const key of sshAdmin(store, values).addUserKeys(login, text)) {
-          io.out(`${key.added ? 'Added' : 'Already had'} ${key.algorithm} key ${key.fingerprint} for ${login}`);
+          io.out(
+            `${key.added ? 'Added' : 'Already had'} ${key.algorithm} key ${key.fingerprint} for ${login}`,
+          );
         }
         return 0;
       });

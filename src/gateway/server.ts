@@ -5,14 +5,24 @@ import { urlHost, type GatewayConfig } from './config';
 import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey, loadSigningKey, loadTls } from './datadir';
 import { openStore, type Store } from './db/store';
+import { LiveHub } from './live/hub';
 import { AdminService } from './services/admin';
 import { systemClock } from './services/caller';
+import { IdentityService } from './services/identity';
+import { loadHostKey } from './ssh/hostKey';
+import { SshProxy } from './ssh/proxyServer';
+import { recoverInterruptedSessions } from './ssh/recovery';
 
 export interface RunningGateway {
   app: FastifyInstance;
   store: Store;
   url: string;
   fingerprint: string;
+  /** Live sessions of every protocol proxy; the HTTP side finds them here. */
+  hub: LiveHub;
+  ssh: SshProxy;
+  /** e.g. 127.0.0.1:2222 */
+  sshAddress: string;
   close(): Promise<void>;
 }
 
@@ -41,22 +51,55 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
     } else if (boot.created) {
       options.print('Created user admin (System Administrator) with the password from VIGIL_ADMIN_PASSWORD');
     }
+    // Sessions a crash or kill left "live" are finished before anyone can connect again.
+    const recovered = await recoverInterruptedSessions(store, paths, systemClock);
+    if (recovered.length > 0) {
+      options.print(
+        `Finished ${recovered.length} session(s) left live by the previous run: ${recovered.map((r) => r.id).join(', ')}`,
+      );
+    }
+    const hub = new LiveHub();
     const app = await buildApp({
       store,
       tls: { key: tls.key, cert: tls.cert },
       logger: { level: options.logLevel ?? 'info' },
+      liveHub: hub,
     });
-    await app.listen({ host: config.http.host, port: config.http.port });
+    const ssh = new SshProxy({
+      store,
+      hub,
+      identity: new IdentityService(store, systemClock),
+      secrets: () => new SecretBox(masterKey),
+      paths,
+      hostKey: loadHostKey(paths),
+      log: app.log,
+    });
+    let sshAddress: string;
+    try {
+      await app.listen({ host: config.http.host, port: config.http.port });
+      const bound = await ssh.listen(config.ssh);
+      sshAddress = `${urlHost(bound)}:${bound.port}`;
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
     const port = (app.server.address() as AddressInfo).port;
     const url = `https://${urlHost(config.http)}:${port}`;
     options.print(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
+    options.print(`SSH host key fingerprint: ${ssh.fingerprint}`);
+    options.print(`Vigil SSH proxy listening on ${sshAddress}`);
+    // Last: test helpers and scripts take this line as "ready".
     options.print(`Vigil gateway listening on ${url}`);
     return {
       app,
       store,
       url,
       fingerprint: tls.fingerprint,
+      hub,
+      ssh,
+      sshAddress,
       close: async () => {
+        await ssh.close();
         await app.close();
         store.close();
       },

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startBridgeHost, type BridgeHost } from '../../src/main/bridge/host';
 import { launchChromium } from '../support/browser';
-import { REPO_ROOT, seedDataDir, startGatewayProcess, type GatewayProcess, type SeedSpec } from '../support/gateway';
+import {
+  REPO_ROOT,
+  seedDataDir,
+  startGatewayProcess,
+  type GatewayProcess,
+  type SeedSpec,
+} from '../support/gateway';
 
 /** Screenshots of the main screens are kept as test artifacts here. */
 export const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');

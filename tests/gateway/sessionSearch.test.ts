@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seededRandom, seedSessions } from '../../src/gateway/db/seed';
 import type { SessionFilter } from '../../src/gateway/db/sessionFilters';
 import { openStore, type Store } from '../../src/gateway/db/store';
+import { CSV_SELECT, csvStream } from '../../src/gateway/services/csv';
 
 /**
  * The planner chooses between several indexes per query; whatever it picks, results must equal a
@@ -162,6 +163,30 @@ describe('session search matches a brute-force reference', () => {
       const filter = Object.assign({}, ...Array.from({ length: n }, () => pick(makers)())) as SessionFilter;
       check(filter, pick([1, 7, 30, 500]));
     }
+  });
+
+  test('CSV export streams exactly the reference rows in order, across batches and tied start times', async () => {
+    const kinds = new Set<string>();
+    const filters: SessionFilter[] = [
+      {},
+      { protocol: 'rdp' },
+      { user: rows[10]!.user_login },
+      { q: 'CHG' },
+      { device: 'web', originIp: '10.' },
+      { status: 'live' },
+    ];
+    for (const filter of filters) {
+      const plan = store.sessions.exportPlan(filter, { kind: 'all' }, CSV_SELECT);
+      let text = '';
+      for await (const chunk of csvStream(store.path, plan)) text += String(chunk);
+      const ids = text
+        .split('\r\n')
+        .slice(1, -1)
+        .map((line) => Number(line.split(',')[0]));
+      expect(ids, JSON.stringify(filter)).toEqual(reference(rows, filter).map((r) => r.id));
+      kinds.add(plan.kind);
+    }
+    expect([...kinds].sort()).toEqual(['ids', 'keyset']);
   });
 
   test('scoped visibility lists only audited sessions, with the same filters', () => {

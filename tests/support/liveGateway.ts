@@ -25,13 +25,18 @@ export async function createListeningGateway(
   await gw.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (gw.app.server.address() as AddressInfo).port;
   const wsUrl = `wss://127.0.0.1:${port}`;
-  const socket = (path: string, headers?: Record<string, string>) => new TestSocket(`${wsUrl}${path}`, headers);
+  const socket = (path: string, headers?: Record<string, string>) =>
+    new TestSocket(`${wsUrl}${path}`, headers);
   return {
     ...gw,
     wsUrl,
     socket,
     watch: async (sessionId, token) => {
-      const res = await gw.request({ method: 'POST', url: `/api/v1/sessions/${sessionId}/live-ticket`, token });
+      const res = await gw.request({
+        method: 'POST',
+        url: `/api/v1/sessions/${sessionId}/live-ticket`,
+        token,
+      });
       if (res.statusCode !== 200) throw new Error(`live-ticket: ${res.statusCode} ${res.body}`);
       const { ticket } = res.json() as { ticket: string };
       return socket(`/api/v1/sessions/${sessionId}/live?ticket=${encodeURIComponent(ticket)}`);

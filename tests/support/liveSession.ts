@@ -17,6 +17,10 @@ export class TestLiveSession extends EventEmitter<LiveSessionEvents> implements 
   readonly accepted: string[] = [];
   readonly blockCalls: { blocked: boolean; by: string }[] = [];
   droppedBy: string | null = null;
+  /** Answer snapshot() this much later, as a proxy whose terminal emulation runs behind does. */
+  snapshotDelayMs = 0;
+  /** Make the (delayed) snapshot fail, as a terminal disposed at the session's end does. */
+  snapshotFails = false;
 
   constructor(
     readonly sessionId: number,
@@ -27,8 +31,15 @@ export class TestLiveSession extends EventEmitter<LiveSessionEvents> implements 
     super();
   }
 
-  snapshot(): LiveScreen {
-    return { cols: this.cols, rows: this.rows, screen: this.screen };
+  snapshot(): LiveScreen | Promise<LiveScreen> {
+    const screen = { cols: this.cols, rows: this.rows, screen: this.screen };
+    if (this.snapshotDelayMs === 0 && !this.snapshotFails) return screen;
+    return new Promise((resolve, reject) =>
+      setTimeout(
+        () => (this.snapshotFails ? reject(new Error('terminal disposed')) : resolve(screen)),
+        this.snapshotDelayMs,
+      ),
+    );
   }
 
   /** Target output. */

@@ -61,6 +61,17 @@ export class TestSocket {
     return m.json;
   }
 
+  /** Skips output (binary frames) up to the next JSON message, which must be of `type`. */
+  async nextControl(type: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = await this.next(Math.max(1, deadline - Date.now()));
+      if (m.kind === 'binary') continue;
+      if (m.json.type !== type) throw new Error(`expected a ${type} message, got ${JSON.stringify(m.json)}`);
+      return m.json;
+    }
+  }
+
   /** Reads binary frames until their text contains `text`; returns everything read. */
   async readUntil(text: string, timeoutMs = 5000): Promise<string> {
     let seen = '';

@@ -1,10 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, appendFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  appendFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordingReader, RecordingWriter, sha256File, toAsciicast, type RecordEvent } from '../../src/gateway/recording';
+import {
+  RecordingReader,
+  RecordingWriter,
+  sha256File,
+  toAsciicast,
+  type RecordEvent,
+} from '../../src/gateway/recording';
 import { HeadlessScreen } from '../../src/gateway/recording/headlessScreen';
 import { FRAME_HEADER_BYTES, FrameType, MAGIC, parseFrameHeader } from '../../src/gateway/recording/format';
 
@@ -28,7 +42,7 @@ async function allRecords(reader: RecordingReader, fromMs = 0): Promise<RecordEv
 /** Offsets of the frames of one type, walking the file's frame headers. */
 function frameOffsets(file: Buffer, type: number): number[] {
   const offsets: number[] = [];
-  for (let at = MAGIC.length; at < file.length; ) {
+  for (let at = MAGIC.length; at < file.length;) {
     const frame = parseFrameHeader(file, at, at)!;
     if (frame.type === type) offsets.push(at);
     at += FRAME_HEADER_BYTES + frame.length;
@@ -37,7 +51,10 @@ function frameOffsets(file: Buffer, type: number): number[] {
 }
 
 /** The screen at `ms` rebuilt by replaying every event from the start (the reference). */
-async function replayFromStart(reader: RecordingReader, ms: number): Promise<{ lines: string[]; cursor: object }> {
+async function replayFromStart(
+  reader: RecordingReader,
+  ms: number,
+): Promise<{ lines: string[]; cursor: object }> {
   const screen = new HeadlessScreen(reader.header.cols, reader.header.rows);
   let parsed = Promise.resolve();
   for await (const e of reader.records(0, ms)) {
@@ -115,7 +132,9 @@ describe('RecordingWriter + RecordingReader', () => {
     await writer.close();
     const reader = await RecordingReader.open(path);
     expect(reader.segments.some((s) => !s.deflated)).toBe(true);
-    const data = Buffer.concat((await allRecords(reader)).map((e) => (e.type === 'o' ? e.data : Buffer.alloc(0))));
+    const data = Buffer.concat(
+      (await allRecords(reader)).map((e) => (e.type === 'o' ? e.data : Buffer.alloc(0))),
+    );
     expect(data.equals(Buffer.concat(chunks))).toBe(true);
     expect(statSync(path).size).toBeLessThan(data.length * 1.01);
     await reader.close();
@@ -132,6 +151,24 @@ describe('RecordingWriter + RecordingReader', () => {
     }
     await writer.close();
     expect(statSync(path).size).toBeLessThan(total / 5);
+  });
+
+  it('asks the source to pause above its high-water mark and emits drain once written', async () => {
+    const path = nextPath();
+    const writer = new RecordingWriter({
+      path,
+      sessionId: 'bp',
+      highWaterMark: 256 * 1024,
+      checkpoints: false,
+    });
+    const chunk = randomBytes(32 * 1024);
+    let accepted = 0;
+    while (writer.output(chunk)) accepted++;
+    expect(accepted).toBeLessThan(8);
+    await new Promise<void>((resolve) => writer.once('drain', () => resolve()));
+    expect(writer.output(chunk)).toBe(true);
+    const finished = await writer.close();
+    expect(finished.size).toBeGreaterThan((accepted + 2) * chunk.length);
   });
 
   it('writes pending events within a second without close, readable while still open', async () => {
@@ -210,7 +247,9 @@ describe('RecordingWriter + RecordingReader', () => {
 
     const reader = await RecordingReader.open(path);
     expect(reader.complete).toBe(false);
-    const text = Buffer.concat((await allRecords(reader)).map((e) => (e.type === 'o' ? e.data : Buffer.alloc(0)))).toString();
+    const text = Buffer.concat(
+      (await allRecords(reader)).map((e) => (e.type === 'o' ? e.data : Buffer.alloc(0))),
+    ).toString();
     const written = [...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
     expect(written).toEqual(written.map((_, i) => i)); // in order, nothing missing
     // At 20 ticks per second, at most ~1 s (plus a little scheduling slack) may be lost.
@@ -242,7 +281,12 @@ describe('RecordingWriter + RecordingReader', () => {
       expect(['o', 'i', 'r', 'm']).toContain(code);
       expect(typeof data).toBe('string');
     }
-    expect(events.filter((e) => e[1] === 'o').map((e) => e[2]).join('')).toBe('olá ✓\r\n');
+    expect(
+      events
+        .filter((e) => e[1] === 'o')
+        .map((e) => e[2])
+        .join(''),
+    ).toBe('olá ✓\r\n');
     expect(events.slice(-3)).toEqual([
       [1.5, 'i', 'q'],
       [1.5, 'r', '100x30'],
@@ -268,7 +312,8 @@ describe('checkpoints and seeking', () => {
     for (let i = 0; i < 400; i++) {
       clock.advance(200);
       writer.output(shellLikeOutput(i));
-      if (i === 150) writer.output(Buffer.from('\x1b[?1049h\x1b[H\x1b[2Jfull screen app\x1b[10;5Hstatus line'));
+      if (i === 150)
+        writer.output(Buffer.from('\x1b[?1049h\x1b[H\x1b[2Jfull screen app\x1b[10;5Hstatus line'));
       if (i === 170) writer.output(Buffer.from('\x1b[?1049l'));
       if (i === 250) writer.resize(132, 43);
       if (i % 40 === 0) await writer.flush();
@@ -291,7 +336,12 @@ describe('checkpoints and seeking', () => {
   it('replays a bounded number of events when seeking near the end of a long recording', async () => {
     const clock = manualClock();
     const path = nextPath();
-    const writer = new RecordingWriter({ path, sessionId: 'long', now: clock.now, checkpointEveryMs: 30_000 });
+    const writer = new RecordingWriter({
+      path,
+      sessionId: 'long',
+      now: clock.now,
+      checkpointEveryMs: 30_000,
+    });
     // Two hours of a busy session: a line of output per second, a keystroke every 3 seconds.
     for (let s = 0; s < 2 * 3600; s++) {
       clock.advance(1000);

@@ -4,7 +4,6 @@ import { DAY_MS } from './migrations';
 import {
   activeTextKeys,
   fullWhere,
-  likePrefix,
   lowCardinalityWhere,
   merge,
   TEXT_FILTERS,
@@ -14,9 +13,24 @@ import {
   whereSql,
   type Params,
   type SessionFilter,
-  type TextKey,
   type Where,
 } from './sessionFilters';
+import {
+  cheapest,
+  countCost,
+  dayOf,
+  dayWhere,
+  exportCost,
+  pageCost,
+  qParts,
+  SMALL_RANGE,
+  TYPICAL_LENGTH,
+  unitCost,
+  type Driver,
+  type DriverName,
+  type Source,
+  type TextDriver,
+} from './sessionPlan';
 import type { Visibility } from './sessionTypes';
 
 /**
@@ -29,41 +43,14 @@ import type { Visibility } from './sessionTypes';
  * early; narrow filters sort their few matches.
  */
 
-/** Relative costs measured on SQLite 3.5x: visiting an index entry = 1. */
-const LOOKUP_COST = 25;
-const SORT_COST = 3;
-
-type DriverName = 'time' | 'status' | 'proxy' | 'q' | TextKey;
-
-interface Driver {
-  name: DriverName;
-  /**
-   * Index entries the driver visits: exact or bucket-estimated; Infinity when a probe showed it
-   * loses; null when it was not measured because it drives the count anyway (then the total, a
-   * lower bound, stands in for it when planning the page).
-   */
-  rows: number | null;
-  /** Whether rows of this driver need a table lookup to check the remaining filters. */
-  lookups: boolean;
-}
-
-interface TextDriver extends Driver {
-  parts: { index: string; where: Where }[];
-  specificity: number;
-}
-
-/** Below this size a text range counts as narrow: probing that far costs well under a millisecond. */
-const SMALL_RANGE = 2048;
-
-/** Typical value lengths, to judge how selective a typed prefix is. */
-const TYPICAL_LENGTH: Record<TextKey | 'q', number> = {
-  hash: 32,
-  user: 10,
-  credential: 8,
-  device: 10,
-  originIp: 12,
-  q: 12,
-};
+/**
+ * An export's reading plan. `keyset`: run `sql` with @cursorAt/@cursorId (the last row's start and
+ * id, MAX_SAFE_INTEGER first) and @batch until it returns fewer rows. `ids`: run `idsSql` once for
+ * every id in order, then `rowsSql` with @ids (a JSON array) per batch; its rows come unordered.
+ */
+export type ExportPlan =
+  | { kind: 'keyset'; sql: string; params: Params }
+  | { kind: 'ids'; idsSql: string; rowsSql: string; params: Params };
 
 export interface SearchResult {
   total: number;
@@ -71,6 +58,7 @@ export interface SearchResult {
 }
 
 const ORDER = 'ORDER BY s.started_at DESC, s.id DESC';
+
 const DRIVER_INDEX: Record<Exclude<DriverName, 'q'>, string> = {
   time: 'sessions_time',
   status: 'sessions_status',
@@ -102,27 +90,35 @@ export class SessionSearch {
     return { total, ids };
   }
 
-  /** SQL and parameters that stream every matching row (selected `columns` of `s`) newest first. */
-  exportQuery(
-    filter: SessionFilter,
-    visibility: Visibility,
-    columns: string,
-  ): { sql: string; params: Params } {
-    const special = this.specialSource(filter, visibility);
-    if (special !== null) {
+  /**
+   * How to read every matching row, newest first, in batches. A walk of the time index resumes
+   * after a cursor (keyset); any other source sorts its matching ids once, then rows are read by id.
+   */
+  exportPlan(filter: SessionFilter, visibility: Visibility, columns: string): ExportPlan {
+    let source = this.specialSource(filter, visibility);
+    let keyset = false;
+    if (source === null) {
+      const drivers = this.drivers(filter);
+      const total = this.count(filter, drivers);
+      const driver = cheapest(drivers, (d) => exportCost(d, total));
+      source = this.source(driver, filter);
+      keyset = driver.name === 'time';
+    }
+    if (keyset) {
+      const where = merge(source.where, {
+        terms: ['(s.started_at, s.id) < (@cursorAt, @cursorId)'],
+        params: {},
+      });
       return {
-        sql: `SELECT ${columns} FROM ${special.from} ${whereSql(special.where)} ${ORDER}`,
-        params: special.where.params,
+        kind: 'keyset',
+        sql: `SELECT ${columns} FROM ${source.from} ${whereSql(where)} ${ORDER} LIMIT @batch`,
+        params: where.params,
       };
     }
-    const drivers = this.drivers(filter);
-    const total = this.count(filter, drivers);
-    const source = this.source(
-      cheapest(drivers, (d) => pageCost(d, total, total)),
-      filter,
-    );
     return {
-      sql: `SELECT ${columns} FROM ${source.from} ${whereSql(source.where)} ${ORDER}`,
+      kind: 'ids',
+      idsSql: `SELECT s.id FROM ${source.from} ${whereSql(source.where)} ${ORDER}`,
+      rowsSql: `SELECT ${columns} FROM sessions s WHERE s.id IN (SELECT value FROM json_each(@ids))`,
       params: source.where.params,
     };
   }
@@ -154,7 +150,11 @@ export class SessionSearch {
     const textKeys = activeTextKeys(filter);
     const hasQ = filter.q !== undefined;
     const anyText = textKeys.length > 0 || hasQ;
-    const time: Driver = { name: 'time', rows: this.bucketRows({ from: filter.from, to: filter.to }), lookups: anyText };
+    const time: Driver = {
+      name: 'time',
+      rows: this.bucketRows({ from: filter.from, to: filter.to }),
+      lookups: anyText,
+    };
     const drivers: Driver[] = [time];
     if (filter.status !== undefined) {
       const rows = this.bucketRows({ status: filter.status, protocol: filter.protocol });
@@ -177,7 +177,13 @@ export class SessionSearch {
     }));
     if (hasQ) {
       const specificity = filter.q!.length / TYPICAL_LENGTH.q;
-      texts.push({ name: 'q', rows: null, lookups: textKeys.length > 0, parts: qParts(filter.q!), specificity });
+      texts.push({
+        name: 'q',
+        rows: null,
+        lookups: textKeys.length > 0,
+        parts: qParts(filter.q!),
+        specificity,
+      });
     }
     // A probe costs as much as the range it walks, so it stops where the range would lose anyway:
     // against the bucket-estimated drivers and, with several text filters, at a size that only
@@ -197,7 +203,9 @@ export class SessionSearch {
     const narrowExists = best < bucketBest || texts.some((d) => d.rows !== null && Number.isFinite(d.rows));
     const bucketsWin = texts.every((d) => bucketBest < SMALL_RANGE * unitCost(d));
     const chosen =
-      narrowExists || bucketsWin ? null : broad.reduce((a, d) => (d.specificity > a.specificity ? d : a), broad[0]!);
+      narrowExists || bucketsWin
+        ? null
+        : broad.reduce((a, d) => (d.specificity > a.specificity ? d : a), broad[0]!);
     for (const d of broad) d.rows = d === chosen ? null : Number.POSITIVE_INFINITY;
     if (chosen !== null && Math.floor(bucketBest / unitCost(chosen)) < allRows) {
       chosen.rows = this.rangeAtMost(chosen.parts, Math.floor(bucketBest / unitCost(chosen)));
@@ -211,7 +219,10 @@ export class SessionSearch {
     for (const part of parts) {
       const from = `FROM sessions s INDEXED BY ${part.index} ${whereSql(part.where)}`;
       const left = cap - rows;
-      if (this.prepare(`SELECT 1 ${from} LIMIT 1 OFFSET @left`).get({ ...part.where.params, left }) !== undefined) {
+      if (
+        this.prepare(`SELECT 1 ${from} LIMIT 1 OFFSET @left`).get({ ...part.where.params, left }) !==
+        undefined
+      ) {
         return Number.POSITIVE_INFINITY;
       }
       rows += this.scalar(`SELECT count(*) AS n ${from}`, part.where.params);
@@ -302,68 +313,4 @@ export class SessionSearch {
     }
     return statement;
   }
-}
-
-interface Source {
-  from: string;
-  where: Where;
-}
-
-const unitCost = (d: Driver) => (d.lookups ? 1 + LOOKUP_COST : 1);
-
-/** An unmeasured driver (rows null) is the one chosen to drive the count. */
-function countCost(d: Driver): number {
-  return d.rows === null ? 0 : d.rows * unitCost(d);
-}
-
-function pageCost(d: Driver, total: number, needed: number): number {
-  const rows = d.rows ?? total;
-  if (d.name === 'time') {
-    // Walks newest first and stops once the page is full.
-    const visited = total === 0 ? rows : Math.min(rows, (needed * rows) / total);
-    return visited * unitCost(d);
-  }
-  return rows * unitCost(d) + Math.min(total, rows) * SORT_COST;
-}
-
-function cheapest(drivers: Driver[], cost: (d: Driver) => number): Driver {
-  return drivers.reduce((best, d) => (cost(d) < cost(best) ? d : best));
-}
-
-function qParts(q: string, exclusive = false): { index: string; where: Where }[] {
-  const pattern = likePrefix(q);
-  const reason: Where = {
-    terms: ['s.reason IS NOT NULL', "s.reason LIKE @q ESCAPE '\\'"],
-    params: { q: pattern },
-  };
-  const justification: Where = {
-    terms: [
-      's.prevent_purge_justification IS NOT NULL',
-      "s.prevent_purge_justification LIKE @q ESCAPE '\\'",
-      ...(exclusive ? ["(s.reason IS NULL OR NOT s.reason LIKE @q ESCAPE '\\')"] : []),
-    ],
-    params: { q: pattern },
-  };
-  return [
-    { index: 'sessions_reason', where: reason },
-    { index: 'sessions_justification', where: justification },
-  ];
-}
-
-function dayOf(ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : Math.floor(ms / DAY_MS);
-}
-
-function dayWhere(first: number | undefined, last: number | undefined): Where {
-  const terms: string[] = [];
-  const params: Params = {};
-  if (first !== undefined) {
-    terms.push('day >= @firstDay');
-    params.firstDay = first;
-  }
-  if (last !== undefined) {
-    terms.push('day <= @lastDay');
-    params.lastDay = last;
-  }
-  return { terms, params };
 }

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import type { SessionFilter } from './sessionFilters';
-import { SessionSearch } from './sessionSearch';
+import { SessionSearch, type ExportPlan } from './sessionSearch';
 import type { NewSession, Protocol, SessionRecord, SessionStatus, Visibility } from './sessionTypes';
 
 interface SessionRow {
@@ -198,7 +198,9 @@ export class SessionsRepository {
   /** The finished recording's file, size and SHA-256. */
   setRecording(id: number, recording: { path: string; size: number; sha256: string }): void {
     this.db
-      .prepare('UPDATE sessions SET recording_path = ?, recording_size = ?, recording_sha256 = ? WHERE id = ?')
+      .prepare(
+        'UPDATE sessions SET recording_path = ?, recording_size = ?, recording_sha256 = ? WHERE id = ?',
+      )
       .run(recording.path, recording.size, recording.sha256, id);
   }
 
@@ -206,12 +208,15 @@ export class SessionsRepository {
   listLive(): { id: number; userId: number; startedAt: number; recordingPath: string | null }[] {
     return (
       this.db
-        .prepare(`SELECT id, user_id, started_at, recording_path FROM sessions WHERE status = 'live' ORDER BY id`)
+        .prepare(
+          `SELECT id, user_id, started_at, recording_path FROM sessions WHERE status = 'live' ORDER BY id`,
+        )
         .all() as { id: number; user_id: number; started_at: number; recording_path: string | null }[]
     ).map((r) => ({ id: r.id, userId: r.user_id, startedAt: r.started_at, recordingPath: r.recording_path }));
   }
 
-  exportQuery(filter: SessionFilter, visibility: Visibility, columns: string) {
-    return this.search.exportQuery(filter, visibility, columns);
+  /** How to stream every matching session (selected `columns` of `s`), newest first. */
+  exportPlan(filter: SessionFilter, visibility: Visibility, columns: string): ExportPlan {
+    return this.search.exportPlan(filter, visibility, columns);
   }
 }

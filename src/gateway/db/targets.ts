@@ -92,8 +92,7 @@ export class TargetsRepository {
   /** The sealed private key of a credential (null: password only). */
   credentialKey(credentialId: number): Buffer | null {
     const row = this.db.prepare('SELECT private_key FROM credentials WHERE id = ?').get(credentialId) as
-      | { private_key: Buffer | null }
-      | undefined;
+      { private_key: Buffer | null } | undefined;
     return row?.private_key ?? null;
   }
 
@@ -104,24 +103,25 @@ export class TargetsRepository {
   /** The target's host key fingerprint pinned on first connection, or null. */
   hostKey(targetId: number): string | null {
     const row = this.db.prepare('SELECT host_key FROM targets WHERE id = ?').get(targetId) as
-      | { host_key: string | null }
-      | undefined;
+      { host_key: string | null } | undefined;
     return row?.host_key ?? null;
   }
 
   /** Pins the host key unless one is pinned already; true when this call pinned it. */
   pinHostKey(targetId: number, fingerprint: string): boolean {
     return (
-      this.db.prepare('UPDATE targets SET host_key = ? WHERE id = ? AND host_key IS NULL').run(fingerprint, targetId)
-        .changes === 1
+      this.db
+        .prepare('UPDATE targets SET host_key = ? WHERE id = ? AND host_key IS NULL')
+        .run(fingerprint, targetId).changes === 1
     );
   }
 
   /** Forgets the pinned host key (the target was reinstalled); true when one was pinned. */
   forgetHostKey(targetId: number): boolean {
     return (
-      this.db.prepare('UPDATE targets SET host_key = NULL WHERE id = ? AND host_key IS NOT NULL').run(targetId)
-        .changes === 1
+      this.db
+        .prepare('UPDATE targets SET host_key = NULL WHERE id = ? AND host_key IS NOT NULL')
+        .run(targetId).changes === 1
     );
   }
 }

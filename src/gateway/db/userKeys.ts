@@ -43,8 +43,14 @@ export class UserKeysRepository {
           `INSERT INTO user_keys (user_id, algorithm, public_key, fingerprint, comment, created_at)
            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, fingerprint) DO NOTHING`,
         )
-        .run(input.userId, input.algorithm, input.publicKey, input.fingerprint, input.comment, input.createdAt)
-        .changes === 1
+        .run(
+          input.userId,
+          input.algorithm,
+          input.publicKey,
+          input.fingerprint,
+          input.comment,
+          input.createdAt,
+        ).changes === 1
     );
   }
 

@@ -57,10 +57,7 @@ class LiveViewer {
   /** Asks for the screen now; output from here on is queued until the snapshot went out. */
   sync(): void {
     this.#state = 'syncing';
-    this.#snapshotTimer = setTimeout(
-      () => this.close(1011, 'Could not read the live screen'),
-      this.limits.snapshotTimeoutMs,
-    );
+    this.#snapshotTimer = setTimeout(() => this.unsynced(), this.limits.snapshotTimeoutMs);
     let screen: LiveScreen | Promise<LiveScreen>;
     try {
       screen = this.session.snapshot();
@@ -70,7 +67,7 @@ class LiveViewer {
     }
     Promise.resolve(screen).then(
       (s) => this.synced(s),
-      () => this.close(1011, 'Could not read the live screen'),
+      () => this.unsynced(),
     );
   }
 
@@ -120,6 +117,19 @@ class LiveViewer {
     this.#pending = [];
     this.#pendingBytes = 0;
     for (const frame of pending) this.deliver(frame);
+  }
+
+  /** No screen to show: a session that ended meanwhile still tells the viewer how it ended. */
+  private unsynced(): void {
+    if (this.#state !== 'syncing') return;
+    this.clearSnapshotTimer();
+    const ended = this.#pending.find((f) => f.kind === 'ended');
+    if (ended === undefined) {
+      this.close(1011, 'Could not read the live screen');
+      return;
+    }
+    this.#state = 'live';
+    this.send(ended);
   }
 
   /** Output that arrives while a snapshot is made; too much of it means yet another snapshot. */

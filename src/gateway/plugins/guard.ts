@@ -70,6 +70,19 @@ export interface GuardOptions {
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,512})$/;
 
+const NEEDS_CALLER = Symbol('vigil.needsCaller');
+
+/** Marks a guard hook, so app.ts can authenticate its routes before validating their input. */
+function needsCaller(hook: preHandlerAsyncHookHandler): preHandlerAsyncHookHandler {
+  Object.defineProperty(hook, NEEDS_CALLER, { value: true });
+  return hook;
+}
+
+/** Whether a route's preHandler hooks include one of this guard's checks. */
+export function usesGuard(hooks: unknown): boolean {
+  return [hooks].flat().some((h) => typeof h === 'function' && NEEDS_CALLER in h);
+}
+
 function enforce(decision: Decision): void {
   if (decision.allowed) return;
   throw decision.kind === 'state' ? conflict(decision.reason, 'INVALID_STATE') : forbidden(decision.reason);
@@ -147,24 +160,28 @@ export function createGuard(
     };
 
   return {
-    authenticated: async (request: FastifyRequest, _reply: FastifyReply) => {
+    authenticated: needsCaller(async (request: FastifyRequest, _reply: FastifyReply) => {
       authenticate(request);
-    },
-    auditArea: async (request: FastifyRequest, _reply: FastifyReply) => {
+    }),
+    auditArea: needsCaller(async (request: FastifyRequest, _reply: FastifyReply) => {
       auditArea(request);
-    },
+    }),
     permission: (permission, options) =>
-      logRefusals(options, (request) => {
-        const caller = auditArea(request);
-        enforce(decideGlobal(caller.principal, permission));
-      }),
+      needsCaller(
+        logRefusals(options, (request) => {
+          const caller = auditArea(request);
+          enforce(decideGlobal(caller.principal, permission));
+        }),
+      ),
     session: (action, options) =>
-      logRefusals(options, (request) => {
-        const caller = auditArea(request);
-        const id = (request.params as { id?: unknown }).id;
-        if (typeof id !== 'number') throw badRequest('params.id must be a session id');
-        request.session = authorizeSession(caller, id, action);
-      }),
+      needsCaller(
+        logRefusals(options, (request) => {
+          const caller = auditArea(request);
+          const id = (request.params as { id?: unknown }).id;
+          if (typeof id !== 'number') throw badRequest('params.id must be a session id');
+          request.session = authorizeSession(caller, id, action);
+        }),
+      ),
     authorizeSession,
   };
 }

@@ -5,15 +5,19 @@
  *   MAGIC   := "VIGILREC" (8 bytes)
  *   frame   := type:u8 flags:u8 length:u32le tMs:u32le crc32:u32le payload[length]   (14-byte header)
  *
- * Frame types: H header (JSON, always first), B events, C checkpoint, X index, T trailer (always last
- * of a cleanly closed file). `tMs` is milliseconds since the header's startedAt. B frames are grouped
- * into segments (flag SEGMENT_START opens one): a segment is one raw-deflate stream, each B frame a
- * Z_SYNC_FLUSH piece of it without the constant 00 00 ff ff tail (as in RFC 7692), so a segment is
- * decoded from its first frame without anything before it, and the file only ever grows.
- * Events inside a segment: kind:u8 dt:varint then, by kind, o/i/m: len:varint bytes; r: cols rows.
- * `dt` chains from the segment's first frame tMs. A C frame holds the terminal screen after the first
- * N events of a segment, deflated with the output before it in that segment as dictionary. A torn
- * last frame (short or bad CRC) is ignored by readers.
+ * Frame types: H header (JSON, always first), B events, C checkpoint, X index and T trailer (last two
+ * frames of a cleanly closed file; T points at X). `tMs` is milliseconds since the header's startedAt.
+ *
+ * B frames form segments (flag SegmentStart opens one), at most ~1 MiB of plaintext each. A deflated
+ * segment is one raw-deflate stream and each B frame one Z_SYNC_FLUSH piece of it, stored without the
+ * constant 00 00 ff ff tail (as in RFC 7692): compression keeps its context across frames, frames are
+ * written as soon as they exist, and a segment decodes without anything before it.
+ * Segment plaintext is events: kind:u8 dt:varint, then o/i/m: len:varint bytes; r: cols rows.
+ * `dt` chains from the tMs of the segment's first frame.
+ *
+ * A C frame holds the serialized terminal screen after the first `eventIndex` events of the segment at
+ * offset `pos`, deflated with the last 32 KiB of output before it in that segment as dictionary; a
+ * seek inflates one segment and replays from there. A torn last frame (short or bad CRC) is ignored.
  */
 import { crc32 } from 'node:zlib';
 

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, fsync, openSync, writev, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { Checkpointer, type CheckpointSnapshot } from './checkpointer';
+import { FrameFile } from './frameFile';
 import {
   CHECKPOINT_PREFIX_BYTES,
   FRAME_HEADER_BYTES,
@@ -13,7 +11,6 @@ import {
   FrameType,
   MAGIC,
   type CheckpointRef,
-  type FrameTypeCode,
   type MarkerKind,
   type MarkerRef,
   type RecordEvent,
@@ -23,9 +20,10 @@ import {
 } from './format';
 import { processParseBudget, type ParseBudget } from './parseBudget';
 import { deflateStandalone, looksIncompressible, SegmentDeflater } from './segmentCodec';
+import { sha256File } from './sha256';
 
-const writevAsync = promisify(writev);
-const fsyncAsync = promisify(fsync);
+/** A frame this large was cut by size, not by the timer: output is streaming in bulk. */
+const BULK_FRAME_BYTES = 64 * 1024;
 
 export interface RecordingWriterOptions {
   path: string;
@@ -41,7 +39,7 @@ export interface RecordingWriterOptions {
   now?: () => number;
   /** Pending events are written at least this often (the crash-loss window). */
   flushIntervalMs?: number;
-  /** A frame is cut as soon as this much is pending (bulk output). */
+  /** A frame is cut as soon as this much is pending (bulk output); big frames mean few zlib/fs calls. */
   frameMaxBytes?: number;
   /** A new segment (fresh compression stream) starts after this much plaintext: a seek inflates at most this. */
   segmentMaxBytes?: number;
@@ -49,8 +47,10 @@ export interface RecordingWriterOptions {
   checkpointEveryMs?: number;
   /** ...or once this much output was produced since the last one: a seek replays at most this. */
   checkpointEveryBytes?: number;
-  /** zlib level for events; 0 stores them as they are. */
+  /** zlib level for interactive output; 0 stores events as they are. */
   compressionLevel?: number;
+  /** zlib level for segments opened by bulk output (a frame cut by size): half the CPU of level 6. */
+  bulkCompressionLevel?: number;
   /** `output()` returns false above this many unwritten bytes; 'drain' follows. */
   highWaterMark?: number;
   /** Above this much plaintext waiting for the compressor, frames are stored uncompressed. */
@@ -60,6 +60,8 @@ export interface RecordingWriterOptions {
   budget?: ParseBudget;
   /** Disk or encoding failure; the writer stops recording. */
   onError?: (err: Error) => void;
+  /** Checkpoints stopped (the recording goes on; seeking past this point replays more). */
+  onCheckpointError?: (err: Error) => void;
 }
 
 export interface FinishedRecording {
@@ -83,8 +85,7 @@ interface OpenSegment extends SegmentRef {
  * happens in the Checkpointer, behind the writer, under a CPU budget.
  */
 export class RecordingWriter extends EventEmitter<{ drain: [] }> {
-  private readonly fd: number;
-  private readonly hash = createHash('sha256');
+  private readonly file: FrameFile;
   private readonly now: () => number;
   private readonly t0: number;
   private readonly startedAt: string;
@@ -94,7 +95,12 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
   private readonly opts: Required<
     Pick<
       RecordingWriterOptions,
-      'frameMaxBytes' | 'segmentMaxBytes' | 'compressionLevel' | 'highWaterMark' | 'maxCompressBacklogBytes'
+      | 'frameMaxBytes'
+      | 'segmentMaxBytes'
+      | 'compressionLevel'
+      | 'bulkCompressionLevel'
+      | 'highWaterMark'
+      | 'maxCompressBacklogBytes'
     >
   >;
   private pending: RecordEvent[] = [];
@@ -108,7 +114,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
   private readonly checkpointRefs: CheckpointRef[] = [];
   private readonly markers: MarkerRef[] = [];
   private chain: Promise<void> = Promise.resolve();
-  private size = 0;
+  private compressing: Promise<unknown> = Promise.resolve();
   private outputTotal = 0;
   private inputTotal = 0;
   private failure: Error | null = null;
@@ -121,9 +127,10 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
     this.t0 = this.now();
     this.startedAt = (options.startedAt ?? new Date()).toISOString();
     this.opts = {
-      frameMaxBytes: options.frameMaxBytes ?? 256 * 1024,
+      frameMaxBytes: options.frameMaxBytes ?? 1024 * 1024,
       segmentMaxBytes: options.segmentMaxBytes ?? 1024 * 1024,
       compressionLevel: options.compressionLevel ?? 6,
+      bulkCompressionLevel: options.bulkCompressionLevel ?? 1,
       highWaterMark: options.highWaterMark ?? 16 * 1024 * 1024,
       maxCompressBacklogBytes: options.maxCompressBacklogBytes ?? 2 * 1024 * 1024,
     };
@@ -138,13 +145,11 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
       pty: options.pty ?? true,
       ...(options.meta ? { meta: options.meta } : {}),
     };
-    // Synchronous on purpose: once constructed, the file exists and is a valid (empty) recording.
-    this.fd = openSync(options.path, 'wx', 0o640);
     const headerJson = Buffer.from(JSON.stringify(header));
-    const head = Buffer.concat([MAGIC, encodeFrameHeader(FrameType.Header, 0, 0, [headerJson]), headerJson]);
-    writeSync(this.fd, head);
-    this.hash.update(head);
-    this.size = head.length;
+    this.file = new FrameFile(
+      options.path,
+      Buffer.concat([MAGIC, encodeFrameHeader(FrameType.Header, 0, 0, [headerJson]), headerJson]),
+    );
     this.checkpointer =
       options.checkpoints === false
         ? null
@@ -158,7 +163,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
             },
             options.budget ?? processParseBudget,
             (cp) => this.appendCheckpoint(cp),
-            (err) => this.fail(err),
+            (err) => options.onCheckpointError?.(err),
           );
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.timer = setInterval(() => this.cutFrame(), this.flushIntervalMs);
@@ -196,7 +201,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
   }
 
   get bytesWritten(): number {
-    return this.size;
+    return this.file.size;
   }
 
   /** Writes everything pending now. */
@@ -206,7 +211,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
     if (this.failure) throw this.failure;
   }
 
-  /** Resolves when checkpoints exist for every segment completed so far (benchmarks, tests). */
+  /** Resolves once the checkpointer has replayed everything written so far (benchmarks, tests). */
   async checkpointsSettled(): Promise<void> {
     await this.flush();
     await this.checkpointer?.settled();
@@ -240,20 +245,21 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
         markers: this.markers.map((m) => [m.tMs, m.kind, m.note]),
       };
       const indexPayload = await deflateStandalone(Buffer.from(JSON.stringify(index)));
-      const indexOffset = await this.writeFrame(FrameType.Index, FrameFlag.Deflated, durationMs, [
+      const indexOffset = await this.file.append(FrameType.Index, FrameFlag.Deflated, durationMs, [
         indexPayload,
       ]);
       const pointer = Buffer.alloc(8);
       pointer.writeBigUInt64LE(BigInt(indexOffset));
-      await this.writeFrame(FrameType.Trailer, 0, durationMs, [pointer]);
-      await fsyncAsync(this.fd);
+      await this.file.append(FrameType.Trailer, 0, durationMs, [pointer]);
+      await this.file.sync();
     } finally {
-      closeSync(this.fd);
+      this.file.close();
     }
     return {
       path: this.options.path,
-      size: this.size,
-      sha256: this.hash.digest('hex'),
+      size: this.file.size,
+      // Hashed from the disk once complete: off the output path, and it seals what was really written.
+      sha256: await sha256File(this.options.path),
       durationMs,
       checkpoints: this.checkpointRefs.length,
     };
@@ -277,6 +283,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
   private cutFrame(): void {
     if (this.pending.length === 0 || this.failure) return;
     const events = this.pending;
+    const pendingBytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     const t0 = events[0]!.t;
@@ -287,7 +294,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
       this.opts.compressionLevel > 0 &&
       this.compressBacklog <= this.opts.maxCompressBacklogBytes &&
       !(largest && looksIncompressible(largest));
-    const segment = this.openSegment(t0, deflated);
+    const segment = this.openSegment(t0, deflated, pendingBytes >= BULK_FRAME_BYTES);
     const startsSegment = segment.plainBytes === 0;
     const plain = encodeEvents(events, segment.lastMs);
     const plainBytes = plain.reduce((n, piece) => n + piece.length, 0);
@@ -297,22 +304,32 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
     if (deflated) this.compressBacklog += plainBytes;
     const deflater = segment.deflater;
     const flags = (deflated ? FrameFlag.Deflated : 0) | (startsSegment ? FrameFlag.SegmentStart : 0);
+    // Compression of the next frames runs while earlier ones are being written (both in order).
+    let compressed: Promise<Buffer[]> = Promise.resolve(plain);
+    if (deflater) {
+      const next = this.compressing.then(() => deflater.compress(plain));
+      this.compressing = next;
+      compressed = next;
+      compressed.then(
+        () => (this.compressBacklog -= plainBytes),
+        () => undefined, // reported by the write job that awaits it
+      );
+    }
     this.enqueue(async () => {
-      const payload = deflater ? await deflater.compress(plain) : plain;
-      if (deflater) this.compressBacklog -= plainBytes;
-      const offset = await this.writeFrame(FrameType.Events, flags, t0, payload);
+      const payload = await compressed;
+      const offset = await this.file.append(FrameType.Events, flags, t0, payload);
       if (startsSegment) this.segments.push({ offset, tMs: t0, deflated });
       this.queuedBytes -= plainBytes;
       if (this.needDrain && this.pendingBytes + this.queuedBytes < this.opts.highWaterMark / 2) {
         this.needDrain = false;
         this.emit('drain');
       }
-      const length = this.size - offset - FRAME_HEADER_BYTES;
+      const length = this.file.size - offset - FRAME_HEADER_BYTES;
       this.checkpointer?.frameCommitted({ offset, length, flags, tMs: t0 });
     });
   }
 
-  private openSegment(t0: number, deflated: boolean): OpenSegment {
+  private openSegment(t0: number, deflated: boolean, bulk: boolean): OpenSegment {
     const current = this.segment;
     const full =
       current !== null && (current.deflated !== deflated || current.plainBytes >= this.opts.segmentMaxBytes);
@@ -325,7 +342,9 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
       deflated,
       lastMs: t0,
       plainBytes: 0,
-      deflater: deflated ? new SegmentDeflater(this.opts.compressionLevel) : null,
+      deflater: deflated
+        ? new SegmentDeflater(bulk ? this.opts.bulkCompressionLevel : this.opts.compressionLevel)
+        : null,
     };
     return this.segment;
   }
@@ -340,7 +359,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
     screen.catch(() => undefined); // awaited, and its failure reported, in order below
     this.enqueue(async () => {
       const flags = FrameFlag.Deflated | FrameFlag.OutputDictionary;
-      const offset = await this.writeFrame(FrameType.Checkpoint, flags, cp.tMs, [prefix, await screen]);
+      const offset = await this.file.append(FrameType.Checkpoint, flags, cp.tMs, [prefix, await screen]);
       const { pos, eventIndex, tMs, cols, rows } = cp;
       this.checkpointRefs.push({ offset, pos, eventIndex, tMs, cols, rows });
     });
@@ -352,42 +371,10 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
       .catch((err: unknown) => this.fail(err));
   }
 
-  /** Appends a frame whose payload is `pieces` concatenated; returns its offset. */
-  private async writeFrame(
-    type: FrameTypeCode,
-    flags: number,
-    tMs: number,
-    pieces: Buffer[],
-  ): Promise<number> {
-    const frame = [encodeFrameHeader(type, flags, tMs, pieces), ...pieces];
-    const length = frame.reduce((n, b) => n + b.length, 0);
-    let rest = frame;
-    for (let written = 0; written < length;) {
-      const { bytesWritten } = await writevAsync(this.fd, rest);
-      written += bytesWritten;
-      rest = skipBytes(rest, bytesWritten);
-    }
-    for (const piece of frame) this.hash.update(piece);
-    const offset = this.size;
-    this.size += length;
-    return offset;
-  }
-
   private fail(err: unknown): void {
     if (this.failure) return;
     this.failure = err instanceof Error ? err : new Error(String(err));
     clearInterval(this.timer);
     this.options.onError?.(this.failure);
   }
-}
-
-/** What is left of `buffers` after the first `n` bytes (short writes). */
-function skipBytes(buffers: Buffer[], n: number): Buffer[] {
-  const rest = [...buffers];
-  while (n > 0 && rest.length > 0) {
-    const first = rest.shift()!;
-    if (first.length > n) rest.unshift(first.subarray(n));
-    n -= Math.min(n, first.length);
-  }
-  return rest;
 }

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { SESSION_CSV_COLUMNS } from '../../shared/api';
-import { openDatabase } from '../db/database';
-import type { Params } from '../db/sessionFilters';
+import { openDatabase, type Db } from '../db/database';
+import { EXPORT_BATCH_ROWS } from '../db/sessionPlan';
+import type { ExportPlan } from '../db/sessionSearch';
 
 /** Columns of `sessions s` in the order of SESSION_CSV_COLUMNS. */
 export const CSV_SELECT =
@@ -73,31 +74,58 @@ function csvLine(r: CsvRow, started: IsoFormatter, ended: IsoFormatter): string 
   );
 }
 
-const CHUNK_CHARS = 64 * 1024;
+const CURSOR_START = { cursorAt: Number.MAX_SAFE_INTEGER, cursorId: Number.MAX_SAFE_INTEGER };
+
+/** Batches of CSV rows (arrays of CSV_SELECT columns) in list order, as the plan reads them. */
+function* batches(db: Db, plan: ExportPlan): Generator<CsvRow[]> {
+  if (plan.kind === 'keyset') {
+    const statement = db.prepare(plan.sql).raw(true);
+    let cursor = CURSOR_START;
+    for (;;) {
+      const rows = statement.all({ ...plan.params, ...cursor, batch: EXPORT_BATCH_ROWS }) as CsvRow[];
+      if (rows.length > 0) yield rows;
+      if (rows.length < EXPORT_BATCH_ROWS) return;
+      const last = rows[rows.length - 1]!;
+      cursor = { cursorAt: last[8], cursorId: last[0] };
+    }
+  }
+  const ids = db.prepare(plan.idsSql).pluck().all(plan.params) as number[];
+  const rowsById = db.prepare(plan.rowsSql).raw(true);
+  for (let i = 0; i < ids.length; i += EXPORT_BATCH_ROWS) {
+    const slice = ids.slice(i, i + EXPORT_BATCH_ROWS);
+    const byId = new Map((rowsById.all({ ids: JSON.stringify(slice) }) as CsvRow[]).map((r) => [r[0], r]));
+    const rows: CsvRow[] = [];
+    for (const id of slice) {
+      const row = byId.get(id);
+      if (row !== undefined) rows.push(row);
+    }
+    yield rows;
+  }
+}
 
 /**
- * Streams the query's rows as CSV. It reads through its own read-only connection, because an open
- * better-sqlite3 iterator keeps its connection busy while the reply drains at the client's pace.
+ * Streams an export (see SessionSearch.exportPlan) as CSV, one batch of rows per chunk. It reads
+ * through its own read-only connection inside one read transaction: every batch sees the same
+ * snapshot, and the gateway's connection stays free while the reply drains at the client's pace.
  */
-export function csvStream(databasePath: string, sql: string, params: Params): Readable {
+export function csvStream(databasePath: string, plan: ExportPlan): Readable {
   function* chunks(): Generator<string> {
     const db = openDatabase(databasePath, { readonly: true });
     try {
-      const rows = db.prepare(sql).raw(true).iterate(params) as IterableIterator<CsvRow>;
+      db.exec('BEGIN');
       const started = new IsoFormatter();
       const ended = new IsoFormatter();
-      let chunk = `${SESSION_CSV_COLUMNS.join(',')}\r\n`;
-      for (const row of rows) {
-        chunk += csvLine(row, started, ended);
-        if (chunk.length >= CHUNK_CHARS) {
-          yield chunk;
-          chunk = '';
-        }
+      yield `${SESSION_CSV_COLUMNS.join(',')}\r\n`;
+      for (const rows of batches(db, plan)) {
+        let chunk = '';
+        for (const row of rows) chunk += csvLine(row, started, ended);
+        yield chunk;
       }
-      if (chunk !== '') yield chunk;
+      db.exec('COMMIT');
     } finally {
+      if (db.inTransaction) db.exec('ROLLBACK');
       db.close();
     }
   }
-  return Readable.from(chunks(), { objectMode: false, highWaterMark: 4 * CHUNK_CHARS });
+  return Readable.from(chunks(), { objectMode: false });
 }

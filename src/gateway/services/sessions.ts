@@ -45,14 +45,14 @@ export class SessionService {
 
   exportCsv(caller: Caller, visibility: Visibility, query: SessionQuery): Readable {
     const filter = toSessionFilter(query);
-    const { sql, params } = this.store.sessions.exportQuery(filter, visibility, CSV_SELECT);
+    const plan = this.store.sessions.exportPlan(filter, visibility, CSV_SELECT);
     this.event(
       caller,
       'Exported Details',
       null,
       `Exported the sessions list as CSV (${describeQuery(query)})`,
     );
-    return csvStream(this.store.path, sql, params);
+    return csvStream(this.store.path, plan);
   }
 
   setPreventPurge(caller: Caller, session: SessionRecord, rawJustification: string): Session {

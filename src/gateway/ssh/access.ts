@@ -29,7 +29,11 @@ export class AccessPolicy {
     private readonly secrets: () => SecretBox,
   ) {}
 
-  decide(user: { id: number; login: string }, route: SshRoute | null, gatewayName: string): AccessDecision {
+  decide(
+    user: { id: number; login: string },
+    route: SshRoute | null,
+    gateway: { host: string; port: number },
+  ): AccessDecision {
     const block = this.store.blocks.activeBlockForUser(user.id);
     if (block !== null) {
       return {
@@ -38,7 +42,8 @@ export class AccessPolicy {
         message: blockedOperatorMessage(block.author.login, new Date(block.blockedAt)),
       };
     }
-    if (route === null) return { allowed: false, reason: 'usage', message: PROXY_MESSAGES.usage(user.login, gatewayName) };
+    if (route === null)
+      return { allowed: false, reason: 'usage', message: PROXY_MESSAGES.usage(user.login, gateway) };
     const refused = {
       allowed: false,
       reason: 'access',
@@ -59,7 +64,9 @@ export class AccessPolicy {
           account: credential.account,
           password: box.open(credential.secret, credentialContext(target.id, credential.account)),
           privateKey:
-            sealedKey === null ? null : box.open(sealedKey, credentialKeyContext(target.id, credential.account)),
+            sealedKey === null
+              ? null
+              : box.open(sealedKey, credentialKeyContext(target.id, credential.account)),
         },
       };
     } catch {

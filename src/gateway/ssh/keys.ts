@@ -34,8 +34,10 @@ export function parsePublicKeys(text: string): PublicKeyInfo[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const parsed = parseOne(line);
-    if (parsed instanceof Error) throw new KeyFormatError(`line ${index + 1}: not an SSH public key (${parsed.message})`);
-    if (parsed.isPrivateKey()) throw new KeyFormatError(`line ${index + 1}: this is a private key; give the .pub file`);
+    if (parsed instanceof Error)
+      throw new KeyFormatError(`line ${index + 1}: not an SSH public key (${parsed.message})`);
+    if (parsed.isPrivateKey())
+      throw new KeyFormatError(`line ${index + 1}: this is a private key; give the .pub file`);
     const blob = parsed.getPublicSSH();
     keys.push({ algorithm: parsed.type, blob, fingerprint: keyFingerprint(blob), comment: parsed.comment });
   });

@@ -93,7 +93,13 @@ export class SessionLedger {
     };
   }
 
-  private event(type: 'Started' | 'Terminated', facts: SessionFacts, sessionId: number, at: number, note: string) {
+  private event(
+    type: 'Started' | 'Terminated',
+    facts: SessionFacts,
+    sessionId: number,
+    at: number,
+    note: string,
+  ) {
     this.store.events.append({ type, at, actorId: facts.userId, originIp: facts.originIp, sessionId, note });
   }
 }

@@ -1,7 +1,7 @@
 /** Texts the SSH proxy writes to operators (SPEC §3/§4 texts live in src/shared/messages.ts). */
 export const PROXY_MESSAGES = {
-  usage: (login: string, gateway: string) =>
-    `Vigil: name the account and target to open: ssh ${login}@ACCOUNT@TARGET@${gateway}`,
+  usage: (login: string, gateway: { host: string; port: number }) =>
+    `Vigil: name the account and target to open: ssh -p ${gateway.port} ${login}@ACCOUNT@TARGET@${gateway.host}`,
   accessNotGranted: (login: string, account: string, target: string) =>
     `Vigil: access not granted: ${login} may not open sessions as ${account} on ${target}`,
   fileTransfer: 'Vigil: SFTP/SCP is not available through Vigil',

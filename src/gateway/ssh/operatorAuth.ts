@@ -28,6 +28,7 @@ export class OperatorAuth {
     private readonly originIp: string,
     /** Password failures on one connection before it is closed. */
     private readonly maxFailures: number,
+    /** Closes the connection. */
     private readonly onTooManyFailures: () => void,
   ) {}
 
@@ -73,32 +74,49 @@ export class OperatorAuth {
       const id = await this.identity.verifyLogin(login, password, this.originIp);
       return this.#accepted(id, route);
     } catch (err) {
+      // 401 (wrong password) and 429 (locked); anything else is refused the same way.
       if (err instanceof GatewayError && err.statusCode === 429) onLocked?.(err.message);
-      else if (!(err instanceof GatewayError)) throw err;
       return false;
     }
   }
 
   #keyboard(ctx: KeyboardAuthContext, login: string, route: SshRoute | null): void {
-    ctx.prompt([{ prompt: 'Vigil password: ', echo: false }], 'Vigil', '', (answers) => {
+    const locked = this.#lockMessage(login);
+    if (locked !== null) return this.#tellAndRefuse(ctx, locked);
+    ctx.prompt([{ prompt: 'Vigil password: ', echo: false }], '', '', (answers) => {
       let lockedMessage: string | null = null;
       void this.#password(answers[0] ?? '', login, route, (m) => (lockedMessage = m)).then((ok) => {
-        if (ok || lockedMessage === null) return this.#decide(ctx, ok);
-        // Tell the operator why instead of asking again: the instructions of an empty prompt show it.
-        ctx.prompt([], 'Vigil', lockedMessage, () => this.#decide(ctx, false));
+        if (ok || lockedMessage === null) this.#decide(ctx, ok);
+        else this.#tellAndRefuse(ctx, lockedMessage);
       });
     });
+  }
+
+  /**
+   * Shows why the login is refused (as the instructions of an empty prompt, which OpenSSH prints),
+   * then refuses with no method left, so the client stops instead of asking again.
+   */
+  #tellAndRefuse(ctx: KeyboardAuthContext, message: string): void {
+    ctx.prompt([], 'Vigil', message, () => {
+      ctx.reject([]);
+      this.onTooManyFailures();
+    });
+  }
+
+  #lockMessage(login: string): string | null {
+    try {
+      this.identity.assertNotLocked(login, this.originIp);
+      return null;
+    } catch (err) {
+      return err instanceof GatewayError ? err.message : 'This login is locked';
+    }
   }
 
   #publicKey(ctx: PublicKeyAuthContext, login: string, route: SshRoute | null): void {
     const user = this.store.users.findByLogin(login);
     const key = user === null ? null : this.store.userKeys.find(user.id, ctx.key.data);
     if (user === null || key === null) return ctx.reject(METHODS);
-    try {
-      this.identity.assertNotLocked(login, this.originIp);
-    } catch {
-      return ctx.reject(METHODS);
-    }
+    if (this.#lockMessage(login) !== null) return ctx.reject(METHODS);
     // Without a signature the client only asks whether this key would do.
     if (ctx.signature === undefined || ctx.blob === undefined) return ctx.accept();
     if (!verifySignature(key.publicKey, ctx.blob, ctx.signature, ctx.hashAlgo)) return ctx.reject(METHODS);

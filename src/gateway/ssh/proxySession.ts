@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { ClientChannel, PseudoTtyInfo, ServerChannel } from 'ssh2';
+import type { PseudoTtyInfo, ServerChannel } from 'ssh2';
 import { OPERATOR_MESSAGES } from '../../shared/messages';
 import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../live/hub';
 import type { FinishedRecording, MarkerKind, RecordingWriter, TerminalMirror } from '../recording';
@@ -38,7 +38,8 @@ export interface ProxySessionOptions {
   recordingPath: string;
   absoluteRecordingPath: string;
   mirror: TerminalMirror;
-  commands: TypedCommands;
+  /** Command extraction; null for sessions without a terminal. */
+  commands: TypedCommands | null;
   ledger: SessionLedger;
   clock: Clock;
   /** How long closing waits for each leg to confirm before it goes on without it. */
@@ -60,6 +61,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   #ending: Promise<void> | null = null;
   #operatorClosed = false;
   #targetClosed = false;
+  #targetConnectionClosed = false;
   /** Why the target's output is paused: the operator is slow, or the recording is behind. */
   readonly #outputHolds = new Set<'operator' | 'stderr' | 'recording'>();
   readonly #options: ProxySessionOptions;
@@ -144,6 +146,18 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     }
   }
 
+  /** The operator's connection is gone: nothing can be shown to them any more. */
+  operatorDisconnected(): Promise<void> {
+    this.#operatorClosed = true;
+    return this.end({
+      reason: 'terminated',
+      operatorMessage: null,
+      errorMessage: null,
+      note: 'The operator disconnected',
+      marker: null,
+    });
+  }
+
   /** Closes both legs, finishes the recording and the session row. Idempotent. */
   end(outcome: Outcome): Promise<void> {
     this.#ending ??= this.#end(outcome);
@@ -152,11 +166,13 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
 
   readonly #onTargetData = (chunk: Buffer): void => this.#output(chunk, this.#options.operator, 'operator');
 
-  readonly #onTargetStderr = (chunk: Buffer): void => this.#output(chunk, this.#options.operator.stderr, 'stderr');
+  readonly #onTargetStderr = (chunk: Buffer): void =>
+    this.#output(chunk, this.#options.operator.stderr, 'stderr');
 
   #output(chunk: Buffer, to: Writable, hold: 'operator' | 'stderr'): void {
     const { writer, mirror } = this.#options;
     if (!writer.output(chunk)) this.#hold('recording');
+    this.#options.commands?.output(chunk, writer.elapsed());
     mirror.write(chunk);
     this.emit('output', chunk);
     if (!this.#operatorClosed && !to.write(chunk)) {
@@ -185,7 +201,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     const { writer, commands, target, operator } = this.#options;
     writer.input(chunk);
     if (this.#blocked) return;
-    commands.input(chunk, writer.elapsed());
+    commands?.input(chunk, writer.elapsed());
     if (!target.channel.write(chunk)) {
       operator.pause();
       target.channel.once('drain', () => operator.resume());
@@ -198,7 +214,12 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     else this.#options.target.channel.end();
   };
 
-  readonly #onTargetExit = (code: number | null, signal?: string, dumped?: boolean, description?: string): void => {
+  readonly #onTargetExit = (
+    code: number | null,
+    signal?: string,
+    dumped?: boolean,
+    description?: string,
+  ): void => {
     this.#exit =
       code !== null
         ? { code }
@@ -218,7 +239,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   };
 
   readonly #onTargetConnectionClose = (): void => {
-    this.#targetClosed = true;
+    this.#targetConnectionClosed = true;
     // With an exit status the session ended properly: the channel's close follows, after its output.
     if (this.#exit !== null) return;
     const target = this.#options.facts.device;
@@ -260,22 +281,16 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     o.target.channel.resume();
     o.target.channel.stderr.resume();
     if (outcome.marker !== null) o.writer.marker(outcome.marker.kind, outcome.marker.note);
-    o.commands.flush(o.writer.elapsed());
 
     await Promise.all([this.#closeOperator(outcome), this.#closeTarget()]);
 
     const recording = await this.#closeRecording();
     o.mirror.dispose();
-    o.ledger.finish(
-      this.sessionId,
-      o.facts,
-      endedAt,
-      {
-        errorMessage: outcome.errorMessage ?? (recording.ok ? null : PROXY_MESSAGES.recordingFailed),
-        note: outcome.note,
-        recording: recording.facts,
-      },
-    );
+    o.ledger.finish(this.sessionId, o.facts, endedAt, {
+      errorMessage: outcome.errorMessage ?? (recording.ok ? null : PROXY_MESSAGES.recordingFailed),
+      note: outcome.note,
+      recording: recording.facts,
+    });
     this.emit('ended', outcome.reason, new Date(endedAt), outcome.operatorMessage);
   }
 
@@ -297,6 +312,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
 
   async #closeTarget(): Promise<void> {
     const { client } = this.#options.target;
+    if (this.#targetConnectionClosed) return;
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     if (!this.#targetClosed) this.#options.target.channel.close();
     client.end();
@@ -313,7 +329,10 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     } catch {
       try {
         const size = (await stat(o.absoluteRecordingPath)).size;
-        return { ok: false, facts: { path: o.recordingPath, size, sha256: await sha256File(o.absoluteRecordingPath) } };
+        return {
+          ok: false,
+          facts: { path: o.recordingPath, size, sha256: await sha256File(o.absoluteRecordingPath) },
+        };
       } catch {
         return { ok: false, facts: null };
       }

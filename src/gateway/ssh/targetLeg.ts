@@ -98,5 +98,12 @@ export function openTargetLeg(request: TargetRequest): Promise<TargetLeg> {
 }
 
 function ptyOptions(pty: PseudoTtyInfo) {
-  return { term: pty.term, cols: pty.cols, rows: pty.rows, width: pty.width, height: pty.height, modes: pty.modes };
+  return {
+    term: pty.term,
+    cols: pty.cols,
+    rows: pty.rows,
+    width: pty.width,
+    height: pty.height,
+    modes: pty.modes,
+  };
 }

@@ -1,7 +1,21 @@
-/** What the proxy feeds the command extraction with (see commandLog.ts). */
-export interface TypedCommands {
-  /** Operator input that reached the target; `offsetMs` since the session started. */
-  input(data: Buffer, offsetMs: number): void;
-  /** The session ends: a line still being edited is not a command (it never ran). */
-  flush(offsetMs: number): void;
+import { CommandLog, type TypedCommand } from './commandLog';
+
+/**
+ * Feeds a terminal session's two streams to the command extraction (commandLog.ts) and hands each
+ * command to `onCommand` as soon as it is final. Only for sessions with a terminal: the input of
+ * `ssh host command` without one is data, not typing.
+ */
+export class TypedCommands {
+  readonly #log = new CommandLog();
+
+  constructor(private readonly onCommand: (command: TypedCommand) => void) {}
+
+  /** Operator input that reached the target; `atMs` on the recording's clock. */
+  input(data: Buffer, atMs: number): void {
+    for (const command of this.#log.input(data, atMs)) this.onCommand(command);
+  }
+
+  output(data: Buffer, atMs: number): void {
+    for (const command of this.#log.output(data, atMs)) this.onCommand(command);
+  }
 }

@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { runGatewayCli, startGatewayProcess, type GatewayProcess } from '../tests/support/gateway';
+import { sshdSkipReason, startSshd, type TestSshd } from '../tests/support/sshd';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+/** Targets of issue 3. */
+export const SSH_TARGETS = {
+  echoP50Ratio: 1.3,
+  echoP99AddedMs: 2,
+  bulkThroughputRatio: 0.7,
+} as const;
+
+export interface SshBenchOptions {
+  /** Keystrokes timed per path (after a warm-up). */
+  keystrokes?: number;
+  bulkBytes?: number;
+  concurrentSessions?: number;
+  /** How long the concurrent sessions produce output while the gateway is measured. */
+  concurrentSeconds?: number;
+  log?: (line: string) => void;
+}
+
+const TARGET = 'bench-target';
+const OPERATOR = 'bencher';
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
+
+/**
+ * The SSH proxy against direct connections to the same real sshd, with the gateway as its own
+ * process (`vigil-gateway serve`, as in production) and ssh2 as the client on both paths:
+ * keystroke echo latency, bulk output throughput, and the gateway's CPU and memory per recorded
+ * session with many sessions producing output at once.
+ */
+export async function benchSsh(options: SshBenchOptions = {}): Promise<BenchRow[]> {
+  const log = options.log ?? (() => undefined);
+  const skip = sshdSkipReason();
+  if (skip !== null) {
+    log(`SSH proxy benchmark skipped: ${skip}`);
+    return [];
+  }
+  const sshd = await startSshd();
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ssh-'));
+  let gateway: GatewayProcess | null = null;
+  try {
+    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    await setUp(dataDir, sshd, key.public);
+    gateway = await startGatewayProcess({ dataDir });
+    const direct: ConnectConfig = { host: sshd.host, port: sshd.port, username: sshd.user, password: sshd.password };
+    const proxied: ConnectConfig = {
+      host: '127.0.0.1',
+      port: gateway.sshPort,
+      username: `${OPERATOR}@${sshd.user}@${TARGET}`,
+      privateKey: key.private,
+    };
+    const rows: BenchRow[] = [];
+    rows.push(...(await echoRows(direct, proxied, options.keystrokes ?? 400, log)));
+    rows.push(...(await bulkRows(direct, proxied, sshd, options.bulkBytes ?? 200e6, log)));
+    rows.push(
+      ...(await concurrentRows(
+        proxied,
+        gateway,
+        options.concurrentSessions ?? 100,
+        options.concurrentSeconds ?? 10,
+        log,
+      )),
+    );
+    return rows;
+  } finally {
+    await gateway?.stop({ keepData: true });
+    rmSync(dataDir, { recursive: true, force: true });
+    await sshd.stop();
+  }
+}
+
+async function setUp(dataDir: string, sshd: TestSshd, publicKey: string): Promise<void> {
+  const keyFile = join(dataDir, 'bencher.pub');
+  writeFileSync(keyFile, publicKey);
+  const steps: [string[], string?][] = [
+    [['user', 'add', OPERATOR, '--name', 'Bench operator', '--role', 'Operator']],
+    [['user', 'key', 'add', OPERATOR, keyFile]],
+    [['target', 'add', TARGET, '--protocol', 'ssh', '--host', sshd.host, '--port', String(sshd.port)]],
+    [['credential', 'add', TARGET, sshd.user, '--password-stdin'], `${sshd.password}\n`],
+    [['access', 'grant', OPERATOR, TARGET, sshd.user]],
+  ];
+  for (const [args, stdin] of steps) {
+    const result = await runGatewayCli([...args, '--data', dataDir], { stdin });
+    if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);
+  }
+}
+
+function connect(config: ConnectConfig): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client.once('ready', () => {
+      client.setNoDelay(true);
+      resolve(client);
+    });
+    client.once('error', reject);
+    client.connect({ readyTimeout: 60_000, ...config });
+  });
+}
+
+function exec(client: Client, command: string, pty: boolean): Promise<ClientChannel> {
+  return new Promise((resolve, reject) =>
+    client.exec(command, pty ? { pty: { cols: 120, rows: 40, term: 'xterm' } } : {}, (err, channel) =>
+      err ? reject(err) : resolve(channel),
+    ),
+  );
+}
+
+/** Keystroke to echo: one byte into `cat` on a terminal, timed until the terminal echoes it back. */
+async function echoLatencies(config: ConnectConfig, keystrokes: number): Promise<number[]> {
+  const client = await connect(config);
+  try {
+    const channel = await exec(client, 'stty -icanon; echo GO; exec cat >/dev/null', true);
+    let pending: ((data: string) => void) | null = null;
+    let seen = '';
+    channel.on('data', (d: Buffer) => {
+      seen += d.toString('latin1');
+      pending?.(seen);
+    });
+    await new Promise<void>((resolve) => (pending = (s) => s.includes('GO') && resolve()));
+    const times: number[] = [];
+    for (let i = 0; i < keystrokes + 50; i++) {
+      const key = String.fromCharCode(97 + (i % 26));
+      seen = '';
+      const echoed = new Promise<void>((resolve) => (pending = (s) => s.includes(key) && resolve()));
+      const started = performance.now();
+      channel.write(key);
+      await echoed;
+      if (i >= 50) times.push(performance.now() - started);
+      // Typing speed, not a tight loop: each keystroke travels on its own.
+      await sleep(2 + (i % 3));
+    }
+    channel.close();
+    return times.sort((a, b) => a - b);
+  } finally {
+    client.end();
+  }
+}
+
+async function echoRows(
+  direct: ConnectConfig,
+  proxied: ConnectConfig,
+  keystrokes: number,
+  log: (line: string) => void,
+): Promise<BenchRow[]> {
+  // Alternating runs, so a noisy moment on a shared machine hits both paths alike.
+  const d: number[] = [];
+  const g: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    d.push(...(await echoLatencies(direct, keystrokes / 2)));
+    g.push(...(await echoLatencies(proxied, keystrokes / 2)));
+  }
+  d.sort((a, b) => a - b);
+  g.sort((a, b) => a - b);
+  const [d50, d99, g50, g99] = [percentile(d, 50), percentile(d, 99), percentile(g, 50), percentile(g, 99)];
+  log(
+    `keystroke echo: direct p50 ${d50.toFixed(3)} ms p99 ${d99.toFixed(3)} ms; ` +
+      `through the gateway p50 ${g50.toFixed(3)} ms p99 ${g99.toFixed(3)} ms; ` +
+      `p50 ratio ${(g50 / d50).toFixed(2)} (target < ${SSH_TARGETS.echoP50Ratio}), ` +
+      `p99 added ${(g99 - d99).toFixed(3)} ms (target < ${SSH_TARGETS.echoP99AddedMs} ms)`,
+  );
+  return [
+    { name: 'ssh keystroke echo p50, direct', value: round(d50, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p99, direct', value: round(d99, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p50, through gateway', value: round(g50, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p99, through gateway', value: round(g99, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p50, gateway / direct', value: round(g50 / d50, 3), unit: 'ratio' },
+    { name: 'ssh keystroke echo p99, added by gateway', value: round(g99 - d99, 3), unit: 'ms' },
+  ];
+}
+
+/** Seconds to receive all of `cat FILE` (read as fast as the client can). */
+async function bulkSeconds(config: ConnectConfig, file: string, bytes: number): Promise<number> {
+  const client = await connect(config);
+  try {
+    const started = performance.now();
+    const channel = await exec(client, `cat ${file}`, false);
+    let received = 0;
+    channel.on('data', (d: Buffer) => (received += d.length));
+    channel.stderr.resume();
+    await new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    if (received !== bytes) throw new Error(`received ${received} of ${bytes} bytes`);
+    return (performance.now() - started) / 1000;
+  } finally {
+    client.end();
+  }
+}
+
+async function bulkRows(
+  direct: ConnectConfig,
+  proxied: ConnectConfig,
+  sshd: TestSshd,
+  bytes: number,
+  log: (line: string) => void,
+): Promise<BenchRow[]> {
+  const file = join(sshd.home, 'bulk.txt');
+  await writeLogLike(file, bytes);
+  try {
+    let d = Infinity;
+    let g = Infinity;
+    for (let i = 0; i < 2; i++) {
+      d = Math.min(d, await bulkSeconds(direct, file, bytes));
+      g = Math.min(g, await bulkSeconds(proxied, file, bytes));
+    }
+    const [dMb, gMb] = [bytes / 1e6 / d, bytes / 1e6 / g];
+    log(
+      `bulk output (${bytes / 1e6} MB cat): direct ${dMb.toFixed(1)} MB/s, through the gateway (recorded) ` +
+        `${gMb.toFixed(1)} MB/s, ratio ${(gMb / dMb).toFixed(2)} (target > ${SSH_TARGETS.bulkThroughputRatio})`,
+    );
+    return [
+      { name: 'ssh bulk output throughput, direct', value: round(dMb, 1), unit: 'MB/s' },
+      { name: 'ssh bulk output throughput, through gateway', value: round(gMb, 1), unit: 'MB/s' },
+      { name: 'ssh bulk output throughput, gateway / direct', value: round(gMb / dMb, 3), unit: 'ratio' },
+    ];
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Text like a busy log or a large `ls -l`: realistic for compression, unlike zeros or random bytes. */
+async function writeLogLike(file: string, bytes: number): Promise<void> {
+  const lines: string[] = [];
+  for (let i = 0, size = 0; size < 4 * 1024 * 1024; i++) {
+    const line =
+      `2026-03-12T10:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}Z ` +
+      `app[${1000 + (i % 97)}] GET /api/v1/items/${(i * 2654435761) % 999983} ${200 + (i % 5)} ${i % 9999}ms ` +
+      `${randomBytes(6).toString('hex')}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  const block = Buffer.from(lines.join(''));
+  const handle = await open(file, 'w', 0o644);
+  try {
+    for (let written = 0; written < bytes; ) {
+      const piece = block.subarray(0, Math.min(block.length, bytes - written));
+      await handle.write(piece);
+      written += piece.length;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** utime + stime of a process, in milliseconds (from /proc; clock ticks are 100 Hz on Linux). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+
+async function concurrentRows(
+  proxied: ConnectConfig,
+  gateway: GatewayProcess,
+  sessions: number,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<BenchRow[]> {
+  const pid = gateway.child.pid!;
+  const idleRss = rssMb(pid);
+  const clients: Client[] = [];
+  let received = 0;
+  try {
+    for (let i = 0; i < sessions; i++) {
+      const client = await connect(proxied);
+      clients.push(client);
+      // An interactive-looking session: a line of output every 20 ms (50 lines/s).
+      const channel = await exec(
+        client,
+        'i=0; while :; do i=$((i+1)); echo "$(date +%T.%N) line $i of a busy session, some padding text here"; sleep 0.02; done',
+        true,
+      );
+      channel.on('data', (d: Buffer) => (received += d.length));
+    }
+    await sleep(2000);
+    const cpuBefore = cpuMs(pid);
+    const bytesBefore = received;
+    const started = performance.now();
+    await sleep(seconds * 1000);
+    const wallMs = performance.now() - started;
+    const cpuPercent = ((cpuMs(pid) - cpuBefore) / wallMs) * 100;
+    const rss = rssMb(pid);
+    const throughput = (received - bytesBefore) / 1024 / (wallMs / 1000);
+    const perSessionMb = (rss - idleRss) / sessions;
+    log(
+      `${sessions} concurrent recorded sessions (${(throughput / sessions).toFixed(1)} KB/s each): gateway CPU ` +
+        `${cpuPercent.toFixed(1)}% of a core in total, ${(cpuPercent / sessions).toFixed(3)}% per session; ` +
+        `memory ${rss.toFixed(0)} MB (idle ${idleRss.toFixed(0)} MB), ${perSessionMb.toFixed(2)} MB per session`,
+    );
+    return [
+      { name: `ssh ${sessions} concurrent sessions, gateway CPU total`, value: round(cpuPercent, 1), unit: '% core' },
+      { name: 'ssh concurrent sessions, gateway CPU per session', value: round(cpuPercent / sessions, 3), unit: '% core' },
+      { name: 'ssh concurrent sessions, gateway memory per session', value: round(perSessionMb, 2), unit: 'MB' },
+      { name: 'ssh concurrent sessions, output per session', value: round(throughput / sessions, 1), unit: 'KB/s' },
+    ];
+  } finally {
+    for (const client of clients) client.end();
+    await sleep(500);
+  }
+}
+
+// `tsx bench/ssh.ts` runs it alone.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await benchSsh({ log: (line) => console.log(line) });
+  console.table(rows);
+}

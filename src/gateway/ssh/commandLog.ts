@@ -1,0 +1,116 @@
+import { LineEditor } from './lineEditor';
+import { AltScreenWatch, echoedInOrder, echoedVerbatim, renderEchoedLine } from './terminalEcho';
+
+/** The line shows on the rendered input line, or its characters went out in order (tail redraws, wraps). */
+const wasEchoed = (line: string, echo: Buffer): boolean =>
+  renderEchoedLine(echo).includes(line) || echoedInOrder(line, echo);
+
+export interface TypedCommand {
+  /** Session time of the Enter key (use the recording's clock: RecordingWriter.elapsed()). */
+  atMs: number;
+  command: string;
+  /** Rebuilt from the terminal's echo because the keys alone do not tell (history, completion). */
+  inexact?: true;
+}
+
+export interface CommandLogOptions {
+  /**
+   * Keep only lines the terminal echoed, so what is typed at a password prompt (echo off) never
+   * becomes a "command". Needs `output()`. On by default.
+   */
+  requireEcho?: boolean;
+  /** How long after Enter the echo of the line may still arrive. */
+  echoGraceMs?: number;
+}
+
+interface Candidate {
+  atMs: number;
+  command: string;
+  /** Output since Enter (capped): a fast typist's or a paste's echo lands here. */
+  after: Buffer[];
+  afterBytes: number;
+}
+
+/** Output kept per line for the echo check; a line's echo is far shorter. */
+const MAX_ECHO_BYTES = 16 * 1024;
+
+/**
+ * Extracts the commands an operator types in an interactive shell from the session's two streams:
+ * keystrokes (input) are replayed through a line editor; the target's output tells whether the line
+ * was echoed (not a password) and whether a full-screen program (vim, less, top) has the terminal,
+ * whose keystrokes are not commands.
+ *
+ * A line echoed while it was typed is confirmed at Enter. Otherwise (typed ahead, pasted) its exact
+ * text must show up in the output within `echoGraceMs`; what is typed with echo off never does.
+ */
+export class CommandLog {
+  private readonly editor = new LineEditor();
+  private readonly screen = new AltScreenWatch();
+  private readonly requireEcho: boolean;
+  private readonly graceMs: number;
+  private echo: Buffer[] = [];
+  private echoBytes = 0;
+  private candidates: Candidate[] = [];
+
+  constructor(options: CommandLogOptions = {}) {
+    this.requireEcho = options.requireEcho ?? true;
+    this.graceMs = options.echoGraceMs ?? 1000;
+  }
+
+  /** Operator keystrokes; returns the commands that became final. */
+  input(data: Buffer, atMs: number): TypedCommand[] {
+    this.expire(atMs);
+    if (this.screen.inAltScreen) return [];
+    if (this.editor.pristine) this.clearEcho();
+    const done: TypedCommand[] = [];
+    for (const line of this.editor.feed(data)) {
+      const echo = Buffer.concat(this.echo);
+      this.clearEcho();
+      if (line.inexact) {
+        const shown = renderEchoedLine(echo);
+        if (shown !== '') done.push({ atMs, command: shown, inexact: true });
+        continue;
+      }
+      for (const command of line.text.split('\n').map((l) => l.trim())) {
+        if (command === '') continue;
+        if (!this.requireEcho || wasEchoed(command, echo)) done.push({ atMs, command });
+        else this.candidates.push({ atMs, command, after: [], afterBytes: 0 });
+      }
+    }
+    return done;
+  }
+
+  /** Target output; returns the commands whose echo just arrived. */
+  output(data: Buffer, atMs: number): TypedCommand[] {
+    this.expire(atMs);
+    if (this.screen.observe(data) && this.screen.inAltScreen) {
+      this.editor.reset();
+      this.clearEcho();
+    }
+    if (this.echoBytes < MAX_ECHO_BYTES) {
+      this.echo.push(data.subarray(0, MAX_ECHO_BYTES - this.echoBytes));
+      this.echoBytes += Math.min(data.length, MAX_ECHO_BYTES - this.echoBytes);
+    }
+    const done: TypedCommand[] = [];
+    this.candidates = this.candidates.filter((c) => {
+      if (c.afterBytes < MAX_ECHO_BYTES) {
+        c.after.push(data.subarray(0, MAX_ECHO_BYTES - c.afterBytes));
+        c.afterBytes += Math.min(data.length, MAX_ECHO_BYTES - c.afterBytes);
+      }
+      if (!echoedVerbatim(c.command, Buffer.concat(c.after))) return true;
+      done.push({ atMs: c.atMs, command: c.command });
+      return false;
+    });
+    return done;
+  }
+
+  private clearEcho(): void {
+    this.echo = [];
+    this.echoBytes = 0;
+  }
+
+  /** Lines whose echo did not come in time were typed blind: they are dropped, never logged. */
+  private expire(atMs: number): void {
+    this.candidates = this.candidates.filter((c) => atMs - c.atMs <= this.graceMs);
+  }
+}

@@ -1,0 +1,225 @@
+import { join } from 'node:path';
+import type { PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
+import type { DataPaths } from '../datadir';
+import type { Store } from '../db/store';
+import type { LiveHub } from '../live/hub';
+import { RecordingWriter, TerminalMirror, type RecordingWriterOptions } from '../recording';
+import type { Clock } from '../services/caller';
+import type { AccessPolicy } from './access';
+import type { SessionFacts, SessionLedger } from './ledger';
+import { isScpCommand, PROXY_MESSAGES } from './messages';
+import type { Operator } from './operatorAuth';
+import { ProxySession } from './proxySession';
+import { openTargetLeg, TargetError, type TargetLeg, type TargetRequest } from './targetLeg';
+import { TypedCommands } from './typedCommands';
+
+/** What every session channel of the proxy needs. */
+export interface ChannelServices {
+  store: Store;
+  hub: LiveHub;
+  access: AccessPolicy;
+  ledger: SessionLedger;
+  paths: DataPaths;
+  clock: Clock;
+  /** Where operators reach the proxy, for the usage hint: `ssh -p PORT LOGIN@ACCOUNT@TARGET@HOST`. */
+  publicAddress: { host: string; port: number };
+  connectTarget?: (request: TargetRequest) => Promise<TargetLeg>;
+  /** Overrides for the recording writer (tests, benchmarks). */
+  recording?: Partial<RecordingWriterOptions>;
+}
+
+const MAX_ENV = 64;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const MAX_ENV_VALUE = 4096;
+
+type Reply = (() => void) | undefined;
+const reply = (fn: Reply): void => fn?.();
+
+/**
+ * One session channel an operator opened: collects the terminal and environment requests, then on
+ * `shell` or `exec` checks access, opens the target leg, and hands both legs to a ProxySession.
+ * SFTP and scp are refused with a message, as are sessions the operator may not open.
+ */
+export class OperatorChannel {
+  #pty: PseudoTtyInfo | null = null;
+  readonly #env: Record<string, string> = {};
+  #started = false;
+  #live: ProxySession | null = null;
+  #closed = false;
+
+  constructor(
+    session: Session,
+    private readonly operator: Operator,
+    private readonly originIp: string,
+    private readonly services: ChannelServices,
+    private readonly onLive: (live: ProxySession) => void,
+  ) {
+    session.on('pty', (accept: Reply, reject: Reply, info: PseudoTtyInfo) => {
+      if (this.#started) return reply(reject);
+      this.#pty = info;
+      reply(accept);
+    });
+    session.on('window-change', (accept: Reply, _reject: Reply, info: PseudoTtyInfo) => {
+      if (this.#live !== null) this.#live.resize(info.cols, info.rows, info.width, info.height);
+      else if (this.#pty !== null) this.#pty = { ...this.#pty, ...pick(info) };
+      reply(accept);
+    });
+    session.on('env', (accept: Reply, reject: Reply, info: { key: string; val: string }) => {
+      const fits = Object.keys(this.#env).length < MAX_ENV && info.val.length <= MAX_ENV_VALUE;
+      if (this.#started || !ENV_NAME.test(info.key) || !fits) return reply(reject);
+      this.#env[info.key] = info.val;
+      reply(accept);
+    });
+    session.on('signal', (accept: Reply, _reject: Reply, info: { name: string }) => {
+      this.#live?.signal(info.name);
+      reply(accept);
+    });
+    session.on('shell', (accept: () => ServerChannel) => void this.#start(accept, null));
+    session.on('exec', (accept: () => ServerChannel, _reject: Reply, info: { command: string }) => {
+      void this.#start(accept, info.command);
+    });
+    session.on('subsystem', (accept: () => ServerChannel) => {
+      if (this.#started) return;
+      this.#started = true;
+      this.#refuse(accept(), PROXY_MESSAGES.fileTransfer);
+    });
+    session.on('x11', (_accept: Reply, reject: Reply) => reply(reject));
+    session.on('auth-agent', (_accept: Reply, reject: Reply) => reply(reject));
+    session.once('close', () => (this.#closed = true));
+  }
+
+  async #start(accept: () => ServerChannel, command: string | null): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const channel = accept();
+    // Input waits (SSH flow control) until the target leg is open.
+    channel.pause();
+    channel.once('close', () => (this.#closed = true));
+    if (command !== null && isScpCommand(command)) return this.#refuse(channel, PROXY_MESSAGES.fileTransfer);
+    const { access, ledger, clock, publicAddress } = this.services;
+    const decision = access.decide(this.operator, this.operator.route, publicAddress);
+    if (!decision.allowed) return this.#refuse(channel, decision.message);
+
+    const { target, credential } = decision;
+    const facts: SessionFacts = {
+      userId: this.operator.id,
+      originIp: this.originIp,
+      credential: credential.account,
+      device: target.name,
+      request: command === null ? 'shell' : `command "${command.slice(0, 200)}"`,
+    };
+    const startedAt = clock();
+    let leg: TargetLeg;
+    try {
+      leg = await (this.services.connectTarget ?? openTargetLeg)({
+        target,
+        credential,
+        pinnedHostKey: this.services.store.targets.hostKey(target.id),
+        pinHostKey: (fingerprint) => this.services.store.targets.pinHostKey(target.id, fingerprint),
+        pty: this.#pty,
+        env: this.#env,
+        command,
+      });
+    } catch (err) {
+      const reason = err instanceof TargetError ? err.reason : (err as Error).message;
+      ledger.failed(facts, startedAt, reason);
+      return this.#refuse(channel, PROXY_MESSAGES.targetFailed(credential.account, target.name, reason));
+    }
+    if (this.#closed) {
+      leg.client.end();
+      ledger.failed(facts, startedAt, 'The operator left before the target session opened');
+      return;
+    }
+    this.#open(channel, leg, facts, startedAt, command);
+  }
+
+  #open(
+    channel: ServerChannel,
+    leg: TargetLeg,
+    facts: SessionFacts,
+    startedAt: number,
+    command: string | null,
+  ): void {
+    const { ledger, paths, hub, clock } = this.services;
+    const hash = ledger.newHash();
+    const file = `${hash}.vrec`;
+    const recordingPath = `recordings/${file}`;
+    const absolutePath = join(paths.recordings, file);
+    const sessionId = ledger.open(facts, hash, startedAt, recordingPath);
+    const cols = this.#pty?.cols || 80;
+    const rows = this.#pty?.rows || 24;
+    let failRecording: (err: Error) => void = () => undefined;
+    let writer: RecordingWriter;
+    try {
+      writer = new RecordingWriter({
+        path: absolutePath,
+        sessionId: String(sessionId),
+        cols,
+        rows,
+        term: this.#pty?.term ?? 'xterm-256color',
+        pty: this.#pty !== null,
+        startedAt: new Date(startedAt),
+        meta: {
+          hash,
+          user: this.operator.login,
+          account: facts.credential,
+          target: facts.device,
+          originIp: facts.originIp,
+          command,
+        },
+        ...this.services.recording,
+        onError: (err) => failRecording(err),
+      });
+    } catch (err) {
+      leg.client.end();
+      const reason = `Recording could not start: ${(err as Error).message}`;
+      ledger.finish(sessionId, facts, clock(), { errorMessage: reason, note: reason, recording: null });
+      return this.#refuse(channel, PROXY_MESSAGES.recordingFailed);
+    }
+    const record = (text: string, offsetMs: number): void => {
+      writer.marker('command', text);
+      ledger.addCommand({ sessionId, at: startedAt + offsetMs, offsetMs, command: text });
+    };
+    // `ssh host command` is itself the command; what is typed at a terminal is extracted as it runs.
+    if (command !== null) record(command, 0);
+    const commands = this.#pty === null ? null : new TypedCommands((c) => record(c.command, c.atMs));
+    const live = new ProxySession({
+      sessionId,
+      facts,
+      startedAt: new Date(startedAt),
+      operator: channel,
+      pty: this.#pty,
+      target: leg,
+      writer,
+      recordingPath,
+      absoluteRecordingPath: absolutePath,
+      mirror: new TerminalMirror({ cols, rows }),
+      commands,
+      ledger,
+      clock,
+    });
+    failRecording = (err) =>
+      void live.end({
+        reason: 'failed',
+        operatorMessage: PROXY_MESSAGES.recordingFailed,
+        errorMessage: `Recording failed: ${err.message}`,
+        note: `Recording failed: ${err.message}`,
+        marker: null,
+      });
+    this.#live = live;
+    hub.add(live);
+    this.onLive(live);
+    live.start();
+  }
+
+  /** Shows the operator why, on stderr (their terminal), and ends the channel with status 1. */
+  #refuse(channel: ServerChannel, message: string): void {
+    channel.stderr.write(this.#pty === null ? `${message}\n` : `${message}\r\n`);
+    channel.exit(1);
+    channel.end();
+  }
+}
+
+function pick(info: PseudoTtyInfo): Pick<PseudoTtyInfo, 'cols' | 'rows' | 'width' | 'height'> {
+  return { cols: info.cols, rows: info.rows, width: info.width, height: info.height };
+}

@@ -1,0 +1,73 @@
+import type { LiveMessages } from './live.en';
+
+/** Portuguese (Brazil) of live.en.ts; typed against it, so a missing key fails the type check. */
+const livePtBR: LiveMessages = {
+  live: {
+    title: 'Transmissão ao vivo · sessão #{id}',
+    operator: 'Operador',
+    target: 'Destino',
+    targetValue: '{credential} em {device}',
+    origin: 'Origem',
+    elapsed: 'Duração',
+    readOnly: 'Somente leitura: você assiste, o operador digita',
+    connecting: 'Conectando à sessão ao vivo…',
+    hold: 'Hold on!',
+    holdHint: 'Bloqueia teclado, mouse e área de transferência do operador; a saída continua',
+    release: 'Liberar',
+    blocked: 'Interatividade bloqueada',
+    blockedBy: 'Bloqueada por {by} às {at}',
+    interactive: 'O operador pode interagir',
+    blockedNow: 'A entrada do operador está bloqueada',
+    releasedNow: 'A entrada do operador foi restaurada',
+    drop: 'Derrubar',
+    dropConfirm: 'Derrubar esta sessão?',
+    dropExplain: 'As duas pontas da sessão terminam ao mesmo tempo e o operador é desconectado.',
+    yes: 'Sim',
+    no: 'Não',
+    dropped: 'Sessão interrompida',
+    close: 'Fechar visualizador',
+    reconnect: 'Reconectar',
+    ended: {
+      terminated: 'A sessão terminou',
+      dropped: 'A sessão foi derrubada',
+      failed: 'A sessão falhou',
+      at: 'Terminou em {at}',
+    },
+    lost: 'A transmissão ao vivo foi interrompida',
+    lostDetail: 'Conexão encerrada ({code}): {reason}',
+    openFailed: 'Não foi possível abrir a transmissão ao vivo',
+    errorCodes: {
+      ALREADY_BLOCKED: 'A interatividade já está bloqueada nesta sessão.',
+      NOT_BLOCKED: 'A interatividade não está bloqueada nesta sessão.',
+      NOT_CONNECTED: 'A sessão não está mais conectada ao gateway.',
+      INVALID_STATE: 'Não é possível no estado atual da sessão.',
+      LIVE_STREAM_LIMIT: 'Há transmissões ao vivo demais abertas; feche uma primeiro.',
+    },
+  },
+  blocks: {
+    title: 'Usuários bloqueados',
+    subtitle: 'Bloqueios de interatividade ("Hold on!") e sua liberação',
+    refresh: 'Atualizar',
+    filter: {
+      active: 'Ativos',
+      released: 'Liberados',
+      all: 'Todos',
+    },
+    columns: {
+      session: 'Sessão',
+      blockedUser: 'Usuário bloqueado',
+      author: 'Autor',
+      blockedAt: 'Bloqueado em',
+      releasedAt: 'Liberado em',
+      releaser: 'Liberado por',
+      actions: 'Ações',
+    },
+    active: 'Ativo',
+    release: 'Liberar',
+    released: 'Bloqueio liberado: {user} pode iniciar sessões novamente',
+    empty: 'Nenhum bloqueio',
+    loadFailed: 'Não foi possível carregar os bloqueios',
+  },
+};
+
+export default livePtBR;

@@ -1,0 +1,72 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { Block, BlockQuery } from '../../../shared/api';
+import { hasPermission } from '../../../shared/policy';
+import type { AppError, Result } from '../../../shared/result';
+import { invoke } from '../api';
+import { useAuthStore } from './auth';
+
+export type BlockFilter = NonNullable<BlockQuery['status']> | 'all';
+
+/** The Blocked users report (SPEC §3): blocks filtered by state, and releasing one. */
+export const useBlocksStore = defineStore('blocks', () => {
+  const auth = useAuthStore();
+
+  const filter = ref<BlockFilter>('active');
+  const items = ref<Block[]>([]);
+  const loading = ref(false);
+  const error = ref<AppError | null>(null);
+  const releasing = ref<number | null>(null);
+  /** Only the newest request may write the list, whatever order the answers arrive in. */
+  let latest = 0;
+
+  /** The gateway lets whoever may block interactivity release a block (PAM.SessionManagement.Livestream). */
+  const canRelease = computed(() =>
+    auth.user ? hasPermission(auth.user, 'PAM.SessionManagement.Livestream') : false,
+  );
+
+  async function load(): Promise<void> {
+    const ticket = ++latest;
+    loading.value = true;
+    const query: BlockQuery = filter.value === 'all' ? {} : { status: filter.value };
+    const result = await auth.run(() => invoke('blocks:list', query));
+    if (ticket !== latest) return;
+    loading.value = false;
+    if (!result.ok) {
+      error.value = result.error;
+      return;
+    }
+    error.value = null;
+    items.value = result.value;
+  }
+
+  function setFilter(next: BlockFilter): Promise<void> {
+    filter.value = next;
+    return load();
+  }
+
+  async function release(blockId: number): Promise<Result<Block>> {
+    releasing.value = blockId;
+    const result = await auth.run(() => invoke('blocks:release', blockId));
+    releasing.value = null;
+    if (result.ok) {
+      const released = result.value;
+      items.value =
+        filter.value === 'active'
+          ? items.value.filter((b) => b.id !== released.id)
+          : items.value.map((b) => (b.id === released.id ? released : b));
+    }
+    return result;
+  }
+
+  function clear(): void {
+    latest += 1;
+    filter.value = 'active';
+    items.value = [];
+    loading.value = false;
+    error.value = null;
+    releasing.value = null;
+  }
+
+  return { filter, items, loading, error, releasing, canRelease, load, setFilter, release, clear };
+});

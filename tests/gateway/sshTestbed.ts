@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { hashPassword } from '../../src/gateway/crypto/passwords';
+import { SecretBox } from '../../src/gateway/crypto/secrets';
+import { dataPaths, loadMasterKey } from '../../src/gateway/datadir';
+import type { Store } from '../../src/gateway/db/store';
+import type { RunningGateway } from '../../src/gateway/server';
+import { startGateway } from '../../src/gateway/server';
+import { AdminService } from '../../src/gateway/services/admin';
+import { systemClock } from '../../src/gateway/services/caller';
+import { SshAdminService } from '../../src/gateway/ssh/sshAdmin';
+import type { TestSshd } from '../support/sshd';
+import { FAST_SCRYPT } from '../support/gatewayApp';
+import { freePort, makeTempDir } from '../support/gateway';
+
+/** The listening sshd's pid (from its PidFile, next to its log). */
+export function sshdPid(sshd: TestSshd): number {
+  return Number(readFileSync(join(dirname(sshd.logPath), 'sshd.pid'), 'utf8').trim());
+}
+
+/** Parent pid of a process (from /proc). */
+export function parentPid(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^PPid:\s+(\d+)/m.exec(status)![1]);
+}
+
+/** The sshd processes serving one connection: the ancestors of `pid` below the listening sshd. */
+export function connectionProcesses(sshd: TestSshd, pid: number): number[] {
+  const listener = sshdPid(sshd);
+  const chain: number[] = [];
+  for (let parent = parentPid(pid); parent !== listener; parent = parentPid(parent)) {
+    if (parent <= 1) throw new Error(`process ${pid} does not descend from sshd ${listener}`);
+    chain.push(parent);
+  }
+  return chain;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A gateway (the real server code, in this process) with an operator allowed onto the sshd target. */
+export interface Testbed {
+  gateway: RunningGateway;
+  store: Store;
+  sshd: TestSshd;
+  dataDir: string;
+  sshPort: number;
+  admin: AdminService;
+  sshAdmin: SshAdminService;
+  /** Creates a user with a password (cheap scrypt) and returns its id. */
+  addUser(login: string, password: string, role?: 'Operator' | 'System Administrator'): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export const TARGET_NAME = 'web-01';
+
+export async function startTestbed(sshd: TestSshd, options: { dataDir?: string } = {}): Promise<Testbed> {
+  const dataDir = options.dataDir ?? makeTempDir('vigil-sshgw-');
+  const sshPort = await freePort();
+  const lines: string[] = [];
+  const gateway = await startGateway(
+    {
+      dataDir,
+      http: { host: '127.0.0.1', port: 0 },
+      ssh: { host: '127.0.0.1', port: sshPort },
+    },
+    { adminPassword: `admin-${randomBytes(6).toString('hex')}`, print: (l) => lines.push(l), logLevel: 'silent' },
+  );
+  const secrets = () => new SecretBox(loadMasterKey(dataPaths(dataDir)));
+  const admin = new AdminService(gateway.store, systemClock, secrets, FAST_SCRYPT);
+  const sshAdmin = new SshAdminService(gateway.store, systemClock, secrets);
+  if (gateway.store.targets.findTarget(TARGET_NAME) === null) {
+    admin.addTarget({ name: TARGET_NAME, protocol: 'ssh', host: sshd.host, port: sshd.port });
+    admin.addCredential(TARGET_NAME, sshd.user, sshd.password);
+  }
+  return {
+    gateway,
+    store: gateway.store,
+    sshd,
+    dataDir,
+    sshPort,
+    admin,
+    sshAdmin,
+    addUser: async (login, password, role = 'Operator') => {
+      const id = gateway.store.users.create({
+        login,
+        name: `${login} name`,
+        passwordHash: await hashPassword(password, FAST_SCRYPT),
+        roles: [role],
+        at: Date.now(),
+      });
+      if (id === null) throw new Error(`user ${login} exists`);
+      return id;
+    },
+    stop: async () => {
+      await gateway.close();
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+
+/** An operator's SSH connection to the proxy (ssh2's client, as any SSH client would connect). */
+export function connectOperator(port: number, username: string, auth: Partial<ConnectConfig>): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client.once('ready', () => resolve(client));
+    client.once('error', reject);
+    client.connect({ host: '127.0.0.1', port, username, readyTimeout: 20_000, ...auth });
+  });
+}
+
+export interface Terminal {
+  channel: ClientChannel;
+  /** Everything received on stdout and stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once `pattern` appears in stdout+stderr after `from` (an offset into the combined text). */
+  waitFor(pattern: string | RegExp, timeoutMs?: number, from?: number): Promise<void>;
+  /** Length of the combined text so far (for waitFor's `from`). */
+  mark(): number;
+  send(text: string): void;
+  /** Exit status (or signal) and close of the channel. */
+  closed: Promise<{ code: number | null; signal: string | null }>;
+}
+
+export function wrapChannel(channel: ClientChannel): Terminal {
+  let out = '';
+  let err = '';
+  let all = '';
+  const waiters = new Set<() => void>();
+  const changed = () => waiters.forEach((w) => w());
+  channel.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+    all += d.toString('utf8');
+    changed();
+  });
+  channel.stderr.on('data', (d: Buffer) => {
+    err += d.toString('utf8');
+    all += d.toString('utf8');
+    changed();
+  });
+  let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
+  channel.on('exit', (code: number | null, signal?: string) => (exit = { code, signal: signal ?? null }));
+  const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    channel.once('close', () => resolve(exit)),
+  );
+  return {
+    channel,
+    stdout: () => out,
+    stderr: () => err,
+    mark: () => all.length,
+    send: (text) => channel.write(text),
+    closed,
+    waitFor: (pattern, timeoutMs = 10_000, from = 0) =>
+      new Promise((resolve, reject) => {
+        const test = () => (typeof pattern === 'string' ? all.indexOf(pattern, from) >= 0 : pattern.test(all.slice(from)));
+        if (test()) return resolve();
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${String(pattern)}; got:\n${all.slice(from).slice(-2000)}`));
+        }, timeoutMs);
+        const check = () => {
+          if (!test()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+      }),
+  };
+}
+
+export function openShell(client: Client, size: { cols: number; rows: number } = { cols: 100, rows: 30 }): Promise<Terminal> {
+  return new Promise((resolve, reject) =>
+    client.shell({ term: 'xterm-256color', ...size }, (err, channel) => (err ? reject(err) : resolve(wrapChannel(channel)))),
+  );
+}
+
+export function execCommand(client: Client, command: string, options: { pty?: boolean } = {}): Promise<Terminal> {
+  return new Promise((resolve, reject) =>
+    client.exec(command, { pty: options.pty === true }, (err, channel) => (err ? reject(err) : resolve(wrapChannel(channel)))),
+  );
+}
