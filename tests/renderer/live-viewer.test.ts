@@ -67,6 +67,7 @@ describe('LiveViewer', { timeout: 15_000 }, () => {
     await open();
     expect(fake.argsOf('live:open')).toEqual([[3]]);
     expect(byTestId('live-connecting')).not.toBeNull();
+    expect(text('live-phase')).toBe('Live');
     message(snapshot());
     output('ls\r\nnotes.txt\r\nroot@web-001:~# ');
     await waitFor(() => terminalText().includes('notes.txt'), 'the output in the terminal');
@@ -237,6 +238,7 @@ describe('LiveViewer', { timeout: 15_000 }, () => {
     expect(requireTestId('live-ended').dataset.reason).toBe('terminated');
     expect(text('live-ended')).toContain('The session ended');
     expect(requireTestId('live-phase').dataset.phase).toBe('ended');
+    expect(text('live-phase')).toBe('Finished');
     expect(byTestId('live-hold')).toBeNull();
     expect(byTestId('live-drop')).toBeNull();
     expect(byTestId('live-lost')).toBeNull();

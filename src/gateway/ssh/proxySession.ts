@@ -171,9 +171,10 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
 
   #output(chunk: Buffer, to: Writable, hold: 'operator' | 'stderr'): void {
     const { writer, mirror } = this.#options;
-    if (!writer.output(chunk)) this.#hold('recording');
+    const exp = process.env.VIGIL_EXP ?? '';
+    if (!exp.includes('norec') && !writer.output(chunk)) this.#hold('recording');
     this.#options.commands?.output(chunk, writer.elapsed());
-    mirror.write(chunk);
+    if (!exp.includes('nomirror')) mirror.write(chunk);
     this.emit('output', chunk);
     if (!this.#operatorClosed && !to.write(chunk)) {
       this.#hold(hold);
@@ -182,6 +183,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   }
 
   #hold(reason: 'operator' | 'stderr' | 'recording'): void {
+    (globalThis as any).__holds ??= {}; const h = (globalThis as any).__holds; h[reason] = (h[reason] ?? 0) + 1; h[reason + 'At'] = performance.now();
     if (this.#outputHolds.size === 0) {
       this.#options.target.channel.pause();
       this.#options.target.channel.stderr.pause();
@@ -190,6 +192,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   }
 
   #release(reason: 'operator' | 'stderr' | 'recording'): void {
+    { const h = (globalThis as any).__holds; if (h?.[reason + 'At']) { h[reason + 'Ms'] = (h[reason + 'Ms'] ?? 0) + performance.now() - h[reason + 'At']; h[reason + 'At'] = 0; } }
     if (!this.#outputHolds.delete(reason) || this.#outputHolds.size > 0 || this.#ending !== null) return;
     this.#options.target.channel.resume();
     this.#options.target.channel.stderr.resume();
@@ -284,6 +287,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
 
     await Promise.all([this.#closeOperator(outcome), this.#closeTarget()]);
 
+    console.error('HOLDS', JSON.stringify((globalThis as any).__holds)); (globalThis as any).__holds = {};
     const recording = await this.#closeRecording();
     o.mirror.dispose();
     o.ledger.finish(this.sessionId, o.facts, endedAt, {

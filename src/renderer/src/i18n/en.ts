@@ -2,6 +2,8 @@
  * English texts. This object is the schema: pt-BR.ts must provide every key (the type checker
  * enforces it). vue-i18n reserves { } @ $ | in messages, so none appear literally here.
  */
+import liveEn from './live.en';
+
 const en = {
   app: {
     name: 'Vigil',
@@ -210,6 +212,7 @@ const en = {
     minutes: '{m} min {s} s',
     seconds: '{s} s',
   },
+  ...liveEn,
 };
 
 export type Messages = typeof en;

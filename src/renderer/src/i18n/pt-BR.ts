@@ -1,4 +1,5 @@
 import type { Messages } from './en';
+import livePtBR from './live.pt-BR';
 
 /** Portuguese (Brazil). Typed against en.ts, so a missing or misnamed key fails the type check. */
 const ptBR: Messages = {
@@ -210,6 +211,7 @@ const ptBR: Messages = {
     minutes: '{m} min {s} s',
     seconds: '{s} s',
   },
+  ...livePtBR,
 };
 
 export default ptBR;

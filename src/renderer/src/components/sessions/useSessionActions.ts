@@ -5,15 +5,17 @@ import type { Session } from '../../../../shared/api';
 import type { ColumnAction } from './columnActions';
 
 /**
- * The one place where a row's action button leads somewhere. Prevent Purge and Configure
- * Auditors open their dialogs; the session viewer (Live Stream, Drop, Logs, Video) is built by
- * later issues, which replace the branch below.
+ * The one place where a row's action button leads somewhere: Live Stream opens the viewer, Drop,
+ * Prevent Purge and Configure Auditors open their dialogs. Session Logs and Video of session come
+ * with the player (a later issue), which replaces the last branch.
  */
 export function useSessionActions() {
   const message = useMessage();
   const { t } = useI18n();
   const purgeSession = ref<Session | null>(null);
   const auditorsSession = ref<Session | null>(null);
+  const liveSession = ref<Session | null>(null);
+  const dropSession = ref<Session | null>(null);
 
   function handle(action: ColumnAction, session: Session): void {
     switch (action) {
@@ -24,7 +26,11 @@ export function useSessionActions() {
         auditorsSession.value = session;
         return;
       case 'liveStream':
+        liveSession.value = session;
+        return;
       case 'drop':
+        dropSession.value = session;
+        return;
       case 'logs':
       case 'video':
         message.info(t('actions.arrivesWithViewer'));
@@ -32,5 +38,5 @@ export function useSessionActions() {
     }
   }
 
-  return { purgeSession, auditorsSession, handle };
+  return { purgeSession, auditorsSession, liveSession, dropSession, handle };
 }

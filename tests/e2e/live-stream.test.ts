@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from 'ssh2';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR_MESSAGES } from '../../src/shared/messages';
+import { missingChromium } from '../support/browser';
+import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { connectOperator, openShell, type Terminal } from '../gateway/sshTestbed';
+import { startE2E, type E2E } from './fixture';
+
+/**
+ * Issue 3 end to end: an operator's real SSH session through the gateway PROCESS to a real sshd;
+ * the auditor, in the desktop app's real renderer in Chromium, opens Live Stream from the list,
+ * watches, holds the operator's input, releases it and drops the session.
+ */
+const skip = missingChromium() ?? sshdSkipReason();
+const OPERATOR_PASSWORD = 'operator-passphrase-1';
+
+describe.skipIf(skip !== null)(`Live Stream in the desktop app ${skip ? `(skipped: ${skip})` : ''}`, () => {
+  let sshd: TestSshd;
+  let e2e: E2E;
+  let page: Page;
+  let operator: Client;
+  let shell: Terminal;
+  let sessionId: number;
+
+  const terminalText = () => page.getByTestId('live-terminal').locator('.xterm-rows').innerText();
+  /** Types a line as the operator, the way a person at a terminal would. */
+  const type = (line: string) => shell.send(`${line}\r`);
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    e2e = await startE2E({});
+    const cli = async (args: string[], stdin?: string) => {
+      const result = await e2e.gateway.cli(args, stdin);
+      if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);
+    };
+    await cli([
+      'target',
+      'add',
+      'web-01',
+      '--protocol',
+      'ssh',
+      '--host',
+      sshd.host,
+      '--port',
+      String(sshd.port),
+    ]);
+    await cli(['credential', 'add', 'web-01', sshd.user, '--password-stdin'], `${sshd.password}\n`);
+    await cli(
+      ['user', 'add', 'opal', '--name', 'Opal Operator', '--role', 'Operator', '--password-stdin'],
+      `${OPERATOR_PASSWORD}\n`,
+    );
+    await cli(['access', 'grant', 'opal', 'web-01', sshd.user]);
+
+    operator = await connectOperator(e2e.gateway.sshPort, `opal@${sshd.user}@web-01`, {
+      password: OPERATOR_PASSWORD,
+    });
+    shell = await openShell(operator, { cols: 100, rows: 30 });
+    type('echo before-join-$((6*7))');
+    await shell.waitFor('before-join-42');
+
+    page = await e2e.openApp();
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(e2e.gateway.adminPassword);
+    await page.getByTestId('login-submit').click();
+    const row = page.locator('[data-testid^="session-row-"][data-status="live"]');
+    await row.first().waitFor();
+    sessionId = Number((await row.first().getAttribute('data-testid'))!.replace('session-row-', ''));
+  });
+
+  afterAll(async () => {
+    operator?.end();
+    await e2e?.close();
+    await sshd?.stop();
+  });
+
+  it('opens Live Stream from the list and shows the current screen, then what follows', async () => {
+    await page.getByTestId(`action-liveStream-${sessionId}`).click();
+    await page.getByTestId('live-viewer').waitFor();
+    await expect.poll(terminalText, { timeout: 15_000 }).toContain('before-join-42');
+    type('echo after-join-$((7*6))');
+    await expect.poll(terminalText, { timeout: 15_000 }).toContain('after-join-42');
+    await e2e.screenshot(page, '10-live-stream');
+  });
+
+  it('holds the operator input ("Hold on!") so a typed command never runs, then releases it', async () => {
+    const marker = `blocked-${Date.now()}`;
+    await page.getByTestId('live-hold').click();
+    await shell.waitFor(OPERATOR_MESSAGES.blocked);
+    await expect.poll(() => page.getByTestId('live-interactivity').getAttribute('data-blocked')).toBe('true');
+    await e2e.screenshot(page, '11-live-hold-on');
+
+    type(`touch ~/${marker}`);
+    // Output still flows while blocked: the target keeps printing (nothing typed reaches it).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(existsSync(join(sshd.home, marker))).toBe(false);
+
+    const released = shell.mark();
+    await page.getByTestId('live-release').click();
+    await shell.waitFor(OPERATOR_MESSAGES.released, 10_000, released);
+    await expect
+      .poll(() => page.getByTestId('live-interactivity').getAttribute('data-blocked'))
+      .toBe('false');
+
+    type(`test -e ~/${marker} && echo marker-present || echo marker-absent`);
+    await shell.waitFor('marker-absent', 10_000, released);
+    await expect.poll(terminalText).toContain('marker-absent');
+    expect(existsSync(join(sshd.home, marker))).toBe(false);
+  });
+
+  it('drops the session after confirmation: both legs end, the operator is told', async () => {
+    await page.getByTestId('live-drop').click();
+    await expect.poll(() => page.getByTestId('drop-confirm-text').innerText()).toBe('Drop this session?');
+    await page.getByTestId('drop-confirm-yes').click();
+    await page.getByTestId('live-drop-done').waitFor();
+    expect(await page.getByTestId('live-drop-done').innerText()).toBe('Session interrupted');
+    await shell.waitFor(OPERATOR_MESSAGES.dropped);
+    await shell.closed;
+    await page.getByTestId('live-ended').waitFor();
+    await e2e.screenshot(page, '12-live-dropped');
+  });
+
+  it('lists the released block in the Blocked users report', async () => {
+    await page.getByTestId('live-close').click();
+    await page.getByTestId('nav-blocks').click();
+    await page.getByTestId('blocked-users-table').waitFor();
+    await page.getByTestId('blocks-filter-all').click();
+    const row = page.locator('[data-testid^="block-row-"]').first();
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('released');
+    expect(await row.innerText()).toContain('opal');
+    await e2e.screenshot(page, '13-blocked-users');
+  });
+});
