@@ -64,12 +64,15 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     const term = await openShell(client);
     term.send('echo READY-$((40+2))\r');
     await term.waitFor('READY-42');
-    const live = bed.gateway.hub.list().filter((s) => s.operatorUserId === userId).at(-1) as ProxySession;
+    const live = bed.gateway.hub
+      .list()
+      .filter((s) => s.operatorUserId === userId)
+      .at(-1) as ProxySession;
     return { term, live, client };
   }
   const row = (id: number) => bed.store.sessions.get(id, userId)!;
 
-  it("target shell killed: the operator gets the signal and the session ends normally", async () => {
+  it('target shell killed: the operator gets the signal and the session ends normally', async () => {
     const { term, live } = await shell();
     process.kill(await shellPid(term), 'SIGKILL');
     const exit = await term.closed;
@@ -99,7 +102,10 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     const term = await openShell(client);
     term.send('echo READY-$((40+2))\r');
     await term.waitFor('READY-42');
-    const live = bed.gateway.hub.list().filter((s) => s.operatorUserId === userId).at(-1) as ProxySession;
+    const live = bed.gateway.hub
+      .list()
+      .filter((s) => s.operatorUserId === userId)
+      .at(-1) as ProxySession;
     const pid = await shellPid(term);
     socket.destroy();
     await waitUntil(() => row(live.sessionId).status === 'finished');
@@ -120,7 +126,9 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     try {
       const id = await second.addUser('gina', PASSWORD);
       second.admin.grantAccess('gina', TARGET_NAME, sshd2.user);
-      const client = await connectOperator(second.sshPort, `gina@${sshd2.user}@${TARGET_NAME}`, { password: PASSWORD });
+      const client = await connectOperator(second.sshPort, `gina@${sshd2.user}@${TARGET_NAME}`, {
+        password: PASSWORD,
+      });
       client.on('error', () => undefined);
       const term = await execCommand(client, 'echo started; sleep 30', { pty: true });
       await term.waitFor('started');
@@ -139,77 +147,100 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
   });
 });
 
-describe.skipIf(skip !== null)(`gateway killed with SIGKILL mid-session${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  let sshd: TestSshd;
-  const dataDir = makeTempDir('vigil-sshkill-');
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('loses nothing older than a second, leaves no session live, and serves again after restart', async () => {
-    const cli = async (args: string[], stdin?: string) => {
-      const result = await runGatewayCli([...args, '--data', dataDir], { stdin });
-      expect(result.code, result.stderr).toBe(0);
-    };
-    await cli(['user', 'add', 'hank', '--name', 'Hank', '--role', 'Operator', '--password-stdin'], `${PASSWORD}\n`);
-    await cli(['target', 'add', TARGET_NAME, '--protocol', 'ssh', '--host', sshd.host, '--port', String(sshd.port)]);
-    await cli(['credential', 'add', TARGET_NAME, sshd.user, '--password-stdin'], `${sshd.password}\n`);
-    await cli(['access', 'grant', 'hank', TARGET_NAME, sshd.user]);
-
-    const gateway = await startGatewayProcess({ dataDir });
-    const client = await connectOperator(gateway.sshPort, `hank@${sshd.user}@${TARGET_NAME}`, { password: PASSWORD });
-    client.on('error', () => undefined);
-    const term = await openShell(client);
-    const received = new Map<number, number>();
-    term.channel.on('data', () => {
-      for (const m of term.stdout().matchAll(/tick-(\d+)\r\n/g)) if (!received.has(Number(m[1]))) received.set(Number(m[1]), Date.now());
+describe.skipIf(skip !== null)(
+  `gateway killed with SIGKILL mid-session${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let sshd: TestSshd;
+    const dataDir = makeTempDir('vigil-sshkill-');
+    beforeAll(async () => {
+      sshd = await startSshd();
     });
-    term.send('for i in $(seq 1 200); do echo tick-$i; sleep 0.05; done\r');
-    await term.waitFor('tick-50\r\n', 20_000);
-    const killedAt = Date.now();
-    gateway.child.kill('SIGKILL');
-    await new Promise((resolve) => gateway.child.once('exit', resolve));
-    await term.closed;
-    client.end();
+    afterAll(async () => {
+      await sshd?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
 
-    const restarted = await startGatewayProcess({ dataDir });
-    try {
-      expect(restarted.output()).toMatch(/Finished 1 session\(s\) left live by the previous run/);
-      await withDataDir(dataDir, async (store) => {
-        expect(store.sessions.listLive()).toEqual([]);
-        const hank = store.users.findByLogin('hank')!;
-        const id = (store.db.prepare('SELECT max(id) AS id FROM sessions').get() as { id: number }).id;
-        const session = store.sessions.get(id, hank.id)!;
-        expect(session).toMatchObject({ status: 'finished', errorMessage: INTERRUPTED_MESSAGE });
-        const file = join(dataDir, session.recording!.path!);
-        expect(session.recording!.size).toBe(statSync(file).size);
-        expect(session.recording!.sha256).toBe(await sha256File(file));
-        expect(session.endedAt! - session.startedAt).toBe(session.durationMs);
+    it('loses nothing older than a second, leaves no session live, and serves again after restart', async () => {
+      const cli = async (args: string[], stdin?: string) => {
+        const result = await runGatewayCli([...args, '--data', dataDir], { stdin });
+        expect(result.code, result.stderr).toBe(0);
+      };
+      await cli(
+        ['user', 'add', 'hank', '--name', 'Hank', '--role', 'Operator', '--password-stdin'],
+        `${PASSWORD}\n`,
+      );
+      await cli([
+        'target',
+        'add',
+        TARGET_NAME,
+        '--protocol',
+        'ssh',
+        '--host',
+        sshd.host,
+        '--port',
+        String(sshd.port),
+      ]);
+      await cli(['credential', 'add', TARGET_NAME, sshd.user, '--password-stdin'], `${sshd.password}\n`);
+      await cli(['access', 'grant', 'hank', TARGET_NAME, sshd.user]);
 
-        const reader = await RecordingReader.open(file);
-        expect(reader.complete).toBe(false);
-        let output = '';
-        for await (const e of reader.records()) if (e.type === 'o') output += e.data.toString();
-        await reader.close();
-        const older = [...received].filter(([, at]) => at < killedAt - 1000).map(([n]) => n);
-        expect(older.length).toBeGreaterThan(10);
-        for (const n of older) expect(output).toContain(`tick-${n}\r\n`);
-        const trail = store.events.list({ sessionId: id, type: 'Terminated' }, 0, 5).items;
-        expect(trail[0]!.note).toMatch(/^The gateway stopped while the session was live; the recording keeps its first \d+ s$/);
+      const gateway = await startGatewayProcess({ dataDir });
+      const client = await connectOperator(gateway.sshPort, `hank@${sshd.user}@${TARGET_NAME}`, {
+        password: PASSWORD,
       });
+      client.on('error', () => undefined);
+      const term = await openShell(client);
+      const received = new Map<number, number>();
+      term.channel.on('data', () => {
+        for (const m of term.stdout().matchAll(/tick-(\d+)\r\n/g))
+          if (!received.has(Number(m[1]))) received.set(Number(m[1]), Date.now());
+      });
+      term.send('for i in $(seq 1 200); do echo tick-$i; sleep 0.05; done\r');
+      await term.waitFor('tick-50\r\n', 20_000);
+      const killedAt = Date.now();
+      gateway.child.kill('SIGKILL');
+      await new Promise((resolve) => gateway.child.once('exit', resolve));
+      await term.closed;
+      client.end();
 
-      // The restarted gateway serves sessions again.
-      const again = await connectOperator(restarted.sshPort, `hank@${sshd.user}@${TARGET_NAME}`, { password: PASSWORD });
-      const ok = await execCommand(again, 'echo back');
-      await ok.closed;
-      again.end();
-      expect(ok.stdout()).toBe('back\n');
-    } finally {
-      await restarted.stop({ keepData: true });
-    }
-  }, 90_000);
-});
+      const restarted = await startGatewayProcess({ dataDir });
+      try {
+        expect(restarted.output()).toMatch(/Finished 1 session\(s\) left live by the previous run/);
+        await withDataDir(dataDir, async (store) => {
+          expect(store.sessions.listLive()).toEqual([]);
+          const hank = store.users.findByLogin('hank')!;
+          const id = (store.db.prepare('SELECT max(id) AS id FROM sessions').get() as { id: number }).id;
+          const session = store.sessions.get(id, hank.id)!;
+          expect(session).toMatchObject({ status: 'finished', errorMessage: INTERRUPTED_MESSAGE });
+          const file = join(dataDir, session.recording!.path!);
+          expect(session.recording!.size).toBe(statSync(file).size);
+          expect(session.recording!.sha256).toBe(await sha256File(file));
+          expect(session.endedAt! - session.startedAt).toBe(session.durationMs);
+
+          const reader = await RecordingReader.open(file);
+          expect(reader.complete).toBe(false);
+          let output = '';
+          for await (const e of reader.records()) if (e.type === 'o') output += e.data.toString();
+          await reader.close();
+          const older = [...received].filter(([, at]) => at < killedAt - 1000).map(([n]) => n);
+          expect(older.length).toBeGreaterThan(10);
+          for (const n of older) expect(output).toContain(`tick-${n}\r\n`);
+          const trail = store.events.list({ sessionId: id, type: 'Terminated' }, 0, 5).items;
+          expect(trail[0]!.note).toMatch(
+            /^The gateway stopped while the session was live; the recording keeps its first \d+ s$/,
+          );
+        });
+
+        // The restarted gateway serves sessions again.
+        const again = await connectOperator(restarted.sshPort, `hank@${sshd.user}@${TARGET_NAME}`, {
+          password: PASSWORD,
+        });
+        const ok = await execCommand(again, 'echo back');
+        await ok.closed;
+        again.end();
+        expect(ok.stdout()).toBe('back\n');
+      } finally {
+        await restarted.stop({ keepData: true });
+      }
+    }, 90_000);
+  },
+);

@@ -18,150 +18,202 @@ const PASSWORD = 'operator-password-2';
  * The real OpenSSH client (`ssh`, `sftp`, `scp`) as the operator, in a tmux pane: what the
  * operator's terminal shows is read back with `capture-pane`.
  */
-describe.skipIf(skip !== null)(`SSH proxy with the OpenSSH client${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  let sshd: TestSshd;
-  let bed: Testbed;
-  let keyFile: string;
-  const socket = `vigil-test-${randomBytes(4).toString('hex')}`;
-  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+describe.skipIf(skip !== null)(
+  `SSH proxy with the OpenSSH client${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    let sshd: TestSshd;
+    let bed: Testbed;
+    let keyFile: string;
+    const socket = `vigil-test-${randomBytes(4).toString('hex')}`;
+    const tmux = (...args: string[]): string =>
+      execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    bed = await startTestbed(sshd);
-    await bed.addUser('olivia', PASSWORD);
-    bed.admin.grantAccess('olivia', TARGET_NAME, sshd.user);
-    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'olivia@laptop' });
-    keyFile = join(bed.dataDir, 'olivia_ed25519');
-    writeFileSync(keyFile, key.private, { mode: 0o600 });
-    writeFileSync(`${keyFile}.pub`, `${key.public}\n`);
-    const added = await runGatewayCli(['user', 'key', 'add', 'olivia', `${keyFile}.pub`, '--data', bed.dataDir]);
-    expect(added.code, added.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // no server was started
+    beforeAll(async () => {
+      sshd = await startSshd();
+      bed = await startTestbed(sshd);
+      await bed.addUser('olivia', PASSWORD);
+      bed.admin.grantAccess('olivia', TARGET_NAME, sshd.user);
+      const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'olivia@laptop' });
+      keyFile = join(bed.dataDir, 'olivia_ed25519');
+      writeFileSync(keyFile, key.private, { mode: 0o600 });
+      writeFileSync(`${keyFile}.pub`, `${key.public}\n`);
+      const added = await runGatewayCli([
+        'user',
+        'key',
+        'add',
+        'olivia',
+        `${keyFile}.pub`,
+        '--data',
+        bed.dataDir,
+      ]);
+      expect(added.code, added.stderr).toBe(0);
+    });
+    afterAll(async () => {
+      try {
+        tmux('kill-server');
+      } catch {
+        // no server was started
+      }
+      await bed?.stop();
+      await sshd?.stop();
+    });
+
+    const sshOptions = (logLevel = 'ERROR'): string[] => [
+      '-p',
+      String(bed.sshPort),
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      `LogLevel=${logLevel}`,
+    ];
+    const withKey = (): string[] => [
+      ...sshOptions(),
+      '-i',
+      keyFile,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+    ];
+    const quote = (args: string[]): string => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+
+    /** Runs `ssh ARGS` in a new tmux pane; the pane stays to show the end and ssh's exit status. */
+    function pane(name: string, args: string[]): { screen(): string; keys(...keys: string[]): void } {
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        name,
+        '-x',
+        '120',
+        '-y',
+        '40',
+        `ssh ${quote(args)}; echo SSH-EXIT=$?; sleep 600`,
+      );
+      return {
+        screen: () => tmux('capture-pane', '-p', '-t', name, '-S', '-500'),
+        keys: (...keys) => void tmux('send-keys', '-t', name, ...keys),
+      };
     }
-    await bed?.stop();
-    await sshd?.stop();
-  });
 
-  const sshOptions = (logLevel = 'ERROR'): string[] => [
-    '-p',
-    String(bed.sshPort),
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    `LogLevel=${logLevel}`,
-  ];
-  const withKey = (): string[] => [...sshOptions(), '-i', keyFile, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'];
-  const quote = (args: string[]): string => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-
-  /** Runs `ssh ARGS` in a new tmux pane; the pane stays to show the end and ssh's exit status. */
-  function pane(name: string, args: string[]): { screen(): string; keys(...keys: string[]): void } {
-    tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', `ssh ${quote(args)}; echo SSH-EXIT=$?; sleep 600`);
-    return {
-      screen: () => tmux('capture-pane', '-p', '-t', name, '-S', '-500'),
-      keys: (...keys) => void tmux('send-keys', '-t', name, ...keys),
-    };
-  }
-
-  async function waitScreen(p: { screen(): string }, pattern: string | RegExp, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const text = p.screen();
-      if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-      if (Date.now() > deadline) throw new Error(`pane never showed ${String(pattern)}:\n${text}`);
-      await sleep(100);
+    async function waitScreen(
+      p: { screen(): string },
+      pattern: string | RegExp,
+      timeoutMs = 15_000,
+    ): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const text = p.screen();
+        if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+        if (Date.now() > deadline) throw new Error(`pane never showed ${String(pattern)}:\n${text}`);
+        await sleep(100);
+      }
     }
-  }
 
-  const target = () => `olivia@${sshd.user}@${TARGET_NAME}@127.0.0.1`;
+    const target = () => `olivia@${sshd.user}@${TARGET_NAME}@127.0.0.1`;
 
-  it('works interactively; the operator sees block, release and drop exactly as SPEC writes them', async () => {
-    const p = pane('main', ['-tt', ...withKey(), target()]);
-    p.keys('echo READY-$((20+22))', 'Enter');
-    await waitScreen(p, /^READY-42$/m);
-    const live = bed.gateway.hub.list().find((s) => s.operatorUserId === bed.store.users.findByLogin('olivia')!.id)!;
-    const file = join('/tmp', `vigil-openssh-${randomBytes(4).toString('hex')}`);
-    try {
-      live.setBlocked(true, 'auditor');
-      await waitScreen(p, new RegExp(`^${OPERATOR_MESSAGES.blocked}$`, 'm'));
-      p.keys(`touch ${file}`, 'Enter');
-      await sleep(700);
-      expect(existsSync(file)).toBe(false);
-      live.setBlocked(false, 'auditor');
-      await waitScreen(p, new RegExp(`^${escape(OPERATOR_MESSAGES.released)}$`, 'm'));
-      p.keys('echo AFTER-$((1+2))', 'Enter');
-      await waitScreen(p, /^AFTER-3$/m);
-      expect(existsSync(file)).toBe(false);
-      await live.drop('auditor');
+    it('works interactively; the operator sees block, release and drop exactly as SPEC writes them', async () => {
+      const p = pane('main', ['-tt', ...withKey(), target()]);
+      p.keys('echo READY-$((20+22))', 'Enter');
+      await waitScreen(p, /^READY-42$/m);
+      const live = bed.gateway.hub
+        .list()
+        .find((s) => s.operatorUserId === bed.store.users.findByLogin('olivia')!.id)!;
+      const file = join('/tmp', `vigil-openssh-${randomBytes(4).toString('hex')}`);
+      try {
+        live.setBlocked(true, 'auditor');
+        await waitScreen(p, new RegExp(`^${OPERATOR_MESSAGES.blocked}$`, 'm'));
+        p.keys(`touch ${file}`, 'Enter');
+        await sleep(700);
+        expect(existsSync(file)).toBe(false);
+        live.setBlocked(false, 'auditor');
+        await waitScreen(p, new RegExp(`^${escape(OPERATOR_MESSAGES.released)}$`, 'm'));
+        p.keys('echo AFTER-$((1+2))', 'Enter');
+        await waitScreen(p, /^AFTER-3$/m);
+        expect(existsSync(file)).toBe(false);
+        await live.drop('auditor');
+        const screen = await waitScreen(p, /SSH-EXIT=\d+/);
+        expect(screen).toMatch(new RegExp(`^${OPERATOR_MESSAGES.dropped}$`, 'm'));
+        expect(screen).toMatch(/SSH-EXIT=255/);
+      } finally {
+        rmSync(file, { force: true });
+      }
+    });
+
+    it('shows the refusal when access was not granted', async () => {
+      const p = pane('refused', ['-tt', ...withKey(), `olivia@${sshd.user}@other-host@127.0.0.1`]);
       const screen = await waitScreen(p, /SSH-EXIT=\d+/);
-      expect(screen).toMatch(new RegExp(`^${OPERATOR_MESSAGES.dropped}$`, 'm'));
-      expect(screen).toMatch(/SSH-EXIT=255/);
-    } finally {
-      rmSync(file, { force: true });
-    }
-  });
+      expect(screen).toContain(
+        `Vigil: access not granted: olivia may not open sessions as ${sshd.user} on other-host`,
+      );
+      expect(screen).toContain('SSH-EXIT=1');
+    });
 
-  it('shows the refusal when access was not granted', async () => {
-    const p = pane('refused', ['-tt', ...withKey(), `olivia@${sshd.user}@other-host@127.0.0.1`]);
-    const screen = await waitScreen(p, /SSH-EXIT=\d+/);
-    expect(screen).toContain(`Vigil: access not granted: olivia may not open sessions as ${sshd.user} on other-host`);
-    expect(screen).toContain('SSH-EXIT=1');
-  });
+    it('prompts for the Vigil password, and says when the login is locked', async () => {
+      const p = pane('password', ['-tt', ...sshOptions(), '-o', 'PubkeyAuthentication=no', target()]);
+      await waitScreen(p, 'Vigil password:');
+      p.keys(PASSWORD, 'Enter');
+      p.keys('echo PW-$((5*5))', 'Enter');
+      await waitScreen(p, /^PW-25$/m);
+      p.keys('exit', 'Enter');
+      await waitScreen(p, 'SSH-EXIT=0');
 
-  it('prompts for the Vigil password, and says when the login is locked', async () => {
-    const p = pane('password', ['-tt', ...sshOptions(), '-o', 'PubkeyAuthentication=no', target()]);
-    await waitScreen(p, 'Vigil password:');
-    p.keys(PASSWORD, 'Enter');
-    p.keys('echo PW-$((5*5))', 'Enter');
-    await waitScreen(p, /^PW-25$/m);
-    p.keys('exit', 'Enter');
-    await waitScreen(p, 'SSH-EXIT=0');
+      bed.store.identity.lock('olivia', Date.now() + 60_000);
+      try {
+        // OpenSSH prints keyboard-interactive instructions at its default log level (not under ERROR).
+        const locked = pane('locked', [
+          '-tt',
+          ...sshOptions('INFO'),
+          '-o',
+          'PubkeyAuthentication=no',
+          target(),
+        ]);
+        const screen = await waitScreen(locked, /SSH-EXIT=\d+/);
+        expect(screen).toMatch(/^Too many failed logins: this login is locked until \d{4}-\d\d-\d\dT/m);
+        expect(screen).toContain('SSH-EXIT=255');
+        expect(screen).not.toContain("'s password:");
+      } finally {
+        bed.store.db.prepare('DELETE FROM login_locks WHERE login = ?').run('olivia');
+      }
+    });
 
-    bed.store.identity.lock('olivia', Date.now() + 60_000);
-    try {
-      // OpenSSH prints keyboard-interactive instructions at its default log level (not under ERROR).
-      const locked = pane('locked', ['-tt', ...sshOptions('INFO'), '-o', 'PubkeyAuthentication=no', target()]);
-      const screen = await waitScreen(locked, /SSH-EXIT=\d+/);
-      expect(screen).toMatch(/^Too many failed logins: this login is locked until \d{4}-\d\d-\d\dT/m);
-      expect(screen).toContain('SSH-EXIT=255');
-      expect(screen).not.toContain("'s password:");
-    } finally {
-      bed.store.db.prepare('DELETE FROM login_locks WHERE login = ?').run('olivia');
-    }
-  });
+    it('refuses sftp, scp (SFTP and legacy modes) and port forwarding with a clear message', async () => {
+      const run = (program: string, args: string[], input = ''): Promise<{ code: number; stderr: string }> =>
+        new Promise((resolve) => {
+          const child = execFile(program, args, { timeout: 20_000 }, (err, _stdout, stderr) =>
+            resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? -1), stderr }),
+          );
+          child.stdin!.end(input);
+        });
+      const opts = withKey().map((a) => (a === '-p' ? '-P' : a));
+      const sftp = await run('sftp', ['-b', '-', ...opts, target()], 'ls\n');
+      expect(sftp.code).not.toBe(0);
+      expect(sftp.stderr).toContain('Vigil: SFTP/SCP is not available through Vigil');
 
-  it('refuses sftp, scp (SFTP and legacy modes) and port forwarding with a clear message', async () => {
-    const run = (program: string, args: string[], input = ''): Promise<{ code: number; stderr: string }> =>
-      new Promise((resolve) => {
-        const child = execFile(program, args, { timeout: 20_000 }, (err, _stdout, stderr) =>
-          resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? -1), stderr }),
-        );
-        child.stdin!.end(input);
-      });
-    const opts = withKey().map((a) => (a === '-p' ? '-P' : a));
-    const sftp = await run('sftp', ['-b', '-', ...opts, target()], 'ls\n');
-    expect(sftp.code).not.toBe(0);
-    expect(sftp.stderr).toContain('Vigil: SFTP/SCP is not available through Vigil');
+      const local = join(bed.dataDir, 'upload.txt');
+      writeFileSync(local, 'data\n');
+      for (const mode of [[], ['-O']]) {
+        const scp = await run('scp', [...mode, ...opts, local, `${target()}:/tmp/`]);
+        expect(scp.code).not.toBe(0);
+        expect(scp.stderr).toContain('Vigil: SFTP/SCP is not available through Vigil');
+      }
 
-    const local = join(bed.dataDir, 'upload.txt');
-    writeFileSync(local, 'data\n');
-    for (const mode of [[], ['-O']]) {
-      const scp = await run('scp', [...mode, ...opts, local, `${target()}:/tmp/`]);
-      expect(scp.code).not.toBe(0);
-      expect(scp.stderr).toContain('Vigil: SFTP/SCP is not available through Vigil');
-    }
-
-    const forward = await run('ssh', [...withKey(), '-o', 'ExitOnForwardFailure=yes', '-R', '0:127.0.0.1:9', target(), 'true']);
-    expect(forward.code).toBe(255);
-    expect(forward.stderr).toMatch(/remote port forwarding failed/);
-  });
-});
+      const forward = await run('ssh', [
+        ...withKey(),
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-R',
+        '0:127.0.0.1:9',
+        target(),
+        'true',
+      ]);
+      expect(forward.code).toBe(255);
+      expect(forward.stderr).toMatch(/remote port forwarding failed/);
+    });
+  },
+);
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -106,7 +106,12 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
 
     const { reader, events } = await recordingEvents(done.recording!.path!);
     expect(reader.complete).toBe(true);
-    expect(reader.header).toMatchObject({ sessionId: String(live.sessionId), cols: 100, rows: 30, pty: true });
+    expect(reader.header).toMatchObject({
+      sessionId: String(live.sessionId),
+      cols: 100,
+      rows: 30,
+      pty: true,
+    });
     await reader.close();
     const input = Buffer.concat(events.flatMap((e) => (e.type === 'i' ? [e.data] : []))).toString();
     const output = Buffer.concat(events.flatMap((e) => (e.type === 'o' ? [e.data] : []))).toString();
@@ -114,11 +119,13 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     expect(output).toContain('hello-42');
     const commands = bed.store.sessionCommands.list(live.sessionId).map((c) => c.command);
     expect(commands).toEqual(['echo READY-$((20+22))', 'echo hello-$((6*7)) && whoami', 'exit 0']);
-    expect(events.filter((e) => e.type === 'm' && e.kind === 'command').map((e) => (e as { note: string }).note)).toEqual(
-      commands,
-    );
+    expect(
+      events.filter((e) => e.type === 'm' && e.kind === 'command').map((e) => (e as { note: string }).note),
+    ).toEqual(commands);
 
-    const trail = bed.store.events.list({ sessionId: live.sessionId }, 0, 10).items.map((e) => [e.type, e.actorId]);
+    const trail = bed.store.events
+      .list({ sessionId: live.sessionId }, 0, 10)
+      .items.map((e) => [e.type, e.actorId]);
     expect(trail).toEqual([
       ['Terminated', aliceId],
       ['Started', aliceId],
@@ -133,7 +140,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     expect(term.stderr()).toBe('err\n');
     const row = newestSession(aliceId);
     await waitUntil(() => bed.store.sessions.get(row.id, aliceId)!.status === 'finished');
-    expect(bed.store.sessionCommands.list(row.id).map((c) => c.command)).toEqual(['echo out; echo err >&2; exit 3']);
+    expect(bed.store.sessionCommands.list(row.id).map((c) => c.command)).toEqual([
+      'echo out; echo err >&2; exit 3',
+    ]);
     const { reader } = await recordingEvents(bed.store.sessions.get(row.id, aliceId)!.recording!.path!);
     expect(reader.header.pty).toBe(false);
     await reader.close();
@@ -158,7 +167,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     const client = await operator();
     const term = await readyShell(client);
     const live = await liveOf(aliceId);
-    const resized = new Promise<[number, number]>((resolve) => live.once('resize', (c, r) => resolve([c, r])));
+    const resized = new Promise<[number, number]>((resolve) =>
+      live.once('resize', (c, r) => resolve([c, r])),
+    );
     term.channel.setWindow(40, 132, 0, 0);
     expect(await resized).toEqual([132, 40]);
     const mark = term.mark();
@@ -167,7 +178,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     term.send('exit\r');
     await term.closed;
     await waitUntil(() => bed.store.sessions.get(live.sessionId, aliceId)!.status === 'finished');
-    const { reader, events } = await recordingEvents(bed.store.sessions.get(live.sessionId, aliceId)!.recording!.path!);
+    const { reader, events } = await recordingEvents(
+      bed.store.sessions.get(live.sessionId, aliceId)!.recording!.path!,
+    );
     await reader.close();
     expect(events.filter((e) => e.type === 'r')).toEqual([expect.objectContaining({ cols: 132, rows: 40 })]);
   });
@@ -176,11 +189,15 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     const client = await operator();
     await expect(
       new Promise((resolve, reject) =>
-        client.forwardOut('127.0.0.1', 0, '127.0.0.1', sshd.port, (err, ch) => (err ? reject(err) : resolve(ch))),
+        client.forwardOut('127.0.0.1', 0, '127.0.0.1', sshd.port, (err, ch) =>
+          err ? reject(err) : resolve(ch),
+        ),
       ),
     ).rejects.toThrow(/prohibited|failure/i);
     await expect(
-      new Promise((resolve, reject) => client.forwardIn('127.0.0.1', 0, (err, port) => (err ? reject(err) : resolve(port)))),
+      new Promise((resolve, reject) =>
+        client.forwardIn('127.0.0.1', 0, (err, port) => (err ? reject(err) : resolve(port))),
+      ),
     ).rejects.toThrow();
     await expect(
       new Promise((resolve, reject) =>
@@ -213,7 +230,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     // Unknown targets and accounts get the same answer: nothing to probe.
     const other = await execCommand(await operator('alice', PASSWORD, `root@${TARGET_NAME}`), 'true');
     expect((await other.closed).code).toBe(1);
-    expect(other.stderr()).toBe(`Vigil: access not granted: alice may not open sessions as root on ${TARGET_NAME}\n`);
+    expect(other.stderr()).toBe(
+      `Vigil: access not granted: alice may not open sessions as root on ${TARGET_NAME}\n`,
+    );
     const nowhere = await execCommand(await operator('alice', PASSWORD, `${sshd.user}@nowhere`), 'true');
     expect(nowhere.stderr()).toContain('access not granted');
     expect(sessionCount()).toBe(before);
@@ -233,9 +252,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     await bed.addUser('carol', PASSWORD);
     bed.admin.grantAccess('carol', TARGET_NAME, sshd.user);
     for (let i = 0; i < 5; i++) {
-      await expect(connectOperator(bed.sshPort, login('carol'), { password: 'wrong-password' })).rejects.toThrow(
-        /authentication methods failed/,
-      );
+      await expect(
+        connectOperator(bed.sshPort, login('carol'), { password: 'wrong-password' }),
+      ).rejects.toThrow(/authentication methods failed/);
     }
     // Locked: even the right password is refused now (the OpenSSH test sees keyboard-interactive say why).
     await expect(connectOperator(bed.sshPort, login('carol'), { password: PASSWORD })).rejects.toThrow();
@@ -308,14 +327,20 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     expect(term.stdout()).toBe('key-login\n');
     const pinned = bed.store.targets.hostKey(target.id);
     const hostBlob = Buffer.from(sshd.hostPublicKey.split(' ')[1]!, 'base64');
-    expect(pinned).toBe(`SHA256:${(await import('node:crypto')).createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')}`);
+    expect(pinned).toBe(
+      `SHA256:${createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')}`,
+    );
 
     // Another machine answering on the target's address is refused.
-    bed.store.db.prepare('UPDATE targets SET host_key = ? WHERE id = ?').run('SHA256:somethingelse', target.id);
+    bed.store.db
+      .prepare('UPDATE targets SET host_key = ? WHERE id = ?')
+      .run('SHA256:somethingelse', target.id);
     const again = await execCommand(await operator('alice', PASSWORD, `${sshd.user}@web-key`), 'echo no');
     expect((await again.closed).code).toBe(1);
-    expect(again.stderr()).toContain("the target's host key changed (pinned SHA256:somethingelse, now SHA256:");
-    expect(newestSession(aliceId).errorMessage).toContain("host key changed");
+    expect(again.stderr()).toContain(
+      "the target's host key changed (pinned SHA256:somethingelse, now SHA256:",
+    );
+    expect(newestSession(aliceId).errorMessage).toContain('host key changed');
     expect(bed.sshAdmin.forgetHostKey('web-key')).toBe(true);
     const third = await execCommand(await operator('alice', PASSWORD, `${sshd.user}@web-key`), 'echo yes');
     expect((await third.closed).code).toBe(0);
@@ -334,7 +359,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       let mark = term.mark();
       live.setBlocked(true, 'auditor1');
       expect(live.blocked).toBe(true);
-      expect((await interactivity as unknown[]).slice(0, 2)).toEqual([true, 'auditor1']);
+      expect(((await interactivity) as unknown[]).slice(0, 2)).toEqual([true, 'auditor1']);
       await term.waitFor(`\r\n${OPERATOR_MESSAGES.blocked}\r\n`, 5000, mark);
 
       // Typed while blocked: must never run, not even after release.
@@ -358,7 +383,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       await term.closed;
       await waitUntil(() => bed.store.sessions.get(live.sessionId, aliceId)!.status === 'finished');
 
-      const { reader, events } = await recordingEvents(bed.store.sessions.get(live.sessionId, aliceId)!.recording!.path!);
+      const { reader, events } = await recordingEvents(
+        bed.store.sessions.get(live.sessionId, aliceId)!.recording!.path!,
+      );
       await reader.close();
       const markers = events.filter((e) => e.type === 'm' && e.kind !== 'command');
       expect(markers.map((e) => [(e as { kind: string }).kind, (e as { note: string }).note])).toEqual([
@@ -422,13 +449,20 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     const term = await readyShell(client);
     const live = await liveOf(aliceId);
     const adminId = bed.store.users.findByLogin('admin')!.id;
-    const block = bed.store.blocks.create({ sessionId: live.sessionId, blockedUserId: aliceId, authorId: adminId, at: Date.UTC(2026, 0, 2, 3, 4, 5) })!;
+    const block = bed.store.blocks.create({
+      sessionId: live.sessionId,
+      blockedUserId: aliceId,
+      authorId: adminId,
+      at: Date.UTC(2026, 0, 2, 3, 4, 5),
+    })!;
     live.setBlocked(true, 'admin');
     const before = sessionCount();
     const second = await execCommand(await operator(), 'true');
     expect((await second.closed).code).toBe(1);
     expect(second.stderr()).toBe(`${blockedOperatorMessage('admin', new Date(block.blockedAt))}\n`);
-    expect(second.stderr()).toBe('Error. User has been prevented to start sessions by admin on 2026-01-02 03:04:05 UTC\n');
+    expect(second.stderr()).toBe(
+      'Error. User has been prevented to start sessions by admin on 2026-01-02 03:04:05 UTC\n',
+    );
     const withPty = await openShell(await operator());
     await withPty.closed;
     expect(withPty.stderr()).toBe(`${blockedOperatorMessage('admin', new Date(block.blockedAt))}\r\n`);
@@ -462,7 +496,11 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
   });
 
   function newestSession(userId: number) {
-    const id = (bed.store.db.prepare('SELECT max(id) AS id FROM sessions WHERE user_id = ?').get(userId) as { id: number }).id;
+    const id = (
+      bed.store.db.prepare('SELECT max(id) AS id FROM sessions WHERE user_id = ?').get(userId) as {
+        id: number;
+      }
+    ).id;
     return bed.store.sessions.get(id, userId)!;
   }
 
@@ -478,4 +516,3 @@ async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void
     await sleep(25);
   }
 }
-

@@ -72,7 +72,11 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
       http: { host: '127.0.0.1', port: 0 },
       ssh: { host: '127.0.0.1', port: sshPort },
     },
-    { adminPassword: `admin-${randomBytes(6).toString('hex')}`, print: (l) => lines.push(l), logLevel: 'silent' },
+    {
+      adminPassword: `admin-${randomBytes(6).toString('hex')}`,
+      print: (l) => lines.push(l),
+      logLevel: 'silent',
+    },
   );
   const secrets = () => new SecretBox(loadMasterKey(dataPaths(dataDir)));
   const admin = new AdminService(gateway.store, systemClock, secrets, FAST_SCRYPT);
@@ -107,9 +111,12 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
   };
 }
 
-
 /** An operator's SSH connection to the proxy (ssh2's client, as any SSH client would connect). */
-export function connectOperator(port: number, username: string, auth: Partial<ConnectConfig>): Promise<Client> {
+export function connectOperator(
+  port: number,
+  username: string,
+  auth: Partial<ConnectConfig>,
+): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     client.once('ready', () => resolve(client));
@@ -162,11 +169,14 @@ export function wrapChannel(channel: ClientChannel): Terminal {
     closed,
     waitFor: (pattern, timeoutMs = 10_000, from = 0) =>
       new Promise((resolve, reject) => {
-        const test = () => (typeof pattern === 'string' ? all.indexOf(pattern, from) >= 0 : pattern.test(all.slice(from)));
+        const test = () =>
+          typeof pattern === 'string' ? all.indexOf(pattern, from) >= 0 : pattern.test(all.slice(from));
         if (test()) return resolve();
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out waiting for ${String(pattern)}; got:\n${all.slice(from).slice(-2000)}`));
+          reject(
+            new Error(`timed out waiting for ${String(pattern)}; got:\n${all.slice(from).slice(-2000)}`),
+          );
         }, timeoutMs);
         const check = () => {
           if (!test()) return;
@@ -179,14 +189,25 @@ export function wrapChannel(channel: ClientChannel): Terminal {
   };
 }
 
-export function openShell(client: Client, size: { cols: number; rows: number } = { cols: 100, rows: 30 }): Promise<Terminal> {
+export function openShell(
+  client: Client,
+  size: { cols: number; rows: number } = { cols: 100, rows: 30 },
+): Promise<Terminal> {
   return new Promise((resolve, reject) =>
-    client.shell({ term: 'xterm-256color', ...size }, (err, channel) => (err ? reject(err) : resolve(wrapChannel(channel)))),
+    client.shell({ term: 'xterm-256color', ...size }, (err, channel) =>
+      err ? reject(err) : resolve(wrapChannel(channel)),
+    ),
   );
 }
 
-export function execCommand(client: Client, command: string, options: { pty?: boolean } = {}): Promise<Terminal> {
+export function execCommand(
+  client: Client,
+  command: string,
+  options: { pty?: boolean } = {},
+): Promise<Terminal> {
   return new Promise((resolve, reject) =>
-    client.exec(command, { pty: options.pty === true }, (err, channel) => (err ? reject(err) : resolve(wrapChannel(channel)))),
+    client.exec(command, { pty: options.pty === true }, (err, channel) =>
+      err ? reject(err) : resolve(wrapChannel(channel)),
+    ),
   );
 }

@@ -149,14 +149,19 @@ describe('the renderer as a whole', { timeout: 30_000 }, () => {
     expect(JSON.parse(localStorage.getItem(PREFERENCES_KEY) ?? '{}').theme).toBe('system');
   });
 
-  it('actions of the session viewer say they arrive later; Prevent Purge opens its dialog', async () => {
+  it('Live Stream opens the viewer; Logs says it arrives with the player; Prevent Purge opens its dialog', async () => {
     ({ wrapper } = await mountApp());
     await signIn();
     const live = fake.sessions.find((s) => s.status === 'live' && rowIds().includes(s.id))!;
+    const finished = fake.sessions.find((s) => s.status === 'finished' && rowIds().includes(s.id))!;
     await click(`action-liveStream-${live.id}`);
-    expect(text()).toContain('This action arrives with the session viewer');
+    await settle();
+    expect(fake.argsOf('live:open')).toEqual([[live.id]]);
+    expect(byTestId('live-viewer')).not.toBeNull();
+    await click(`action-logs-${finished.id}`);
+    expect(text()).toContain('Session logs and video arrive with the recording player');
     expect(byTestId('prevent-purge-dialog')).toBeNull();
-    await click(`action-preventPurge-${live.id}`);
+    await click(`action-preventPurge-${finished.id}`);
     expect(byTestId('prevent-purge-dialog')).not.toBeNull();
   });
 

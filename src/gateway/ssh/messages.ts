@@ -10,6 +10,7 @@ export const PROXY_MESSAGES = {
   targetLost: (target: string) => `Vigil: the connection to ${target} was lost`,
   gatewayStopping: 'Vigil: the gateway is shutting down',
   recordingFailed: 'Vigil: the session cannot be recorded, so it was closed',
+  internalError: (detail: string) => `Vigil: the gateway could not open the session (${detail})`,
 } as const;
 
 /** Why the target leg could not open, for the operator and the session's error message. */

@@ -74,10 +74,10 @@ export class OperatorChannel {
       this.#live?.signal(info.name);
       reply(accept);
     });
-    session.on('shell', (accept: () => ServerChannel) => void this.#start(accept, null));
-    session.on('exec', (accept: () => ServerChannel, _reject: Reply, info: { command: string }) => {
-      void this.#start(accept, info.command);
-    });
+    session.on('shell', (accept: () => ServerChannel) => this.#begin(accept, null));
+    session.on('exec', (accept: () => ServerChannel, _reject: Reply, info: { command: string }) =>
+      this.#begin(accept, info.command),
+    );
     session.on('subsystem', (accept: () => ServerChannel) => {
       if (this.#started) return;
       this.#started = true;
@@ -88,13 +88,20 @@ export class OperatorChannel {
     session.once('close', () => (this.#closed = true));
   }
 
-  async #start(accept: () => ServerChannel, command: string | null): Promise<void> {
+  #begin(accept: () => ServerChannel, command: string | null): void {
     if (this.#started) return;
     this.#started = true;
     const channel = accept();
     // Input waits (SSH flow control) until the target leg is open.
     channel.pause();
     channel.once('close', () => (this.#closed = true));
+    this.#start(channel, command).catch((err: unknown) => {
+      // A fault of the gateway itself (e.g. its database): the operator is told, the gateway lives on.
+      if (!this.#closed) this.#refuse(channel, PROXY_MESSAGES.internalError((err as Error).message));
+    });
+  }
+
+  async #start(channel: ServerChannel, command: string | null): Promise<void> {
     if (command !== null && isScpCommand(command)) return this.#refuse(channel, PROXY_MESSAGES.fileTransfer);
     const { access, ledger, clock, publicAddress } = this.services;
     const decision = access.decide(this.operator, this.operator.route, publicAddress);

@@ -100,7 +100,8 @@ export class SshProxy {
       ),
     );
     for (const connection of this.#connections) connection.end();
-    await closed;
+    // A client that never closes its side must not hold the gateway's shutdown.
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
   }
 
   #accept(connection: Connection, ip: string): void {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { PseudoTtyInfo, ServerChannel } from 'ssh2';
 import { OPERATOR_MESSAGES } from '../../shared/messages';
 import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../live/hub';
@@ -170,20 +170,19 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     this.#output(chunk, this.#options.operator.stderr, 'stderr');
 
   #output(chunk: Buffer, to: Writable, hold: 'operator' | 'stderr'): void {
-    const { writer, mirror } = this.#options;
-    const exp = process.env.VIGIL_EXP ?? '';
-    if (!exp.includes('norec') && !writer.output(chunk)) this.#hold('recording');
-    this.#options.commands?.output(chunk, writer.elapsed());
-    if (!exp.includes('nomirror')) mirror.write(chunk);
-    this.emit('output', chunk);
+    // The operator first: recording and mirroring only queue work, but they need not delay the echo.
     if (!this.#operatorClosed && !to.write(chunk)) {
       this.#hold(hold);
       to.once('drain', () => this.#release(hold));
     }
+    const { writer, mirror } = this.#options;
+    if (!writer.output(chunk)) this.#hold('recording');
+    this.#options.commands?.output(chunk, writer.elapsed());
+    mirror.write(chunk);
+    this.emit('output', chunk);
   }
 
   #hold(reason: 'operator' | 'stderr' | 'recording'): void {
-    (globalThis as any).__holds ??= {}; const h = (globalThis as any).__holds; h[reason] = (h[reason] ?? 0) + 1; h[reason + 'At'] = performance.now();
     if (this.#outputHolds.size === 0) {
       this.#options.target.channel.pause();
       this.#options.target.channel.stderr.pause();
@@ -192,7 +191,6 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   }
 
   #release(reason: 'operator' | 'stderr' | 'recording'): void {
-    { const h = (globalThis as any).__holds; if (h?.[reason + 'At']) { h[reason + 'Ms'] = (h[reason + 'Ms'] ?? 0) + performance.now() - h[reason + 'At']; h[reason + 'At'] = 0; } }
     if (!this.#outputHolds.delete(reason) || this.#outputHolds.size > 0 || this.#ending !== null) return;
     this.#options.target.channel.resume();
     this.#options.target.channel.stderr.resume();
@@ -202,13 +200,13 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
 
   readonly #onOperatorData = (chunk: Buffer): void => {
     const { writer, commands, target, operator } = this.#options;
-    writer.input(chunk);
-    if (this.#blocked) return;
-    commands?.input(chunk, writer.elapsed());
-    if (!target.channel.write(chunk)) {
+    if (!this.#blocked && !target.channel.write(chunk)) {
       operator.pause();
       target.channel.once('drain', () => operator.resume());
     }
+    // Input is evidence also while blocked (markers tell); only what reached the target is a command.
+    writer.input(chunk);
+    if (!this.#blocked) commands?.input(chunk, writer.elapsed());
   };
 
   readonly #onOperatorEof = (): void => {
@@ -287,14 +285,17 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
 
     await Promise.all([this.#closeOperator(outcome), this.#closeTarget()]);
 
-    console.error('HOLDS', JSON.stringify((globalThis as any).__holds)); (globalThis as any).__holds = {};
     const recording = await this.#closeRecording();
     o.mirror.dispose();
-    o.ledger.finish(this.sessionId, o.facts, endedAt, {
-      errorMessage: outcome.errorMessage ?? (recording.ok ? null : PROXY_MESSAGES.recordingFailed),
-      note: outcome.note,
-      recording: recording.facts,
-    });
+    try {
+      o.ledger.finish(this.sessionId, o.facts, endedAt, {
+        errorMessage: outcome.errorMessage ?? (recording.ok ? null : PROXY_MESSAGES.recordingFailed),
+        note: outcome.note,
+        recording: recording.facts,
+      });
+    } catch {
+      // The database refused (e.g. closed at shutdown): the next start finishes the row from the file.
+    }
     this.emit('ended', outcome.reason, new Date(endedAt), outcome.operatorMessage);
   }
 
@@ -305,7 +306,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     if (outcome.operatorMessage !== null) this.#notice(outcome.operatorMessage);
     // The exit status goes out of band: first let the output before it reach the operator.
     await Promise.race([
-      Promise.all([drained(operator), drained(operator.stderr)]),
+      Promise.all([flushed(operator), flushed(operator.stderr)]),
       delay(this.#closeTimeoutMs / 2),
     ]);
     const exit = this.#exit ?? (outcome.reason === 'failed' ? { code: 255 } : null);
@@ -358,10 +359,13 @@ function sendExit(operator: ServerChannel, exit: Exit): void {
   }
 }
 
-function drained(stream: Writable | Readable): Promise<void> {
-  const writable = stream as Writable;
-  if (!writable.writable || writable.writableLength === 0) return Promise.resolve();
-  return new Promise((resolve) => writable.once('drain', () => resolve()));
+/**
+ * Resolves once everything written to `stream` so far went out: an empty write queues behind
+ * the rest and its callback runs after them ('drain' alone fires only after a refused write).
+ */
+function flushed(stream: Writable): Promise<void> {
+  if (!stream.writable || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => stream.write(Buffer.alloc(0), () => resolve()));
 }
 
 function delay(ms: number): Promise<void> {

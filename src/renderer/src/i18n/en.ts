@@ -175,7 +175,7 @@ const en = {
     video: 'Video of session',
     preventPurge: 'Prevent Purge',
     configureAuditors: 'Configure Auditors',
-    arrivesWithViewer: 'This action arrives with the session viewer',
+    arrivesWithPlayer: 'Session logs and video arrive with the recording player',
   },
   preventPurge: {
     title: 'Prevent purge · session #{id}',

@@ -173,7 +173,7 @@ const ptBR: Messages = {
     video: 'Vídeo da sessão',
     preventPurge: 'Impedir expurgo',
     configureAuditors: 'Configurar auditores',
-    arrivesWithViewer: 'Esta ação chega com o visualizador de sessões',
+    arrivesWithPlayer: 'Logs e vídeo da sessão chegam com o reprodutor de gravações',
   },
   preventPurge: {
     title: 'Impedir expurgo · sessão #{id}',

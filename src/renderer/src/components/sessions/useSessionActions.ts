@@ -33,7 +33,7 @@ export function useSessionActions() {
         return;
       case 'logs':
       case 'video':
-        message.info(t('actions.arrivesWithViewer'));
+        message.info(t('actions.arrivesWithPlayer'));
         return;
     }
   }
