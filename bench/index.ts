@@ -1,23 +1,54 @@
+import { benchLive } from './live';
+import { benchRecording } from './recording';
+import { formatRows, type BenchRow } from './report';
 import { benchSessions, formatSessionsReport } from './sessions';
+import { benchSsh } from './ssh';
 
 /**
- * `npm run bench`: seeds 1,000,000 sessions (VIGIL_BENCH_SESSIONS to change) and prints list query
- * latencies and CSV export throughput against the targets of issue 2.
+ * `npm run bench [-- SECTION…]`: performance figures, each printed next to a baseline measured in
+ * the same run (ratios), never asserted in tests. Sections: sessions (1,000,000 seeded sessions:
+ * list queries and CSV export; VIGIL_BENCH_SESSIONS changes the count), ssh (the proxy against
+ * direct sshd), live (live viewer latency), recording (writer and bytes per hour). Default: all.
  */
-const TARGET_P95_MS = 20;
-const TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
+const SESSIONS_TARGET_P95_MS = 20;
+const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
 
-const count = Number(process.env.VIGIL_BENCH_SESSIONS ?? 1_000_000);
-const runs = Number(process.env.VIGIL_BENCH_RUNS ?? 40);
+const log = (line: string) => console.log(line);
 
-const result = await benchSessions({ count, runs, log: (line) => console.log(line) });
-console.log('');
-console.log(formatSessionsReport(result, TARGET_P95_MS, TARGET_EXPORT_ROWS_PER_SECOND));
-const slow = result.queries.filter((q) => q.p95 >= TARGET_P95_MS);
-const slowExport = result.exports.slice(0, 1).filter((e) => e.rowsPerSecond <= TARGET_EXPORT_ROWS_PER_SECOND);
-console.log('');
-console.log(
-  slow.length === 0 && slowExport.length === 0
-    ? 'All targets met.'
-    : `Targets missed: ${[...slow.map((q) => q.name), ...slowExport.map((e) => `export ${e.name}`)].join('; ')}`,
-);
+async function sessions(): Promise<string> {
+  const count = Number(process.env.VIGIL_BENCH_SESSIONS ?? 1_000_000);
+  const runs = Number(process.env.VIGIL_BENCH_RUNS ?? 40);
+  const result = await benchSessions({ count, runs, log });
+  const slow = result.queries.filter((q) => q.p95 >= SESSIONS_TARGET_P95_MS).map((q) => q.name);
+  const slowExport = result.exports
+    .slice(0, 1)
+    .filter((e) => e.rowsPerSecond <= SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND)
+    .map((e) => `export ${e.name}`);
+  const missed = [...slow, ...slowExport];
+  return [
+    formatSessionsReport(result, SESSIONS_TARGET_P95_MS, SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND),
+    missed.length === 0 ? 'All session list targets met.' : `Targets missed: ${missed.join('; ')}`,
+  ].join('\n\n');
+}
+
+const rows = (title: string, run: () => Promise<BenchRow[]>) => async () => formatRows(title, await run());
+
+const SECTIONS: Record<string, () => Promise<string>> = {
+  sessions,
+  ssh: rows('SSH proxy vs direct sshd', () => benchSsh({ log })),
+  live: rows('Live Stream: target output to viewer', () => benchLive(log)),
+  recording: rows('Recording', () => benchRecording()),
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in SECTIONS));
+if (unknown.length > 0) {
+  console.error(`Unknown section(s): ${unknown.join(', ')}. Sections: ${Object.keys(SECTIONS).join(', ')}`);
+  process.exit(2);
+}
+const reports: string[] = [];
+for (const name of wanted.length > 0 ? wanted : Object.keys(SECTIONS)) {
+  log(`\n== ${name} ==`);
+  reports.push(await SECTIONS[name]!());
+}
+console.log(`\n${reports.join('\n\n')}`);

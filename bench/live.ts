@@ -12,12 +12,9 @@ import { LiveHub } from '../src/gateway/live/hub';
 import { TARGET_NAME, connectOperator, openShell, startTestbed } from '../tests/gateway/sshTestbed';
 import { TestLiveSession } from '../tests/support/liveSession';
 import { sshdSkipReason, startSshd } from '../tests/support/sshd';
+import type { BenchRow } from './report';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-}
+export type { BenchRow };
 
 /** Target of issue 3: target output to live viewer receipt, p99 under 50 ms on loopback. */
 export const LIVE_TARGET_P99_MS = 50;

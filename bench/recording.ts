@@ -7,12 +7,9 @@ import { join } from 'node:path';
 import { constants, createGzip, gzipSync } from 'node:zlib';
 import { RecordingReader, RecordingWriter, toAsciicast } from '../src/gateway/recording';
 import { syntheticSession } from './syntheticSession';
+import type { BenchRow } from './report';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-}
+export type { BenchRow };
 
 const CHUNK = 32 * 1024; // an SSH channel data packet
 const BULK_BYTES = 128 * 1024 * 1024;

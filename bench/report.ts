@@ -1,0 +1,19 @@
+/** One figure of a benchmark; ratios are against a baseline measured in the same run. */
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+export function formatRows(title: string, rows: readonly BenchRow[]): string {
+  const width = Math.max(...rows.map((r) => r.name.length), title.length);
+  const lines = rows.map(
+    (r) => `  ${r.name.padEnd(width)}  ${String(readable(r.value)).padStart(12)} ${r.unit}`,
+  );
+  return [`${title}`, ...lines].join('\n');
+}
+
+/** Four significant digits are plenty for a measurement; large values keep their integer part. */
+function readable(value: number): number {
+  return Math.abs(value) >= 1000 ? Math.round(value) : Number(value.toPrecision(4));
+}
