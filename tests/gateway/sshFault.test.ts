@@ -151,13 +151,14 @@ describe.skipIf(skip !== null)(
   `gateway killed with SIGKILL mid-session${skip ? ` (skipped: ${skip})` : ''}`,
   () => {
     let sshd: TestSshd;
-    const dataDir = makeTempDir('vigil-sshkill-');
+    let dataDir = '';
     beforeAll(async () => {
       sshd = await startSshd();
+      dataDir = makeTempDir('vigil-sshkill-');
     });
     afterAll(async () => {
       await sshd?.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
     });
 
     it('loses nothing older than a second, leaves no session live, and serves again after restart', async () => {

@@ -116,6 +116,7 @@ export class OperatorChannel {
       request: command === null ? 'shell' : `command "${command.slice(0, 200)}"`,
     };
     const startedAt = clock();
+    const requestedPty = this.#pty;
     let leg: TargetLeg;
     try {
       leg = await (this.services.connectTarget ?? openTargetLeg)({
@@ -123,7 +124,7 @@ export class OperatorChannel {
         credential,
         pinnedHostKey: this.services.store.targets.hostKey(target.id),
         pinHostKey: (fingerprint) => this.services.store.targets.pinHostKey(target.id, fingerprint),
-        pty: this.#pty,
+        pty: requestedPty,
         env: this.#env,
         command,
       });
@@ -138,6 +139,15 @@ export class OperatorChannel {
       return;
     }
     this.#open(channel, leg, facts, startedAt, command);
+    // The terminal may have been resized while the target leg opened.
+    const pty = this.#pty;
+    if (
+      pty !== null &&
+      requestedPty !== null &&
+      (pty.cols !== requestedPty.cols || pty.rows !== requestedPty.rows)
+    ) {
+      this.#live?.resize(pty.cols, pty.rows, pty.width, pty.height);
+    }
   }
 
   #open(
