@@ -47,8 +47,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'electron', 'fs', 'path', 'crypto'], message: 'src/shared is pure TypeScript.' },
-            { group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/gateway/**'], message: 'layering' },
+            {
+              group: ['node:*', 'electron', 'fs', 'path', 'crypto'],
+              message: 'src/shared is pure TypeScript.',
+            },
+            {
+              group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/gateway/**'],
+              message: 'layering',
+            },
           ],
         },
       ],
@@ -58,7 +64,10 @@ export default tseslint.config(
     files: ['src/renderer/**/*.{ts,vue}'],
     ignores: ['src/renderer/src/api.ts', 'src/renderer/src/bridge/**'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'window', property: 'vigil', message: 'Only api.ts touches window.vigil.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'window', property: 'vigil', message: 'Only api.ts touches window.vigil.' },
+      ],
     },
   },
   prettier,

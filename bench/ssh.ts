@@ -9,12 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { runGatewayCli, startGatewayProcess, type GatewayProcess } from '../tests/support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../tests/support/sshd';
+import type { BenchRow } from './report';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-}
+export type { BenchRow };
 
 /** Targets of issue 3. */
 export const SSH_TARGETS = {
