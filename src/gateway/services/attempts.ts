@@ -1,6 +1,6 @@
 import type { Store } from '../db/store';
 import type { Attempt } from '../plugins/guard';
-import type { Caller, Clock } from './caller';
+import { callerEvent, type Caller, type Clock } from './caller';
 
 /** Writes the "(attempted)" events the route guard reports (SPEC §1: refusals are evidence too). */
 export class AttemptLog {
@@ -10,13 +10,8 @@ export class AttemptLog {
   ) {}
 
   record(caller: Caller, attempt: Attempt): void {
-    this.store.events.append({
-      type: attempt.type,
-      at: this.clock(),
-      actorId: caller.userId,
-      originIp: caller.originIp,
-      sessionId: attempt.sessionId,
-      note: `Refused: ${attempt.note}`,
-    });
+    this.store.events.append(
+      callerEvent(caller, attempt.type, this.clock(), attempt.sessionId, `Refused: ${attempt.note}`),
+    );
   }
 }

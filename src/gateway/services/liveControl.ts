@@ -6,7 +6,7 @@ import type { SessionRecord } from '../db/sessionTypes';
 import type { Store } from '../db/store';
 import { conflict, notFound } from '../errors';
 import type { LiveHub, LiveSession } from '../live/hub';
-import { iso, type Caller, type Clock } from './caller';
+import { callerEvent, iso, type Caller, type Clock } from './caller';
 import { toApiSession, toUserRef } from './mappers';
 
 /** How long a drop waits for the proxy to report the session ended after both legs closed. */
@@ -128,14 +128,7 @@ export class LiveControlService {
   }
 
   private event(caller: Caller, type: EventType, sessionId: number, note: string): void {
-    this.store.events.append({
-      type,
-      at: this.clock(),
-      actorId: caller.userId,
-      originIp: caller.originIp,
-      sessionId,
-      note,
-    });
+    this.store.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
   }
 }
 

@@ -12,7 +12,7 @@ import { hasAuditRole } from '../../shared/policy';
 import type { SessionRecord, Visibility } from '../db/sessionTypes';
 import type { Store } from '../db/store';
 import { badRequest, conflict, notFound } from '../errors';
-import type { Caller, Clock } from './caller';
+import { callerEvent, type Caller, type Clock } from './caller';
 import { CSV_SELECT, csvStream } from './csv';
 import { toApiSession, toUserRef } from './mappers';
 import { describeQuery, paging, toSessionFilter } from './queries';
@@ -126,14 +126,7 @@ export class SessionService {
     sessionId: number | null,
     note: string,
   ) {
-    this.store.events.append({
-      type,
-      at: this.clock(),
-      actorId: caller.userId,
-      originIp: caller.originIp,
-      sessionId,
-      note,
-    });
+    this.store.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
   }
 }
 
