@@ -10,6 +10,7 @@ import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import { runGatewayCli, startGatewayProcess, type GatewayProcess } from '../tests/support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../tests/support/sshd';
 import type { BenchRow } from './report';
+import { generateEd25519KeyPair } from '../src/gateway/ssh/keys';
 
 export type { BenchRow };
 
@@ -54,7 +55,7 @@ export async function benchSsh(options: SshBenchOptions = {}): Promise<BenchRow[
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ssh-'));
   let gateway: GatewayProcess | null = null;
   try {
-    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    const key = generateEd25519KeyPair();
     await setUp(dataDir, sshd, key.public);
     gateway = await startGatewayProcess({ dataDir });
     const direct: ConnectConfig = {

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
 import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
+import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 
 const skip = sshdSkipReason() ?? missingProgram('ssh', 'tmux', 'sftp', 'scp');
 const PASSWORD = 'operator-password-2';
@@ -33,7 +33,7 @@ describe.skipIf(skip !== null)(
       bed = await startTestbed(sshd);
       await bed.addUser('olivia', PASSWORD);
       bed.admin.grantAccess('olivia', TARGET_NAME, sshd.user);
-      const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'olivia@laptop' });
+      const key = generateEd25519KeyPair('olivia@laptop');
       keyFile = join(bed.dataDir, 'olivia_ed25519');
       writeFileSync(keyFile, key.private, { mode: 0o600 });
       writeFileSync(`${keyFile}.pub`, `${key.public}\n`);

@@ -19,6 +19,7 @@ import {
   type Testbed,
   wrapChannel,
 } from './sshTestbed';
+import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 
 const skip = sshdSkipReason();
 const PASSWORD = 'operator-password-1';
@@ -276,7 +277,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     await one.closed;
     expect(one.stdout()).toBe('kbd-ok\n');
 
-    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    const key = generateEd25519KeyPair();
     await expect(connectOperator(bed.sshPort, login(), { privateKey: key.private })).rejects.toThrow();
     bed.sshAdmin.addUserKeys('alice', key.public);
     const viaKey = await connectOperator(bed.sshPort, login(), { privateKey: key.private });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { DataPaths } from '../datadir';
-import { keyFingerprint } from './keys';
+import { generateEd25519KeyPair, keyFingerprint } from './keys';
 
 export interface HostKey {
   /** OpenSSH private key (what ssh2's Server takes). */
@@ -24,7 +24,7 @@ export function loadHostKey(paths: DataPaths): HostKey {
     privateKey = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'vigil-gateway' });
+    const pair = generateEd25519KeyPair('vigil-gateway');
     // Written aside and linked into place: two processes starting at once keep one key.
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(temp, pair.private, { mode: 0o600 });

@@ -58,3 +58,16 @@ export function verifySignature(blob: Buffer, data: Buffer, signature: Buffer, h
   const key = ssh2.utils.parseKey(blob);
   return !(key instanceof Error) && key.verify(data, signature, hashAlgo) === true;
 }
+
+/**
+ * A new Ed25519 key pair in OpenSSH format. ssh2's generator writes a few keys in a thousand with
+ * a malformed public part (a 31-byte key) that its own parser then rejects, so a pair is only
+ * returned once ssh2 reads it back.
+ */
+export function generateEd25519KeyPair(comment?: string): { private: string; public: string } {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', comment === undefined ? {} : { comment });
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+  throw new Error('could not generate an Ed25519 key that ssh2 can read');
+}
