@@ -175,7 +175,6 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
       this.#hold(hold);
       to.once('drain', () => this.#release(hold));
     }
-    if (process.env.VB_FLOOR) return;
     const { writer, mirror } = this.#options;
     if (!writer.output(chunk)) this.#hold('recording');
     this.#options.commands?.output(chunk, writer.elapsed());
@@ -205,7 +204,6 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
       operator.pause();
       target.channel.once('drain', () => operator.resume());
     }
-    if (process.env.VB_FLOOR) return;
     // Input is evidence also while blocked (markers tell); only what reached the target is a command.
     writer.input(chunk);
     if (!this.#blocked) commands?.input(chunk, writer.elapsed());
