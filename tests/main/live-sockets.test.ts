@@ -306,7 +306,8 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
     it('reconnects after the gateway drops the socket, while logged in', async () => {
       server.updateSockets[0]!.terminate();
       await until(() => server.updateSockets.length === 2, 'the reconnect', 5_000);
-      expect(services.updates.connected).toBe(true);
+      // The server sees the socket before the client's 'open' event has run.
+      await until(() => services.updates.connected, 'the client to see the reconnect');
       server.updateSockets[1]!.send(JSON.stringify({ type: 'session', sessionId: 1, change: 'updated' }));
       await until(() => of('sessions:changed').length === 1, 'an update on the new socket');
     });

@@ -129,6 +129,9 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
         killTree(sshd.pid!);
         await Promise.race([exited, sleep(5000)]);
         await removeUserWhenIdle(user);
+        // Processes of the killed tree may still write to the pipe: stop logging before the folder goes.
+        sshd.stderr?.removeAllListeners('data');
+        sshd.stderr?.resume();
         rmSync(dir, { recursive: true, force: true });
       },
     };
