@@ -18,116 +18,119 @@ import {
  */
 const unavailable = sshdSkipReason();
 
-describe.skipIf(unavailable !== null)('Live Stream of a real SSH session', () => {
-  let sshd: TestSshd;
-  let tb: Testbed;
-  let token: string;
-  const password = `olga-${randomBytes(6).toString('hex')}`;
+describe.skipIf(unavailable !== null)(
+  `Live Stream of a real SSH session${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  () => {
+    let sshd: TestSshd;
+    let tb: Testbed;
+    let token: string;
+    const password = `olga-${randomBytes(6).toString('hex')}`;
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-    tb = await startTestbed(sshd);
-    await tb.addUser('olga', password);
-    tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-    await tb.addUser('boss', 'boss-password', 'System Administrator');
-    const login = await tb.gateway.app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { username: 'boss', password: 'boss-password' },
+    beforeAll(async () => {
+      sshd = await startSshd();
+      tb = await startTestbed(sshd);
+      await tb.addUser('olga', password);
+      tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
+      await tb.addUser('boss', 'boss-password', 'System Administrator');
+      const login = await tb.gateway.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'boss', password: 'boss-password' },
+      });
+      token = login.json().token;
+    }, 60_000);
+
+    afterAll(async () => {
+      await tb?.stop();
+      await sshd?.stop();
     });
-    token = login.json().token;
-  }, 60_000);
 
-  afterAll(async () => {
-    await tb?.stop();
-    await sshd?.stop();
-  });
+    const api = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+      tb.gateway.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
 
-  const api = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
-    tb.gateway.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
+    test('late join, output, block drops input, release, refusal while blocked, drop', async () => {
+      const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });
+      const operator: Terminal = await openShell(client);
+      operator.send('echo hello-$((6*7))\r');
+      await operator.waitFor('hello-42');
+      const live = tb.gateway.hub
+        .list()
+        .find((s) => s.operatorUserId === tb.store.users.findByLogin('olga')!.id)!;
+      expect(live).toBeDefined();
+      const sessionId = live.sessionId;
 
-  test('late join, output, block drops input, release, refusal while blocked, drop', async () => {
-    const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });
-    const operator: Terminal = await openShell(client);
-    operator.send('echo hello-$((6*7))\r');
-    await operator.waitFor('hello-42');
-    const live = tb.gateway.hub
-      .list()
-      .find((s) => s.operatorUserId === tb.store.users.findByLogin('olga')!.id)!;
-    expect(live).toBeDefined();
-    const sessionId = live.sessionId;
-
-    // A viewer joining late first sees the current screen, then what follows.
-    const ticket = (await api('POST', `/api/v1/sessions/${sessionId}/live-ticket`)).json().ticket as string;
-    const viewer = new TestSocket(
-      `${tb.gateway.url.replace('https:', 'wss:')}/api/v1/sessions/${sessionId}/live?ticket=${ticket}`,
-    );
-    try {
-      const snapshot = await viewer.nextJson(10_000);
-      expect(snapshot).toMatchObject({ type: 'snapshot', cols: 100, rows: 30, blocked: false });
-      expect(snapshot.screen).toContain('hello-42');
-      operator.send('echo after-$((1+1))\r');
-      await viewer.readUntil('after-2', 10_000);
-
-      // Hold on!: the operator's keystrokes never reach the target while blocked.
-      const blocked = await api('PUT', `/api/v1/sessions/${sessionId}/interactivity`, { blocked: true });
-      expect(blocked.statusCode, blocked.body).toBe(200);
-      expect(blocked.json().blocked).toBe(true);
-      expect(await viewer.nextControl('interactivity')).toMatchObject({ blocked: true, by: 'boss' });
-      await operator.waitFor(OPERATOR_MESSAGES.blocked);
-      operator.send('echo BLOCKED-RAN-$((40+2))\r');
-
-      // While the block is active, a new session of the operator is refused with SPEC's message.
-      const secondClient = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, {
-        password,
-      });
-      const second = await openShell(secondClient);
-      await second.waitFor(
-        /Error\. User has been prevented to start sessions by boss on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+      // A viewer joining late first sees the current screen, then what follows.
+      const ticket = (await api('POST', `/api/v1/sessions/${sessionId}/live-ticket`)).json().ticket as string;
+      const viewer = new TestSocket(
+        `${tb.gateway.url.replace('https:', 'wss:')}/api/v1/sessions/${sessionId}/live?ticket=${ticket}`,
       );
-      expect((await second.closed).code).toBe(1);
-      secondClient.end();
+      try {
+        const snapshot = await viewer.nextJson(10_000);
+        expect(snapshot).toMatchObject({ type: 'snapshot', cols: 100, rows: 30, blocked: false });
+        expect(snapshot.screen).toContain('hello-42');
+        operator.send('echo after-$((1+1))\r');
+        await viewer.readUntil('after-2', 10_000);
 
-      await new Promise((r) => setTimeout(r, 500));
-      expect(operator.stdout()).not.toContain('BLOCKED-RAN-42');
+        // Hold on!: the operator's keystrokes never reach the target while blocked.
+        const blocked = await api('PUT', `/api/v1/sessions/${sessionId}/interactivity`, { blocked: true });
+        expect(blocked.statusCode, blocked.body).toBe(200);
+        expect(blocked.json().blocked).toBe(true);
+        expect(await viewer.nextControl('interactivity')).toMatchObject({ blocked: true, by: 'boss' });
+        await operator.waitFor(OPERATOR_MESSAGES.blocked);
+        operator.send('echo BLOCKED-RAN-$((40+2))\r');
 
-      const released = await api('PUT', `/api/v1/sessions/${sessionId}/interactivity`, { blocked: false });
-      expect(released.statusCode, released.body).toBe(200);
-      await operator.waitFor(OPERATOR_MESSAGES.released);
-      expect(await viewer.nextControl('interactivity')).toMatchObject({ blocked: false, by: 'boss' });
-      operator.send('echo released-$((2+3))\r');
-      await operator.waitFor('released-5');
-      await viewer.readUntil('released-5', 10_000);
-      expect(operator.stdout()).not.toContain('BLOCKED-RAN-42');
+        // While the block is active, a new session of the operator is refused with SPEC's message.
+        const secondClient = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, {
+          password,
+        });
+        const second = await openShell(secondClient);
+        await second.waitFor(
+          /Error\. User has been prevented to start sessions by boss on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+        );
+        expect((await second.closed).code).toBe(1);
+        secondClient.end();
 
-      // Drop: both legs end at once, the operator is told, the viewer gets the end.
-      const drop = await api('POST', `/api/v1/sessions/${sessionId}/drop`);
-      expect(drop.statusCode, drop.body).toBe(200);
-      expect(drop.json()).toMatchObject({ id: sessionId, status: 'finished' });
-      await operator.waitFor(OPERATOR_MESSAGES.dropped);
-      await operator.closed;
-      await new Promise<void>((resolve) => (client.once('close', () => resolve()), client.end()));
-      expect(await viewer.nextControl('ended')).toMatchObject({
-        reason: 'dropped',
-        message: OPERATOR_MESSAGES.dropped,
-      });
-      expect((await viewer.closed).code).toBe(1000);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(operator.stdout()).not.toContain('BLOCKED-RAN-42');
 
-      const stored = tb.store.events.list({ sessionId }, 0, 100).items.map((e) => e.type);
-      expect(stored).toEqual(
-        expect.arrayContaining([
-          'Live Stream',
-          'Interactivity blocked',
-          'Interactivity unlocked',
-          'Drop session',
-        ]),
-      );
-      // A finished session cannot be watched any more.
-      const late = await api('POST', `/api/v1/sessions/${sessionId}/live-ticket`);
-      expect(late.statusCode).toBe(409);
-    } finally {
-      viewer.close();
-      client.end();
-    }
-  }, 60_000);
-});
+        const released = await api('PUT', `/api/v1/sessions/${sessionId}/interactivity`, { blocked: false });
+        expect(released.statusCode, released.body).toBe(200);
+        await operator.waitFor(OPERATOR_MESSAGES.released);
+        expect(await viewer.nextControl('interactivity')).toMatchObject({ blocked: false, by: 'boss' });
+        operator.send('echo released-$((2+3))\r');
+        await operator.waitFor('released-5');
+        await viewer.readUntil('released-5', 10_000);
+        expect(operator.stdout()).not.toContain('BLOCKED-RAN-42');
+
+        // Drop: both legs end at once, the operator is told, the viewer gets the end.
+        const drop = await api('POST', `/api/v1/sessions/${sessionId}/drop`);
+        expect(drop.statusCode, drop.body).toBe(200);
+        expect(drop.json()).toMatchObject({ id: sessionId, status: 'finished' });
+        await operator.waitFor(OPERATOR_MESSAGES.dropped);
+        await operator.closed;
+        await new Promise<void>((resolve) => (client.once('close', () => resolve()), client.end()));
+        expect(await viewer.nextControl('ended')).toMatchObject({
+          reason: 'dropped',
+          message: OPERATOR_MESSAGES.dropped,
+        });
+        expect((await viewer.closed).code).toBe(1000);
+
+        const stored = tb.store.events.list({ sessionId }, 0, 100).items.map((e) => e.type);
+        expect(stored).toEqual(
+          expect.arrayContaining([
+            'Live Stream',
+            'Interactivity blocked',
+            'Interactivity unlocked',
+            'Drop session',
+          ]),
+        );
+        // A finished session cannot be watched any more.
+        const late = await api('POST', `/api/v1/sessions/${sessionId}/live-ticket`);
+        expect(late.statusCode).toBe(409);
+      } finally {
+        viewer.close();
+        client.end();
+      }
+    }, 60_000);
+  },
+);
