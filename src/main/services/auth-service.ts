@@ -37,6 +37,7 @@ export const tokenAccount = (profileId: string): string => `token:${profileId}`;
 export class AuthService {
   private active: ActiveSession | null = null;
   private readonly listeners = new Set<(state: AuthState | null) => void>();
+  private readonly expiring = new WeakMap<ActiveSession, Promise<void>>();
   private readonly now: () => number;
 
   constructor(private readonly deps: AuthServiceDeps) {
@@ -177,11 +178,21 @@ export class AuthService {
     for (const listener of this.listeners) listener(state);
   }
 
-  private async expire(session: ActiveSession): Promise<void> {
-    if (this.active !== session) return;
+  /**
+   * Several calls can meet the same dead token at once (a list refresh and the updates socket):
+   * all of them wait for the one expiry, so each caller returns only after 'auth:expired' is out.
+   */
+  private expire(session: ActiveSession): Promise<void> {
+    const pending = this.expiring.get(session);
+    if (pending !== undefined) return pending;
+    if (this.active !== session) return Promise.resolve();
     this.setActive(null);
-    await this.deps.secrets.delete(tokenAccount(session.profileId)).catch(() => false);
-    this.deps.events('auth:expired', { profileId: session.profileId });
+    const done = this.deps.secrets
+      .delete(tokenAccount(session.profileId))
+      .catch(() => false)
+      .then(() => this.deps.events('auth:expired', { profileId: session.profileId }));
+    this.expiring.set(session, done);
+    return done;
   }
 
   /** Before switching: a remembered session of another profile stays resumable, any other is revoked. */
