@@ -224,6 +224,8 @@ describe.skipIf(skip !== null)(
       await page.getByTestId(`actions-${liveId}`).waitFor({ state: 'attached' });
       expect(await page.getByTestId(`action-liveStream-${liveId}`).count()).toBe(0);
       expect(await page.getByTestId(`action-drop-${liveId}`).count()).toBe(0);
+      // Nor the Blocked users report, which needs the same permission.
+      expect(await page.getByTestId('nav-blocks').count()).toBe(0);
       // What the role still holds stays offered.
       await page.getByTestId(`action-logs-${finishedId}`).waitFor();
       await page.getByTestId(`action-video-${finishedId}`).waitFor();

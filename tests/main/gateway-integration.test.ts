@@ -365,6 +365,8 @@ describe('desktop services against a real gateway process', () => {
         const restarted = build();
         expect(value(await restarted.handlers['auth:state']())).toBeNull();
         expect(value(await restarted.handlers['auth:resume'](profile.id))).toEqual(state);
+        // The replaced instance is still logged in: its updates socket must not outlive the test.
+        services.close();
         services = restarted;
       });
 
