@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'typebox';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { IpcEventName, IpcEvents } from '../../src/shared/ipc';
 import { CertificateChangedError, GatewayError, NetworkError } from '../../src/main/services/errors';
 import type { EventSink } from '../../src/main/services/events';
 import { GatewayClient } from '../../src/main/services/gateway-client';
 import { RecordingTlsServer, json, makeIdentity, type TlsIdentity } from './helpers/tls-server';
-
-type Pushed = { [E in IpcEventName]: { event: E; payload: IpcEvents[E] } }[IpcEventName];
+import { type Pushed } from './helpers/services';
 
 const Answer = Type.Object({ ok: Type.Boolean() });
 

@@ -5,8 +5,7 @@ import keytar from 'keytar';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_PREFIX, AuditEventListSchema, MeSchema, type Session } from '../../src/shared/api';
-import type { GatewayProfile, IpcChannel, IpcEventName, IpcEvents } from '../../src/shared/ipc';
-import type { Result } from '../../src/shared/result';
+import type { GatewayProfile, IpcChannel } from '../../src/shared/ipc';
 import {
   AuthService,
   BlocksService,
@@ -31,8 +30,7 @@ import {
 } from '../support/gateway';
 import { missingKeyring } from '../support/programs';
 import { TcpForwarder } from './helpers/tcp-forwarder';
-
-type Pushed = { [E in IpcEventName]: { event: E; payload: IpcEvents[E] } }[IpcEventName];
+import { type Pushed, value } from './helpers/services';
 
 const noKeyring = missingKeyring();
 const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
@@ -52,11 +50,6 @@ class NoKeychain implements SecretStore {
   delete() {
     return this.fail();
   }
-}
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value;
 }
 
 describe('desktop services against a real gateway process', () => {

@@ -4,13 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { IpcChannel, IpcEventName, IpcEvents } from '../../src/shared/ipc';
 import { LIVE_CLOSE } from '../../src/shared/live';
-import type { Result } from '../../src/shared/result';
-import {
-  DirectorySaveTarget,
-  createMainServices,
-  type MainServices,
-  type SecretStore,
-} from '../../src/main/services';
+import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
 import {
   finishedSession,
   liveSession,
@@ -19,24 +13,7 @@ import {
   withDataDir,
   type GatewayProcess,
 } from '../support/gateway';
-
-type Pushed = { [E in IpcEventName]: { event: E; payload: IpcEvents[E] } }[IpcEventName];
-
-/** The keychain is not what these tests are about (keytar.test.ts is); logins here are not remembered. */
-class NoSecrets implements SecretStore {
-  async get() {
-    return null;
-  }
-  async set() {}
-  async delete() {
-    return false;
-  }
-}
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
+import { type Pushed, NoSecrets, value } from './helpers/services';
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

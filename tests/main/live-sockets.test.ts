@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { IpcChannel, IpcEventName, IpcEvents, LiveStreamHandle } from '../../src/shared/ipc';
 import { LIVE_CLOSE } from '../../src/shared/live';
-import type { Result } from '../../src/shared/result';
 import {
   DirectorySaveTarget,
   createMainServices,
@@ -15,8 +14,7 @@ import { GatewayClient } from '../../src/main/services/gateway-client';
 import { openGatewaySocket } from '../../src/main/services/gateway-socket';
 import { LiveGatewayServer, sendSnapshot } from './helpers/live-gateway';
 import { makeIdentity, type TlsIdentity } from './helpers/tls-server';
-
-type Pushed = { [E in IpcEventName]: { event: E; payload: IpcEvents[E] } }[IpcEventName];
+import { type Pushed, value } from './helpers/services';
 
 class MemorySecrets implements SecretStore {
   private readonly entries = new Map<string, string>();
@@ -29,11 +27,6 @@ class MemorySecrets implements SecretStore {
   async delete(account: string) {
     return this.entries.delete(account);
   }
-}
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value;
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {

@@ -7,33 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IpcChannel, IpcEventName, IpcEvents } from '../../src/shared/ipc';
 import type { LiveServerMessage } from '../../src/shared/live';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
-import type { Result } from '../../src/shared/result';
-import {
-  DirectorySaveTarget,
-  createMainServices,
-  type MainServices,
-  type SecretStore,
-} from '../../src/main/services';
+import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
 import { connectOperator, openShell, type Terminal } from '../gateway/sshTestbed';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
-
-type Pushed = { [E in IpcEventName]: { event: E; payload: IpcEvents[E] } }[IpcEventName];
-
-class NoSecrets implements SecretStore {
-  async get() {
-    return null;
-  }
-  async set() {}
-  async delete() {
-    return false;
-  }
-}
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
+import { type Pushed, NoSecrets, value } from './helpers/services';
 
 async function until(condition: () => boolean, what: () => string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,23 @@
+import type { SecretStore } from '../../../src/main/services';
+import type { IpcEventName, IpcEvents } from '../../../src/shared/ipc';
+import type { Result } from '../../../src/shared/result';
+
+/** One event main pushed to the renderer, as the tests' event sink records it. */
+export type Pushed = { [E in IpcEventName]: { event: E; payload: IpcEvents[E] } }[IpcEventName];
+
+/** For tests not about the keychain (keytar.test.ts is): nothing is remembered. */
+export class NoSecrets implements SecretStore {
+  async get() {
+    return null;
+  }
+  async set() {}
+  async delete() {
+    return false;
+  }
+}
+
+/** The value of an ok Result; a failed one throws with its code, so the test shows why. */
+export function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
