@@ -91,6 +91,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     channel.on('data', this.#onTargetData);
     channel.stderr.on('data', this.#onTargetStderr);
     channel.on('exit', this.#onTargetExit);
+    if (target.earlyExit !== undefined) this.#onTargetExit(...target.earlyExit);
     channel.once('close', this.#onTargetChannelClose);
     target.client.once('close', this.#onTargetConnectionClose);
     target.client.on('error', () => undefined); // reported through 'close'

@@ -21,7 +21,14 @@ export interface TargetRequest {
 export interface TargetLeg {
   client: Client;
   channel: ClientChannel;
+  /**
+   * The channel's 'exit' arguments if the target reported them before the session took over the
+   * channel: a command that ends at once sends its exit status in the same packets as the open.
+   */
+  earlyExit?: TargetExitArgs;
 }
+
+export type TargetExitArgs = [code: number | null, signal?: string, dumped?: boolean, description?: string];
 
 /** The target leg could not open; `reason` is shown to the operator and kept as the session's error. */
 export class TargetError extends Error {
@@ -67,7 +74,9 @@ export function openTargetLeg(request: TargetRequest): Promise<TargetLeg> {
           return;
         }
         settled = true;
-        resolve({ client, channel });
+        const leg: TargetLeg = { client, channel };
+        channel.once('exit', (...args: TargetExitArgs) => (leg.earlyExit = args));
+        resolve(leg);
       };
       const window = pty === null ? false : ptyOptions(pty);
       if (command === null) client.shell(window, { env }, opened);
