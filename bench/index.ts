@@ -8,7 +8,8 @@ import { benchSsh } from './ssh';
  * `npm run bench [-- SECTION…]`: performance figures, each printed next to a baseline measured in
  * the same run (ratios), never asserted in tests. Sections: sessions (1,000,000 seeded sessions:
  * list queries and CSV export; VIGIL_BENCH_SESSIONS changes the count), ssh (the proxy against
- * direct sshd), live (live viewer latency), recording (writer and bytes per hour). Default: all.
+ * direct sshd and an OpenSSH bastion), live (live viewer latency), recording (writer and bytes per
+ * hour). Default: all.
  */
 const SESSIONS_TARGET_P95_MS = 20;
 const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
@@ -35,7 +36,7 @@ const rows = (title: string, run: () => Promise<BenchRow[]>) => async () => form
 
 const SECTIONS: Record<string, () => Promise<string>> = {
   sessions,
-  ssh: rows('SSH proxy vs direct sshd', () => benchSsh({ log })),
+  ssh: rows('SSH proxy vs direct sshd and an OpenSSH bastion', () => benchSsh({ log })),
   live: rows('Live Stream: target output to viewer', () => benchLive(log)),
   recording: rows('Recording', () => benchRecording()),
 };

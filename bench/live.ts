@@ -8,7 +8,8 @@ import { buildApp } from '../src/gateway/app';
 import { hashPassword } from '../src/gateway/crypto/passwords';
 import { ensureDataDir, loadTls } from '../src/gateway/datadir';
 import { openStore } from '../src/gateway/db/store';
-import { LiveHub } from '../src/gateway/live/hub';
+import type { LiveHub } from '../src/gateway/live/hub';
+import { createGatewayServices } from '../src/gateway/services';
 import { TARGET_NAME, connectOperator, openShell, startTestbed } from '../tests/gateway/sshTestbed';
 import { TestLiveSession } from '../tests/support/liveSession';
 import { sshdSkipReason, startSshd } from '../tests/support/sshd';
@@ -61,13 +62,9 @@ async function benchLiveFanOut(log: (line: string) => void): Promise<BenchRow[]>
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-live-'));
   const store = openStore(join(dir, 'vigil.db'));
   const tls = await loadTls(ensureDataDir(join(dir, 'data')));
-  const hub = new LiveHub();
-  const app = await buildApp({
-    store,
-    tls: { key: tls.key, cert: tls.cert },
-    liveHub: hub,
-    identity: { scrypt: FAST_SCRYPT },
-  });
+  const services = createGatewayServices({ store, identity: { scrypt: FAST_SCRYPT } });
+  const { hub } = services;
+  const app = await buildApp({ services, tls: { key: tls.key, cert: tls.cert } });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const base = `wss://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1`;

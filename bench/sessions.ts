@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { seededRandom, seedSessions } from '../src/gateway/db/seed';
+import { seededRandom, seedSessions } from '../tests/support/seed';
 import type { SessionFilter } from '../src/gateway/db/sessionFilters';
 import { openStore, type Store } from '../src/gateway/db/store';
 import { CSV_SELECT, csvStream } from '../src/gateway/services/csv';
@@ -72,11 +72,15 @@ function cases(store: Store, now: number): QueryCase[] {
     { name: 'hash (6-char prefix)', filter: { hash: sample.hash.slice(0, 6) } },
     { name: 'hash (1-char prefix)', filter: { hash: sample.hash.slice(0, 1) } },
     { name: `user = ${sample.user_login}`, filter: { user: sample.user_login } },
-    { name: 'user prefix "a"', filter: { user: 'a' } },
+    { name: 'user contains "a"', filter: { user: 'a' } },
+    { name: 'user contains "souza"', filter: { user: 'souza' } },
     { name: 'credential root', filter: { credential: 'root' } },
     { name: `device ${sample.device}`, filter: { device: sample.device } },
-    { name: 'device prefix "web"', filter: { device: 'web' } },
-    { name: 'originIp prefix "10.1."', filter: { originIp: '10.1.' } },
+    { name: 'device contains "web"', filter: { device: 'web' } },
+    { name: 'device contains "01"', filter: { device: '01' } },
+    { name: 'credential contains "admin"', filter: { credential: 'admin' } },
+    { name: 'originIp contains "10.1."', filter: { originIp: '10.1.' } },
+    { name: 'originIp contains ".168.1"', filter: { originIp: '.168.1' } },
     { name: 'protocol ssh', filter: { protocol: 'ssh' } },
     { name: 'protocol rdp', filter: { protocol: 'rdp' } },
     { name: 'proxy "Web"', filter: { proxy: 'Web' } },
@@ -89,8 +93,14 @@ function cases(store: Store, now: number): QueryCase[] {
     },
     { name: 'q "CHG"', filter: { q: 'CHG' } },
     { name: 'q "CHG-123"', filter: { q: 'CHG-123' } },
+    { name: 'q "window" (mid-text)', filter: { q: 'window' } },
+    { name: 'q "4567" (mid-text)', filter: { q: '4567' } },
+    { name: 'q "7" (one character)', filter: { q: '7' } },
+    { name: 'q "CHG" + user', filter: { q: 'CHG', user: sample.user_login } },
+    { name: 'q "CHG" + last 30 days', filter: { q: 'CHG', ...lastMonth } },
+    { name: 'q "CHG" + protocol', filter: { q: 'CHG', protocol: 'ssh' } },
     { name: 'user + protocol', filter: { user: sample.user_login, protocol: 'ssh' } },
-    { name: 'device prefix + last 30 days', filter: { device: 'web', ...lastMonth } },
+    { name: 'device contains + last 30 days', filter: { device: 'web', ...lastMonth } },
     { name: 'protocol + status finished', filter: { protocol: 'rdp', status: 'finished' } },
     { name: 'user + device (both text)', filter: { user: sample.user_login, device: 'db' } },
     { name: 'credential + originIp (broad text)', filter: { credential: 'root', originIp: '10.' } },

@@ -11,14 +11,19 @@ import { runGatewayCli, startGatewayProcess, type GatewayProcess } from '../test
 import { sshdSkipReason, startSshd, type TestSshd } from '../tests/support/sshd';
 import type { BenchRow } from './report';
 import { generateEd25519KeyPair } from '../src/gateway/ssh/keys';
+import { startBastion } from './bastion';
 
 export type { BenchRow };
 
-/** Targets of issue 3. */
+/** What the proxy should reach against a direct connection and against an OpenSSH bastion. */
 export const SSH_TARGETS = {
   echoP50Ratio: 1.3,
   echoP99AddedMs: 2,
   bulkThroughputRatio: 0.7,
+  /** Echo p50 through the gateway / through the bastion: at most this. */
+  echoP50VsBastion: 1.1,
+  /** Bulk throughput through the gateway (recording) / through the bastion: at least this. */
+  bulkVsBastion: 1.0,
 } as const;
 
 export interface SshBenchOptions {
@@ -29,6 +34,8 @@ export interface SshBenchOptions {
   /** How long the concurrent sessions produce output while the gateway is measured. */
   concurrentSeconds?: number;
   log?: (line: string) => void;
+  /** More environment for the gateway process, e.g. NODE_OPTIONS='--cpu-prof' to profile its data path. */
+  gatewayEnv?: Record<string, string>;
 }
 
 const TARGET = 'bench-target';
@@ -39,10 +46,11 @@ const percentile = (sorted: number[], p: number): number =>
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 
 /**
- * The SSH proxy against direct connections to the same real sshd, with the gateway as its own
- * process (`vigil-gateway serve`, as in production) and ssh2 as the client on both paths:
- * keystroke echo latency, bulk output throughput, and the gateway's CPU and memory per recorded
- * session with many sessions producing output at once.
+ * The SSH proxy against direct connections to the same real sshd and against an OpenSSH bastion in
+ * front of it (bastion.ts: the fair peer, which also decrypts and re-encrypts both legs but records
+ * nothing), with the gateway as its own process (`vigil-gateway serve`, as in production) and the
+ * same client on every path: keystroke echo latency, bulk output throughput, and the gateway's CPU
+ * and memory per recorded session with many sessions producing output at once.
  */
 export async function benchSsh(options: SshBenchOptions = {}): Promise<BenchRow[]> {
   const log = options.log ?? (() => undefined);
@@ -52,17 +60,25 @@ export async function benchSsh(options: SshBenchOptions = {}): Promise<BenchRow[
     return [];
   }
   const sshd = await startSshd();
+  let bastion: TestSshd | null = null;
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ssh-'));
   let gateway: GatewayProcess | null = null;
   try {
     const key = generateEd25519KeyPair();
     await setUp(dataDir, sshd, key.public);
-    gateway = await startGatewayProcess({ dataDir });
+    gateway = await startGatewayProcess({ dataDir, env: options.gatewayEnv });
+    bastion = await startBastion(sshd);
     const direct: ConnectConfig = {
       host: sshd.host,
       port: sshd.port,
       username: sshd.user,
       password: sshd.password,
+    };
+    const jumped: ConnectConfig = {
+      host: bastion.host,
+      port: bastion.port,
+      username: bastion.user,
+      privateKey: bastion.privateKey,
     };
     const proxied: ConnectConfig = {
       host: '127.0.0.1',
@@ -73,29 +89,29 @@ export async function benchSsh(options: SshBenchOptions = {}): Promise<BenchRow[
     const keyFile = join(dataDir, 'bencher_ed25519');
     writeFileSync(keyFile, key.private, { mode: 0o600 });
     const rows: BenchRow[] = [];
-    rows.push(...(await echoRows(direct, proxied, options.keystrokes ?? 400, log)));
+    rows.push(
+      ...(await echoRows({ direct, bastion: jumped, gateway: proxied }, options.keystrokes ?? 400, log)),
+    );
     rows.push(
       ...(await bulkRows(
-        { port: sshd.port, user: sshd.user, keyFile: sshd.privateKeyPath },
-        { port: gateway.sshPort, user: `${OPERATOR}@${sshd.user}@${TARGET}`, keyFile },
+        {
+          direct: { port: sshd.port, user: sshd.user, keyFile: sshd.privateKeyPath },
+          bastion: { port: bastion.port, user: bastion.user, keyFile: bastion.privateKeyPath },
+          gateway: { port: gateway.sshPort, user: `${OPERATOR}@${sshd.user}@${TARGET}`, keyFile },
+        },
         sshd,
         options.bulkBytes ?? 200e6,
         log,
       )),
     );
-    rows.push(
-      ...(await concurrentRows(
-        proxied,
-        gateway,
-        options.concurrentSessions ?? 100,
-        options.concurrentSeconds ?? 10,
-        log,
-      )),
-    );
+    const sessions = options.concurrentSessions ?? 100;
+    if (sessions > 0)
+      rows.push(...(await concurrentRows(proxied, gateway, sessions, options.concurrentSeconds ?? 10, log)));
     return rows;
   } finally {
     await gateway?.stop({ keepData: true });
     rmSync(dataDir, { recursive: true, force: true });
+    await bastion?.stop();
     await sshd.stop();
   }
 }
@@ -167,33 +183,48 @@ async function echoLatencies(config: ConnectConfig, keystrokes: number): Promise
   }
 }
 
+/** The three ways to the same target: straight to its sshd, through an OpenSSH bastion, through Vigil. */
+interface Paths<T> {
+  direct: T;
+  bastion: T;
+  gateway: T;
+}
+
 async function echoRows(
-  direct: ConnectConfig,
-  proxied: ConnectConfig,
+  paths: Paths<ConnectConfig>,
   keystrokes: number,
   log: (line: string) => void,
 ): Promise<BenchRow[]> {
-  // Alternating runs, so a noisy moment on a shared machine hits both paths alike.
+  // Alternating runs, so a noisy moment on a shared machine hits every path alike.
   const d: number[] = [];
+  const b: number[] = [];
   const g: number[] = [];
   for (let round = 0; round < 2; round++) {
-    d.push(...(await echoLatencies(direct, keystrokes / 2)));
-    g.push(...(await echoLatencies(proxied, keystrokes / 2)));
+    d.push(...(await echoLatencies(paths.direct, keystrokes / 2)));
+    b.push(...(await echoLatencies(paths.bastion, keystrokes / 2)));
+    g.push(...(await echoLatencies(paths.gateway, keystrokes / 2)));
   }
-  d.sort((a, b) => a - b);
-  g.sort((a, b) => a - b);
-  const [d50, d99, g50, g99] = [percentile(d, 50), percentile(d, 99), percentile(g, 50), percentile(g, 99)];
+  for (const times of [d, b, g]) times.sort((x, y) => x - y);
+  const [d50, d99] = [percentile(d, 50), percentile(d, 99)];
+  const [b50, b99] = [percentile(b, 50), percentile(b, 99)];
+  const [g50, g99] = [percentile(g, 50), percentile(g, 99)];
   log(
     `keystroke echo: direct p50 ${d50.toFixed(3)} ms p99 ${d99.toFixed(3)} ms; ` +
+      `OpenSSH bastion p50 ${b50.toFixed(3)} ms p99 ${b99.toFixed(3)} ms; ` +
       `through the gateway p50 ${g50.toFixed(3)} ms p99 ${g99.toFixed(3)} ms; ` +
-      `p50 ratio ${(g50 / d50).toFixed(2)} (target < ${SSH_TARGETS.echoP50Ratio}), ` +
+      `gateway/bastion p50 ${(g50 / b50).toFixed(2)} (target <= ${SSH_TARGETS.echoP50VsBastion}), ` +
+      `gateway/direct p50 ${(g50 / d50).toFixed(2)} (target < ${SSH_TARGETS.echoP50Ratio}), ` +
       `p99 added ${(g99 - d99).toFixed(3)} ms (target < ${SSH_TARGETS.echoP99AddedMs} ms)`,
   );
   return [
     { name: 'ssh keystroke echo p50, direct', value: round(d50, 3), unit: 'ms' },
     { name: 'ssh keystroke echo p99, direct', value: round(d99, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p50, OpenSSH bastion', value: round(b50, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p99, OpenSSH bastion', value: round(b99, 3), unit: 'ms' },
     { name: 'ssh keystroke echo p50, through gateway', value: round(g50, 3), unit: 'ms' },
     { name: 'ssh keystroke echo p99, through gateway', value: round(g99, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p50, gateway / bastion', value: round(g50 / b50, 3), unit: 'ratio' },
+    { name: 'ssh keystroke echo p99, gateway / bastion', value: round(g99 / b99, 3), unit: 'ratio' },
     { name: 'ssh keystroke echo p50, gateway / direct', value: round(g50 / d50, 3), unit: 'ratio' },
     { name: 'ssh keystroke echo p99, added by gateway', value: round(g99 - d99, 3), unit: 'ms' },
   ];
@@ -242,8 +273,7 @@ function bulkSeconds(login: SshLogin, file: string, bytes: number): Promise<numb
 }
 
 async function bulkRows(
-  direct: SshLogin,
-  proxied: SshLogin,
+  logins: Paths<SshLogin>,
   sshd: TestSshd,
   bytes: number,
   log: (line: string) => void,
@@ -252,20 +282,24 @@ async function bulkRows(
   await writeLogLike(file, bytes);
   try {
     // Best of three each, alternating, so a busy moment on a shared machine does not decide.
-    let d = Infinity;
-    let g = Infinity;
+    const best = { direct: Infinity, bastion: Infinity, gateway: Infinity };
     for (let i = 0; i < 3; i++) {
-      d = Math.min(d, await bulkSeconds(direct, file, bytes));
-      g = Math.min(g, await bulkSeconds(proxied, file, bytes));
+      for (const path of ['direct', 'bastion', 'gateway'] as const)
+        best[path] = Math.min(best[path], await bulkSeconds(logins[path], file, bytes));
     }
-    const [dMb, gMb] = [bytes / 1e6 / d, bytes / 1e6 / g];
+    const mb = (seconds: number): number => bytes / 1e6 / seconds;
+    const [dMb, bMb, gMb] = [mb(best.direct), mb(best.bastion), mb(best.gateway)];
     log(
-      `bulk output (${bytes / 1e6} MB cat, OpenSSH client): direct ${dMb.toFixed(1)} MB/s, through the gateway (recorded) ` +
-        `${gMb.toFixed(1)} MB/s, ratio ${(gMb / dMb).toFixed(2)} (target > ${SSH_TARGETS.bulkThroughputRatio})`,
+      `bulk output (${bytes / 1e6} MB cat, OpenSSH client): direct ${dMb.toFixed(1)} MB/s, ` +
+        `OpenSSH bastion ${bMb.toFixed(1)} MB/s, through the gateway (recorded) ${gMb.toFixed(1)} MB/s; ` +
+        `gateway/bastion ${(gMb / bMb).toFixed(2)} (target >= ${SSH_TARGETS.bulkVsBastion}), ` +
+        `gateway/direct ${(gMb / dMb).toFixed(2)} (target > ${SSH_TARGETS.bulkThroughputRatio})`,
     );
     return [
       { name: 'ssh bulk output throughput, direct', value: round(dMb, 1), unit: 'MB/s' },
+      { name: 'ssh bulk output throughput, OpenSSH bastion', value: round(bMb, 1), unit: 'MB/s' },
       { name: 'ssh bulk output throughput, through gateway', value: round(gMb, 1), unit: 'MB/s' },
+      { name: 'ssh bulk output throughput, gateway / bastion', value: round(gMb / bMb, 3), unit: 'ratio' },
       { name: 'ssh bulk output throughput, gateway / direct', value: round(gMb / dMb, 3), unit: 'ratio' },
     ];
   } finally {

@@ -43,7 +43,8 @@ export async function startBridge(root, gatewayUrl) {
     ['--import', 'tsx', join(root, 'src/main/bridge/cli.ts'), '--gateway-url', gatewayUrl],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const match = await waitForLine(child, /(http:\/\/127\.0\.0\.1:\d+\/?)/, 'app');
+  // The address carries this run's secret (#bridge=…): the app cannot be opened without it.
+  const match = await waitForLine(child, /(http:\/\/127\.0\.0\.1:\d+\/\S*)/, 'app');
   console.log(`Open ${match[1]} in a browser.`);
   return { child, url: match[1] };
 }

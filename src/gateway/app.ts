@@ -6,39 +6,33 @@ import Fastify, {
   type preValidationHookHandler,
 } from 'fastify';
 import { API_PREFIX } from '../shared/api';
-import type { Store } from './db/store';
-import { LiveHub } from './live/hub';
-import type { ViewerLimits } from './live/viewers';
-import { buildLiveApi } from './live/wiring';
+import { AccessWatcher } from './live/accessWatcher';
+import { SessionUpdates } from './live/updatesSocket';
+import { routeUpgrades } from './live/upgrade';
 import { errorBody, registerErrorHandling } from './plugins/errors';
 import { createGuard, usesGuard } from './plugins/guard';
 import { registerOpenApi } from './plugins/openapi';
 import { validatorCompiler } from './plugins/validation';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
+import { blockRoutes } from './routes/blocks';
+import { liveRoutes } from './routes/live';
 import { sessionRoutes } from './routes/sessions';
 import { userRoutes } from './routes/users';
-import { AttemptLog } from './services/attempts';
-import { AuditService } from './services/audit';
-import { systemClock, type Clock } from './services/caller';
-import { DEFAULT_IDENTITY, IdentityService, type IdentityOptions } from './services/identity';
-import { SessionService } from './services/sessions';
+import { createGatewayServices, type GatewayServiceOptions, type GatewayServices } from './services';
 
 export const GATEWAY_VERSION = '0.1.0';
 
-export interface AppDeps {
-  store: Store;
-  clock?: Clock;
-  identity?: Partial<IdentityOptions>;
+/**
+ * The services the app serves: built once by server.ts and shared with the protocol proxies, or
+ * built here from their options (tests that drive the app alone).
+ */
+export type AppDeps = ({ services: GatewayServices } | GatewayServiceOptions) & {
   /** pino options; false (the default) keeps tests quiet. */
   logger?: FastifyServerOptions['logger'];
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without (tests use inject). */
   tls?: { key: string; cert: string };
-  /** Where the protocol proxies register live sessions; server.ts shares one with the SSH proxy. */
-  liveHub?: LiveHub;
-  /** Flow control of Live Stream viewers (tests make them small). */
-  viewerLimits?: Partial<ViewerLimits>;
-}
+};
 
 /** Query strings of 100 KB must reach validation (and its 400) instead of Node's bare 431. */
 const MAX_HEADER_BYTES = 256 * 1024;
@@ -58,7 +52,7 @@ function answerClientError(error: Error, socket: Socket): void {
 
 /** Plugins and routes, no listening: tests call `inject`, server.ts calls `listen`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const clock = deps.clock ?? systemClock;
+  const services = 'services' in deps ? deps.services : createGatewayServices(deps);
   const common = {
     logger: deps.logger ?? false,
     bodyLimit: 1024 * 1024,
@@ -89,10 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await registerOpenApi(app, GATEWAY_VERSION);
 
-  const identity = new IdentityService(deps.store, clock, { ...DEFAULT_IDENTITY, ...deps.identity });
-  const sessions = new SessionService(deps.store, clock);
-  const audit = new AuditService(deps.store);
-  const attempts = new AttemptLog(deps.store, clock);
+  const { identity, sessions, audit, attempts, hub, liveControl, tickets, viewers } = services;
   const guard = createGuard(identity, sessions, (caller, attempt) => attempts.record(caller, attempt));
   // Guarded routes authenticate before they validate input: an anonymous caller gets a 401,
   // not a 400 that would describe the route's schema.
@@ -101,22 +92,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const early = [route.preValidation ?? []].flat() as preValidationHookHandler[];
     route.preValidation = [guard.authenticated as unknown as preValidationHookHandler, ...early];
   });
-  const liveHub = deps.liveHub ?? new LiveHub();
-  const live = buildLiveApi(app, {
-    store: deps.store,
-    clock,
-    identity,
-    guard,
-    hub: liveHub,
-    viewerLimits: deps.viewerLimits,
-  });
+  // The WebSocket side: upgrades go through the router, so the guard answers them like requests.
+  const wss = routeUpgrades(app);
+  const updates = new SessionUpdates(hub, identity, guard);
+  app.addHook('onClose', async () => updates.dispose());
+  // Access taken away (logout, or the CLI in another process) ends sessions and streams it covered.
+  const watcher = new AccessWatcher(
+    services.store,
+    hub,
+    [viewers, updates],
+    services.clock,
+    undefined,
+    app.log,
+  );
+  watcher.start();
+  app.addHook('onClose', async () => watcher.stop());
 
   await app.register(
     async (api) => {
       await api.register(authRoutes(identity, guard));
-      await api.register(sessionRoutes(sessions, guard, liveHub));
-      await api.register(live.liveRoutes);
-      await api.register(live.blockRoutes);
+      await api.register(sessionRoutes(sessions, guard));
+      await api.register(
+        liveRoutes({ guard, control: liveControl, tickets, updates, wss, identity, hub, viewers }),
+      );
+      await api.register(blockRoutes(liveControl, guard));
       await api.register(userRoutes(sessions, guard));
       await api.register(auditRoutes(audit, guard));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

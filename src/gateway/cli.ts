@@ -5,8 +5,11 @@ import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey } from './datadir';
 import { openStore, type Store } from './db/store';
 import { GatewayError } from './errors';
+import { tuneHeapForStreaming } from './heapTuning';
+import { AccessRemovalService } from './services/accessRemoval';
 import { AdminService } from './services/admin';
-import { systemClock } from './services/caller';
+import { systemClock } from './time';
+import { keepServingOnFaults } from './processGuards';
 import { SshAdminService } from './ssh/sshAdmin';
 
 export const USAGE = `Usage: vigil-gateway COMMAND [options]
@@ -19,15 +22,30 @@ Gateway:
 Administration (works while the gateway runs):
   user add LOGIN --name NAME --role ROLE [--password-stdin]
         Without --password-stdin a password is generated and printed once.
-  user list
+  user list                       Every user with its status (active, disabled, removed)
+  user disable LOGIN              Refuses its logins (HTTP and SSH), ends its tokens and live sessions
+  user enable LOGIN               Lets a disabled user log in again
+  user remove LOGIN               As disable, and drops its keys and grants for good; its sessions and
+                                  events stay in the audit trail and the login stays taken
   role grant ROLE PERMISSION
   role revoke ROLE PERMISSION
-  target add NAME --protocol ssh|rdp --host HOST --port PORT
+  target add NAME --protocol ssh|rdp --host HOST --port PORT [--host-key FILE|FINGERPRINT]
+        --host-key: the SSH host key the target must show (a public key file, an ssh-keyscan line,
+        or SHA256:… as ssh-keygen -lf prints it). Without it the first key shown is pinned.
   credential add TARGET ACCOUNT --password-stdin [--key-file FILE]
         Stored encrypted. With --key-file the gateway logs in with that private key (password as fallback).
-  access grant LOGIN TARGET ACCOUNT
+  access grant LOGIN TARGET ACCOUNT [--file-transfer]
+        --file-transfer also allows SFTP, scp and rsync (refused otherwise); granting again without
+        it takes file transfer away.
+  access revoke LOGIN TARGET ACCOUNT
+                                  Ends LOGIN's live sessions on ACCOUNT@TARGET too
+  credential remove TARGET ACCOUNT
+                                  Deletes the credential and every grant on it (live sessions end)
+  target remove NAME              Deletes the target, its credentials and grants (live sessions end)
   user key add LOGIN FILE         Lets LOGIN log into the SSH proxy with the public key(s) in FILE
   user key list LOGIN
+  user key remove LOGIN FINGERPRINT|COMMENT
+                                  Removes the key(s) with that SHA256 fingerprint or comment
   target forget-host-key NAME     After a target was reinstalled: trust the next host key it shows
 
 Every command takes --data DIR (default ${DEFAULTS.dataDir}). Quote roles with spaces: --role "PAM Auditor".
@@ -54,6 +72,8 @@ const OPTIONS = {
   port: { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'key-file': { type: 'string' },
+  'host-key': { type: 'string' },
+  'file-transfer': { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -120,6 +140,8 @@ const COMMANDS: Command[] = [
       };
       // Loaded only to serve: administration commands start fast and never load the proxies.
       const { startGateway } = await import('./server');
+      tuneHeapForStreaming();
+      const stopGuarding = keepServingOnFaults(io.err);
       const gateway = await startGateway(config, {
         adminPassword: io.env.VIGIL_ADMIN_PASSWORD === '' ? undefined : io.env.VIGIL_ADMIN_PASSWORD,
         print: io.out,
@@ -128,6 +150,7 @@ const COMMANDS: Command[] = [
       const signal = await io.stopSignal();
       io.out(`Received ${signal}, stopping`);
       await gateway.close();
+      stopGuarding();
       io.out('Vigil gateway stopped');
       return 0;
     },
@@ -156,8 +179,8 @@ const COMMANDS: Command[] = [
       return withStore(values, (_store, admin) => {
         const users = admin.listUsers();
         const rows = [
-          ['ID', 'LOGIN', 'NAME', 'ROLES'],
-          ...users.map((u) => [String(u.id), u.login, u.name, u.roles.join(', ')]),
+          ['ID', 'LOGIN', 'NAME', 'STATUS', 'ROLES'],
+          ...users.map((u) => [String(u.id), u.login, u.name, u.status, u.roles.join(', ')]),
         ];
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
         for (const row of rows)
@@ -189,20 +212,27 @@ const COMMANDS: Command[] = [
   {
     words: ['target', 'add'],
     args: ['NAME'],
-    options: ['protocol', 'host', 'port'],
+    options: ['protocol', 'host', 'port', 'host-key'],
     required: ['protocol', 'host', 'port'],
     async run({ args, values, io }) {
-      return withStore(values, (_store, admin) => {
+      const hostKey = str(values, 'host-key');
+      const hostKeyText =
+        hostKey === undefined || hostKey.startsWith('SHA256:') ? hostKey : readTextFile(hostKey);
+      return withStore(values, (store, admin) => {
         const [name] = args as [string];
-        admin.addTarget({
-          name,
-          protocol: str(values, 'protocol')!,
-          host: str(values, 'host')!,
-          port: str(values, 'port')!,
+        const fingerprint = store.transaction(() => {
+          admin.addTarget({
+            name,
+            protocol: str(values, 'protocol')!,
+            host: str(values, 'host')!,
+            port: str(values, 'port')!,
+          });
+          return hostKeyText === undefined ? null : sshAdmin(store, values).setHostKey(name, hostKeyText);
         });
         io.out(
           `Added target ${name} (${str(values, 'protocol')} ${str(values, 'host')}:${str(values, 'port')})`,
         );
+        if (fingerprint !== null) io.out(`Its SSH host key must be ${fingerprint}`);
         return 0;
       });
     },
@@ -279,21 +309,75 @@ const COMMANDS: Command[] = [
   {
     words: ['access', 'grant'],
     args: ['LOGIN', 'TARGET', 'ACCOUNT'],
-    options: [],
+    options: ['file-transfer'],
     async run({ args, values, io }) {
       return withStore(values, (_store, admin) => {
         const [login, target, account] = args as [string, string, string];
-        const created = admin.grantAccess(login, target, account);
+        const fileTransfer = values['file-transfer'] === true;
+        const created = admin.grantAccess(login, target, account, { fileTransfer });
+        const transfer = fileTransfer ? ' with file transfer (SFTP, scp, rsync)' : '';
         io.out(
           created
-            ? `Granted ${login} access to ${account}@${target}`
-            : `${login} already had access to ${account}@${target}`,
+            ? `Granted ${login} access to ${account}@${target}${transfer}`
+            : `${login} already had access to ${account}@${target}; it is now${transfer || ' without file transfer'}`,
         );
         return 0;
       });
     },
   },
+  ...removalCommands(),
 ];
+
+/** Commands that take access away; the running gateway ends what they revoke within a second. */
+function removalCommands(): Command[] {
+  const removal = (
+    words: string[],
+    args: string[],
+    run: (removals: AccessRemovalService, args: string[], io: CliIO) => void,
+  ): Command => ({
+    words,
+    args,
+    options: [],
+    async run({ args: given, values, io }) {
+      return withStore(values, (store) => {
+        run(new AccessRemovalService(store, systemClock), given, io);
+        return 0;
+      });
+    },
+  });
+  return [
+    removal(['user', 'disable'], ['LOGIN'], (r, [login], io) =>
+      io.out(
+        r.disableUser(login!)
+          ? `Disabled ${login}: its logins, tokens and live sessions are ended`
+          : `${login} was already disabled`,
+      ),
+    ),
+    removal(['user', 'enable'], ['LOGIN'], (r, [login], io) =>
+      io.out(r.enableUser(login!) ? `Enabled ${login}` : `${login} was not disabled`),
+    ),
+    removal(['user', 'remove'], ['LOGIN'], (r, [login], io) => {
+      r.removeUser(login!);
+      io.out(`Removed ${login}: its sessions and events stay in the audit trail`);
+    }),
+    removal(['user', 'key', 'remove'], ['LOGIN', 'FINGERPRINT|COMMENT'], (r, [login, key], io) => {
+      for (const fingerprint of r.removeUserKey(login!, key!))
+        io.out(`Removed the SSH key ${fingerprint} of ${login}`);
+    }),
+    removal(['access', 'revoke'], ['LOGIN', 'TARGET', 'ACCOUNT'], (r, [login, target, account], io) => {
+      r.revokeAccess(login!, target!, account!);
+      io.out(`Revoked the access of ${login} to ${account}@${target}`);
+    }),
+    removal(['target', 'remove'], ['NAME'], (r, [name], io) => {
+      r.removeTarget(name!);
+      io.out(`Removed target ${name} with its credentials and access grants`);
+    }),
+    removal(['credential', 'remove'], ['TARGET', 'ACCOUNT'], (r, [target, account], io) => {
+      r.removeCredential(target!, account!);
+      io.out(`Removed the credential of ${account} on ${target} and its access grants`);
+    }),
+  ];
+}
 
 function usageLine(command: Command): string {
   return `vigil-gateway ${[...command.words, ...command.args].join(' ')}`;

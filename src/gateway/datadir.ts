@@ -1,4 +1,14 @@
-import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import {
   createPrivateKey,
   createPublicKey,
@@ -34,11 +44,36 @@ export function dataPaths(root: string): DataPaths {
   };
 }
 
+/**
+ * Creates the data folder, and on every start gives it, the database and the key files owner-only
+ * modes (0700 / 0600): a folder created by hand or restored from a backup may be world-readable.
+ */
 export function ensureDataDir(root: string): DataPaths {
   const paths = dataPaths(root);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   mkdirSync(paths.recordings, { recursive: true, mode: 0o700 });
+  restrict(root, 0o700);
+  restrict(paths.recordings, 0o700);
+  // SQLite creates its -wal and -shm files with the database file's mode: create it private.
+  closeSync(openSync(paths.database, 'a', 0o600));
+  for (const file of [
+    paths.database,
+    `${paths.database}-wal`,
+    `${paths.database}-shm`,
+    paths.tlsKey,
+    paths.signingKey,
+    paths.masterKey,
+    join(root, 'ssh-host-ed25519-key'),
+  ]) {
+    if (exists(file)) restrict(file, 0o600);
+  }
   return paths;
+}
+
+/** Takes away every permission beyond `mode` (never adds any). */
+function restrict(path: string, mode: number): void {
+  const current = statSync(path).mode & 0o777;
+  if ((current & ~mode) !== 0) chmodSync(path, current & mode);
 }
 
 /**

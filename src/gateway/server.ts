@@ -5,10 +5,9 @@ import { urlHost, type GatewayConfig } from './config';
 import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey, loadSigningKey, loadTls } from './datadir';
 import { openStore, type Store } from './db/store';
-import { LiveHub } from './live/hub';
+import type { LiveHub } from './live/hub';
+import { createGatewayServices } from './services';
 import { AdminService } from './services/admin';
-import { systemClock } from './services/caller';
-import { IdentityService } from './services/identity';
 import { loadHostKey } from './ssh/hostKey';
 import { SshProxy } from './ssh/proxyServer';
 import { recoverInterruptedSessions } from './ssh/recovery';
@@ -42,7 +41,8 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
   const masterKey = loadMasterKey(paths);
   const store = openStore(paths.database);
   try {
-    const admin = new AdminService(store, systemClock, () => new SecretBox(masterKey));
+    const services = createGatewayServices({ store });
+    const admin = new AdminService(store, services.clock, () => new SecretBox(masterKey));
     const boot = await admin.bootstrapAdmin(options.adminPassword);
     if (boot.generatedPassword !== null) {
       options.print(
@@ -52,23 +52,24 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       options.print('Created user admin (System Administrator) with the password from VIGIL_ADMIN_PASSWORD');
     }
     // Sessions a crash or kill left "live" are finished before anyone can connect again.
-    const recovered = await recoverInterruptedSessions(store, paths, systemClock);
+    const recovered = await recoverInterruptedSessions(services.ledger, paths, services.clock);
     if (recovered.length > 0) {
       options.print(
         `Finished ${recovered.length} session(s) left live by the previous run: ${recovered.map((r) => r.id).join(', ')}`,
       );
     }
-    const hub = new LiveHub();
+    const { hub } = services;
     const app = await buildApp({
-      store,
+      services,
       tls: { key: tls.key, cert: tls.cert },
       logger: { level: options.logLevel ?? 'info' },
-      liveHub: hub,
     });
     const ssh = new SshProxy({
       store,
       hub,
-      identity: new IdentityService(store, systemClock),
+      identity: services.identity,
+      ledger: services.ledger,
+      clock: services.clock,
       secrets: () => new SecretBox(masterKey),
       paths,
       hostKey: loadHostKey(paths),

@@ -1,10 +1,13 @@
 import { BrowserWindow, app, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { IPC_CHANNELS } from '../shared/ipc';
 import { fail } from '../shared/result';
-import { CONTENT_SECURITY_POLICY } from './csp';
 import { KeytarSecretStore, createMainServices, type EventSink, type SaveTarget } from './services';
+import { lockNavigation } from './shell/navigation';
+import { rendererSource, shellContentSecurityPolicy } from './shell/rendererSource';
+import { isTrustedSender } from './shell/senderPolicy';
+import { mainWindowOptions } from './shell/windowOptions';
 
 /**
  * The Electron shell: window, security settings and IPC wiring only. Everything else is in
@@ -12,11 +15,14 @@ import { KeytarSecretStore, createMainServices, type EventSink, type SaveTarget 
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const preloadFile = join(here, '../preload/index.cjs');
-const rendererFile = join(here, '../renderer/index.html');
-/** Set by `electron-vite dev` to its dev server. */
-const rendererDevUrl = process.env.ELECTRON_RENDERER_URL;
+const renderer = rendererSource({
+  isPackaged: app.isPackaged,
+  devUrl: process.env.ELECTRON_RENDERER_URL,
+  file: join(here, '../renderer/index.html'),
+});
 
-if (process.env.VIGIL_USER_DATA) app.setPath('userData', process.env.VIGIL_USER_DATA);
+// Tests give each run its own folder; a packaged app keeps the OS default.
+if (!app.isPackaged && process.env.VIGIL_USER_DATA) app.setPath('userData', process.env.VIGIL_USER_DATA);
 app.enableSandbox();
 
 let mainWindow: BrowserWindow | null = null;
@@ -38,25 +44,23 @@ const saveTarget: SaveTarget = {
   },
 };
 
-/** Only the top frame of our own window, showing our own page, may call the main process. */
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+function trusted(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  if (!mainWindow || event.sender !== mainWindow.webContents || !frame || frame.parent !== null) return false;
-  let url: URL;
-  try {
-    url = new URL(frame.url);
-  } catch {
-    return false;
-  }
-  if (rendererDevUrl) return url.origin === new URL(rendererDevUrl).origin;
-  return url.protocol === 'file:' && url.pathname === pathToFileURL(rendererFile).pathname;
+  return isTrustedSender(
+    {
+      fromMainWindow: mainWindow !== null && event.sender === mainWindow.webContents,
+      frame: frame ? { url: frame.url, isTopFrame: frame.parent === null } : null,
+    },
+    renderer,
+  );
 }
 
 function hardenSession(): void {
   const ses = session.defaultSession;
+  const policy = shellContentSecurityPolicy(renderer);
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] },
     });
   });
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
@@ -65,35 +69,14 @@ function hardenSession(): void {
 }
 
 function createWindow(): void {
-  const window = new BrowserWindow({
-    width: 1360,
-    height: 860,
-    minWidth: 960,
-    minHeight: 600,
-    show: false,
-    title: 'Vigil',
-    webPreferences: {
-      preload: preloadFile,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      devTools: !app.isPackaged,
-    },
-  });
+  const window = new BrowserWindow(mainWindowOptions({ preload: preloadFile, devTools: !app.isPackaged }));
   mainWindow = window;
   window.once('ready-to-show', () => window.show());
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
   });
-  if (rendererDevUrl) void window.loadURL(rendererDevUrl);
-  else void window.loadFile(rendererFile);
+  if (renderer.kind === 'url') void window.loadURL(renderer.url);
+  else void window.loadFile(renderer.path);
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -105,13 +88,7 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow.focus();
   });
 
-  app.on('web-contents-created', (_event, contents) => {
-    // The renderer is a single page: it never navigates, opens windows or embeds other pages.
-    contents.on('will-navigate', (event) => event.preventDefault());
-    contents.on('will-redirect', (event) => event.preventDefault());
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  });
+  app.on('web-contents-created', (_event, contents) => lockNavigation(contents));
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
@@ -130,7 +107,7 @@ if (!app.requestSingleInstanceLock()) {
     app.on('will-quit', () => services.close());
     for (const channel of IPC_CHANNELS) {
       ipcMain.handle(channel, (event, ...args: unknown[]) =>
-        isTrustedSender(event)
+        trusted(event)
           ? handlers[channel](...args)
           : fail('UNTRUSTED_SENDER', 'IPC from a frame other than the Vigil window was refused'),
       );

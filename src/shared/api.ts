@@ -73,6 +73,14 @@ export const PreventPurgeSchema = Type.Object({
 });
 export type PreventPurge = Static<typeof PreventPurgeSchema>;
 
+/** How a finished session ended: by itself, dropped by an auditor, or on an error. */
+export const SessionEndReasonSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('finished') }),
+  Type.Object({ kind: Type.Literal('dropped'), by: Type.Optional(UserRefSchema) }),
+  Type.Object({ kind: Type.Literal('error'), message: Type.String() }),
+]);
+export type SessionEndReason = Static<typeof SessionEndReasonSchema>;
+
 export const SessionSchema = Type.Object({
   id: Type.Integer(),
   hash: Type.String(),
@@ -92,6 +100,8 @@ export const SessionSchema = Type.Object({
   preventPurge: Type.Union([PreventPurgeSchema, Type.Null()]),
   recording: Type.Union([Type.Object({ size: Type.Integer(), sha256: Type.String() }), Type.Null()]),
   allowedActions: Type.Array(SessionActionSchema),
+  /** Absent while the session is live. */
+  endReason: Type.Optional(SessionEndReasonSchema),
 });
 export type Session = Static<typeof SessionSchema>;
 
@@ -117,7 +127,11 @@ export function justificationError(raw: string): string | null {
 export const PAGE_SIZE_DEFAULT = 30;
 export const PAGE_SIZE_MAX = 500;
 
-/** Filters of SPEC §2/§11. Text filters match case-insensitively from the start of the value. */
+/**
+ * Filters of the session list. Text filters match case-insensitively anywhere in the value, except
+ * `hash` (from its start) and `q` (reason or justification: any part of 3 characters or more;
+ * 1 or 2 characters match the start of either text).
+ */
 export const SessionQuerySchema = Type.Object(
   {
     id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
@@ -206,6 +220,13 @@ export const ChainStatusSchema = Type.Object({
   brokenAt: Type.Union([Type.Integer(), Type.Null()]),
 });
 export type ChainStatus = Static<typeof ChainStatusSchema>;
+
+/** `all` checks every event; `new` only those after the last successful verification. */
+export const ChainVerifyQuerySchema = Type.Object(
+  { scope: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('new')])) },
+  { additionalProperties: false },
+);
+export type ChainVerifyScope = NonNullable<Static<typeof ChainVerifyQuerySchema>['scope']>;
 
 /** Query keys of the session list, in the order the CSV export names its columns. */
 export const SESSION_CSV_COLUMNS = [

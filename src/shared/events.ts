@@ -23,5 +23,19 @@ export const EVENT_TYPES = [
   'Login failed',
   'Login locked',
   'Logout',
+  // Administration that takes access away (the CLI), and what it ends in the running gateway.
+  'User disabled',
+  'User enabled',
+  'User removed',
+  'Access revoked',
+  // Refusals of auditors acting on their own sessions (and other refused actions).
+  'Live Stream (attempted)',
+  'Prevent purge set (attempted)',
+  'Prevent purge cleared (attempted)',
+  'Auditors changed (attempted)',
+  // The SSH proxy: a session it refused to open (no grant, blocked, file transfer), and a target
+  // host key trusted on first use.
+  'Access refused',
+  'Host key pinned',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -13,7 +13,7 @@ export interface GatewayProfile {
   name: string;
   /** Base URL of the gateway, e.g. https://127.0.0.1:8443 */
   url: string;
-  /** SHA-256 fingerprint of the gateway certificate, pinned on first use (AA:BB:… uppercase). */
+  /** SHA-256 fingerprint of the gateway certificate the user trusted (AA:BB:… uppercase). */
   fingerprint: string | null;
   /** Login last used with this profile, prefilled in the login form. */
   lastLogin: string | null;
@@ -47,9 +47,17 @@ export interface CertificateAlarm {
 }
 
 export interface ExportResult {
-  /** null when the user cancelled the save dialog. */
+  /** Where the file went (its name only, for a browser download); null when the user cancelled. */
   path: string | null;
   bytes: number;
+  /** Outside Electron: the file waits at this one-time address for the page to hand to the browser. */
+  download?: ExportDownload;
+}
+
+export interface ExportDownload {
+  /** Same-origin path on the bridge host, valid for one fetch. */
+  url: string;
+  fileName: string;
 }
 
 export interface AppInfo {
@@ -66,6 +74,11 @@ export interface IpcContract {
   'profiles:remove': (profileId: string) => null;
   /** Forget the pinned certificate after the user acknowledged a certificate alarm. */
   'profiles:forgetCertificate': (profileId: string) => GatewayProfile;
+  /**
+   * Pins the certificate a first connection presented, once the user compared its fingerprint
+   * (the CERTIFICATE_NOT_TRUSTED error carries it): nothing is ever trusted without being asked.
+   */
+  'profiles:trustCertificate': (input: { profileId: string; fingerprint: string }) => GatewayProfile;
   'auth:login': (input: LoginInput) => AuthState;
   /** Resume with a token kept in the keychain; null when there is none or it expired. */
   'auth:resume': (profileId: string) => AuthState | null;
@@ -130,6 +143,7 @@ export const IPC_CHANNELS = [
   'profiles:save',
   'profiles:remove',
   'profiles:forgetCertificate',
+  'profiles:trustCertificate',
   'auth:login',
   'auth:resume',
   'auth:logout',
@@ -165,6 +179,8 @@ export const IPC_ERROR = {
   unknownChannel: 'UNKNOWN_CHANNEL',
   notLoggedIn: 'NOT_LOGGED_IN',
   certificateChanged: 'CERTIFICATE_CHANGED',
+  /** A first connection: the gateway's certificate is not pinned yet; the error names its fingerprint. */
+  certificateNotTrusted: 'CERTIFICATE_NOT_TRUSTED',
   network: 'NETWORK',
   internal: 'INTERNAL',
   /** `remember` was asked but the OS keychain cannot be used; logging in without it still works. */

@@ -24,6 +24,8 @@ export interface SessionFacts {
   status: 'live' | 'finished';
   /** Whether the principal is listed as an auditor of this session (SPEC §8, ★ scoped access). */
   isAuditor: boolean;
+  /** Whether the principal is the session's operator: nobody audits their own session. */
+  isOperator: boolean;
 }
 
 export type Decision = { allowed: true } | { allowed: false; kind: 'permission' | 'state'; reason: string };
@@ -44,6 +46,38 @@ const RULES: Readonly<Record<SessionAction, ActionRule>> = {
   preventPurge: { permission: 'PAM.SessionManagement.PreventPurge' },
   configureAuditors: { permission: 'PAM.SessionManagement.Auditors' },
 };
+
+/**
+ * What an auditor does to the operator of a session: refused on one's own session, so an operator
+ * who also holds an audit role cannot watch, release, exempt from purging or pick the auditors of
+ * the sessions they opened.
+ */
+const SELF_AUDIT_ACTIONS: readonly SessionAction[] = [
+  'liveStream',
+  'interactivity',
+  'preventPurge',
+  'configureAuditors',
+];
+
+export const OWN_SESSION_REASON = 'Nobody may audit their own session: this session is yours';
+
+/** The self-audit rule alone (decide() applies it; a block's release asks it directly). */
+export function decideOwnSession(action: SessionAction, isOperator: boolean): Decision {
+  return isOperator && SELF_AUDIT_ACTIONS.includes(action)
+    ? { allowed: false, kind: 'permission', reason: OWN_SESSION_REASON }
+    : { allowed: true };
+}
+
+/**
+ * Being listed as a session's auditor grants its scoped actions (logs, video). Listing oneself is
+ * therefore allowed only to a principal who holds those permissions anyway, so the Auditors
+ * permission alone does not open a session's logs and video.
+ */
+export function mayListSelfAsAuditor(principal: Principal): boolean {
+  return SESSION_ACTIONS.every(
+    (a) => RULES[a].scoped !== true || hasPermission(principal, RULES[a].permission),
+  );
+}
 
 export function hasAuditRole(principal: Principal): boolean {
   return principal.roles.some((r) => AUDIT_ROLES.includes(r));
@@ -77,6 +111,8 @@ export function decide(principal: Principal, action: SessionAction, facts: Sessi
   if (!granted) {
     return { allowed: false, kind: 'permission', reason: `Missing permission ${rule.permission}` };
   }
+  const own = decideOwnSession(action, facts.isOperator);
+  if (!own.allowed) return own;
   if (rule.state !== undefined && rule.state !== facts.status) {
     return { allowed: false, kind: 'state', reason: `Only possible while the session is ${rule.state}` };
   }
@@ -102,4 +138,16 @@ export function decideGlobal(principal: Principal, permission: Permission | null
     return { allowed: false, kind: 'permission', reason: `Missing permission ${permission}` };
   }
   return { allowed: true };
+}
+
+/**
+ * The Blocked users report (listing blocks and releasing one) belongs to those who may block
+ * interactivity: the gateway's route, the app's navigation and the report's store all ask this.
+ */
+export function decideBlockedUsersReport(principal: Principal): Decision {
+  return decideGlobal(principal, 'PAM.SessionManagement.Livestream');
+}
+
+export function maySeeBlockedUsers(principal: Principal): boolean {
+  return decideBlockedUsersReport(principal).allowed;
 }

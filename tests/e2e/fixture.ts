@@ -19,6 +19,7 @@ export interface E2E {
   gateway: GatewayProcess;
   bridge: BridgeHost;
   browser: Browser;
+  /** Where tests save what the browser downloaded. */
   downloads: string;
   /** A fresh page on the app (its own browser context: own localStorage). */
   openApp(): Promise<Page>;
@@ -35,6 +36,7 @@ export async function startE2E(seed: SeedSpec): Promise<E2E> {
   const gateway = await startGatewayProcess();
   const home = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const downloads = join(home, 'downloads');
+  mkdirSync(downloads);
   let bridge: BridgeHost | undefined;
   let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
@@ -42,7 +44,6 @@ export async function startE2E(seed: SeedSpec): Promise<E2E> {
     bridge = await startBridgeHost({
       port: 0,
       userDataDir: join(home, 'user-data'),
-      downloadsDir: downloads,
       gatewayUrl: gateway.url,
     });
     chromium = await launchChromium();
@@ -63,7 +64,8 @@ export async function startE2E(seed: SeedSpec): Promise<E2E> {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
       page.on('pageerror', (error) => console.error('[page error]', error));
-      await page.goto(bridgeHost.url);
+      // The address the bridge prints: the page reads the run's secret from its fragment.
+      await page.goto(bridgeHost.appUrl);
       return page;
     },
     async screenshot(page, name) {
@@ -76,4 +78,26 @@ export async function startE2E(seed: SeedSpec): Promise<E2E> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs in through the login form as a person would. On the first connection the app shows the
+ * gateway certificate's fingerprint and asks whether to trust it: this compares it with the one
+ * the gateway printed at start, and only then trusts it.
+ */
+export async function signIn(e2e: E2E, page: Page, username: string, password: string): Promise<void> {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  const question = page.getByTestId('cert-trust-dialog');
+  const signedIn = page.getByTestId('logout');
+  await question.or(signedIn).first().waitFor();
+  if (await question.isVisible()) {
+    const shown = (await page.getByTestId('cert-trust-fingerprint').innerText()).trim();
+    if (shown !== e2e.gateway.fingerprint) {
+      throw new Error(`The app shows fingerprint ${shown}, the gateway printed ${e2e.gateway.fingerprint}`);
+    }
+    await page.getByTestId('cert-trust').click();
+  }
+  await signedIn.waitFor();
 }

@@ -1,14 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingChromium } from '../support/browser';
 import { finishedSession, liveSession, type SeedSession } from '../support/gateway';
-import { startE2E, type E2E } from './fixture';
+import { signIn, startE2E, type E2E } from './fixture';
 
 /**
- * Issue 2 end to end: a real gateway process with seeded sessions, the desktop app's main-process
- * services in the bridge host, and the real renderer in Chromium.
+ * The Remote sessions list end to end: a real gateway process with seeded sessions, the desktop
+ * app's main-process services in the bridge host, and the real renderer in Chromium.
  */
 const skip = missingChromium();
 const AUDITOR_PASSWORD = 'pat-auditor-passphrase';
@@ -65,9 +65,7 @@ describe.skipIf(skip !== null)(
 
     async function login(username: string, password: string): Promise<void> {
       await page.getByTestId('login-screen').waitFor();
-      await page.getByTestId('login-username').fill(username);
-      await page.getByTestId('login-password').fill(password);
-      await page.getByTestId('login-submit').click();
+      await signIn(e2e, page, username, password);
       await page.getByTestId('sessions-screen').waitFor();
       await rows().first().waitFor();
     }
@@ -104,6 +102,17 @@ describe.skipIf(skip !== null)(
       const first = await rows().first().getAttribute('data-status');
       expect(first).toBe('live');
       await expect.poll(() => page.getByTestId(`action-liveStream-${liveId}`).count()).toBe(1);
+      // At 1440 px every column fits: End and Duration do not hide behind a horizontal scrollbar.
+      const hidden = await page
+        .getByTestId('sessions-table')
+        .evaluate((table) =>
+          Math.max(
+            ...[...table.querySelectorAll('.n-scrollbar-container')].map(
+              (s) => s.scrollWidth - s.clientWidth,
+            ),
+          ),
+        );
+      expect(hidden).toBeLessThanOrEqual(0);
       await e2e.screenshot(page, '02-remote-sessions');
     });
 
@@ -126,11 +135,14 @@ describe.skipIf(skip !== null)(
       expect(texts.length).toBe(30);
       expect(texts.every((text) => text.includes('RDP'))).toBe(true);
 
+      // In a browser the export is an ordinary download, saved where the browser saves downloads.
+      const download = page.waitForEvent('download');
       await page.getByTestId('export-csv').click();
       await page.getByTestId('export-done').waitFor();
-      const [file] = readdirSync(e2e.downloads).filter((name) => name.endsWith('.csv'));
-      expect(file).toBeDefined();
-      const lines = readFileSync(join(e2e.downloads, file!), 'utf8').trim().split(/\r?\n/);
+      const file = join(e2e.downloads, (await download).suggestedFilename());
+      expect(file).toMatch(/vigil-sessions-\d{8}-\d{6}\.csv$/);
+      await (await download).saveAs(file);
+      const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/);
       expect(lines[0]).toMatch(/^id,/i);
       expect(lines).toHaveLength(31 + 1);
       expect(lines.slice(1).every((line) => line.includes('rdp') || line.includes('RDP'))).toBe(true);

@@ -27,6 +27,57 @@ afterEach(async () => {
 
 const verify = async () => (await gw.request({ method: 'GET', url: '/api/v1/audit/verify', token })).json();
 
+function appendExports(count: number): void {
+  for (let i = 0; i < count; i++) {
+    gw.store.events.append({
+      type: 'Exported Details',
+      at: 1_700_000_100_000 + i,
+      actorId: 1,
+      originIp: '10.0.0.2',
+      sessionId: null,
+      note: `later export ${i}`,
+    });
+  }
+}
+
+/** Appends many chained events in one transaction (append() writes one event per transaction). */
+function insertChained(count: number): void {
+  const last = gw.store.db.prepare('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as {
+    id: number;
+    hash: string;
+  };
+  const insert = gw.store.db.prepare(
+    'INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  gw.store.db.transaction(() => {
+    let prev = last.hash;
+    for (let id = last.id + 1; id <= last.id + count; id++) {
+      const event = {
+        id,
+        at: 1_700_000_200_000 + id,
+        type: 'Exported Details' as const,
+        actorId: 1,
+        originIp: null,
+        sessionId: null,
+        note: `bulk ${id}`,
+      };
+      const hash = eventHash(prev, event);
+      insert.run(
+        id,
+        event.at,
+        event.type,
+        event.actorId,
+        event.originIp,
+        event.sessionId,
+        event.note,
+        prev,
+        hash,
+      );
+      prev = hash;
+    }
+  })();
+}
+
 describe('audit trail hash chain', () => {
   test('each event links to the previous one', () => {
     const rows = gw.store.db.prepare('SELECT * FROM events ORDER BY id').all() as {
@@ -103,6 +154,58 @@ describe('audit trail hash chain', () => {
     const status = await verify();
     expect(status.ok).toBe(false);
     expect(status.brokenAt).toBe(3);
+  });
+
+  test('scope=new checks only the events after the last verified one; a full verification still finds old tampering', async () => {
+    const verifyNew = async () =>
+      (await gw.request({ method: 'GET', url: '/api/v1/audit/verify?scope=new', token })).json();
+    expect(await verifyNew()).toEqual({ ok: true, events: 6, brokenAt: null });
+    gw.store.db.exec('DROP TRIGGER events_no_update');
+    gw.store.db.prepare("UPDATE events SET note = 'export 999' WHERE id = 3").run();
+    appendExports(2);
+    // Rows 1-6 were verified before the edit: only 7 and 8 are checked.
+    expect(await verifyNew()).toEqual({ ok: true, events: 8, brokenAt: null });
+    expect(await verify()).toEqual({ ok: false, events: 8, brokenAt: 3 });
+
+    // The event the last verification ended on must still hold the hash it was verified with.
+    gw.store.db.prepare("UPDATE events SET note = 'export 998' WHERE id = 8").run();
+    expect(await verifyNew()).toEqual({ ok: false, events: 8, brokenAt: 8 });
+    expect(
+      (await gw.request({ method: 'GET', url: '/api/v1/audit/verify?scope=old', token })).statusCode,
+    ).toBe(400);
+  });
+
+  test('a new event that does not check out is found by scope=new', async () => {
+    const verifyNew = async () =>
+      (await gw.request({ method: 'GET', url: '/api/v1/audit/verify?scope=new', token })).json();
+    expect(await verifyNew()).toEqual({ ok: true, events: 6, brokenAt: null });
+    appendExports(3);
+    gw.store.db.exec('DROP TRIGGER events_no_update');
+    gw.store.db.prepare("UPDATE events SET note = 'rewritten' WHERE id = 8").run();
+    expect(await verifyNew()).toEqual({ ok: false, events: 9, brokenAt: 8 });
+  });
+
+  test('the API keeps answering while a long chain is verified', async () => {
+    const rows = 40_000;
+    insertChained(rows);
+    // Observe (not replace) the chunked walk, to ask the API something once it has begun.
+    const events = gw.store.events;
+    const verifyChunk = events.verifyChunk.bind(events);
+    let chunks = 0;
+    events.verifyChunk = (from, limit) => {
+      chunks++;
+      return verifyChunk(from, limit);
+    };
+    let verified = false;
+    const verifying = verify().then((status) => {
+      verified = true;
+      return status;
+    });
+    while (chunks === 0) await new Promise((resolve) => setImmediate(resolve));
+    const me = await gw.request({ method: 'GET', url: '/api/v1/me', token });
+    expect(me.statusCode).toBe(200);
+    expect(verified).toBe(false);
+    expect(await verifying).toEqual({ ok: true, events: 6 + rows, brokenAt: null });
   });
 
   test('appends stay chained when two connections write (gateway and CLI)', async () => {

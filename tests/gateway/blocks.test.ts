@@ -291,6 +291,13 @@ describe('POST /sessions/:id/drop', () => {
     expect(gw.liveHub.get(live.sessionId)).toBeUndefined();
     expect(events('Drop session')).toMatchObject([{ sessionId: live.sessionId, actor: { login: 'bia' } }]);
 
+    // Whoever lists it later learns who ended it, not just that it finished.
+    const listed = (await gw.request({ method: 'GET', url: '/api/v1/sessions', token: tokens.admin })).json();
+    expect(listed.items.find((s: { id: number }) => s.id === live.sessionId).endReason).toEqual({
+      kind: 'dropped',
+      by: { id: ids.bia, login: 'bia', name: expect.any(String) },
+    });
+
     const again = await gw.request({
       method: 'POST',
       url: `/api/v1/sessions/${live.sessionId}/drop`,

@@ -1,9 +1,10 @@
-import { rmSync, statSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SecretBox } from '../../src/gateway/crypto/secrets';
 import { dataPaths, loadMasterKey } from '../../src/gateway/datadir';
 import { credentialContext } from '../../src/gateway/services/admin';
+import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 import { makeTempDir, runGatewayCli, withDataDir } from '../support/gateway';
 
 /** The administration CLI of SPEC §11, run as the real binary against a data folder. */
@@ -31,6 +32,13 @@ describe('vigil-gateway CLI', () => {
       'target add',
       'credential add',
       'access grant',
+      'user disable',
+      'user enable',
+      'user remove',
+      'user key remove',
+      'access revoke',
+      'credential remove',
+      'target remove',
     ]) {
       expect(res.stdout).toContain(words);
     }
@@ -56,9 +64,9 @@ describe('vigil-gateway CLI', () => {
 
     const list = await cli(['user', 'list']);
     expect(list.code).toBe(0);
-    expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+LOGIN\s+NAME\s+ROLES$/);
-    expect(list.stdout).toMatch(/ana\s+Ana Lima\s+PAM Auditor/);
-    expect(list.stdout).toMatch(/olga\s+Olga Souza\s+Operator/);
+    expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+LOGIN\s+NAME\s+STATUS\s+ROLES$/);
+    expect(list.stdout).toMatch(/ana\s+Ana Lima\s+active\s+PAM Auditor/);
+    expect(list.stdout).toMatch(/olga\s+Olga Souza\s+active\s+Operator/);
   });
 
   test('refuses bad users clearly, with a non-zero exit and no change', async () => {
@@ -158,5 +166,116 @@ describe('vigil-gateway CLI', () => {
     expect((await cli(['access', 'grant', 'nobody', 'web-01', 'root'])).stderr).toContain(
       'Unknown user nobody',
     );
+  });
+  test('user disable ends the tokens and refuses the login; user enable lets it in again', async () => {
+    await withDataDir(dataDir, (store) => {
+      const olga = store.users.findByLogin('olga')!.id;
+      store.identity.insertToken('olga-token-hash', olga, Date.now(), Date.now() + 3_600_000, null);
+    });
+    const disabled = await cli(['user', 'disable', 'olga']);
+    expect(disabled).toMatchObject({
+      code: 0,
+      stdout: 'Disabled olga: its logins, tokens and live sessions are ended\n',
+    });
+    expect((await cli(['user', 'disable', 'olga'])).stdout).toBe('olga was already disabled\n');
+    await withDataDir(dataDir, (store) => {
+      expect(store.users.findByLogin('olga')).toBeNull();
+      expect(store.identity.findToken('olga-token-hash')!.revokedAt).not.toBeNull();
+      expect(store.events.list({ type: 'User disabled' }, 0, 10).items).toMatchObject([
+        { actor: null, note: 'Disabled olga; ended 1 login token(s)' },
+      ]);
+    });
+    expect((await cli(['user', 'list'])).stdout).toMatch(/olga\s+Olga Souza\s+disabled\s+Operator/);
+
+    expect((await cli(['user', 'enable', 'olga'])).stdout).toBe('Enabled olga\n');
+    expect((await cli(['user', 'enable', 'olga'])).stdout).toBe('olga was not disabled\n');
+    await withDataDir(dataDir, (store) => {
+      expect(store.users.findByLogin('olga')).not.toBeNull();
+      // Enabling does not bring an ended token back.
+      expect(store.identity.findToken('olga-token-hash')!.revokedAt).not.toBeNull();
+    });
+    expect((await cli(['user', 'disable', 'nobody'])).stderr).toContain('Unknown user nobody');
+  });
+
+  test('access revoke, user key remove, credential remove and target remove', async () => {
+    const keyDir = makeTempDir('vigil-cli-key-');
+    const keyFile = join(keyDir, 'olga.pub');
+    writeFileSync(keyFile, `${generateEd25519KeyPair('olga@laptop').public}\n`);
+    expect((await cli(['user', 'key', 'add', 'olga', keyFile])).code).toBe(0);
+    rmSync(keyDir, { recursive: true, force: true });
+
+    expect(await cli(['access', 'revoke', 'olga', 'web-01', 'root'])).toMatchObject({
+      code: 0,
+      stdout: 'Revoked the access of olga to root@web-01\n',
+    });
+    expect((await cli(['access', 'revoke', 'olga', 'web-01', 'root'])).stderr).toContain(
+      'olga has no access to root@web-01',
+    );
+    const removedKey = await cli(['user', 'key', 'remove', 'olga', 'olga@laptop']);
+    expect(removedKey.stdout).toMatch(/^Removed the SSH key SHA256:\S+ of olga\n$/);
+    expect((await cli(['user', 'key', 'list', 'olga'])).stdout).toBe('olga has no SSH keys\n');
+    expect((await cli(['user', 'key', 'remove', 'olga', 'olga@laptop'])).code).toBe(1);
+
+    expect((await cli(['access', 'grant', 'olga', 'web-01', 'root'])).code).toBe(0);
+    expect(await cli(['credential', 'remove', 'web-01', 'root'])).toMatchObject({
+      code: 0,
+      stdout: 'Removed the credential of root on web-01 and its access grants\n',
+    });
+    await withDataDir(dataDir, (store) => {
+      const target = store.targets.findTarget('web-01')!;
+      expect(store.targets.findCredential(target.id, 'root')).toBeNull();
+      expect(store.db.prepare('SELECT count(*) AS n FROM access_grants').get()).toEqual({ n: 0 });
+    });
+    expect(await cli(['target', 'remove', 'web-01'])).toMatchObject({
+      code: 0,
+      stdout: 'Removed target web-01 with its credentials and access grants\n',
+    });
+    expect((await cli(['target', 'remove', 'web-01'])).stderr).toContain('Unknown target web-01');
+    await withDataDir(dataDir, (store) => {
+      expect(store.targets.findTarget('web-01')).toBeNull();
+      expect(store.events.list({ type: 'Access revoked' }, 0, 10).items.map((e) => e.note)).toEqual([
+        'Removed the target web-01, its credentials and access grants',
+        'Removed the credential root@web-01 and its access grants',
+        expect.stringMatching(/^Removed the SSH key\(s\) SHA256:\S+ of olga$/),
+        'Revoked the access of olga to root@web-01',
+      ]);
+    });
+  });
+
+  test('user remove keeps the history: sessions and events still name the user', async () => {
+    await withDataDir(dataDir, (store) => {
+      const olga = store.users.findByLogin('olga')!.id;
+      store.sessions.insert({
+        hash: 'olga-session',
+        userId: olga,
+        originIp: '10.0.0.9',
+        credential: 'root',
+        device: 'web-01',
+        protocol: 'ssh',
+        proxy: 'SSH Proxy',
+        status: 'finished',
+        startedAt: Date.now() - 1000,
+        endedAt: Date.now(),
+        durationMs: 1000,
+      });
+    });
+    expect(await cli(['user', 'remove', 'olga'])).toMatchObject({
+      code: 0,
+      stdout: 'Removed olga: its sessions and events stay in the audit trail\n',
+    });
+    expect((await cli(['user', 'remove', 'olga'])).stderr).toContain('User olga was removed');
+    expect((await cli(['user', 'enable', 'olga'])).stderr).toContain('User olga was removed');
+    // The login stays taken, so the history never names two people.
+    expect((await cli(['user', 'add', 'olga', '--name', 'Other', '--role', 'Operator'])).stderr).toContain(
+      'User olga already exists',
+    );
+    expect((await cli(['user', 'list'])).stdout).toMatch(/olga\s+Olga Souza\s+removed\s+Operator/);
+    await withDataDir(dataDir, (store) => {
+      expect(store.users.findByLogin('olga')).toBeNull();
+      const olga = store.users.findAnyByLogin('olga')!;
+      const session = store.sessions.list({}, { kind: 'all' }, olga.id, 0, 10).items;
+      expect(session).toMatchObject([{ hash: 'olga-session', user: { login: 'olga', name: 'Olga Souza' } }]);
+      expect(store.events.list({ type: 'User removed' }, 0, 10).items).toHaveLength(1);
+    });
   });
 });

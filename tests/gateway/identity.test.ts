@@ -106,6 +106,104 @@ describe('login', () => {
   });
 });
 
+describe('login limits', () => {
+  const loginFrom = (remoteAddress: string, username: string, password: string) =>
+    gw.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress,
+      payload: { username, password },
+    });
+  const failedChecks = () => gw.store.events.list({ type: 'Login failed' }, 0, 1).total;
+
+  test('200 concurrent wrong logins: at most 5 passwords are checked, the rest get 429', async () => {
+    gw = await createTestGateway({ clock, identity: { perIpMaxAttempts: 1000 } });
+    await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => loginFrom(`10.1.0.${i % 250}`, 'ana', `guess-${i}`)),
+    );
+    const statuses = answers.map((a) => a.statusCode);
+    expect(failedChecks()).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
+    // The fifth failure locked the login: the right password now waits for the lock to end.
+    expect((await login('ana', 'ana-secret-1')).statusCode).toBe(429);
+  });
+
+  test('SSH password checks share the limit: 200 concurrent wrong ones, at most 5 checked', async () => {
+    gw = await createTestGateway({ clock, identity: { perIpMaxAttempts: 1000 } });
+    await gw.addUser('bob', 'Operator', 'bob-secret-1');
+    const { IdentityService, DEFAULT_IDENTITY } = await import('../../src/gateway/services/identity');
+    const identity = new IdentityService(gw.store, clock, {
+      ...DEFAULT_IDENTITY,
+      perIpMaxAttempts: 1000,
+      scrypt: FAST_SCRYPT,
+    });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => identity.verifyLogin('bob', `guess-${i}`, '10.2.0.1')),
+    );
+    const codes = outcomes.map((o) =>
+      o.status === 'rejected' ? (o.reason as { statusCode: number }).statusCode : 200,
+    );
+    expect(failedChecks()).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(195);
+  });
+
+  test('one source address may fail a few checks across logins, then gets 429 until its window passes', async () => {
+    gw = await createTestGateway({ clock, identity: { perIpMaxAttempts: 3, perIpWindowMs: 60_000 } });
+    await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
+    // Successful logins are not limited.
+    for (let i = 0; i < 5; i++)
+      expect((await loginFrom('10.0.0.9', 'ana', 'ana-secret-1')).statusCode).toBe(200);
+    for (const name of ['carol', 'dave', 'erin']) {
+      expect((await loginFrom('10.0.0.9', name, 'Summer2025!')).statusCode).toBe(401);
+    }
+    const refused = await loginFrom('10.0.0.9', 'frank', 'Summer2025!');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error).toEqual({
+      code: 'RATE_LIMITED',
+      message: 'Too many failed logins from this address: try again later',
+    });
+    expect((await loginFrom('10.0.0.9', 'ana', 'ana-secret-1')).statusCode).toBe(429);
+    expect(failedChecks()).toBe(3);
+    // Another address is not affected; nor is this one once its window has passed.
+    expect((await loginFrom('10.0.0.10', 'frank', 'Summer2025!')).statusCode).toBe(401);
+    now += 60_001;
+    expect((await loginFrom('10.0.0.9', 'ana', 'ana-secret-1')).statusCode).toBe(200);
+
+    // Concurrent guesses from one address against many logins: only its quota is checked.
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => loginFrom('10.0.0.11', `user${i}`, 'Summer2025!')),
+    );
+    expect(answers.filter((a) => a.statusCode === 401)).toHaveLength(3);
+    expect(answers.filter((a) => a.statusCode === 429)).toHaveLength(97);
+  });
+
+  test('refusals of a locked login leave one event per minute, counting the others', async () => {
+    gw = await createTestGateway({ clock });
+    await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
+    for (let i = 0; i < 5; i++) await login('ana', `wrong-${i}`);
+    const lockedEvents = () => gw.store.events.list({ type: 'Login locked' }, 0, 100).items;
+    expect(lockedEvents()).toHaveLength(1);
+    for (let i = 0; i < 50; i++) {
+      now += 1000;
+      expect((await login('ana', 'ana-secret-1')).statusCode).toBe(429);
+    }
+    // The first refusal is logged; the next 49 within its minute are only counted.
+    expect(lockedEvents()).toHaveLength(2);
+    // A minute after the logged refusal, the next one is logged again.
+    now += 11_000;
+    expect((await login('ana', 'ana-secret-1')).statusCode).toBe(429);
+    const events = lockedEvents();
+    expect(events).toHaveLength(3);
+    expect(events[0]!.note).toMatch(
+      /^Login "ana" refused while locked until .* \(49 more refused since the previous event\)$/,
+    );
+    expect(events[0]!.actor?.login).toBe('ana');
+  });
+});
+
 describe('tokens', () => {
   test('expire after the configured time', async () => {
     gw = await createTestGateway({ clock, identity: { tokenTtlMs: 60_000 } });

@@ -332,18 +332,25 @@ describe('session updates socket', () => {
       { sessionId: audited.sessionId, change: 'started' },
       { sessionId: audited.sessionId, change: 'updated' },
       { sessionId: hidden.sessionId, change: 'updated' },
+      // The block holds every live session of olga's, so her other session changes too.
+      { sessionId: audited.sessionId, change: 'updated' },
       { sessionId: hidden.sessionId, change: 'finished' },
     ].map((u) => ({ type: 'session', ...u }));
     for (const u of expected) expect(await bia.nextJson()).toEqual(u);
     // ana's role lost every permission after the socket opened: she now sees only what she audits (nothing).
-    expect(await scoped.nextJson()).toEqual({
-      type: 'session',
-      sessionId: audited.sessionId,
-      change: 'updated',
-    });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(scoped.queued).toBe(0);
-    expect(ana.queued).toBe(0);
+    for (const cause of ['auditors', 'block']) {
+      expect(await scoped.nextJson(), cause).toEqual({
+        type: 'session',
+        sessionId: audited.sessionId,
+        change: 'updated',
+      });
+    }
+    // A later change both may see comes next: nothing of the hidden session was sent before it.
+    gw.store.auditors.replace(audited.sessionId, [ids.scoped, ids.ana], null, Date.now());
+    gw.liveHub.notify(audited.sessionId, 'updated');
+    const later = { type: 'session', sessionId: audited.sessionId, change: 'updated' };
+    expect(await scoped.nextJson()).toEqual(later);
+    expect(await ana.nextJson()).toEqual(later);
   });
 
   test('needs a bearer token of the audit area; a logout closes it', async () => {

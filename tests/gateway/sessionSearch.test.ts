@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { seededRandom, seedSessions } from '../../src/gateway/db/seed';
+import { seededRandom, seedSessions } from '../support/seed';
 import type { SessionFilter } from '../../src/gateway/db/sessionFilters';
 import { openStore, type Store } from '../../src/gateway/db/store';
 import { CSV_SELECT, csvStream } from '../../src/gateway/services/csv';
@@ -30,6 +30,11 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const startsWith = (value: string | null, prefix: string) =>
   value !== null && value.toLowerCase().startsWith(prefix.toLowerCase());
+const contains = (value: string | null, part: string) =>
+  value !== null && value.toLowerCase().includes(part.toLowerCase());
+/** Reasons and justifications: any part of three characters or more; shorter text, their start. */
+const matchesQ = (value: string | null, q: string) =>
+  q.length >= 3 ? contains(value, q) : startsWith(value, q);
 
 function reference(rows: Row[], f: SessionFilter): Row[] {
   return rows
@@ -37,16 +42,16 @@ function reference(rows: Row[], f: SessionFilter): Row[] {
       (r) =>
         (f.id === undefined || r.id === f.id) &&
         (f.hash === undefined || startsWith(r.hash, f.hash)) &&
-        (f.user === undefined || startsWith(r.user_login, f.user)) &&
-        (f.credential === undefined || startsWith(r.credential, f.credential)) &&
-        (f.device === undefined || startsWith(r.device, f.device)) &&
-        (f.originIp === undefined || startsWith(r.origin_ip, f.originIp)) &&
+        (f.user === undefined || contains(r.user_login, f.user)) &&
+        (f.credential === undefined || contains(r.credential, f.credential)) &&
+        (f.device === undefined || contains(r.device, f.device)) &&
+        (f.originIp === undefined || contains(r.origin_ip, f.originIp)) &&
         (f.protocol === undefined || r.protocol === f.protocol) &&
-        (f.proxy === undefined || startsWith(r.proxy, f.proxy)) &&
+        (f.proxy === undefined || contains(r.proxy, f.proxy)) &&
         (f.status === undefined || r.status === f.status) &&
         (f.from === undefined || r.started_at >= f.from) &&
         (f.to === undefined || r.started_at <= f.to) &&
-        (f.q === undefined || startsWith(r.reason, f.q) || startsWith(r.prevent_purge_justification, f.q)),
+        (f.q === undefined || matchesQ(r.reason, f.q) || matchesQ(r.prevent_purge_justification, f.q)),
     )
     .sort((a, b) => b.started_at - a.started_at || b.id - a.id);
 }
@@ -140,15 +145,82 @@ describe('session search matches a brute-force reference', () => {
     for (const f of filters) check(f);
   });
 
+  test('text filters match anywhere in the value, ignoring case; the hash only from its start', () => {
+    const r = rows[2345]!;
+    const middle = (text: string, length: number) => text.slice(1, 1 + length);
+    const filters: SessionFilter[] = [
+      { user: middle(r.user_login, 3) },
+      { user: r.user_login.split('.')[1]!.toUpperCase() },
+      { credential: 'operator' },
+      { credential: 'OT' },
+      { device: '01' },
+      { device: '-0' },
+      { device: '%-0' },
+      { originIp: '.168.' },
+      { originIp: r.origin_ip.slice(-4) },
+      { proxy: 'proxy' },
+      { proxy: 'eb' },
+      { q: '777' },
+      { q: 'legal HOLD' },
+      { q: 'window' },
+      { q: 'G-' },
+      { q: 'ch' },
+      { q: '2' },
+      { hash: middle(r.hash, 6) },
+      // Every login has a dot: such a filter matches all sessions, alone and with others.
+      { user: '.' },
+      { user: '.', device: 'web', status: 'finished' },
+    ];
+    for (const f of filters) check(f);
+    const count = (filter: SessionFilter) => store.sessions.list(filter, { kind: 'all' }, viewer, 0, 1).total;
+    // Matches that do not start with the text are found.
+    expect(count({ device: '01' })).toBeGreaterThan(0);
+    expect(count({ user: r.user_login.split('.')[1]! })).toBeGreaterThan(0);
+    expect(count({ q: 'legal hold' })).toBeGreaterThan(0);
+    expect(count({ q: 'ch' })).toBeGreaterThan(0);
+    // A hash is looked up by its start only.
+    expect(count({ hash: middle(r.hash, 6) })).toBe(reference(rows, { hash: middle(r.hash, 6) }).length);
+  });
+
+  test('substring filters stay right after inserts, renames and deletes (trigger-kept terms and text index)', () => {
+    const id = rows[4321]!.id;
+    store.db
+      .prepare(
+        "UPDATE sessions SET device = 'zeta-unique-77', reason = 'Quarterly zebra review' WHERE id = ?",
+      )
+      .run(id);
+    expect(
+      store.sessions.list({ device: 'UNIQUE-7' }, { kind: 'all' }, viewer, 0, 5).items.map((s) => s.id),
+    ).toEqual([id]);
+    expect(store.sessions.list({ q: 'zebra' }, { kind: 'all' }, viewer, 0, 5).items.map((s) => s.id)).toEqual(
+      [id],
+    );
+    store.db.prepare("UPDATE sessions SET device = 'zeta-other', reason = NULL WHERE id = ?").run(id);
+    expect(store.sessions.list({ device: 'unique-7' }, { kind: 'all' }, viewer, 0, 5).total).toBe(0);
+    expect(store.sessions.list({ q: 'zebra' }, { kind: 'all' }, viewer, 0, 5).total).toBe(0);
+    expect(store.sessions.list({ device: 'eta-oth' }, { kind: 'all' }, viewer, 0, 5).total).toBe(1);
+    // Put the row back as it was, for the other tests.
+    const original = rows[4321]!;
+    store.db
+      .prepare('UPDATE sessions SET device = ?, reason = ? WHERE id = ?')
+      .run(original.device, original.reason, id);
+    expect(store.sessions.list({ device: 'eta-oth' }, { kind: 'all' }, viewer, 0, 5).total).toBe(0);
+  });
+
   test('random combinations of two to four filters', () => {
     const rng = seededRandom(99);
     const pick = <T>(xs: T[]) => xs[Math.floor(rng() * xs.length)]!;
+    /** `length` characters from anywhere in the value. */
+    const part = (text: string, length: number) => {
+      const start = Math.floor(rng() * Math.max(1, text.length - length + 1));
+      return text.slice(start, start + length);
+    };
     const makers: (() => SessionFilter)[] = [
       () => ({ hash: pick(rows).hash.slice(0, 1) }),
-      () => ({ user: pick(rows).user_login.slice(0, 1 + Math.floor(rng() * 4)) }),
-      () => ({ credential: pick(rows).credential.slice(0, 1 + Math.floor(rng() * 3)) }),
-      () => ({ device: pick(rows).device.slice(0, 1 + Math.floor(rng() * 6)) }),
-      () => ({ originIp: pick(rows).origin_ip.slice(0, 3 + Math.floor(rng() * 5)) }),
+      () => ({ user: part(pick(rows).user_login, 1 + Math.floor(rng() * 4)) }),
+      () => ({ credential: part(pick(rows).credential, 1 + Math.floor(rng() * 3)) }),
+      () => ({ device: part(pick(rows).device, 1 + Math.floor(rng() * 6)) }),
+      () => ({ originIp: part(pick(rows).origin_ip, 2 + Math.floor(rng() * 5)) }),
       () => ({ protocol: pick(['ssh', 'rdp'] as const) }),
       () => ({ proxy: pick(['SSH', 'RDP', 'Web']) }),
       () => ({ status: pick(['live', 'finished'] as const) }),
@@ -156,7 +228,7 @@ describe('session search matches a brute-force reference', () => {
         const from = NOW - Math.floor(rng() * 120 * DAY);
         return { from, to: from + Math.floor(rng() * 40 * DAY) };
       },
-      () => ({ q: pick(['CHG', 'INC-1', 'Maint', 'Audit', 'chg-7']) }),
+      () => ({ q: pick(['CHG', 'INC-1', 'Maint', 'Audit', 'chg-7', '12', 'ance win', 'hold']) }),
     ];
     for (let i = 0; i < 150; i++) {
       const n = 2 + Math.floor(rng() * 3);

@@ -97,6 +97,12 @@ describe('GET /api/v1/sessions', () => {
     expect(await ids_('credential=post&protocol=ssh')).toEqual([ids[1]]);
     expect(await ids_("device=' OR 1=1 --")).toEqual([]);
     expect(await ids_('device=%25')).toEqual([]);
+    // Text filters find any part of the value, whatever its case.
+    expect(await ids_('device=01')).toEqual([ids[2], ids[1], ids[0]]);
+    expect(await ids_('credential=ISTRATOR')).toEqual([ids[2]]);
+    expect(await ids_('originIp=.0.9')).toEqual([ids[2]]);
+    expect(await ids_('user=lga')).toEqual([ids[3], ids[2], ids[1], ids[0]]);
+    expect(await ids_('q=Deploy')).toEqual([ids[0]]);
   });
 
   test('GET /sessions/:id carries errorMessage and recording', async () => {
@@ -281,6 +287,8 @@ describe('audit trail API', () => {
           e.type === 'Login' && e.actor.login === 'root.admin',
       ),
     ).toBe(true);
+    const byPart = (await get('/api/v1/audit/events?type=Login&actor=t.ADM')).json();
+    expect(byPart.total).toBe(logins.total);
     const page = (await get('/api/v1/audit/events?pageSize=1&page=2')).json();
     expect(page.items[0].id).toBe(idsDesc[1]);
     const future = (await get('/api/v1/audit/events?from=2999-01-01T00:00:00Z')).json();

@@ -1,7 +1,6 @@
 import { rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingReader, sha256File } from '../../src/gateway/recording';
@@ -9,6 +8,7 @@ import type { ProxySession } from '../../src/gateway/ssh/proxySession';
 import { INTERRUPTED_MESSAGE } from '../../src/gateway/ssh/recovery';
 import { makeTempDir, runGatewayCli, startGatewayProcess, withDataDir } from '../support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { waitFor } from '../support/wait';
 import {
   connectionProcesses,
   connectOperator,
@@ -23,14 +23,6 @@ import {
 
 const skip = sshdSkipReason();
 const PASSWORD = 'operator-password-3';
-
-async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(25);
-  }
-}
 
 async function shellPid(term: Terminal): Promise<number> {
   const mark = term.mark();
@@ -77,7 +69,7 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     process.kill(await shellPid(term), 'SIGKILL');
     const exit = await term.closed;
     expect(exit.signal === 'SIGKILL' || exit.code === 137).toBe(true);
-    await waitUntil(() => row(live.sessionId).status === 'finished');
+    await waitFor(() => row(live.sessionId).status === 'finished', 'the session to finish');
     expect(row(live.sessionId).errorMessage).toBeNull();
   });
 
@@ -88,7 +80,7 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     const exit = await term.closed;
     expect(exit.code).toBe(255);
     expect(term.stdout()).toContain(`\r\nVigil: the connection to ${TARGET_NAME} was lost\r\n`);
-    await waitUntil(() => row(live.sessionId).status === 'finished');
+    await waitFor(() => row(live.sessionId).status === 'finished', 'the session to finish');
     const done = row(live.sessionId);
     expect(done.errorMessage).toBe(`The connection to ${TARGET_NAME} was lost`);
     expect(done.recording!.sha256).toBe(await sha256File(join(bed.dataDir, done.recording!.path!)));
@@ -108,8 +100,8 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
       .at(-1) as ProxySession;
     const pid = await shellPid(term);
     socket.destroy();
-    await waitUntil(() => row(live.sessionId).status === 'finished');
-    await waitUntil(() => !processAlive(pid));
+    await waitFor(() => row(live.sessionId).status === 'finished', 'the session to finish');
+    await waitFor(() => !processAlive(pid), 'the shell on the target to exit');
     const done = row(live.sessionId);
     expect(done.errorMessage).toBeNull();
     const reader = await RecordingReader.open(join(bed.dataDir, done.recording!.path!));

@@ -2,12 +2,13 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
 import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { waitFor, waitForValue } from '../support/wait';
+import { RecordingReader } from '../../src/gateway/recording';
 import { startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
 import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 
@@ -103,18 +104,36 @@ describe.skipIf(skip !== null)(
       pattern: string | RegExp,
       timeoutMs = 15_000,
     ): Promise<string> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const text = p.screen();
-        if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
-        if (Date.now() > deadline) throw new Error(`pane never showed ${String(pattern)}:\n${text}`);
-        await sleep(100);
+      const shows = (text: string) =>
+        typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+      return waitForValue(
+        () => {
+          const text = p.screen();
+          return shows(text) ? text : undefined;
+        },
+        () => `the pane to show ${String(pattern)}:\n${p.screen()}`,
+        timeoutMs,
+      );
+    }
+
+    /** What the gateway recorded as typed in a live session (its recording is flushed every second). */
+    async function recordedInput(sessionId: number): Promise<string> {
+      const { path } = bed.store.db
+        .prepare('SELECT recording_path AS path FROM sessions WHERE id = ?')
+        .get(sessionId) as { path: string };
+      const reader = await RecordingReader.open(join(bed.dataDir, path));
+      try {
+        let input = '';
+        for await (const e of reader.records()) if (e.type === 'i') input += e.data.toString('utf8');
+        return input;
+      } finally {
+        await reader.close();
       }
     }
 
     const target = () => `olivia@${sshd.user}@${TARGET_NAME}@127.0.0.1`;
 
-    it('works interactively; the operator sees block, release and drop exactly as SPEC writes them', async () => {
+    it('works interactively; the operator sees the block, release and drop notices', async () => {
       const p = pane('main', ['-tt', ...withKey(), target()]);
       p.keys('echo READY-$((20+22))', 'Enter');
       await waitScreen(p, /^READY-42$/m);
@@ -126,8 +145,11 @@ describe.skipIf(skip !== null)(
         live.setBlocked(true, 'auditor');
         await waitScreen(p, new RegExp(`^${OPERATOR_MESSAGES.blocked}$`, 'm'));
         p.keys(`touch ${file}`, 'Enter');
-        await sleep(700);
-        expect(existsSync(file)).toBe(false);
+        // The gateway has the keystrokes (recorded as input) before the release; the target never does.
+        await waitFor(
+          async () => (await recordedInput(live.sessionId)).includes(`touch ${file}\r`),
+          'the typed command in the recording',
+        );
         live.setBlocked(false, 'auditor');
         await waitScreen(p, new RegExp(`^${escape(OPERATOR_MESSAGES.released)}$`, 'm'));
         p.keys('echo AFTER-$((1+2))', 'Enter');
@@ -190,14 +212,14 @@ describe.skipIf(skip !== null)(
       const opts = withKey().map((a) => (a === '-p' ? '-P' : a));
       const sftp = await run('sftp', ['-b', '-', ...opts, target()], 'ls\n');
       expect(sftp.code).not.toBe(0);
-      expect(sftp.stderr).toContain('Vigil: SFTP/SCP is not available through Vigil');
+      expect(sftp.stderr).toContain('Vigil: file transfer (SFTP, scp, rsync) not granted');
 
       const local = join(bed.dataDir, 'upload.txt');
       writeFileSync(local, 'data\n');
       for (const mode of [[], ['-O']]) {
         const scp = await run('scp', [...mode, ...opts, local, `${target()}:/tmp/`]);
         expect(scp.code).not.toBe(0);
-        expect(scp.stderr).toContain('Vigil: SFTP/SCP is not available through Vigil');
+        expect(scp.stderr).toContain('Vigil: file transfer (SFTP, scp, rsync) not granted');
       }
 
       const forward = await run('ssh', [

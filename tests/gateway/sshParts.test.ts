@@ -7,11 +7,12 @@ import { RecordingReader, RecordingWriter } from '../../src/gateway/recording';
 import {
   checkPrivateKey,
   generateEd25519KeyPair,
+  hostKeyFingerprint,
   keyFingerprint,
   parsePublicKeys,
   verifySignature,
 } from '../../src/gateway/ssh/keys';
-import { isScpCommand } from '../../src/gateway/ssh/messages';
+import { FileTransferWatch, fileTransferProgram } from '../../src/gateway/ssh/fileTransfer';
 import { sealInterruptedRecording } from '../../src/gateway/ssh/recovery';
 import { parseSshUsername } from '../../src/gateway/ssh/route';
 import { runGatewayCli } from '../support/gateway';
@@ -36,14 +37,57 @@ describe('SSH usernames (LOGIN@ACCOUNT@TARGET)', () => {
   });
 });
 
-describe('scp detection', () => {
-  it('recognises the remote side of scp and nothing else', () => {
-    expect(isScpCommand('scp -t /tmp')).toBe(true);
-    expect(isScpCommand('scp -v -f /etc/passwd')).toBe(true);
-    expect(isScpCommand('/usr/bin/scp -pt .')).toBe(true);
-    expect(isScpCommand('ls -la')).toBe(false);
-    expect(isScpCommand('echo scp -t')).toBe(false);
-    expect(isScpCommand('scpfoo -t x')).toBe(false);
+describe('file transfer detection', () => {
+  it('recognises the remote side of scp, sftp-server and rsync, also behind shells and wrappers', () => {
+    for (const command of [
+      'scp -t /tmp',
+      'scp -v -f /etc/passwd',
+      '/usr/bin/scp -pt .',
+      "sh -c 'scp -t /tmp'",
+      'bash -lc "cd /tmp && exec scp -t ."',
+      'env LANG=C /usr/lib/openssh/sftp-server -e',
+      'sh -c \'sh -c "true; scp -f x"\'',
+      'rsync --server -vlogDtpre.iLsfxCIvu . /tmp',
+      'FOO=1 nice -n 5 internal-sftp',
+      'echo hi | sudo scp -t /root',
+    ]) {
+      expect(fileTransferProgram(command), command).not.toBeNull();
+    }
+    for (const command of [
+      'ls -la',
+      'echo scp -t',
+      'scpfoo -t x',
+      "sh -c 'ls'",
+      'rsync -a a b',
+      'scp a b:c',
+    ]) {
+      expect(fileTransferProgram(command), command).toBeNull();
+    }
+  });
+
+  it('recognises SFTP, scp and rsync by their first bytes, and leaves other data alone', () => {
+    const init = Buffer.from([0, 0, 0, 5, 1, 0, 0, 0, 3]);
+    const inputs: [string, Buffer, boolean][] = [
+      ['sftp init', init, true],
+      ['scp upload header', Buffer.from('C0644 5 notes.txt\n'), true],
+      ['scp times line', Buffer.from('T1700000000 0 1700000000 0\n'), true],
+      ['scp download handshake', Buffer.from([0]), true],
+      ['rsync greeting', Buffer.from([31, 0, 0, 0]), true],
+      ['text', Buffer.from('hello world\n'), false],
+      ['a script', Buffer.from('ls -l\nexit\n'), false],
+    ];
+    for (const [name, data, transfer] of inputs)
+      expect(new FileTransferWatch().input(data), name).toBe(transfer);
+
+    const sink = new FileTransferWatch();
+    expect(sink.output(Buffer.from([0]))).toBe(false);
+    expect(sink.output(Buffer.from('C0600 12 secret\n'))).toBe(true);
+    const plain = new FileTransferWatch();
+    expect(plain.input(Buffer.from('data'))).toBe(false);
+    expect(plain.output(Buffer.from('output'))).toBe(false);
+    expect(plain.done).toBe(true);
+    // Only the first bytes count: later data is the session's own.
+    expect(plain.input(init)).toBe(false);
   });
 });
 
@@ -177,4 +221,20 @@ describe('CLI: user key add / list, credential add --key-file', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('public key');
   }, 60_000);
+});
+
+describe('target host keys given by an administrator', () => {
+  it('reads a fingerprint, a .pub file or an ssh-keyscan line, and refuses several keys or garbage', () => {
+    const one = generateEd25519KeyPair('host-a').public;
+    const two = generateEd25519KeyPair('host-b').public;
+    const fingerprint = parsePublicKeys(one)[0]!.fingerprint;
+    expect(hostKeyFingerprint(fingerprint)).toBe(fingerprint);
+    expect(hostKeyFingerprint(`${one}\n`)).toBe(fingerprint);
+    expect(
+      hostKeyFingerprint(`# web-01 SSH-2.0-OpenSSH\n[web-01]:2222 ${one.split(' ').slice(0, 2).join(' ')}\n`),
+    ).toBe(fingerprint);
+    expect(() => hostKeyFingerprint(`${one}\n${two}\n`)).toThrow(/2 keys found/);
+    expect(() => hostKeyFingerprint('SHA256:short')).toThrow();
+    expect(() => hostKeyFingerprint('')).toThrow(/no host key/);
+  });
 });

@@ -9,7 +9,7 @@ import type { Store } from '../../src/gateway/db/store';
 import type { RunningGateway } from '../../src/gateway/server';
 import { startGateway } from '../../src/gateway/server';
 import { AdminService } from '../../src/gateway/services/admin';
-import { systemClock } from '../../src/gateway/services/caller';
+import { systemClock } from '../../src/gateway/time';
 import { SshAdminService } from '../../src/gateway/ssh/sshAdmin';
 import type { TestSshd } from '../support/sshd';
 import { FAST_SCRYPT } from '../support/gatewayApp';

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { parseAddress } from '../../src/gateway/config';
 import { SecretBox } from '../../src/gateway/crypto/secrets';
 import { ensureDataDir, loadMasterKey, loadSigningKey, loadTls } from '../../src/gateway/datadir';
-import { seededRandom } from '../../src/gateway/db/seed';
+import { seededRandom } from '../support/seed';
 import { csvCell, IsoFormatter } from '../../src/gateway/services/csv';
 import { makeTempDir } from '../support/gateway';
 

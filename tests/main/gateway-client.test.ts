@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'typebox';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CertificateChangedError, GatewayError, NetworkError } from '../../src/main/services/errors';
+import {
+  CertificateChangedError,
+  CertificateNotTrustedError,
+  GatewayError,
+  NetworkError,
+} from '../../src/main/services/errors';
 import type { EventSink } from '../../src/main/services/events';
 import { GatewayClient } from '../../src/main/services/gateway-client';
 import { RecordingTlsServer, json, makeIdentity, type TlsIdentity } from './helpers/tls-server';
@@ -27,7 +32,7 @@ describe('GatewayClient (real TLS server, pinned certificate)', () => {
       url: server.url,
       events,
       timeoutMs,
-      pin: { current: () => pinned, remember: (fp) => (pinned = fp) },
+      pin: { current: () => pinned },
     });
 
   beforeAll(async () => {
@@ -36,7 +41,7 @@ describe('GatewayClient (real TLS server, pinned certificate)', () => {
 
   beforeEach(async () => {
     server = await new RecordingTlsServer(first).start();
-    pinned = null;
+    pinned = first.fingerprint;
     pushed = [];
     dir = mkdtempSync(join(tmpdir(), 'vigil-client-'));
   });
@@ -46,12 +51,21 @@ describe('GatewayClient (real TLS server, pinned certificate)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('pins the certificate on first use and keeps using it', async () => {
-    expect(await client().call('GET', '/api/v1/me', Answer)).toEqual({ ok: true });
-    expect(pinned).toBe(first.fingerprint);
-    expect(await client().call('GET', '/api/v1/me', Answer, { token: 't0k' })).toEqual({ ok: true });
-    expect(server.requests.map((r) => r.authorization)).toEqual([undefined, 'Bearer t0k']);
+  it('trusts no certificate on its own: a first connection names the fingerprint and sends nothing', async () => {
+    pinned = null;
+    const attempt = client().call('POST', '/api/v1/auth/login', Answer, { body: { password: 'secret' } });
+    await expect(attempt).rejects.toBeInstanceOf(CertificateNotTrustedError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'CERTIFICATE_NOT_TRUSTED',
+      fingerprint: first.fingerprint,
+    });
+    expect(server.requests).toEqual([]);
+    expect(pinned).toBeNull();
     expect(pushed).toEqual([]);
+
+    pinned = first.fingerprint; // what the user trusted after comparing
+    expect(await client().call('GET', '/api/v1/me', Answer, { token: 't0k' })).toEqual({ ok: true });
+    expect(server.requests.map((r) => r.authorization)).toEqual(['Bearer t0k']);
   });
 
   it('blocks a changed certificate before anything is sent, and raises the alarm', async () => {
@@ -154,7 +168,7 @@ describe('GatewayClient (real TLS server, pinned certificate)', () => {
       profileId: 'p1',
       url: `https://127.0.0.1:${port}`,
       events,
-      pin: { current: () => null, remember: () => undefined },
+      pin: { current: () => null },
     }).call('GET', '/x', Answer);
     await expect(attempt).rejects.toBeInstanceOf(NetworkError);
     await expect(attempt).rejects.toMatchObject({ code: 'NETWORK' });
@@ -178,7 +192,7 @@ describe('GatewayClient (real TLS server, pinned certificate)', () => {
         url: `https://127.0.0.1:${port}`,
         events,
         timeoutMs: 300,
-        pin: { current: () => null, remember: () => undefined },
+        pin: { current: () => null },
       }).call('GET', '/x', Answer);
       await expect(attempt).rejects.toMatchObject({ code: 'NETWORK' });
       expect(Date.now() - started).toBeLessThan(5_000);

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import keytar from 'keytar';
@@ -29,8 +30,21 @@ import {
   type GatewayProcess,
 } from '../support/gateway';
 import { missingKeyring } from '../support/programs';
+import { waitFor } from '../support/wait';
 import { TcpForwarder } from './helpers/tcp-forwarder';
 import { type Pushed, value } from './helpers/services';
+
+/** A GET straight to the gateway, whatever its certificate. */
+function getInsecure(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    request(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 const noKeyring = missingKeyring();
 const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
@@ -84,7 +98,7 @@ describe('desktop services against a real gateway process', () => {
       profileId: 'test',
       url: gateway.url,
       events: () => undefined,
-      pin: { current: () => gateway.fingerprint, remember: () => undefined },
+      pin: { current: () => gateway.fingerprint },
     });
   const adminToken = async () =>
     (
@@ -132,10 +146,19 @@ describe('desktop services against a real gateway process', () => {
   describe('logged in as admin', () => {
     beforeAll(async () => {
       expect(profile.fingerprint).toBeNull();
+      // A first connection trusts nothing: the user is shown the fingerprint and trusts it.
+      const first = await loginAdmin();
+      expect(first).toMatchObject({ ok: false, error: { code: 'CERTIFICATE_NOT_TRUSTED' } });
+      if (first.ok) return;
+      expect(first.error.message).toContain(gateway.fingerprint);
+      expect(value(await call('profiles:list'))[0]?.fingerprint).toBeNull();
+      value(
+        await call('profiles:trustCertificate', { profileId: profile.id, fingerprint: gateway.fingerprint }),
+      );
       value(await loginAdmin());
     });
 
-    it('pinned the certificate on first use and remembers the login name, not the token', async () => {
+    it('pinned the certificate the user trusted and remembers the login name, not the token', async () => {
       const [stored] = value(await call('profiles:list'));
       expect(stored).toMatchObject({ id: profile.id, fingerprint: gateway.fingerprint, lastLogin: 'admin' });
       const state = value(await call('auth:state'));
@@ -435,9 +458,19 @@ describe('desktop services against a real gateway process', () => {
           payload: { profileId: profile.id, expected: oldFingerprint, actual: gateway.fingerprint },
         },
       ]);
-      // The gateway logs every request it receives; none arrived.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(gateway.output().slice(before)).not.toMatch(/"url":"\/api\/v1\//);
+      // The gateway logs every request it receives: a request sent after the refused call is the
+      // only one logged, so the refused call never arrived.
+      await getInsecure(`${gateway.url}/api/v1/openapi.json?after-the-alarm`);
+      await waitFor(
+        () => gateway.output().includes('after-the-alarm'),
+        'the later request in the gateway log',
+      );
+      expect(
+        gateway
+          .output()
+          .slice(before)
+          .match(/"url":"\/api\/v1\/[^"]*"/g),
+      ).toEqual(['"url":"/api/v1/openapi.json?after-the-alarm"']);
       expect(value(await call('profiles:list'))[0]?.fingerprint).toBe(oldFingerprint);
     });
 
@@ -446,10 +479,14 @@ describe('desktop services against a real gateway process', () => {
       expect(pushed.map((p) => p.event)).toEqual(['cert:alarm']);
     });
 
-    it('after the user forgets the old certificate, the next login pins the new one', async () => {
+    it('after the user forgets the old certificate and trusts the new one, logins work again', async () => {
       const forgotten = value(await call('profiles:forgetCertificate', profile.id));
       expect(forgotten.fingerprint).toBeNull();
       expect(value(await call('auth:state'))).toBeNull();
+      expect(await loginAdmin()).toMatchObject({ ok: false, error: { code: 'CERTIFICATE_NOT_TRUSTED' } });
+      value(
+        await call('profiles:trustCertificate', { profileId: profile.id, fingerprint: gateway.fingerprint }),
+      );
       const before = gateway.output().length;
       value(await loginAdmin());
       // The control for the log check above: requests that do arrive are in the log.

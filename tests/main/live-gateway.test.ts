@@ -13,15 +13,8 @@ import {
   withDataDir,
   type GatewayProcess,
 } from '../support/gateway';
+import { waitFor } from '../support/wait';
 import { type Pushed, NoSecrets, value } from './helpers/services';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const CAROL_PASSWORD = 'carol-password-1';
 
@@ -66,6 +59,9 @@ describe('live, blocks and session updates against a real gateway process', () =
     });
     pushed = [];
     profileId = value(await call('profiles:save', { name: 'Gateway', url: gateway.url })).id;
+    value(
+      await call('profiles:trustCertificate', { profileId: profileId, fingerprint: gateway.fingerprint }),
+    );
   });
 
   afterAll(async () => {
@@ -81,7 +77,7 @@ describe('live, blocks and session updates against a real gateway process', () =
   describe('as admin', () => {
     beforeAll(async () => {
       value(await login('admin', gateway.adminPassword));
-      await until(() => services.updates.connected, 'the session-updates socket');
+      await waitFor(() => services.updates.connected, 'the session-updates socket');
     });
 
     it('keeps the session-updates socket open with the login token', () => {
@@ -90,7 +86,7 @@ describe('live, blocks and session updates against a real gateway process', () =
 
     it('a live row with no proxy behind it: the stream closes with "not live", drop and block are refused', async () => {
       const { streamId } = value(await call('live:open', ids.staleLive));
-      await until(() => of('live:closed').length === 1, 'the stream to close');
+      await waitFor(() => of('live:closed').length === 1, 'the stream to close');
       expect(of('live:closed')[0]).toMatchObject({ streamId, code: LIVE_CLOSE.notLive });
       expect(of('live:message')).toEqual([]);
       expect(await call('sessions:drop', ids.staleLive)).toMatchObject({
@@ -137,7 +133,7 @@ describe('live, blocks and session updates against a real gateway process', () =
       const released = value(await call('blocks:release', block!.id));
       expect(released).toMatchObject({ id: block!.id, releaser: { login: 'admin' } });
       expect(released.releasedAt).not.toBeNull();
-      await until(() => of('sessions:changed').length > 0, 'the pushed update');
+      await waitFor(() => of('sessions:changed').length > 0, 'the pushed update');
       expect(of('sessions:changed')).toContainEqual({
         type: 'session',
         sessionId: ids.finished,
@@ -155,7 +151,7 @@ describe('live, blocks and session updates against a real gateway process', () =
 
     it('logout closes the updates socket', async () => {
       value(await call('auth:logout'));
-      await until(() => !services.updates.connected, 'the socket to close');
+      await waitFor(() => !services.updates.connected, 'the socket to close');
     });
   });
 

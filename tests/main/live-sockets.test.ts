@@ -14,6 +14,7 @@ import { GatewayClient } from '../../src/main/services/gateway-client';
 import { openGatewaySocket } from '../../src/main/services/gateway-socket';
 import { LiveGatewayServer, sendSnapshot } from './helpers/live-gateway';
 import { makeIdentity, type TlsIdentity } from './helpers/tls-server';
+import { waitFor } from '../support/wait';
 import { type Pushed, value } from './helpers/services';
 
 class MemorySecrets implements SecretStore {
@@ -28,16 +29,6 @@ class MemorySecrets implements SecretStore {
     return this.entries.delete(account);
   }
 }
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('live streams and session updates over pinned WebSockets (real TLS WebSocket server)', () => {
   let identity: TlsIdentity;
@@ -74,8 +65,11 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
       heartbeatMs: options.heartbeatMs,
     });
     profileId = value(await call('profiles:save', { name: 'Test', url: server.url })).id;
+    value(
+      await call('profiles:trustCertificate', { profileId: profileId, fingerprint: identity.fingerprint }),
+    );
     value(await call('auth:login', { profileId, username: 'ana', password: 'pw', remember: false }));
-    await until(() => server.updateSockets.length === 1, 'the session-updates socket');
+    await waitFor(() => server.updateSockets.length === 1, 'the session-updates socket');
   }
 
   beforeAll(async () => {
@@ -105,7 +99,7 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
       expect(upgrade?.query.get('ticket')).toMatch(/^[0-9a-f]{32}$/);
       expect(JSON.stringify(pushed)).not.toContain(upgrade?.query.get('ticket'));
       expect(JSON.stringify(pushed)).not.toContain(server.token);
-      await until(() => of('live:message').length === 1, 'the snapshot');
+      await waitFor(() => of('live:message').length === 1, 'the snapshot');
       expect(of('live:message')[0]).toEqual({
         streamId: handle.streamId,
         message: expect.objectContaining({ type: 'snapshot', cols: 80, rows: 24, blocked: false }),
@@ -141,7 +135,7 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
         ws.close(1000, 'Session ended');
       };
       const { streamId } = value(await call('live:open', 3));
-      await until(() => of('live:closed').length === 1, 'the close');
+      await waitFor(() => of('live:closed').length === 1, 'the close');
       const order = pushed
         .filter((p) => p.event === 'live:message' || p.event === 'live:output')
         .map((p) => (p.event === 'live:message' ? p.payload.message.type : 'output'));
@@ -165,23 +159,25 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
         ws.send(Buffer.from('first bytes'));
       };
       const { streamId } = value(await call('live:open', 2));
-      await until(() => outputOf(streamId).length === 11, 'the output');
+      await waitFor(() => outputOf(streamId).length === 11, 'the output');
       expect(of('live:message').map((m) => m.message.type)).toEqual(['snapshot']);
       expect(outputOf(streamId).toString()).toBe('first bytes');
     });
 
     it('sends nothing on the socket: the viewer is read-only', async () => {
-      value(await call('live:open', 1));
-      await until(() => server.viewers.length === 1, 'the viewer');
-      await pause(100);
-      expect(server.viewers[0]?.received).toEqual([]);
+      const { streamId } = value(await call('live:open', 1));
+      await waitFor(() => server.viewers.length === 1, 'the viewer');
+      // The close comes after anything the viewer sent on the same socket.
+      value(await call('live:close', streamId));
+      await waitFor(() => server.viewers[0]!.ws.readyState === 3, 'the viewer to close');
+      expect(server.viewers[0]!.received).toEqual([]);
     });
 
     it('live:close closes that stream only; closing it again is harmless', async () => {
       const first = value(await call('live:open', 1));
       const second = value(await call('live:open', 2));
       value(await call('live:close', first.streamId));
-      await until(() => of('live:closed').length === 1, 'the first close');
+      await waitFor(() => of('live:closed').length === 1, 'the first close');
       expect(of('live:closed')).toEqual([{ streamId: first.streamId, code: 1000, reason: 'Viewer closed' }]);
       expect(server.viewers.map((v) => v.ws.readyState)).toEqual([3, 1]);
       expect(await call('live:close', first.streamId)).toEqual({ ok: true, value: null });
@@ -191,17 +187,18 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
 
     it('closes every stream and the updates socket on logout', async () => {
       const streams = [value(await call('live:open', 1)), value(await call('live:open', 2))];
-      await until(() => server.viewers.length === 2, 'both viewers');
+      await waitFor(() => server.viewers.length === 2, 'both viewers');
       value(await call('auth:logout'));
-      await until(() => of('live:closed').length === 2, 'both closes');
+      await waitFor(() => of('live:closed').length === 2, 'both closes');
       expect(
         of('live:closed')
           .map((c) => c.streamId)
           .sort(),
       ).toEqual(streams.map((s) => s.streamId).sort());
       expect(server.viewers.every((v) => v.ws.readyState === 3)).toBe(true);
-      await until(() => server.updateSockets[0]?.readyState === 3, 'the updates socket to close');
-      await pause(700);
+      await waitFor(() => server.updateSockets[0]?.readyState === 3, 'the updates socket to close');
+      // Nothing is left to reopen it.
+      expect(services.updates.active).toBe(false);
       expect(server.updateSockets).toHaveLength(1);
       expect(await call('live:open', 1)).toMatchObject({ ok: false, error: { code: 'NOT_LOGGED_IN' } });
     });
@@ -217,7 +214,7 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
         return ticketOnce;
       };
       const { streamId } = value(await call('live:open', 5));
-      await until(() => of('live:closed').length === 1, 'the refusal');
+      await waitFor(() => of('live:closed').length === 1, 'the refusal');
       expect(of('live:closed')[0]).toEqual({
         streamId,
         code: LIVE_CLOSE.badTicket,
@@ -260,7 +257,7 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
         ws.close(1000, 'done');
       };
       const { streamId } = value(await call('live:open', 1));
-      await until(() => of('live:closed').length === 1, 'the close');
+      await waitFor(() => of('live:closed').length === 1, 'the close');
       expect(outputOf(streamId).equals(Buffer.concat(chunks))).toBe(true);
       expect(of('live:output').length).toBeLessThan(chunks.length / 10);
     });
@@ -271,7 +268,7 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
 
     it('drops a live socket whose gateway stopped answering pings', async () => {
       const { streamId } = value(await call('live:open', 1));
-      await until(() => of('live:closed').length >= 1, 'the heartbeat to give up', 3_000);
+      await waitFor(() => of('live:closed').length >= 1, 'the heartbeat to give up', 3_000);
       expect(of('live:closed').find((c) => c.streamId === streamId)).toMatchObject({ code: 1006 });
     });
   });
@@ -288,37 +285,38 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
       ws.send('{');
       ws.send(Buffer.from([1, 2, 3]));
       ws.send(JSON.stringify({ type: 'session', sessionId: 12, change: 'finished' }));
-      await until(() => of('sessions:changed').length === 2, 'two updates');
-      await pause(50);
+      // Frames arrive in order: once this last one is relayed, none of the invalid ones was.
+      ws.send(JSON.stringify({ type: 'session', sessionId: 13, change: 'updated' }));
+      await waitFor(() => of('sessions:changed').some((u) => u.sessionId === 13), 'the last update');
       expect(of('sessions:changed')).toEqual([
         { type: 'session', sessionId: 12, change: 'started' },
         { type: 'session', sessionId: 12, change: 'finished' },
+        { type: 'session', sessionId: 13, change: 'updated' },
       ]);
     });
 
     it('reconnects after the gateway drops the socket, while logged in', async () => {
       server.updateSockets[0]!.terminate();
-      await until(() => server.updateSockets.length === 2, 'the reconnect', 5_000);
+      await waitFor(() => server.updateSockets.length === 2, 'the reconnect', 5_000);
       // The server sees the socket before the client's 'open' event has run.
-      await until(() => services.updates.connected, 'the client to see the reconnect');
+      await waitFor(() => services.updates.connected, 'the client to see the reconnect');
       server.updateSockets[1]!.send(JSON.stringify({ type: 'session', sessionId: 1, change: 'updated' }));
-      await until(() => of('sessions:changed').length === 1, 'an update on the new socket');
+      await waitFor(() => of('sessions:changed').length === 1, 'an update on the new socket');
     });
 
     it('stops when the token is refused, and the login ends', async () => {
       server.token = 'rotated';
       server.updateSockets[0]!.terminate();
-      await until(() => of('auth:expired').length === 1, 'the expiry');
-      const upgrades = server.upgrades.length;
-      await pause(1_500);
-      expect(server.upgrades.length).toBe(upgrades);
+      await waitFor(() => of('auth:expired').length === 1, 'the expiry');
+      // Nothing is left to reopen it: no retry is waiting.
+      await waitFor(() => !services.updates.active, 'the updates socket to stop');
       expect(services.updates.connected).toBe(false);
     });
 
     it('a new login replaces the socket of the previous one', async () => {
       value(await call('auth:login', { profileId, username: 'ana', password: 'pw', remember: false }));
-      await until(() => server.updateSockets.length === 2, 'the new socket');
-      await until(() => server.updateSockets[0]!.readyState === 3, 'the old socket to close');
+      await waitFor(() => server.updateSockets.length === 2, 'the new socket');
+      await waitFor(() => server.updateSockets[0]!.readyState === 3, 'the old socket to close');
       expect(server.updateSockets[1]!.readyState).toBe(1);
     });
   });
@@ -334,7 +332,7 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
           profileId: 'p',
           url: changed.url,
           events: (event, payload) => alarms.push({ event, payload }),
-          pin: { current: () => identity.fingerprint, remember: () => undefined },
+          pin: { current: () => identity.fingerprint },
         });
         const attempt = openGatewaySocket(client, '/api/v1/sessions/updates', {
           token: 'secret',
@@ -359,8 +357,8 @@ describe('live streams and session updates over pinned WebSockets (real TLS WebS
       await server.stop();
       server = new LiveGatewayServer(other);
       await server.start(port);
-      await until(() => of('cert:alarm').length === 1, 'the alarm', 5_000);
-      await pause(1_500);
+      await waitFor(() => of('cert:alarm').length === 1, 'the alarm', 5_000);
+      await waitFor(() => !services.updates.active, 'the updates socket to give up');
       expect(of('cert:alarm')).toHaveLength(1);
       expect(server.upgrades).toEqual([]);
       expect(await call('live:open', 1)).toMatchObject({ ok: false, error: { code: 'CERTIFICATE_CHANGED' } });

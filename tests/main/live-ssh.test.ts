@@ -11,15 +11,8 @@ import { DirectorySaveTarget, createMainServices, type MainServices } from '../.
 import { connectOperator, openShell, type Terminal } from '../gateway/sshTestbed';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { waitFor } from '../support/wait';
 import { type Pushed, NoSecrets, value } from './helpers/services';
-
-async function until(condition: () => boolean, what: () => string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const TARGET = 'web-01';
 const unavailable = sshdSkipReason();
@@ -68,7 +61,7 @@ describe.skipIf(unavailable !== null)(
       const terminal = await openShell(client);
       terminal.send('echo hello-$((6*7))\r');
       await terminal.waitFor('hello-42');
-      await until(
+      await waitFor(
         () => of('sessions:changed').some((u) => u.change === 'started' && !before.has(u.sessionId)),
         () => `the pushed "started" update; got ${JSON.stringify(of('sessions:changed'))}`,
       );
@@ -106,6 +99,9 @@ describe.skipIf(unavailable !== null)(
       });
       const profile = value(await call('profiles:save', { name: 'Gateway', url: gateway.url }));
       value(
+        await call('profiles:trustCertificate', { profileId: profile.id, fingerprint: gateway.fingerprint }),
+      );
+      value(
         await call('auth:login', {
           profileId: profile.id,
           username: 'admin',
@@ -113,7 +109,7 @@ describe.skipIf(unavailable !== null)(
           remember: false,
         }),
       );
-      await until(
+      await waitFor(
         () => services.updates.connected,
         () => 'the session-updates socket',
       );
@@ -143,7 +139,7 @@ describe.skipIf(unavailable !== null)(
 
       // A late joiner first gets the current screen, then every update.
       const { streamId } = value(await call('live:open', sessionId));
-      await until(
+      await waitFor(
         () => messages(streamId).length > 0,
         () => 'the snapshot',
       );
@@ -151,7 +147,7 @@ describe.skipIf(unavailable !== null)(
       expect(first).toMatchObject({ type: 'snapshot', cols: 100, rows: 30, blocked: false });
       expect(first.type === 'snapshot' && first.screen).toContain('hello-42');
       terminal.send('echo after-$((1+1))\r');
-      await until(
+      await waitFor(
         () => screen(streamId).includes('after-2'),
         () => `"after-2" on the viewer; got ${JSON.stringify(screen(streamId))}`,
       );
@@ -159,7 +155,7 @@ describe.skipIf(unavailable !== null)(
       // Hold on!: the gateway drops the operator's input; output still flows.
       const blocked = value(await call('sessions:setInteractivity', { sessionId, blocked: true }));
       expect(blocked.blocked).toBe(true);
-      await until(
+      await waitFor(
         () => messages(streamId).some((m) => m.type === 'interactivity' && m.blocked),
         () => 'the interactivity message',
       );
@@ -177,13 +173,19 @@ describe.skipIf(unavailable !== null)(
         }),
       );
       terminal.send('echo BLOCKED-RAN-$((40+2))\r');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A window change travels on the same channel after that line and passes while blocked: once
+      // the viewer sees it, the gateway had the line (and held it back) before the release.
+      terminal.channel.setWindow(31, 101, 0, 0);
+      await waitFor(
+        () => messages(streamId).some((m) => m.type === 'resize' && m.cols === 101 && m.rows === 31),
+        () => 'the window change on the viewer',
+      );
 
       const released = value(await call('sessions:setInteractivity', { sessionId, blocked: false }));
       expect(released.blocked).toBe(false);
       await terminal.waitFor(OPERATOR_MESSAGES.released);
       terminal.send('echo released-$((2*3))\r');
-      await until(
+      await waitFor(
         () => screen(streamId).includes('released-6'),
         () => `"released-6" on the viewer; got ${JSON.stringify(screen(streamId))}`,
       );
@@ -196,14 +198,14 @@ describe.skipIf(unavailable !== null)(
       // Drop: both legs end at once; the operator is told, the viewer sees the end.
       const dropped = value(await call('sessions:drop', sessionId));
       expect(dropped).toMatchObject({ id: sessionId, status: 'finished' });
-      await until(
+      await waitFor(
         () => of('live:closed').some((c) => c.streamId === streamId),
         () => 'the stream to close',
       );
       expect(messages(streamId).at(-1)).toMatchObject({ type: 'ended', reason: 'dropped' });
       await terminal.waitFor(OPERATOR_MESSAGES.dropped);
       await terminal.closed;
-      await until(
+      await waitFor(
         () => of('sessions:changed').some((u) => u.sessionId === sessionId && u.change === 'finished'),
         () => 'the pushed "finished" update',
       );
@@ -214,12 +216,12 @@ describe.skipIf(unavailable !== null)(
       const { terminal, sessionId } = await startOperator();
       const one = value(await call('live:open', sessionId));
       terminal.send('echo marker-$((3*3))\r');
-      await until(
+      await waitFor(
         () => screen(one.streamId).includes('marker-9'),
         () => 'the output on the first viewer',
       );
       const two = value(await call('live:open', sessionId));
-      await until(
+      await waitFor(
         () => messages(two.streamId).length > 0,
         () => 'the second snapshot',
       );
@@ -228,7 +230,7 @@ describe.skipIf(unavailable !== null)(
 
       terminal.send('exit\r');
       await terminal.closed;
-      await until(
+      await waitFor(
         () => [one, two].every((s) => of('live:closed').some((c) => c.streamId === s.streamId)),
         () => 'both streams to close',
       );
@@ -241,12 +243,12 @@ describe.skipIf(unavailable !== null)(
     it('logging out closes an open stream', async () => {
       const { sessionId } = await startOperator();
       const { streamId } = value(await call('live:open', sessionId));
-      await until(
+      await waitFor(
         () => messages(streamId).length > 0,
         () => 'the snapshot',
       );
       value(await call('auth:logout'));
-      await until(
+      await waitFor(
         () => of('live:closed').some((c) => c.streamId === streamId),
         () => 'the stream to close',
       );

@@ -1,8 +1,12 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthService, tokenAccount } from '../../src/main/services/auth-service';
 import { ProfileStore, normalizeGatewayUrl } from '../../src/main/services/profile-store';
+import { KeytarSecretStore } from '../../src/main/services/secret-store';
+import { missingKeyring } from '../support/programs';
 
 const FP = 'AB:'.repeat(31) + 'CD';
 
@@ -62,6 +66,16 @@ describe('ProfileStore', () => {
     expect(new ProfileStore(dir).get(id).fingerprint).toBeNull();
   });
 
+  it('trusts a first certificate, but never replaces a pinned one that way', () => {
+    const store = new ProfileStore(dir);
+    const { id } = store.save({ name: 'A', url: 'https://a.example' });
+    expect(store.trust(id, FP.toLowerCase()).fingerprint).toBe(FP);
+    expect(store.trust(id, FP).fingerprint).toBe(FP);
+    const other = FP.replace(/^../, 'EE');
+    expect(() => store.trust(id, other)).toThrow(/forget it first/);
+    expect(new ProfileStore(dir).get(id).fingerprint).toBe(FP);
+  });
+
   it('ensure() adds a profile for a URL only once', () => {
     const store = new ProfileStore(dir);
     const first = store.ensure('Local gateway', 'https://127.0.0.1:8443');
@@ -113,3 +127,61 @@ describe('ProfileStore', () => {
     expect(readFileSync(file, 'utf8')).toContain('"id":"x"');
   });
 });
+
+const noKeyring = missingKeyring();
+
+describe.skipIf(noKeyring !== null)(
+  `A profile's kept token and its URL${noKeyring ? ` (skipped: ${noKeyring})` : ''}`,
+  () => {
+    let dir: string;
+    let profiles: ProfileStore;
+    let secrets: KeytarSecretStore;
+    let auth: AuthService;
+    let id: string;
+    const kept = () => secrets.get(tokenAccount(id));
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'vigil-profiles-'));
+      profiles = new ProfileStore(dir);
+      // A service of its own, so the test never meets the app's real entries.
+      secrets = new KeytarSecretStore(`Vigil test ${randomUUID()}`);
+      auth = new AuthService({ profiles, secrets, events: () => undefined, timeoutMs: 2_000 });
+      id = profiles.save({ name: 'A', url: 'https://a.example' }).id;
+      profiles.pin(id, FP);
+      const token = { token: 'kept-token', expiresAt: '2999-01-01T00:00:00.000Z', url: 'https://a.example' };
+      await secrets.set(tokenAccount(id), JSON.stringify(token));
+    });
+    afterEach(async () => {
+      await secrets.delete(tokenAccount(id));
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('editing the URL forgets the kept token and the certificate pinned for the old one', async () => {
+      const saved = await auth.saveProfile({ id, name: 'A', url: 'https://b.example' });
+      expect(saved).toMatchObject({ url: 'https://b.example', fingerprint: null });
+      expect(await kept()).toBeNull();
+      // Nothing is left to resume with, so nothing is sent to the new server.
+      expect(await auth.resume(id)).toBeNull();
+    });
+
+    it('renaming keeps the token and the pin', async () => {
+      const saved = await auth.saveProfile({ id, name: 'Renamed', url: 'https://A.example/' });
+      expect(saved).toMatchObject({ name: 'Renamed', fingerprint: FP });
+      expect(await kept()).not.toBeNull();
+    });
+
+    it('an invalid new URL changes nothing', async () => {
+      await expect(auth.saveProfile({ id, name: 'A', url: 'http://b.example' })).rejects.toThrow(/https/);
+      expect(await kept()).not.toBeNull();
+      expect(profiles.get(id).fingerprint).toBe(FP);
+    });
+
+    it('a kept token is never offered to a URL other than the one it came from', async () => {
+      // As if profiles.json had been edited by hand: the store alone does not touch the keychain.
+      profiles.save({ id, name: 'A', url: 'https://b.example' });
+      expect(await kept()).not.toBeNull();
+      expect(await auth.resume(id)).toBeNull();
+      expect(await kept()).toBeNull();
+    });
+  },
+);

@@ -137,12 +137,12 @@ describe('LiveViewer', { timeout: 15_000 }, () => {
     expect(fake.calls.map((c) => c.channel)).toEqual(['live:open']);
   });
 
-  it('Hold on! blocks the operator, shows the state, and Release restores it', async () => {
+  it('Hold on! blocks the operator, shows the state, and the same switch releases it', async () => {
     await open();
     message(snapshot());
     await settle();
     expect(requireTestId('live-interactivity').dataset.blocked).toBe('false');
-    expect(byTestId('live-release')).toBeNull();
+    expect(requireTestId('live-hold').getAttribute('aria-checked')).toBe('false');
 
     requireTestId('live-hold').click();
     await settle();
@@ -155,11 +155,25 @@ describe('LiveViewer', { timeout: 15_000 }, () => {
     await settle();
     expect(text('live-interactivity')).toContain('Blocked by Ana Auditor');
 
-    requireTestId('live-release').click();
+    requireTestId('live-hold').click();
     await settle();
     expect(fake.argsOf('sessions:setInteractivity')[1]).toEqual([{ sessionId: 3, blocked: false }]);
     expect(requireTestId('live-interactivity').dataset.blocked).toBe('false');
-    expect(byTestId('live-release')).toBeNull();
+    expect(requireTestId('live-hold').getAttribute('aria-checked')).toBe('false');
+  });
+
+  it('Hold on! is one control: clicking its label toggles it, and there is no second Release button', async () => {
+    await open();
+    message(snapshot());
+    await settle();
+    requireTestId('live-hold-label').click();
+    await settle();
+    expect(fake.argsOf('sessions:setInteractivity')).toEqual([[{ sessionId: 3, blocked: true }]]);
+    expect(requireTestId('live-hold').getAttribute('aria-checked')).toBe('true');
+    const buttons = [...document.querySelectorAll('[data-testid="live-viewer"] button')].map((b) =>
+      b.textContent?.trim(),
+    );
+    expect(buttons.filter((label) => label === 'Release')).toEqual([]);
   });
 
   it('shows a block that was already in place when the viewer joined', async () => {
@@ -167,7 +181,7 @@ describe('LiveViewer', { timeout: 15_000 }, () => {
     message(snapshot({ blocked: true }));
     await settle();
     expect(requireTestId('live-interactivity').dataset.blocked).toBe('true');
-    expect(byTestId('live-release')).not.toBeNull();
+    expect(requireTestId('live-hold').getAttribute('aria-checked')).toBe('true');
   });
 
   it('reports a refused block and leaves the state as it was', async () => {
@@ -213,12 +227,57 @@ describe('LiveViewer', { timeout: 15_000 }, () => {
     expect(text('live-ended')).toContain('The session was dropped');
   });
 
+  it('after a drop says who dropped it instead of "Operator may interact"', async () => {
+    const dropper = { id: 2, login: 'ana', name: 'Ana Auditor' };
+    fake.handlers['sessions:drop'] = () =>
+      ok({
+        ...current,
+        status: 'finished',
+        endedAt: new Date().toISOString(),
+        allowedActions: ['logs'],
+        endReason: { kind: 'dropped', by: dropper },
+      });
+    await open();
+    message(snapshot());
+    await settle();
+    requireTestId('live-drop').click();
+    await settle();
+    requireTestId('drop-confirm-yes').click();
+    await settle();
+    expect(text('live-interactivity')).toBe('Dropped by Ana Auditor');
+    expect(text('live-interactivity')).not.toContain('Operator may interact');
+  });
+
+  it('learns who dropped the session when another auditor did', async () => {
+    fake.handlers['sessions:get'] = () =>
+      ok({
+        ...current,
+        status: 'finished',
+        endedAt: new Date().toISOString(),
+        endReason: { kind: 'dropped', by: { id: 4, login: 'carla', name: 'Carla Lima' } },
+      });
+    await open();
+    message(snapshot());
+    message({ type: 'ended', reason: 'dropped', at: new Date().toISOString(), message: null });
+    await settle();
+    expect(fake.argsOf('sessions:get')).toEqual([[3]]);
+    expect(text('live-interactivity')).toBe('Dropped by Carla Lima');
+  });
+
+  it('the drop confirmation names the session it drops', async () => {
+    await open();
+    message(snapshot());
+    await settle();
+    requireTestId('live-drop').click();
+    await settle();
+    expect(text('drop-confirm-session')).toBe('ops.bob@web-001 · session #3');
+  });
+
   it('offers Hold on! and Drop only when the session allows them', async () => {
     await open(liveSession({ allowedActions: ['liveStream'] }));
     message(snapshot({ blocked: true }));
     await settle();
     expect(byTestId('live-hold')).toBeNull();
-    expect(byTestId('live-release')).toBeNull();
     expect(byTestId('live-drop')).toBeNull();
     expect(requireTestId('live-interactivity').dataset.blocked).toBe('true');
   });

@@ -48,7 +48,7 @@ describe('PreventPurgeDialog', { timeout: 15_000 }, () => {
     document.body.innerHTML = '';
   });
 
-  it('keeps Save disabled until the justification meets SPEC §7, and says why inline', async () => {
+  it('keeps Save disabled until the justification meets the rule, and says why inline', async () => {
     wrapper = open(makeSession(3)).wrapper;
     await settle();
     expect(button('prevent-purge-save').disabled).toBe(true);

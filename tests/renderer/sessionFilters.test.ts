@@ -13,7 +13,7 @@ describe('toSessionQuery', () => {
     expect(toSessionQuery(emptyFilters())).toEqual({});
   });
 
-  it('trims text, leaves blanks out and maps every filter of SPEC §2 to its query key', () => {
+  it('trims text, leaves blanks out and maps every filter of the list to its query key', () => {
     const query = toSessionQuery({
       ...emptyFilters(),
       id: ' 42 ',

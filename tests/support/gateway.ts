@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Permission, Role } from '../../src/shared/permissions';
 import { hashPassword } from '../../src/gateway/crypto/passwords';
 import { ensureDataDir } from '../../src/gateway/datadir';
-import { seededRandom, seedSessions } from '../../src/gateway/db/seed';
+import { seededRandom, seedSessions } from './seed';
 import type { NewSession } from '../../src/gateway/db/sessionTypes';
 import { openStore, type Store } from '../../src/gateway/db/store';
 
@@ -204,7 +204,7 @@ export interface SeedSpec {
   grant?: { role: Role; permission: Permission }[];
   revoke?: { role: Role; permission: Permission }[];
   sessions?: SeedSession[];
-  /** Bulk realistic sessions (db/seed.ts): count, optional RNG seed and time range. */
+  /** Bulk realistic sessions (seed.ts): count, optional RNG seed and time range. */
   randomSessions?: { count: number; seed?: number; from?: number; to?: number };
   /** Session auditors by login, applied after sessions; `session` is an id or an index into `sessions`. */
   auditors?: { session: number | { index: number }; logins: string[] }[];

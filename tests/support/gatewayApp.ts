@@ -6,8 +6,9 @@ import type { Role } from '../../src/shared/permissions';
 import { buildApp } from '../../src/gateway/app';
 import { hashPassword, type ScryptParams } from '../../src/gateway/crypto/passwords';
 import { openStore, type Store } from '../../src/gateway/db/store';
-import { LiveHub } from '../../src/gateway/live/hub';
+import type { LiveHub } from '../../src/gateway/live/hub';
 import type { ViewerLimits } from '../../src/gateway/live/viewers';
+import { createGatewayServices, type GatewayServices } from '../../src/gateway/services';
 import type { IdentityOptions } from '../../src/gateway/services/identity';
 
 /** Cheap scrypt for tests (the stored parameters travel with each hash). */
@@ -19,6 +20,8 @@ export interface TestGateway {
   dir: string;
   /** Where live sessions are registered (tests add their own LiveSession implementations). */
   liveHub: LiveHub;
+  /** The app's services, as the gateway's composition root built them. */
+  services: GatewayServices;
   /** Creates a user with a role and returns its id; password defaults to `${login}-password`. */
   addUser(login: string, role: Role, password?: string): Promise<number>;
   /** Logs in over the API and returns the bearer token. */
@@ -40,21 +43,21 @@ export async function createTestGateway(
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-app-'));
   const store = openStore(join(dir, 'vigil.db'));
-  const liveHub = new LiveHub();
-  const app = await buildApp({
+  const services = createGatewayServices({
     store,
     clock: options.clock,
     identity: { scrypt: FAST_SCRYPT, ...options.identity },
-    tls: options.tls,
-    liveHub,
     viewerLimits: options.viewerLimits,
   });
+  const liveHub = services.hub;
+  const app = await buildApp({ services, tls: options.tls });
   await app.ready();
   const gateway: TestGateway = {
     app,
     store,
     dir,
     liveHub,
+    services,
     addUser: async (login, role, password) => {
       const passwordHash = await hashPassword(password ?? `${login}-password`, FAST_SCRYPT);
       const id = store.users.create({

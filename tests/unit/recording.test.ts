@@ -21,6 +21,7 @@ import {
 } from '../../src/gateway/recording';
 import { HeadlessScreen } from '../../src/gateway/recording/headlessScreen';
 import { FRAME_HEADER_BYTES, FrameType, MAGIC, parseFrameHeader } from '../../src/gateway/recording/format';
+import { waitFor } from '../support/wait';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-rec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -240,7 +241,7 @@ describe('RecordingWriter + RecordingReader', () => {
     child.stdout.on('data', (d: Buffer) => {
       for (const line of d.toString().trim().split('\n')) ticks = Number(line);
     });
-    while (ticks < 50) await sleep(20);
+    await waitFor(() => ticks >= 50, 'fifty ticks written by the child');
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const lastPrinted = ticks;

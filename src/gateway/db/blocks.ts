@@ -52,8 +52,8 @@ const toRecord = (r: BlockRow): BlockRecord => ({
 
 /**
  * The blocks table. A block stays active after its session ended until someone releases it: while
- * it is active the blocked operator may not start new sessions (SPEC §3). The session row's
- * `blocked` flag follows the session's own active block.
+ * it is active the blocked operator may not start new sessions (SPEC §3). A live session row's
+ * `blocked` flag follows its operator's active blocks; a finished one its own.
  */
 export class BlocksRepository {
   constructor(private readonly db: Db) {}
@@ -76,7 +76,10 @@ export class BlocksRepository {
             'INSERT INTO blocks (session_id, blocked_user_id, author_id, blocked_at) VALUES (?, ?, ?, ?)',
           )
           .run(input.sessionId, input.blockedUserId, input.authorId, input.at);
-        this.db.prepare('UPDATE sessions SET blocked = 1 WHERE id = ?').run(input.sessionId);
+        // A block holds every live session of the operator, not only the one it was set in.
+        this.db
+          .prepare(`UPDATE sessions SET blocked = 1 WHERE id = ? OR (user_id = ? AND status = 'live')`)
+          .run(input.sessionId, input.blockedUserId);
         return this.get(Number(result.lastInsertRowid));
       })
       .immediate();
@@ -93,12 +96,19 @@ export class BlocksRepository {
             )
             .run(at, releaserId, id).changes === 1;
         if (changed) {
+          // A live session stays blocked while its operator has any active block; a finished one
+          // while it has its own.
           this.db
             .prepare(
-              `UPDATE sessions SET blocked = 0 WHERE id = (SELECT session_id FROM blocks WHERE id = ?)
-               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.session_id = sessions.id AND b.released_at IS NULL)`,
+              `UPDATE sessions SET blocked = 0
+               WHERE blocked = 1
+                 AND (id = (SELECT session_id FROM blocks WHERE id = @id)
+                   OR (status = 'live' AND user_id = (SELECT blocked_user_id FROM blocks WHERE id = @id)))
+                 AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.released_at IS NULL
+                   AND (b.session_id = sessions.id
+                     OR (sessions.status = 'live' AND b.blocked_user_id = sessions.user_id)))`,
             )
-            .run(id);
+            .run({ id });
         }
         return changed;
       })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventType } from '../../shared/events';
 import type { Db } from './database';
-import { likePrefix, merge, whereSql, type Params, type Where } from './sessionFilters';
+import { likeSubstring, merge, whereSql, type Params, type Where } from './sessionFilters';
 import type { UserRefRecord } from './sessionTypes';
 
 export interface NewEvent {
@@ -22,16 +22,16 @@ export interface EventRecord extends NewEvent {
 export interface EventFilter {
   sessionId?: number;
   type?: EventType;
-  /** Prefix of the actor's login, case-insensitive. */
+  /** Part of the actor's login, case-insensitive. */
   actor?: string;
   from?: number;
   to?: number;
 }
 
-export interface ChainStatus {
-  ok: boolean;
-  events: number;
-  brokenAt: number | null;
+/** One verified position of the chain: an event's id and stored hash. */
+export interface ChainLink {
+  id: number;
+  hash: string;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -124,15 +124,18 @@ export class EventsRepository {
     return { total, items: rows.map(toRecord) };
   }
 
-  /** Recomputes the whole chain; brokenAt is the first event whose link or content does not check out. */
-  verify(): ChainStatus {
-    let prev = GENESIS_HASH;
-    let count = 0;
+  /**
+   * Checks up to `limit` events after `from` (an event already verified, or id 0 with the genesis
+   * hash): each must follow the previous id, link to its hash and hash to what it stores. Returns
+   * the last event that checked out and the first one that did not; `done` when the chain ended.
+   */
+  verifyChunk(from: ChainLink, limit: number): { last: ChainLink; brokenAt: number | null; done: boolean } {
     const rows = this.db
       .prepare(
-        'SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events ORDER BY id',
+        `SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events
+         WHERE id > ? ORDER BY id LIMIT ?`,
       )
-      .iterate() as IterableIterator<{
+      .all(from.id, limit) as {
       id: number;
       at: number;
       type: EventType;
@@ -142,10 +145,10 @@ export class EventsRepository {
       note: string;
       prev_hash: string;
       hash: string;
-    }>;
+    }[];
+    let last = from;
     for (const r of rows) {
-      count++;
-      const expected = eventHash(prev, {
+      const expected = eventHash(last.hash, {
         id: r.id,
         at: r.at,
         type: r.type,
@@ -154,16 +157,22 @@ export class EventsRepository {
         sessionId: r.session_id,
         note: r.note,
       });
-      if (r.prev_hash !== prev || r.hash !== expected || r.id !== count) {
-        rows.return?.();
-        return { ok: false, events: this.total(), brokenAt: r.id };
+      if (r.id !== last.id + 1 || r.prev_hash !== last.hash || r.hash !== expected) {
+        return { last, brokenAt: r.id, done: true };
       }
-      prev = r.hash;
+      last = { id: r.id, hash: r.hash };
     }
-    return { ok: true, events: count, brokenAt: null };
+    return { last, brokenAt: null, done: rows.length < limit };
   }
 
-  private total(): number {
+  /** The previous hash one event links to (null when the row is gone). */
+  prevHashOf(id: number): string | null {
+    const row = this.db.prepare('SELECT prev_hash FROM events WHERE id = ?').get(id) as
+      { prev_hash: string } | undefined;
+    return row?.prev_hash ?? null;
+  }
+
+  total(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
   }
 }
@@ -180,7 +189,7 @@ function eventWhere(filter: EventFilter): Where {
   if (filter.type !== undefined) add('e.type = @type', { type: filter.type });
   if (filter.actor !== undefined) {
     add("e.actor_id IN (SELECT id FROM users WHERE login LIKE @actor ESCAPE '\\')", {
-      actor: likePrefix(filter.actor),
+      actor: likeSubstring(filter.actor),
     });
   }
   if (filter.from !== undefined) add('e.at >= @from', { from: filter.from });

@@ -48,16 +48,43 @@ export class IdentityRepository {
       .run(now - 86_400_000);
   }
 
-  recordFailure(login: string, at: number, originIp: string | null): void {
-    this.db
-      .prepare('INSERT INTO login_failures (login, at, origin_ip) VALUES (?, ?, ?)')
-      .run(login, at, originIp);
+  /**
+   * Writes a pending attempt unless the login already has `max` attempts (failed or still being
+   * checked) since `since`; its id, or null when refused. Synchronous, so concurrent logins can
+   * never take more than `max` slots between them.
+   */
+  reserveAttempt(
+    login: string,
+    at: number,
+    originIp: string | null,
+    max: number,
+    since: number,
+  ): number | null {
+    const taken = (
+      this.db
+        .prepare('SELECT count(*) AS n FROM login_failures WHERE login = ? AND at >= ?')
+        .get(login, since) as {
+        n: number;
+      }
+    ).n;
+    if (taken >= max) return null;
+    return Number(
+      this.db
+        .prepare('INSERT INTO login_failures (login, at, origin_ip, pending) VALUES (?, ?, ?, 1)')
+        .run(login, at, originIp).lastInsertRowid,
+    );
   }
 
+  /** The reserved attempt turned out wrong: it now counts as a failure. */
+  failAttempt(id: number): void {
+    this.db.prepare('UPDATE login_failures SET pending = 0 WHERE id = ?').run(id);
+  }
+
+  /** Failed attempts (not those still being checked). */
   failuresSince(login: string, since: number): number {
     return (
       this.db
-        .prepare('SELECT count(*) AS n FROM login_failures WHERE login = ? AND at >= ?')
+        .prepare('SELECT count(*) AS n FROM login_failures WHERE login = ? AND at >= ? AND pending = 0')
         .get(login, since) as {
         n: number;
       }

@@ -10,6 +10,14 @@ export class MetaRepository {
     return row?.value ?? null;
   }
 
+  set(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
   /** Sets the key only if absent; true when this call set it. */
   setOnce(key: string, value: string): boolean {
     return (

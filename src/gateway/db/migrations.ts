@@ -245,4 +245,126 @@ const v2: Migration = (db) => {
   `);
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+/** The meta key of the counter every access-reducing change increments (see accessRevocation). */
+export const ACCESS_GENERATION_KEY = 'access_generation';
+
+/**
+ * Taking access away: users can be disabled or removed (kept for the history their sessions and
+ * events point at), and every change that takes access away bumps `access_generation`, which the
+ * running gateway polls to end what is no longer allowed (live sessions, live viewers) within a
+ * second, whichever process (gateway or CLI) made the change.
+ */
+const accessRevocation: Migration = (db) => {
+  const bump = `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${ACCESS_GENERATION_KEY}'`;
+  db.exec(`
+    ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+    ALTER TABLE users ADD COLUMN removed_at INTEGER;
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('${ACCESS_GENERATION_KEY}', '0');
+    CREATE TRIGGER access_token_revoked AFTER UPDATE OF revoked_at ON tokens BEGIN ${bump}; END;
+    CREATE TRIGGER access_user_status AFTER UPDATE OF disabled_at, removed_at ON users BEGIN ${bump}; END;
+    CREATE TRIGGER access_role_removed AFTER DELETE ON user_roles BEGIN ${bump}; END;
+    CREATE TRIGGER access_permission_revoked AFTER DELETE ON role_permissions BEGIN ${bump}; END;
+    CREATE TRIGGER access_grant_revoked AFTER DELETE ON access_grants BEGIN ${bump}; END;
+    CREATE TRIGGER access_grant_changed AFTER UPDATE ON access_grants BEGIN ${bump}; END;
+  `);
+};
+
+/**
+ * A login attempt is written before its password is hashed (pending), so concurrent attempts count
+ * against the failed-login lock while they are being checked.
+ */
+const loginReservations: Migration = (db) => {
+  db.exec('ALTER TABLE login_failures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0');
+};
+
+/** File transfer (SFTP, scp, rsync) is a grant of its own, off unless given with the access grant. */
+const fileTransferGrants: Migration = (db) => {
+  db.exec('ALTER TABLE access_grants ADD COLUMN file_transfer INTEGER NOT NULL DEFAULT 0');
+};
+
+/** The sessions columns whose distinct values `session_terms` keeps, by filter name. */
+export const TERM_COLUMNS = {
+  user: 'user_login',
+  credential: 'credential',
+  device: 'device',
+  originIp: 'origin_ip',
+  proxy: 'proxy',
+} as const;
+
+/**
+ * Substring filters. The distinct values of the short text columns (a few thousand at most: users,
+ * accounts, targets, addresses, proxies) with their row counts, kept by triggers: a substring is
+ * looked up among them and the matching values become index lookups. Reasons and justifications
+ * are free text, so they get a trigram full-text index instead.
+ */
+const substringSearch: Migration = (db) => {
+  const fields = Object.entries(TERM_COLUMNS);
+  const add = (row: 'NEW' | 'OLD', step: string) =>
+    fields
+      .map(
+        ([field, column]) =>
+          `INSERT INTO session_terms (field, value, n) VALUES ('${field}', ${row}.${column}, ${step})
+             ON CONFLICT (field, value) DO UPDATE SET n = n + excluded.n;`,
+      )
+      .join('\n');
+  const textCounts = (row: 'NEW' | 'OLD', sign: '+' | '-') =>
+    `UPDATE session_terms SET n = n ${sign} (${row}.reason IS NOT NULL) WHERE field = 'reason' AND value = '';
+     UPDATE session_terms SET n = n ${sign} (${row}.prevent_purge_justification IS NOT NULL)
+       WHERE field = 'justification' AND value = '';`;
+  const hasText = (row: string) =>
+    `${row}.reason IS NOT NULL OR ${row}.prevent_purge_justification IS NOT NULL`;
+  db.exec(`
+    CREATE TABLE session_terms (
+      field TEXT NOT NULL,
+      value TEXT NOT NULL COLLATE NOCASE,
+      n INTEGER NOT NULL,
+      PRIMARY KEY (field, value)
+    ) WITHOUT ROWID;
+    ${fields
+      .map(
+        ([field, column]) =>
+          `INSERT INTO session_terms (field, value, n)
+             SELECT '${field}', ${column}, count(*) FROM sessions GROUP BY ${column};`,
+      )
+      .join('\n')}
+    CREATE TRIGGER sessions_terms_insert AFTER INSERT ON sessions BEGIN ${add('NEW', '1')} END;
+    CREATE TRIGGER sessions_terms_delete AFTER DELETE ON sessions BEGIN ${add('OLD', '-1')} END;
+    CREATE TRIGGER sessions_terms_update AFTER UPDATE OF ${fields.map(([, c]) => c).join(', ')} ON sessions
+    BEGIN ${add('OLD', '-1')} ${add('NEW', '1')} END;
+
+    CREATE VIRTUAL TABLE session_text USING fts5(
+      reason, justification, content='', contentless_delete=1, tokenize='trigram'
+    );
+    INSERT INTO session_text (rowid, reason, justification)
+      SELECT id, reason, prevent_purge_justification FROM sessions WHERE ${hasText('sessions')};
+    -- Entries of the reason and justification indexes, for planning a scan of them.
+    INSERT INTO session_terms (field, value, n)
+      SELECT 'reason', '', count(reason) FROM sessions
+      UNION ALL SELECT 'justification', '', count(prevent_purge_justification) FROM sessions;
+    CREATE TRIGGER sessions_text_insert AFTER INSERT ON sessions WHEN ${hasText('NEW')} BEGIN
+      INSERT INTO session_text (rowid, reason, justification)
+        VALUES (NEW.id, NEW.reason, NEW.prevent_purge_justification);
+      ${textCounts('NEW', '+')}
+    END;
+    CREATE TRIGGER sessions_text_delete AFTER DELETE ON sessions WHEN ${hasText('OLD')} BEGIN
+      DELETE FROM session_text WHERE rowid = OLD.id;
+      ${textCounts('OLD', '-')}
+    END;
+    CREATE TRIGGER sessions_text_update AFTER UPDATE OF reason, prevent_purge_justification ON sessions BEGIN
+      DELETE FROM session_text WHERE rowid = OLD.id;
+      INSERT INTO session_text (rowid, reason, justification)
+        SELECT NEW.id, NEW.reason, NEW.prevent_purge_justification WHERE ${hasText('NEW')};
+      ${textCounts('OLD', '-')}
+      ${textCounts('NEW', '+')}
+    END;
+  `);
+};
+
+export const MIGRATIONS: readonly Migration[] = [
+  v1,
+  v2,
+  accessRevocation,
+  loginReservations,
+  fileTransferGrants,
+  substringSearch,
+];

@@ -1,4 +1,7 @@
+import type { TERM_COLUMNS } from './migrations';
 import type { Protocol, SessionStatus } from './sessionTypes';
+
+type TermField = keyof typeof TERM_COLUMNS;
 
 /** A validated list filter in storage terms (times in ms, `from`/`to` inclusive). */
 export interface SessionFilter {
@@ -16,7 +19,10 @@ export interface SessionFilter {
   q?: string;
 }
 
-/** Text filters that match from the start of one column, each with the index that serves it. */
+/**
+ * Text filters on one column each, with the index that serves it. The hash (an identifier people
+ * paste) matches from its start; the others match anywhere in the value.
+ */
 export const TEXT_FILTERS = {
   hash: { column: 'hash', index: 'sessions_hash' },
   user: { column: 'user_login', index: 'sessions_user' },
@@ -34,17 +40,34 @@ export interface Where {
   params: Params;
 }
 
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /**
  * `LIKE 'prefix%'` on a NOCASE column: case-insensitive (ASCII) prefix match that SQLite turns into
  * an index range. Wildcards typed by the user are escaped so they match literally.
  */
 export function likePrefix(text: string): string {
-  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `${escapeLike(text)}%`;
+}
+
+/** `LIKE '%text%'`: case-insensitive (ASCII) substring match, wildcards escaped. */
+export function likeSubstring(text: string): string {
+  return `%${escapeLike(text)}%`;
 }
 const like = (column: string, param: string) => `${column} LIKE @${param} ESCAPE '\\'`;
 
-/** Conditions on the columns `session_counts` also has; `alias` is the table prefix. */
-export function lowCardinalityWhere(filter: SessionFilter, alias: string): Where {
+/**
+ * The column's value is one of its known values (`session_terms`) containing the parameter's
+ * pattern: a few index lookups instead of a scan of every row.
+ */
+const termMatch = (column: string, field: TermField, param: string) =>
+  `${column} IN (SELECT value FROM session_terms WHERE field = '${field}' AND n > 0 AND ${like('value', param)})`;
+
+/**
+ * Conditions on the columns `session_counts` also has; `alias` is the table prefix. `seekProxy`
+ * when the proxy index drives: its matching values become lookups of that index.
+ */
+export function lowCardinalityWhere(filter: SessionFilter, alias: string, seekProxy = false): Where {
   const terms: string[] = [];
   const params: Params = {};
   if (filter.protocol !== undefined) {
@@ -56,21 +79,51 @@ export function lowCardinalityWhere(filter: SessionFilter, alias: string): Where
     params.status = filter.status;
   }
   if (filter.proxy !== undefined) {
-    terms.push(like(`${alias}proxy`, 'proxy'));
-    params.proxy = likePrefix(filter.proxy);
+    terms.push(seekProxy ? termMatch(`${alias}proxy`, 'proxy', 'proxy') : like(`${alias}proxy`, 'proxy'));
+    params.proxy = likeSubstring(filter.proxy);
   }
   return { terms, params };
 }
 
-export function textWhere(key: TextKey, prefix: string, alias = 's.'): Where {
-  return { terms: [like(`${alias}${TEXT_FILTERS[key].column}`, key)], params: { [key]: likePrefix(prefix) } };
+/**
+ * One text filter. `seek` when its index drives: a substring becomes lookups of the values that
+ * contain it; otherwise it is checked on each visited entry (cheaper than a set membership).
+ */
+export function textWhere(key: TextKey, text: string, seek = false): Where {
+  const column = `s.${TEXT_FILTERS[key].column}`;
+  if (key === 'hash') return { terms: [like(column, key)], params: { [key]: likePrefix(text) } };
+  const term = seek ? termMatch(column, key, key) : like(column, key);
+  return { terms: [term], params: { [key]: likeSubstring(text) } };
 }
 
-/** Reason/justification search: a prefix of either text. */
-export function qWhere(q: string): Where {
+/**
+ * Reason/justification search uses the trigram index, which finds any part of three characters or
+ * more; one or two characters match the start of either text (index ranges, where a substring
+ * would mean reading every reason).
+ */
+export function usesTrigrams(q: string): boolean {
+  return [...q].length >= 3;
+}
+
+/** The full-text phrase of `q`: its trigrams in a row, i.e. `q` anywhere in either text. */
+export function trigramPhrase(q: string): string {
+  return `"${q.replaceAll('"', '""')}"`;
+}
+
+/** Ids of the sessions whose reason or justification contains @qMatch (see trigramPhrase). */
+export const TRIGRAM_IDS = 'SELECT rowid FROM session_text WHERE session_text MATCH @qMatch';
+
+/**
+ * Reason/justification search on the row (`ids`: on the session id, which every index entry holds,
+ * so an index walk needs no table lookup for it; the matching ids are collected once).
+ */
+export function qWhere(q: string, ids = false): Where {
+  if (ids && usesTrigrams(q)) {
+    return { terms: [`s.id IN (${TRIGRAM_IDS})`], params: { qMatch: trigramPhrase(q) } };
+  }
   return {
     terms: [`(${like('s.reason', 'q')} OR ${like('s.prevent_purge_justification', 'q')})`],
-    params: { q: likePrefix(q) },
+    params: { q: usesTrigrams(q) ? likeSubstring(q) : likePrefix(q) },
   };
 }
 
@@ -99,20 +152,25 @@ export function whereSql(where: Where): string {
   return where.terms.length === 0 ? '' : `WHERE ${where.terms.join(' AND ')}`;
 }
 
-/** Every condition of the filter except the text filters named in `skip` (and q when skipQ). */
+/**
+ * Every condition of the filter except the text filters named in `skip` (and q when skipQ).
+ * `seek` names the filter whose index drives (see textWhere); `qIds` as in qWhere.
+ */
 export function fullWhere(
   filter: SessionFilter,
-  options: { skip?: readonly TextKey[]; skipQ?: boolean } = {},
+  options: { skip?: readonly TextKey[]; skipQ?: boolean; qIds?: boolean; seek?: string } = {},
 ): Where {
   const parts: Where[] = [];
   if (filter.id !== undefined) parts.push({ terms: ['s.id = @id'], params: { id: filter.id } });
   for (const key of TEXT_KEYS) {
     const value = filter[key];
-    if (value !== undefined && !(options.skip ?? []).includes(key)) parts.push(textWhere(key, value));
+    if (value !== undefined && !(options.skip ?? []).includes(key)) {
+      parts.push(textWhere(key, value, options.seek === key));
+    }
   }
-  parts.push(lowCardinalityWhere(filter, 's.'));
+  parts.push(lowCardinalityWhere(filter, 's.', options.seek === 'proxy'));
   parts.push(timeWhere(filter.from, toExclusive(filter)));
-  if (filter.q !== undefined && options.skipQ !== true) parts.push(qWhere(filter.q));
+  if (filter.q !== undefined && options.skipQ !== true) parts.push(qWhere(filter.q, options.qIds));
   return merge(...parts);
 }
 

@@ -1,11 +1,16 @@
 import { DAY_MS } from './migrations';
-import { likePrefix, type Params, type TextKey, type Where } from './sessionFilters';
+import { likePrefix, likeSubstring, type Params, type TextKey, type Where } from './sessionFilters';
 
 /** The cost model of the session search planner (sessionSearch.ts) and its small helpers. */
 
 /** Relative costs measured on SQLite 3.5x: visiting an index entry = 1. */
 export const LOOKUP_COST = 25;
 export const SORT_COST = 3;
+/** Collecting one trigram match for a membership check, and checking an entry against them. */
+export const TRIGRAM_SETUP_COST = 15;
+export const ID_CHECK_COST = 8;
+/** Checking `LIKE '%…%'` on a visited entry. */
+export const LIKE_COST = 5;
 
 export type DriverName = 'time' | 'status' | 'proxy' | 'q' | TextKey;
 
@@ -19,6 +24,15 @@ export interface Driver {
   rows: number | null;
   /** Whether rows of this driver need a table lookup to check the remaining filters. */
   lookups: boolean;
+  /**
+   * Whether the reason search is checked on the session id against the trigram matches (collected
+   * once, `setup` entries) instead of on the looked-up row.
+   */
+  qIds?: boolean;
+  /** Work before the first entry (collecting the trigram matches). */
+  setup?: number;
+  /** For `q`: the reason and justification indexes are read whole, each entry checked with LIKE. */
+  scan?: boolean;
 }
 
 export interface TextDriver extends Driver {
@@ -47,11 +61,14 @@ export interface Source {
   where: Where;
 }
 
-export const unitCost = (d: Driver) => (d.lookups ? 1 + LOOKUP_COST : 1);
+export const unitCost = (d: Driver) =>
+  (d.lookups ? 1 + LOOKUP_COST : 1) +
+  (d.qIds === true ? ID_CHECK_COST : 0) +
+  (d.scan === true ? LIKE_COST : 0);
 
 /** An unmeasured driver (rows null) is the one chosen to drive the count. */
 export function countCost(d: Driver): number {
-  return d.rows === null ? 0 : d.rows * unitCost(d);
+  return d.rows === null ? 0 : (d.setup ?? 0) + d.rows * unitCost(d);
 }
 
 export function pageCost(d: Driver, total: number, needed: number): number {
@@ -59,9 +76,9 @@ export function pageCost(d: Driver, total: number, needed: number): number {
   if (d.name === 'time') {
     // Walks newest first and stops once the page is full.
     const visited = total === 0 ? rows : Math.min(rows, (needed * rows) / total);
-    return visited * unitCost(d);
+    return (d.setup ?? 0) + visited * unitCost(d);
   }
-  return rows * unitCost(d) + Math.min(total, rows) * SORT_COST;
+  return (d.setup ?? 0) + rows * unitCost(d) + Math.min(total, rows) * SORT_COST;
 }
 
 /**
@@ -70,16 +87,20 @@ export function pageCost(d: Driver, total: number, needed: number): number {
  */
 export function exportCost(d: Driver, total: number): number {
   const rows = d.rows ?? total;
-  if (d.name === 'time') return rows * unitCost(d);
-  return rows * unitCost(d) + total * (SORT_COST + LOOKUP_COST);
+  if (d.name === 'time') return (d.setup ?? 0) + rows * unitCost(d);
+  return (d.setup ?? 0) + rows * unitCost(d) + total * (SORT_COST + LOOKUP_COST);
 }
 
 export function cheapest(drivers: Driver[], cost: (d: Driver) => number): Driver {
   return drivers.reduce((best, d) => (cost(d) < cost(best) ? d : best));
 }
 
-export function qParts(q: string, exclusive = false): { index: string; where: Where }[] {
-  const pattern = likePrefix(q);
+/**
+ * Reason/justification search on their two indexes: short searches (see usesTrigrams) are two
+ * ranges; a `scan` reads both indexes whole and checks each entry for the substring.
+ */
+export function qParts(q: string, exclusive = false, scan = false): { index: string; where: Where }[] {
+  const pattern = scan ? likeSubstring(q) : likePrefix(q);
   const reason: Where = {
     terms: ['s.reason IS NOT NULL', "s.reason LIKE @q ESCAPE '\\'"],
     params: { q: pattern },

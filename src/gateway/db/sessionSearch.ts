@@ -4,6 +4,10 @@ import { DAY_MS } from './migrations';
 import {
   activeTextKeys,
   fullWhere,
+  likeSubstring,
+  TRIGRAM_IDS,
+  trigramPhrase,
+  usesTrigrams,
   lowCardinalityWhere,
   merge,
   TEXT_FILTERS,
@@ -13,6 +17,7 @@ import {
   whereSql,
   type Params,
   type SessionFilter,
+  type TextKey,
   type Where,
 } from './sessionFilters';
 import {
@@ -24,6 +29,7 @@ import {
   pageCost,
   qParts,
   SMALL_RANGE,
+  TRIGRAM_SETUP_COST,
   TYPICAL_LENGTH,
   unitCost,
   type Driver,
@@ -37,10 +43,13 @@ import type { Visibility } from './sessionTypes';
  * Plans list queries over millions of sessions. Every index of the sessions table covers the
  * low-cardinality columns and the start time (the text indexes also each other's columns), so a
  * filter costs one index range plus, for filters the chosen index does not cover (hash, q), one
- * table lookup per visited entry. The planner estimates those ranges (day buckets of
- * `session_counts`, capped probes of text ranges), then picks the cheapest index for the total
- * and, separately, for the page: newest-first pages of broad filters walk the time index and stop
- * early; narrow filters sort their few matches.
+ * table lookup per visited entry. A substring filter becomes the few known values containing it
+ * (`session_terms`), i.e. a few ranges of its index; the reason search uses the trigram index
+ * (`session_text`) and is checked on the session id where that saves the lookups. The planner
+ * knows or estimates those ranges (term counts, trigram matches, day buckets of `session_counts`,
+ * capped probes of hash ranges), then picks the cheapest index for the total and, separately, for
+ * the page: newest-first pages of broad filters walk the time index and stop early; narrow filters
+ * sort their few matches.
  */
 
 /**
@@ -58,6 +67,9 @@ export interface SearchResult {
 }
 
 const ORDER = 'ORDER BY s.started_at DESC, s.id DESC';
+
+/** Text filters looked up among the known values (`session_terms`). */
+type TermKey = Exclude<TextKey, 'hash'>;
 
 const DRIVER_INDEX: Record<Exclude<DriverName, 'q'>, string> = {
   time: 'sessions_time',
@@ -82,6 +94,7 @@ export class SessionSearch {
       return { total, ids };
     }
     if (this.isEmptyRange(filter)) return { total: 0, ids: [] };
+    filter = this.withoutVacuous(filter);
     const drivers = this.drivers(filter);
     const total = this.count(filter, drivers);
     if (total <= offset) return { total, ids: [] };
@@ -98,6 +111,7 @@ export class SessionSearch {
     let source = this.specialSource(filter, visibility);
     let keyset = false;
     if (source === null) {
+      filter = this.withoutVacuous(filter);
       const drivers = this.drivers(filter);
       const total = this.count(filter, drivers);
       const driver = cheapest(drivers, (d) => exportCost(d, total));
@@ -165,33 +179,53 @@ export class SessionSearch {
       drivers.push({ name: 'proxy', rows, lookups: anyText });
     }
     if (!anyText) return drivers;
+    const q = filter.q;
+    const trigramRows =
+      q !== undefined && usesTrigrams(q)
+        ? this.scalar(`SELECT count(*) AS n FROM (${TRIGRAM_IDS})`, { qMatch: trigramPhrase(q) })
+        : null;
+    // With the reason search alone among the text filters, these indexes (which hold the id) can
+    // check it against the trigram matches instead of looking each row up.
+    const trigramSetup = trigramRows === null ? 0 : TRIGRAM_SETUP_COST * trigramRows;
+    if (trigramRows !== null && textKeys.length === 0) {
+      for (const d of [...drivers]) drivers.push({ ...d, lookups: false, qIds: true, setup: trigramSetup });
+      // Or read the reason and justification indexes whole: they also hold the other columns.
+      drivers.push({ name: 'q', rows: this.textEntries(), lookups: false, scan: true });
+    }
 
     const allRows = filter.from === undefined && filter.to === undefined ? time.rows! : this.bucketRows({});
     const texts: TextDriver[] = textKeys.map((key) => ({
       name: key,
-      rows: null,
-      // Text indexes cover each other's columns, except the hash and the reason/justification.
-      lookups: hasQ || (textKeys.length > 1 && (key === 'hash' || textKeys.includes('hash'))),
-      parts: [{ index: TEXT_FILTERS[key].index, where: textWhere(key, filter[key]!) }],
+      // Substring filters know their range exactly from the term counts; the hash prefix is probed.
+      rows: key === 'hash' ? null : this.termRows(key, filter[key]!),
+      // Text indexes cover each other's columns, except the hash and the reason/justification
+      // (found by id when the trigram index serves them: every index entry holds the id).
+      lookups:
+        (hasQ && trigramRows === null) ||
+        (textKeys.length > 1 && (key === 'hash' || textKeys.includes('hash'))),
+      ...(trigramRows === null ? {} : { qIds: true, setup: trigramSetup }),
+      parts: [{ index: TEXT_FILTERS[key].index, where: textWhere(key, filter[key]!, true) }],
       specificity: filter[key]!.length / TYPICAL_LENGTH[key],
     }));
-    if (hasQ) {
-      const specificity = filter.q!.length / TYPICAL_LENGTH.q;
+    if (q !== undefined) {
       texts.push({
         name: 'q',
-        rows: null,
-        lookups: textKeys.length > 0,
-        parts: qParts(filter.q!),
-        specificity,
+        rows: trigramRows,
+        // Trigram matches are ids: their start times (for the order) are in the table rows.
+        lookups: trigramRows !== null || textKeys.length > 0,
+        ...(trigramRows === null ? {} : { setup: trigramSetup }),
+        parts: qParts(q),
+        specificity: q.length / TYPICAL_LENGTH.q,
       });
     }
     // A probe costs as much as the range it walks, so it stops where the range would lose anyway:
     // against the bucket-estimated drivers and, with several text filters, at a size that only
     // tells narrow ranges from broad ones. A lone text filter no driver can beat is not probed.
     const bucketBest = Math.min(...drivers.map(countCost));
-    let best = bucketBest;
+    let best = Math.min(bucketBest, ...texts.filter((d) => d.rows !== null).map(countCost));
     const several = texts.length > 1;
     for (const d of texts) {
+      if (d.rows !== null) continue;
       const cap = Math.min(Math.floor(best / unitCost(d)), several ? SMALL_RANGE : Number.POSITIVE_INFINITY);
       if (cap >= allRows) continue;
       d.rows = this.rangeAtMost(d.parts, cap);
@@ -210,7 +244,7 @@ export class SessionSearch {
     if (chosen !== null && Math.floor(bucketBest / unitCost(chosen)) < allRows) {
       chosen.rows = this.rangeAtMost(chosen.parts, Math.floor(bucketBest / unitCost(chosen)));
     }
-    return [...drivers, ...texts.map(({ name, rows, lookups }) => ({ name, rows, lookups }))];
+    return [...drivers, ...texts.map(({ parts: _parts, specificity: _specificity, ...driver }) => driver)];
   }
 
   /** The exact number of entries in the index ranges, or Infinity when there are more than `cap`. */
@@ -233,11 +267,14 @@ export class SessionSearch {
   private count(filter: SessionFilter, drivers: Driver[]): number {
     const anyText = activeTextKeys(filter).length > 0 || filter.q !== undefined;
     if (!anyText) return this.bucketCount(filter);
+    // A lone substring filter was counted exactly while planning (term counts, trigram matches).
+    const lone = drivers.find((d) => this.isLoneExact(d, filter));
+    if (lone !== undefined) return lone.rows!;
     const driver = cheapest(drivers, countCost);
-    if (driver.name === 'q') {
+    if (driver.name === 'q' && (driver.scan === true || !usesTrigrams(filter.q!))) {
       // Reason matches plus justification-only matches: two index ranges, no union to build.
       const rest = fullWhere(filter, { skipQ: true });
-      const [reason, justification] = qParts(filter.q!, true).map((p) => merge(p.where, rest));
+      const [reason, justification] = qParts(filter.q!, true, driver.scan).map((p) => merge(p.where, rest));
       const sql =
         `SELECT (SELECT count(*) FROM sessions s INDEXED BY sessions_reason ${whereSql(reason!)}) + ` +
         `(SELECT count(*) FROM sessions s INDEXED BY sessions_justification ${whereSql(justification!)}) AS n`;
@@ -250,11 +287,44 @@ export class SessionSearch {
     );
   }
 
+  /** Whether `driver` is the filter's only condition and its rows are that condition's exact count. */
+  private isLoneExact(driver: Driver, filter: SessionFilter): boolean {
+    if (driver.rows === null || !Number.isFinite(driver.rows)) return false;
+    if (driver.name === 'q') {
+      const trigrams = usesTrigrams(filter.q!) && driver.scan !== true;
+      return trigrams && fullWhere(filter, { skipQ: true }).terms.length === 0;
+    }
+    if (!(driver.name in TEXT_FILTERS) || driver.name === 'hash') return false;
+    return fullWhere(filter, { skip: [driver.name as TextKey] }).terms.length === 0;
+  }
+
+  /**
+   * Drops substring filters every session matches (e.g. one letter all logins contain): they
+   * cannot narrow anything and would only make the planner walk a whole text index.
+   */
+  private withoutVacuous(filter: SessionFilter): SessionFilter {
+    const keys = activeTextKeys(filter).filter((k) => k !== 'hash');
+    if (keys.length === 0) return filter;
+    const all = this.bucketRows({});
+    const out = { ...filter };
+    for (const key of keys) if (this.termRows(key as TermKey, filter[key]!) >= all) delete out[key];
+    return out;
+  }
+
   private source(driver: Driver, filter: SessionFilter): Source {
-    if (driver.name !== 'q')
-      return { from: `sessions s INDEXED BY ${DRIVER_INDEX[driver.name]}`, where: fullWhere(filter) };
+    if (driver.name !== 'q') {
+      return {
+        from: `sessions s INDEXED BY ${DRIVER_INDEX[driver.name]}`,
+        where: fullWhere(filter, { qIds: driver.qIds, seek: driver.name }),
+      };
+    }
     const rest = fullWhere(filter, { skipQ: true });
-    const [reason, justification] = qParts(filter.q!, true).map((p) => merge(p.where, rest));
+    if (usesTrigrams(filter.q!) && driver.scan !== true) {
+      // Drive from the matching ids (rowid lookups), never from a scan of an index of sessions.
+      const matches = { terms: [`s.id IN (${TRIGRAM_IDS})`], params: { qMatch: trigramPhrase(filter.q!) } };
+      return { from: 'sessions s NOT INDEXED', where: merge(matches, rest) };
+    }
+    const [reason, justification] = qParts(filter.q!, true, driver.scan).map((p) => merge(p.where, rest));
     const ids =
       `SELECT s.id FROM sessions s INDEXED BY sessions_reason ${whereSql(reason!)} UNION ALL ` +
       `SELECT s.id FROM sessions s INDEXED BY sessions_justification ${whereSql(justification!)}`;
@@ -262,6 +332,23 @@ export class SessionSearch {
       from: 'sessions s',
       where: { terms: [`s.id IN (${ids})`], params: { ...reason!.params, ...justification!.params } },
     };
+  }
+
+  /** Entries of the reason and justification indexes (kept by triggers beside the terms). */
+  private textEntries(): number {
+    return this.scalar(
+      "SELECT coalesce(sum(n), 0) AS n FROM session_terms WHERE field IN ('reason', 'justification') AND value = ''",
+      {},
+    );
+  }
+
+  /** Sessions whose `key` column contains `text`: the sum of the matching terms' counts. */
+  private termRows(key: TermKey, text: string): number {
+    return this.scalar(
+      `SELECT coalesce(sum(n), 0) AS n FROM session_terms
+       WHERE field = @field AND n > 0 AND value LIKE @pattern ESCAPE '\\'`,
+      { field: key, pattern: likeSubstring(text) },
+    );
   }
 
   /** Rows per the day buckets, widened to whole days: an estimate for planning. */

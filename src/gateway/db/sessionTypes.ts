@@ -46,6 +46,10 @@ export interface SessionRecord {
   recording: { path: string | null; size: number; sha256: string } | null;
   /** Whether the user the record was read for is listed as an auditor of the session. */
   isAuditor: boolean;
+  /** Whether the user the record was read for is the session's operator. */
+  isOperator: boolean;
+  /** Who dropped the session, once it finished that way. */
+  droppedBy: UserRefRecord | null;
 }
 
 /** Who is listing: everyone's sessions, or only those the user audits (★ scoped access). */

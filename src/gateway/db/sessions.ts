@@ -31,6 +31,10 @@ interface SessionRow {
   recording_size: number | null;
   recording_sha256: string | null;
   is_auditor: number;
+  is_operator: number;
+  dropped_by_id: number | null;
+  dropped_by_login: string | null;
+  dropped_by_name: string | null;
 }
 
 const SELECT = `
@@ -38,10 +42,15 @@ const SELECT = `
     s.protocol, s.proxy, s.status, s.started_at, s.ended_at, s.duration_ms, s.blocked, s.reason,
     s.error_message, s.prevent_purge_justification, s.prevent_purge_at, s.prevent_purge_by,
     pu.login AS pp_login, pu.name AS pp_name, s.recording_path, s.recording_size, s.recording_sha256,
-    EXISTS (SELECT 1 FROM session_auditors a WHERE a.session_id = s.id AND a.user_id = @viewer) AS is_auditor
+    EXISTS (SELECT 1 FROM session_auditors a WHERE a.session_id = s.id AND a.user_id = @viewer) AS is_auditor,
+    s.user_id = @viewer AS is_operator,
+    du.id AS dropped_by_id, du.login AS dropped_by_login, du.name AS dropped_by_name
   FROM sessions s
   JOIN users u ON u.id = s.user_id
-  LEFT JOIN users pu ON pu.id = s.prevent_purge_by`;
+  LEFT JOIN users pu ON pu.id = s.prevent_purge_by
+  LEFT JOIN users du ON s.status = 'finished' AND du.id = (
+    SELECT e.actor_id FROM events e WHERE e.session_id = s.id AND e.type = 'Drop session'
+    ORDER BY e.id DESC LIMIT 1)`;
 
 function toRecord(row: SessionRow): SessionRecord {
   return {
@@ -75,6 +84,11 @@ function toRecord(row: SessionRow): SessionRecord {
         ? null
         : { path: row.recording_path, size: row.recording_size, sha256: row.recording_sha256 },
     isAuditor: row.is_auditor === 1,
+    isOperator: row.is_operator === 1,
+    droppedBy:
+      row.dropped_by_id === null
+        ? null
+        : { id: row.dropped_by_id, login: row.dropped_by_login ?? '', name: row.dropped_by_name ?? '' },
   };
 }
 

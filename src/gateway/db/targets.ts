@@ -72,21 +72,91 @@ export class TargetsRepository {
       : { id: row.id, targetId: row.target_id, account: row.account, secret: row.secret };
   }
 
-  /** true when the grant is new. */
-  grantAccess(userId: number, credentialId: number, at: number): boolean {
+  /** true when the grant is new; an existing grant takes the given file-transfer flag. */
+  grantAccess(userId: number, credentialId: number, at: number, fileTransfer = false): boolean {
+    const flag = fileTransfer ? 1 : 0;
+    return this.db
+      .transaction(() => {
+        const created =
+          this.db
+            .prepare(
+              `INSERT OR IGNORE INTO access_grants (user_id, credential_id, granted_at, file_transfer)
+               VALUES (?, ?, ?, ?)`,
+            )
+            .run(userId, credentialId, at, flag).changes === 1;
+        if (!created) {
+          this.db
+            .prepare(
+              `UPDATE access_grants SET file_transfer = ?
+               WHERE user_id = ? AND credential_id = ? AND file_transfer <> ?`,
+            )
+            .run(flag, userId, credentialId, flag);
+        }
+        return created;
+      })
+      .immediate();
+  }
+
+  /** Whether the user's grant on the credential includes file transfer (SFTP, scp, rsync). */
+  mayTransferFiles(userId: number, credentialId: number): boolean {
     return (
       this.db
-        .prepare('INSERT OR IGNORE INTO access_grants (user_id, credential_id, granted_at) VALUES (?, ?, ?)')
-        .run(userId, credentialId, at).changes === 1
+        .prepare('SELECT 1 FROM access_grants WHERE user_id = ? AND credential_id = ? AND file_transfer = 1')
+        .get(userId, credentialId) !== undefined
     );
   }
 
+  /** Whether the user is active and holds a grant on the credential. */
   hasAccess(userId: number, credentialId: number): boolean {
     return (
       this.db
-        .prepare('SELECT 1 FROM access_grants WHERE user_id = ? AND credential_id = ?')
+        .prepare(
+          `SELECT 1 FROM access_grants g JOIN users u ON u.id = g.user_id
+           WHERE g.user_id = ? AND g.credential_id = ? AND u.disabled_at IS NULL AND u.removed_at IS NULL`,
+        )
         .get(userId, credentialId) !== undefined
     );
+  }
+
+  /**
+   * hasAccess() for a session row, which names its target and account: a live session whose
+   * operator no longer passes this check is ended.
+   */
+  stillGranted(userId: number, targetName: string, account: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `SELECT 1 FROM access_grants g
+           JOIN credentials c ON c.id = g.credential_id
+           JOIN targets t ON t.id = c.target_id
+           JOIN users u ON u.id = g.user_id
+           WHERE g.user_id = ? AND t.name = ? AND c.account = ?
+             AND u.disabled_at IS NULL AND u.removed_at IS NULL`,
+        )
+        .get(userId, targetName, account) !== undefined
+    );
+  }
+
+  /** true when the grant existed. */
+  revokeAccess(userId: number, credentialId: number): boolean {
+    return (
+      this.db
+        .prepare('DELETE FROM access_grants WHERE user_id = ? AND credential_id = ?')
+        .run(userId, credentialId).changes === 1
+    );
+  }
+
+  /** Deletes a credential and the grants on it; true when it existed. */
+  removeCredential(credentialId: number): boolean {
+    return this.db.prepare('DELETE FROM credentials WHERE id = ?').run(credentialId).changes === 1;
+  }
+
+  /**
+   * Deletes a target with its credentials and grants. Sessions keep the target's name (they are
+   * evidence), so nothing else refers to it.
+   */
+  removeTarget(targetId: number): boolean {
+    return this.db.prepare('DELETE FROM targets WHERE id = ?').run(targetId).changes === 1;
   }
 
   /** The sealed private key of a credential (null: password only). */
@@ -107,13 +177,21 @@ export class TargetsRepository {
     return row?.host_key ?? null;
   }
 
-  /** Pins the host key unless one is pinned already; true when this call pinned it. */
+  /**
+   * Pins the host key unless one is pinned already (compare-and-set); true when this call pinned
+   * it. A caller that loses to a concurrent pin must read the winner with hostKey().
+   */
   pinHostKey(targetId: number, fingerprint: string): boolean {
     return (
       this.db
         .prepare('UPDATE targets SET host_key = ? WHERE id = ? AND host_key IS NULL')
         .run(fingerprint, targetId).changes === 1
     );
+  }
+
+  /** Registers the host key an administrator vouches for, replacing any pinned one. */
+  setHostKey(targetId: number, fingerprint: string): void {
+    this.db.prepare('UPDATE targets SET host_key = ? WHERE id = ?').run(fingerprint, targetId);
   }
 
   /** Forgets the pinned host key (the target was reinstalled); true when one was pinned. */

@@ -60,6 +60,20 @@ export class UserKeysRepository {
     ).map(toRecord);
   }
 
+  /** Deletes the user's keys with this fingerprint or comment; the deleted keys. */
+  remove(userId: number, fingerprintOrComment: string): UserKeyRecord[] {
+    return this.db
+      .transaction(() => {
+        const keys = this.listForUser(userId).filter(
+          (k) => k.fingerprint === fingerprintOrComment || k.comment === fingerprintOrComment,
+        );
+        const remove = this.db.prepare('DELETE FROM user_keys WHERE id = ?');
+        for (const key of keys) remove.run(key.id);
+        return keys;
+      })
+      .immediate();
+  }
+
   /** The user's key with exactly this public key blob, or null. */
   find(userId: number, publicKey: Buffer): UserKeyRecord | null {
     const row = this.db

@@ -8,13 +8,18 @@ export interface UserRecord {
   name: string;
   passwordHash: string;
   createdAt: number;
+  status: UserStatus;
 }
+
+/** Disabled users may not log in and can be enabled again; removed users stay only as history. */
+export type UserStatus = 'active' | 'disabled' | 'removed';
 
 export interface UserWithRoles {
   id: number;
   login: string;
   name: string;
   roles: Role[];
+  status: UserStatus;
 }
 
 interface UserRow {
@@ -23,7 +28,12 @@ interface UserRow {
   name: string;
   password_hash: string;
   created_at: number;
+  disabled_at: number | null;
+  removed_at: number | null;
 }
+
+const statusOf = (row: { disabled_at: number | null; removed_at: number | null }): UserStatus =>
+  row.removed_at !== null ? 'removed' : row.disabled_at !== null ? 'disabled' : 'active';
 
 const toUser = (row: UserRow): UserRecord => ({
   id: row.id,
@@ -31,6 +41,7 @@ const toUser = (row: UserRow): UserRecord => ({
   name: row.name,
   passwordHash: row.password_hash,
   createdAt: row.created_at,
+  status: statusOf(row),
 });
 
 /** Sorted in the order of ROLES / PERMISSIONS, so responses are stable. */
@@ -66,14 +77,66 @@ export class UsersRepository {
       .immediate();
   }
 
+  /** An active user (disabled and removed users cannot log in or act: for them this is null). */
   findByLogin(login: string): UserRecord | null {
+    const user = this.findAnyByLogin(login);
+    return user?.status === 'active' ? user : null;
+  }
+
+  /** An active user by id (null for disabled and removed users, as findByLogin). */
+  findById(id: number): UserRecord | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row === undefined || statusOf(row) !== 'active' ? null : toUser(row);
+  }
+
+  /** Any user with this login, whatever its status (administration). */
+  findAnyByLogin(login: string): UserRecord | null {
     const row = this.db.prepare('SELECT * FROM users WHERE login = ?').get(login) as UserRow | undefined;
     return row === undefined ? null : toUser(row);
   }
 
-  findById(id: number): UserRecord | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
-    return row === undefined ? null : toUser(row);
+  /** Disables (true) or enables (false) an existing, not removed user; true when it changed. */
+  setDisabled(id: number, disabled: boolean, at: number): boolean {
+    const result = disabled
+      ? this.db
+          .prepare(
+            'UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL AND removed_at IS NULL',
+          )
+          .run(at, id)
+      : this.db
+          .prepare(
+            'UPDATE users SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL AND removed_at IS NULL',
+          )
+          .run(id);
+    return result.changes === 1;
+  }
+
+  /** Ends every login token of the user (disabling and removing log the user out everywhere). */
+  revokeTokens(id: number, at: number): number {
+    return this.db
+      .prepare('UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL')
+      .run(at, id).changes;
+  }
+
+  /**
+   * Removes a user from everything that gives access (SSH keys, access grants) but keeps the
+   * row, so the sessions, blocks and events that name the user stay readable. The login stays taken.
+   */
+  remove(id: number, at: number): boolean {
+    return this.db
+      .transaction(() => {
+        const changed =
+          this.db
+            .prepare(
+              'UPDATE users SET removed_at = ?, disabled_at = coalesce(disabled_at, ?) WHERE id = ? AND removed_at IS NULL',
+            )
+            .run(at, at, id).changes === 1;
+        if (!changed) return false;
+        this.db.prepare('DELETE FROM user_keys WHERE user_id = ?').run(id);
+        this.db.prepare('DELETE FROM access_grants WHERE user_id = ?').run(id);
+        return true;
+      })
+      .immediate();
   }
 
   count(): number {
@@ -105,18 +168,28 @@ export class UsersRepository {
   list(roles?: readonly Role[]): UserWithRoles[] {
     const rows = this.db
       .prepare(
-        `SELECT u.id, u.login, u.name, group_concat(ur.role, char(10)) AS roles
+        `SELECT u.id, u.login, u.name, u.disabled_at, u.removed_at, group_concat(ur.role, char(10)) AS roles
          FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id
          GROUP BY u.id ORDER BY u.login COLLATE NOCASE, u.id`,
       )
-      .all() as { id: number; login: string; name: string; roles: string | null }[];
+      .all() as {
+      id: number;
+      login: string;
+      name: string;
+      disabled_at: number | null;
+      removed_at: number | null;
+      roles: string | null;
+    }[];
     const users = rows.map((r) => ({
       id: r.id,
       login: r.login,
       name: r.name,
       roles: ((r.roles ?? '').split('\n').filter((x) => x !== '') as Role[]).sort(byRoleOrder),
+      status: statusOf(r),
     }));
-    return roles === undefined ? users : users.filter((u) => u.roles.some((r) => roles.includes(r)));
+    return roles === undefined
+      ? users
+      : users.filter((u) => u.status === 'active' && u.roles.some((r) => roles.includes(r)));
   }
 
   /** Users by id with their roles; unknown ids are simply absent. */

@@ -54,5 +54,17 @@ export function serveLiveViewer(
     return;
   }
   deps.control.recordViewer(caller, sessionId);
-  deps.viewers.attach(ws, live);
+  deps.viewers.attach(ws, live, () => {
+    // The same decision as above, taken again with the login and permissions as they are now.
+    const now = deps.identity.authenticateHash(grant.tokenHash, request.originIp);
+    if (now === null) return { code: LIVE_CLOSE.badTicket, reason: 'The login ended: log in again' };
+    try {
+      deps.guard.authorizeSession(now, sessionId, 'liveStream');
+      return null;
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      // A session that is no longer live ends through its own 'ended' message.
+      return error.statusCode === 409 ? null : { code: LIVE_CLOSE.forbidden, reason: error.message };
+    }
+  });
 }

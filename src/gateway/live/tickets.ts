@@ -1,5 +1,6 @@
 import { hashToken, newToken } from '../crypto/tokens';
-import type { Caller, Clock } from '../services/caller';
+import type { Caller } from '../services/caller';
+import type { Clock } from '../time';
 
 export const LIVE_TICKET_TTL_MS = 30_000;
 /** Unused tickets a user may hold at once; issuing more forgets that user's oldest. */

@@ -44,6 +44,14 @@ export class SessionUpdates {
     return this.#subscribers.size;
   }
 
+  /** Closes the subscribers whose login ended (logout, disabled user) without waiting for an update. */
+  recheck(): void {
+    for (const subscriber of this.#subscribers) {
+      if (this.identity.authenticateHash(subscriber.tokenHash, subscriber.originIp) === null)
+        closeWith(subscriber.ws, LIVE_CLOSE.badTicket, 'The login ended: log in again');
+    }
+  }
+
   dispose(): void {
     this.hub.off('update', this.onUpdate);
   }

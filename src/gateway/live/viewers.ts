@@ -35,6 +35,12 @@ interface Frame {
 
 const json = (message: LiveServerMessage): string => JSON.stringify(message);
 
+/**
+ * Asked again whenever access may have been taken away (logout, a revoked permission): null while
+ * the viewer may keep watching, else the close code and reason it is closed with.
+ */
+export type ViewerCheck = () => { code: number; reason: string } | null;
+
 /** One viewer's socket and where it is in the stream. */
 class LiveViewer {
   #state: 'syncing' | 'live' | 'behind' | 'closed' = 'syncing';
@@ -50,6 +56,7 @@ class LiveViewer {
     private readonly session: LiveSession,
     private readonly limits: ViewerLimits,
     private readonly onClosed: (viewer: LiveViewer) => void,
+    readonly check: ViewerCheck,
   ) {
     ws.on('close', () => this.closed());
   }
@@ -239,8 +246,11 @@ export class LiveViewers {
 
   constructor(private readonly limits: ViewerLimits = DEFAULT_VIEWER_LIMITS) {}
 
-  /** Starts streaming `session` to `ws`: a snapshot first, then every update, then 'ended'. */
-  attach(ws: WebSocket, session: LiveSession): void {
+  /**
+   * Starts streaming `session` to `ws`: a snapshot first, then every update, then 'ended'. `check`
+   * is asked again by recheck(); a viewer it refuses is closed.
+   */
+  attach(ws: WebSocket, session: LiveSession, check: ViewerCheck = () => null): void {
     let channel = this.#channels.get(session);
     if (channel === undefined) {
       const created = new LiveChannel(session, () => {
@@ -250,9 +260,24 @@ export class LiveViewers {
       channel = created;
     }
     const joined = channel;
-    const viewer = new LiveViewer(ws, session, this.limits, (v) => joined.remove(v));
+    const viewer = new LiveViewer(ws, session, this.limits, (v) => joined.remove(v), check);
     joined.viewers.add(viewer);
     viewer.sync();
+  }
+
+  /** Closes every viewer that may no longer watch (its login ended or it lost the permission). */
+  recheck(): void {
+    for (const channel of [...this.#channels.values()]) {
+      for (const viewer of [...channel.viewers]) {
+        let refusal: ReturnType<ViewerCheck>;
+        try {
+          refusal = viewer.check();
+        } catch {
+          refusal = { code: 1011, reason: 'Internal error' };
+        }
+        if (refusal !== null) viewer.close(refusal.code, refusal.reason);
+      }
+    }
   }
 
   /** Viewers of a session right now. */

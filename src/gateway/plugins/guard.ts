@@ -7,6 +7,7 @@ import {
   decideGlobal,
   seesAllSessions,
   type Decision,
+  type Principal,
   type SessionAction,
 } from '../../shared/policy';
 import type { SessionRecord, Visibility } from '../db/sessionTypes';
@@ -39,6 +40,8 @@ export interface Guard {
   auditArea: preHandlerAsyncHookHandler;
   /** A gateway-wide permission (inside the audit area). */
   permission(permission: Permission, options?: GuardOptions): preHandlerAsyncHookHandler;
+  /** A gateway-wide decision of the shared policy (inside the audit area). */
+  policy(decision: (principal: Principal) => Decision, options?: GuardOptions): preHandlerAsyncHookHandler;
   /** One session, by `:id`: 'view' needs only that the caller may see it. */
   session(action: SessionAction | 'view', options?: GuardOptions): preHandlerAsyncHookHandler;
   /**
@@ -122,7 +125,13 @@ export function createGuard(
       throw notFound(`Session ${id} not found`);
     }
     if (action !== 'view')
-      enforce(decide(caller.principal, action, { status: session.status, isAuditor: session.isAuditor }));
+      enforce(
+        decide(caller.principal, action, {
+          status: session.status,
+          isAuditor: session.isAuditor,
+          isOperator: session.isOperator,
+        }),
+      );
     return session;
   };
 
@@ -171,6 +180,12 @@ export function createGuard(
         logRefusals(options, (request) => {
           const caller = auditArea(request);
           enforce(decideGlobal(caller.principal, permission));
+        }),
+      ),
+    policy: (decision, options) =>
+      needsCaller(
+        logRefusals(options, (request) => {
+          enforce(decision(auditArea(request).principal));
         }),
       ),
     session: (action, options) =>

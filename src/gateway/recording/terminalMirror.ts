@@ -21,6 +21,8 @@ export interface TerminalMirrorOptions {
   maxBacklogBytes?: number;
   keepOnOverflowBytes?: number;
   budget?: ParseBudget;
+  /** A parsing failure: the mirror starts over from the next output (viewers see it approximate). */
+  onError?: (err: Error) => void;
 }
 
 type Item =
@@ -43,10 +45,12 @@ export class TerminalMirror {
   private readonly budget: ParseBudget;
   private readonly maxBacklog: number;
   private readonly keepOnOverflow: number;
+  private readonly onError: (err: Error) => void;
   private queue: Item[] = [];
   private backlog = 0;
   private written = 0;
   private skipped = 0;
+  private failures = 0;
   private resetBeforeNextData = false;
   private waitingSnapshots = 0;
   private running = false;
@@ -57,6 +61,7 @@ export class TerminalMirror {
     this.budget = options.budget ?? processParseBudget;
     this.maxBacklog = options.maxBacklogBytes ?? 4 * 1024 * 1024;
     this.keepOnOverflow = options.keepOnOverflowBytes ?? 512 * 1024;
+    this.onError = options.onError ?? (() => undefined);
   }
 
   /** Output bytes written so far. */
@@ -106,10 +111,33 @@ export class TerminalMirror {
   private kick(): void {
     if (this.running) return;
     this.running = true;
-    void this.pump().finally(() => {
-      this.running = false;
-      if (this.disposed) this.screen.dispose();
-    });
+    this.pump()
+      .catch((err: unknown) => this.failed(err instanceof Error ? err : new Error(String(err))))
+      .finally(() => {
+        this.running = false;
+        if (this.disposed) this.screen.dispose();
+        else if (this.queue.length > 0) this.kick();
+      });
+  }
+
+  /** Whatever was queued is dropped and the screen restarts from the next output. */
+  private failed(err: Error): void {
+    this.failures++;
+    for (const item of this.queue) {
+      if (item.kind === 'data') this.skipped += item.data.length;
+      if (item.kind === 'snapshot') {
+        this.waitingSnapshots--;
+        item.reject(new Error(`terminal mirror failed: ${err.message}`));
+      }
+    }
+    this.queue = [];
+    this.backlog = 0;
+    this.resetBeforeNextData = true;
+    try {
+      this.onError(err);
+    } catch {
+      // A logger that throws must not turn this into the unhandled rejection it prevents.
+    }
   }
 
   private async pump(): Promise<void> {
@@ -124,7 +152,7 @@ export class TerminalMirror {
           cols: this.screen.cols,
           rows: this.screen.rows,
           position: item.position,
-          approximate: this.skipped > 0,
+          approximate: this.skipped > 0 || this.failures > 0,
         });
       } else {
         await this.parse(this.takeBatch(item.data));

@@ -1,5 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AuditEventListSchema, AuditEventQuerySchema, ChainStatusSchema } from '../../shared/api';
+import {
+  AuditEventListSchema,
+  AuditEventQuerySchema,
+  ChainStatusSchema,
+  ChainVerifyQuerySchema,
+} from '../../shared/api';
 import type { Guard } from '../plugins/guard';
 import type { AuditService } from '../services/audit';
 import { BEARER_AUTH, ERRORS } from './common';
@@ -26,11 +31,13 @@ export function auditRoutes(audit: AuditService, guard: Guard): FastifyPluginAsy
         preHandler: guard.permission('PAM.SessionManagement.Logs'),
         schema: {
           ...common,
-          summary: 'Recompute the hash chain of the trail',
+          summary:
+            'Recompute the hash chain of the trail: every event (scope=all), or the events after the last successful verification (scope=new)',
+          querystring: ChainVerifyQuerySchema,
           response: { 200: ChainStatusSchema, ...ERRORS },
         },
       },
-      async () => audit.verify(),
+      async (request) => audit.verify(request.query.scope ?? 'all'),
     );
   };
 }

@@ -12,7 +12,8 @@ export function authRoutes(identity: IdentityService, guard: Guard): FastifyPlug
       {
         schema: {
           tags: ['auth'],
-          summary: 'Log in; 5 failed attempts in 15 minutes lock the login for 15 minutes (429)',
+          summary:
+            'Log in; 5 failed attempts in 15 minutes lock the login for 15 minutes (429 LOCKED); 30 failed attempts from one address in 15 minutes refuse its logins until the oldest is 15 minutes old (429 RATE_LIMITED)',
           body: LoginBodySchema,
           response: { 200: LoginResponseSchema, ...ERRORS },
         },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BlockListSchema, BlockQuerySchema, BlockSchema } from '../../shared/api';
+import { decideBlockedUsersReport } from '../../shared/policy';
 import { guarded, type Guard } from '../plugins/guard';
 import type { LiveControlService } from '../services/liveControl';
 import { BEARER_AUTH, ERRORS } from './common';
@@ -10,7 +11,7 @@ const BlockIdParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** The Blocked users report (SPEC §3). */
+/** The Blocked users report. */
 export function blockRoutes(control: LiveControlService, guard: Guard): FastifyPluginAsyncTypebox {
   return async (app) => {
     const common = { tags: ['blocks'], security: BEARER_AUTH };
@@ -18,7 +19,7 @@ export function blockRoutes(control: LiveControlService, guard: Guard): FastifyP
     app.get(
       '/blocks',
       {
-        preHandler: guard.permission('PAM.SessionManagement.Livestream'),
+        preHandler: guard.policy(decideBlockedUsersReport),
         schema: {
           ...common,
           summary: 'Interactivity blocks, newest first; an active block refuses the operator new sessions',
@@ -32,7 +33,7 @@ export function blockRoutes(control: LiveControlService, guard: Guard): FastifyP
     app.post(
       '/blocks/:id/release',
       {
-        preHandler: guard.permission('PAM.SessionManagement.Livestream', {
+        preHandler: guard.policy(decideBlockedUsersReport, {
           attempted: (request) => ({
             type: 'Interactivity unlocked (attempted)',
             sessionId: control.sessionOfBlock((request.params as { id: number }).id),

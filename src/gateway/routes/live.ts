@@ -12,7 +12,7 @@ import type { LiveTickets } from '../live/tickets';
 import type { SessionUpdates } from '../live/updatesSocket';
 import { acceptWebSocket } from '../live/upgrade';
 import { guarded, guardedSession, type Guard } from '../plugins/guard';
-import { iso } from '../services/caller';
+import { iso } from '../time';
 import type { LiveControlService } from '../services/liveControl';
 import type { WebSocketServer } from 'ws';
 import { BEARER_AUTH, ERRORS, SessionIdParamsSchema } from './common';
@@ -86,7 +86,7 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/sessions/:id/live-ticket',
       {
-        preHandler: guard.session('liveStream'),
+        preHandler: guard.session('liveStream', { attempted: () => ({ type: 'Live Stream (attempted)' }) }),
         schema: {
           ...common,
           summary: 'A single-use ticket (30 s) to open the Live Stream WebSocket of this session',

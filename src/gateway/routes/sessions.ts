@@ -7,17 +7,11 @@ import {
   SessionQuerySchema,
   SessionSchema,
 } from '../../shared/api';
-import type { LiveHub } from '../live/hub';
 import { guarded, guardedSession, type Guard } from '../plugins/guard';
 import type { SessionService } from '../services/sessions';
 import { BEARER_AUTH, ERRORS, SessionIdParamsSchema } from './common';
 
-/** `hub` is told about row changes, so lists following /sessions/updates refresh them in place. */
-export function sessionRoutes(
-  sessions: SessionService,
-  guard: Guard,
-  hub: LiveHub,
-): FastifyPluginAsyncTypebox {
+export function sessionRoutes(sessions: SessionService, guard: Guard): FastifyPluginAsyncTypebox {
   return async (app) => {
     const common = { tags: ['sessions'], security: BEARER_AUTH };
 
@@ -91,7 +85,9 @@ export function sessionRoutes(
     app.put(
       '/sessions/:id/prevent-purge',
       {
-        preHandler: guard.session('preventPurge'),
+        preHandler: guard.session('preventPurge', {
+          attempted: () => ({ type: 'Prevent purge set (attempted)' }),
+        }),
         schema: {
           ...common,
           summary:
@@ -103,16 +99,16 @@ export function sessionRoutes(
       },
       async (request) => {
         const { caller, session } = guardedSession(request);
-        const result = sessions.setPreventPurge(caller, session, request.body.justification);
-        hub.notify(session.id, 'updated');
-        return result;
+        return sessions.setPreventPurge(caller, session, request.body.justification);
       },
     );
 
     app.delete(
       '/sessions/:id/prevent-purge',
       {
-        preHandler: guard.session('preventPurge'),
+        preHandler: guard.session('preventPurge', {
+          attempted: () => ({ type: 'Prevent purge cleared (attempted)' }),
+        }),
         schema: {
           ...common,
           summary: 'Clear prevent-purge (justification required); 409 when it is not set',
@@ -123,9 +119,7 @@ export function sessionRoutes(
       },
       async (request) => {
         const { caller, session } = guardedSession(request);
-        const result = sessions.clearPreventPurge(caller, session, request.body.justification);
-        hub.notify(session.id, 'updated');
-        return result;
+        return sessions.clearPreventPurge(caller, session, request.body.justification);
       },
     );
 
@@ -146,7 +140,9 @@ export function sessionRoutes(
     app.put(
       '/sessions/:id/auditors',
       {
-        preHandler: guard.session('configureAuditors'),
+        preHandler: guard.session('configureAuditors', {
+          attempted: () => ({ type: 'Auditors changed (attempted)' }),
+        }),
         schema: {
           ...common,
           summary: "Replace the session's auditors (users holding an audit role)",
@@ -157,9 +153,7 @@ export function sessionRoutes(
       },
       async (request) => {
         const { caller, session } = guardedSession(request);
-        const result = sessions.setAuditors(caller, session, request.body.userIds);
-        hub.notify(session.id, 'updated');
-        return result;
+        return sessions.setAuditors(caller, session, request.body.userIds);
       },
     );
   };

@@ -12,7 +12,7 @@ import type { Protocol } from '../db/sessionTypes';
 import type { Store } from '../db/store';
 import type { UserWithRoles } from '../db/users';
 import { badRequest, conflict, notFound } from '../errors';
-import type { Clock } from './caller';
+import type { Clock } from '../time';
 
 /** Logins, target and account names appear in `ssh LOGIN@ACCOUNT@TARGET@GATEWAY`: no @, no spaces. */
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -111,8 +111,16 @@ export class AdminService {
     return this.store.targets.setCredential(target.id, account, secret, this.clock());
   }
 
-  /** Lets LOGIN open sessions to TARGET as ACCOUNT; false when the grant existed. */
-  grantAccess(login: string, targetName: string, account: string): boolean {
+  /**
+   * Lets LOGIN open sessions to TARGET as ACCOUNT, with file transfer (SFTP, scp, rsync) only when
+   * `fileTransfer` says so; false when the grant existed (it then takes the given file-transfer flag).
+   */
+  grantAccess(
+    login: string,
+    targetName: string,
+    account: string,
+    options: { fileTransfer?: boolean } = {},
+  ): boolean {
     const user = this.store.users.findByLogin(login);
     if (user === null) throw notFound(`Unknown user ${login}`);
     const target = this.store.targets.findTarget(targetName);
@@ -123,7 +131,12 @@ export class AdminService {
         `No credential for account ${account} on target ${target.name}: add it with "credential add"`,
       );
     }
-    return this.store.targets.grantAccess(user.id, credential.id, this.clock());
+    return this.store.targets.grantAccess(
+      user.id,
+      credential.id,
+      this.clock(),
+      options.fileTransfer === true,
+    );
   }
 
   /**

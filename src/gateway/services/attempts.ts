@@ -1,6 +1,7 @@
 import type { Store } from '../db/store';
 import type { Attempt } from '../plugins/guard';
-import { callerEvent, type Caller, type Clock } from './caller';
+import type { Clock } from '../time';
+import { callerEvent, type Caller } from './caller';
 
 /** Writes the "(attempted)" events the route guard reports (SPEC §1: refusals are evidence too). */
 export class AttemptLog {

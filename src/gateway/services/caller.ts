@@ -12,11 +12,6 @@ export interface Caller {
   originIp: string | null;
 }
 
-export type Clock = () => number;
-export const systemClock: Clock = () => Date.now();
-
-export const iso = (ms: number) => new Date(ms).toISOString();
-
 /** An audit event done by the caller (actor and origin IP come from the request). */
 export function callerEvent(
   caller: Caller,

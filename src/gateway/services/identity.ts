@@ -10,13 +10,23 @@ import { hashToken, newToken } from '../crypto/tokens';
 import type { Store } from '../db/store';
 import type { UserRecord } from '../db/users';
 import { tooManyRequests, unauthorized } from '../errors';
-import { iso, type Caller, type Clock } from './caller';
+import { RefusalThrottle, SlidingWindow } from './loginLimits';
+import { iso, type Clock } from '../time';
+import type { Caller } from './caller';
 
 export interface IdentityOptions {
   tokenTtlMs: number;
   maxFailures: number;
   failureWindowMs: number;
   lockMs: number;
+  /**
+   * Password checks one source address may have failed or in progress within `perIpWindowMs`:
+   * caps spraying one password across many logins and the scrypt work of unknown logins.
+   */
+  perIpMaxAttempts: number;
+  perIpWindowMs: number;
+  /** Refusals of a locked login leave at most one event per login per interval (with a count). */
+  lockedEventIntervalMs: number;
   scrypt: ScryptParams;
 }
 
@@ -25,6 +35,9 @@ export const DEFAULT_IDENTITY: IdentityOptions = {
   maxFailures: 5,
   failureWindowMs: 15 * 60_000,
   lockMs: 15 * 60_000,
+  perIpMaxAttempts: 30,
+  perIpWindowMs: 15 * 60_000,
+  lockedEventIntervalMs: 60_000,
   scrypt: DEFAULT_SCRYPT,
 };
 
@@ -36,15 +49,31 @@ export interface LoginResult {
 
 const INVALID = 'Invalid username or password';
 
-/** Logins, bearer tokens and the failed-login lock (5 failures in 15 min lock the login for 15 min). */
+/** The slots one password check holds until its outcome is known. */
+interface Reservation {
+  id: number;
+  at: number;
+  originIp: string | null;
+}
+
+/**
+ * Logins, bearer tokens and the failed-login lock (5 failures in 15 min lock the login for 15 min).
+ * Each password check takes its slot (per login, per source address) before any hashing, so however
+ * many arrive at once, no more than the lock allows are ever evaluated.
+ */
 export class IdentityService {
   private decoy: Promise<string> | null = null;
+  private readonly perIp: SlidingWindow;
+  private readonly refusals: RefusalThrottle;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly options: IdentityOptions = DEFAULT_IDENTITY,
-  ) {}
+  ) {
+    this.perIp = new SlidingWindow(options.perIpMaxAttempts, options.perIpWindowMs);
+    this.refusals = new RefusalThrottle(options.lockedEventIntervalMs);
+  }
 
   async login(username: string, password: string, originIp: string | null): Promise<LoginResult> {
     const user = await this.checkPassword(username, password, originIp);
@@ -74,10 +103,9 @@ export class IdentityService {
   assertNotLocked(username: string, originIp: string | null): void {
     const lockedUntil = this.store.identity.lockedUntil(username);
     if (lockedUntil !== null && lockedUntil > this.clock()) {
-      const userId = this.store.users.findByLogin(username)?.id ?? null;
-      this.event(
-        'Login locked',
-        userId,
+      this.refusalEvent(
+        username,
+        username,
         originIp,
         `Login "${username}" refused while locked until ${iso(lockedUntil)}`,
       );
@@ -90,12 +118,54 @@ export class IdentityService {
     password: string,
     originIp: string | null,
   ): Promise<UserRecord> {
-    this.assertNotLocked(username, originIp);
+    const reservation = this.reserve(username, originIp);
     const user = this.store.users.findByLogin(username);
     // Unknown logins are checked against a decoy hash: same work, same answer, no enumeration.
     const matches = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash()));
-    if (user === null || !matches) throw this.failed(username, user?.id ?? null, originIp, this.clock());
+    if (user === null || !matches) throw this.failed(username, user?.id ?? null, reservation);
+    if (reservation.originIp !== null) this.perIp.release(reservation.originIp, reservation.at);
+    // Failures of checks that ran alongside this one may have locked the login meanwhile.
+    this.assertNotLocked(username, originIp);
     return user;
+  }
+
+  /** Takes this check's slots before any hashing, or throws the 429 that refuses it. */
+  private reserve(username: string, originIp: string | null): Reservation {
+    this.assertNotLocked(username, originIp);
+    const at = this.clock();
+    if (originIp !== null && !this.perIp.reserve(originIp, at)) {
+      this.refusalEvent(
+        `address ${originIp}`,
+        username,
+        originIp,
+        `Login "${username}" refused: too many failed logins from ${originIp}`,
+      );
+      throw tooManyRequests('Too many failed logins from this address: try again later', 'RATE_LIMITED');
+    }
+    const { maxFailures, failureWindowMs } = this.options;
+    const id = this.store.transaction(() =>
+      this.store.identity.reserveAttempt(username, at, originIp, maxFailures, at - failureWindowMs),
+    );
+    if (id === null) {
+      if (originIp !== null) this.perIp.release(originIp, at);
+      this.refusalEvent(
+        username,
+        username,
+        originIp,
+        `Login "${username}" refused: ${maxFailures} attempts are already failed or being checked`,
+      );
+      throw tooManyRequests('Too many login attempts for this login at once: try again later');
+    }
+    return { id, at, originIp };
+  }
+
+  /** A refusal event, at most one per key and interval; the note counts the ones held back. */
+  private refusalEvent(key: string, username: string, originIp: string | null, note: string): void {
+    const held = this.refusals.take(key.toLowerCase(), this.clock());
+    if (held === null) return;
+    const userId = this.store.users.findByLogin(username)?.id ?? null;
+    const more = held === 0 ? '' : ` (${held} more refused since the previous event)`;
+    this.event('Login locked', userId, originIp, `${note}${more}`);
   }
 
   /** The caller behind a bearer token, or null when it is unknown, revoked or expired. */
@@ -143,10 +213,12 @@ export class IdentityService {
     return hashPassword(password, this.options.scrypt);
   }
 
-  private failed(username: string, userId: number | null, originIp: string | null, now: number): Error {
+  private failed(username: string, userId: number | null, reservation: Reservation): Error {
     const { maxFailures, failureWindowMs, lockMs } = this.options;
+    const { originIp } = reservation;
+    const now = this.clock();
     return this.store.transaction(() => {
-      this.store.identity.recordFailure(username, now, originIp);
+      this.store.identity.failAttempt(reservation.id);
       this.event('Login failed', userId, originIp, `Login "${username}" failed`);
       if (this.store.identity.failuresSince(username, now - failureWindowMs) < maxFailures) {
         return unauthorized(INVALID, 'INVALID_CREDENTIALS');

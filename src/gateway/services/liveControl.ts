@@ -1,12 +1,14 @@
 import { once } from 'node:events';
 import type { Block, BlockList, BlockQuery, Session } from '../../shared/api';
 import type { EventType } from '../../shared/events';
+import { decideOwnSession } from '../../shared/policy';
 import type { BlockRecord } from '../db/blocks';
 import type { SessionRecord } from '../db/sessionTypes';
 import type { Store } from '../db/store';
-import { conflict, notFound } from '../errors';
+import { conflict, forbidden, notFound } from '../errors';
 import type { LiveHub, LiveSession } from '../live/hub';
-import { callerEvent, iso, type Caller, type Clock } from './caller';
+import { iso, type Clock } from '../time';
+import { callerEvent, type Caller } from './caller';
 import { toApiSession, toUserRef } from './mappers';
 
 /** How long a drop waits for the proxy to report the session ended after both legs closed. */
@@ -61,12 +63,16 @@ export class LiveControlService {
           throw conflict('Interactivity is already blocked in this session', 'ALREADY_BLOCKED');
         this.event(caller, 'Interactivity blocked', session.id, `Blocked the input of ${session.user.login}`);
       });
+      this.tellOperator(session.user.id, true, caller.login);
     } else {
-      const block = this.store.blocks.activeForSession(session.id);
+      // The session's own block, or the operator's block set in another of their sessions.
+      const block =
+        this.store.blocks.activeForSession(session.id) ??
+        (live.blocked ? this.store.blocks.activeBlockForUser(session.user.id) : null);
       if (block === null) throw conflict('Interactivity is not blocked in this session', 'NOT_BLOCKED');
       this.releaseRecord(caller, block);
+      this.releaseOperatorIfFree(session.user.id, caller.login);
     }
-    tell(live, blocked, caller.login);
     return this.reload(caller, session.id);
   }
 
@@ -78,10 +84,14 @@ export class LiveControlService {
   releaseBlock(caller: Caller, blockId: number): Block {
     const block = this.store.blocks.get(blockId);
     if (block === null) throw notFound(`Block ${blockId} not found`);
+    const own = decideOwnSession('interactivity', block.blockedUser.id === caller.userId);
+    if (!own.allowed) {
+      this.event(caller, 'Interactivity unlocked (attempted)', block.sessionId, `Refused: ${own.reason}`);
+      throw forbidden(own.reason);
+    }
     this.releaseRecord(caller, block);
-    const live = this.hub.get(block.sessionId);
-    if (live === undefined) this.hub.notify(block.sessionId, 'updated');
-    else tell(live, false, caller.login);
+    if (this.hub.get(block.sessionId) === undefined) this.hub.notify(block.sessionId, 'updated');
+    this.releaseOperatorIfFree(block.blockedUser.id, caller.login);
     return toApiBlock(this.store.blocks.get(blockId)!);
   }
 
@@ -107,6 +117,16 @@ export class LiveControlService {
         `Released the input of ${block.blockedUser.login}`,
       );
     });
+  }
+
+  /** Every live session of the operator follows its blocks, not only the one a block was set in. */
+  private tellOperator(userId: number, blocked: boolean, by: string): void {
+    for (const live of this.hub.list()) if (live.operatorUserId === userId) tell(live, blocked, by);
+  }
+
+  /** Gives the operator's input back once none of their blocks is active any more. */
+  private releaseOperatorIfFree(userId: number, by: string): void {
+    if (this.store.blocks.activeBlockForUser(userId) === null) this.tellOperator(userId, false, by);
   }
 
   /** The live session behind a row the database calls live; a row without one is stale. */

@@ -1,8 +1,8 @@
-import type { AuditEvent, Session, UserRef } from '../../shared/api';
+import type { AuditEvent, Session, SessionEndReason, UserRef } from '../../shared/api';
 import { allowedActions, type Principal } from '../../shared/policy';
 import type { EventRecord } from '../db/events';
 import type { SessionRecord, UserRefRecord } from '../db/sessionTypes';
-import { iso } from './caller';
+import { iso } from '../time';
 
 export const toUserRef = (u: UserRefRecord): UserRef => ({ id: u.id, login: u.login, name: u.name });
 
@@ -34,8 +34,19 @@ export function toApiSession(record: SessionRecord, principal: Principal): Sessi
           },
     recording:
       record.recording === null ? null : { size: record.recording.size, sha256: record.recording.sha256 },
-    allowedActions: allowedActions(principal, { status: record.status, isAuditor: record.isAuditor }),
+    allowedActions: allowedActions(principal, {
+      status: record.status,
+      isAuditor: record.isAuditor,
+      isOperator: record.isOperator,
+    }),
+    ...(record.status === 'finished' ? { endReason: toEndReason(record) } : {}),
   };
+}
+
+function toEndReason(record: SessionRecord): SessionEndReason {
+  if (record.droppedBy !== null) return { kind: 'dropped', by: toUserRef(record.droppedBy) };
+  if (record.errorMessage !== null) return { kind: 'error', message: record.errorMessage };
+  return { kind: 'finished' };
 }
 
 export function toApiEvent(e: EventRecord): AuditEvent {

@@ -8,14 +8,19 @@ import {
   type UserList,
 } from '../../shared/api';
 import { AUDIT_ROLES } from '../../shared/permissions';
-import { hasAuditRole } from '../../shared/policy';
+import { hasAuditRole, mayListSelfAsAuditor } from '../../shared/policy';
 import type { SessionRecord, Visibility } from '../db/sessionTypes';
 import type { Store } from '../db/store';
-import { badRequest, conflict, notFound } from '../errors';
-import { callerEvent, type Caller, type Clock } from './caller';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
+import type { LiveHub } from '../live/hub';
+import type { Clock } from '../time';
+import { callerEvent, type Caller } from './caller';
 import { CSV_SELECT, csvStream } from './csv';
 import { toApiSession, toUserRef } from './mappers';
 import { describeQuery, paging, toSessionFilter } from './queries';
+
+/** Where a changed session row is announced, so lists following the session updates refresh it. */
+export type SessionChanges = Pick<LiveHub, 'notify'>;
 
 /**
  * The Remote sessions use cases. Authorization happened in the route guard before any call here:
@@ -25,6 +30,7 @@ export class SessionService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly changes: SessionChanges,
   ) {}
 
   list(caller: Caller, visibility: Visibility, query: SessionQuery): SessionList {
@@ -63,6 +69,7 @@ export class SessionService {
       }
       this.event(caller, 'Prevent purge set', session.id, justification);
     });
+    this.changes.notify(session.id, 'updated');
     return this.reload(caller, session.id);
   }
 
@@ -74,6 +81,7 @@ export class SessionService {
       }
       this.event(caller, 'Prevent purge cleared', session.id, justification);
     });
+    this.changes.notify(session.id, 'updated');
     return this.reload(caller, session.id);
   }
 
@@ -96,12 +104,23 @@ export class SessionService {
         'NOT_AN_AUDITOR',
       );
     }
-    const before = this.store.auditors.list(session.id).map((u) => u.login);
+    const listed = this.store.auditors.list(session.id);
+    if (
+      wanted.includes(caller.userId) &&
+      !listed.some((u) => u.id === caller.userId) &&
+      !mayListSelfAsAuditor(caller.principal)
+    ) {
+      const reason = 'Listing yourself as an auditor needs the Logs and Recording permissions it would grant';
+      this.event(caller, 'Auditors changed (attempted)', session.id, `Refused: ${reason}`);
+      throw forbidden(reason);
+    }
+    const before = listed.map((u) => u.login);
     this.store.transaction(() => {
       this.store.auditors.replace(session.id, wanted, caller.userId, this.clock());
       const after = this.store.auditors.list(session.id).map((u) => u.login);
       this.event(caller, 'Auditors changed', session.id, auditorsNote(before, after));
     });
+    this.changes.notify(session.id, 'updated');
     return this.auditors(session);
   }
 
@@ -122,7 +141,12 @@ export class SessionService {
 
   private event(
     caller: Caller,
-    type: 'Exported Details' | 'Prevent purge set' | 'Prevent purge cleared' | 'Auditors changed',
+    type:
+      | 'Exported Details'
+      | 'Prevent purge set'
+      | 'Prevent purge cleared'
+      | 'Auditors changed'
+      | 'Auditors changed (attempted)',
     sessionId: number | null,
     note: string,
   ) {

@@ -15,7 +15,7 @@ export interface TargetCredential {
 }
 
 export type AccessDecision =
-  | { allowed: true; target: TargetRecord; credential: TargetCredential }
+  | { allowed: true; target: TargetRecord; credential: TargetCredential; fileTransfer: boolean }
   | { allowed: false; reason: 'usage' | 'blocked' | 'access' | 'credential'; message: string };
 
 /**
@@ -59,6 +59,7 @@ export class AccessPolicy {
       return {
         allowed: true,
         target,
+        fileTransfer: this.store.targets.mayTransferFiles(user.id, credential.id),
         credential: {
           id: credential.id,
           account: credential.account,

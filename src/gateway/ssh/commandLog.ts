@@ -29,10 +29,14 @@ interface Candidate {
   /** Output since Enter (capped): a fast typist's or a paste's echo lands here. */
   after: Buffer[];
   afterBytes: number;
+  /** `afterBytes` when the echo was last looked for: it is looked for again once that doubled. */
+  checkedBytes: number;
 }
 
 /** Output kept per line for the echo check; a line's echo is far shorter. */
 const MAX_ECHO_BYTES = 16 * 1024;
+/** Lines waiting for their echo at once (a paste of many lines): each output chunk is checked against all. */
+const MAX_CANDIDATES = 64;
 
 /**
  * Extracts the commands an operator types in an interactive shell from the session's two streams:
@@ -59,10 +63,9 @@ export class CommandLog {
 
   /** Operator keystrokes; returns the commands that became final. */
   input(data: Buffer, atMs: number): TypedCommand[] {
-    this.expire(atMs);
-    if (this.screen.inAltScreen) return [];
+    const done = this.expire(atMs);
+    if (this.screen.inAltScreen) return done;
     if (this.editor.pristine) this.clearEcho();
-    const done: TypedCommand[] = [];
     for (const line of this.editor.feed(data)) {
       const echo = Buffer.concat(this.echo);
       this.clearEcho();
@@ -71,10 +74,13 @@ export class CommandLog {
         if (shown !== '') done.push({ atMs, command: shown, inexact: true });
         continue;
       }
-      for (const command of line.text.split('\n').map((l) => l.trim())) {
+      // Each command is checked against the whole echo: a pasted block is read for its first lines only.
+      const lines = line.text.split('\n', MAX_CANDIDATES);
+      for (const command of lines.map((l) => l.trim())) {
         if (command === '') continue;
         if (!this.requireEcho || wasEchoed(command, echo)) done.push({ atMs, command });
-        else this.candidates.push({ atMs, command, after: [], afterBytes: 0 });
+        else if (this.candidates.length < MAX_CANDIDATES)
+          this.candidates.push({ atMs, command, after: [], afterBytes: 0, checkedBytes: 0 });
       }
     }
     return done;
@@ -82,7 +88,7 @@ export class CommandLog {
 
   /** Target output; returns the commands whose echo just arrived. */
   output(data: Buffer, atMs: number): TypedCommand[] {
-    this.expire(atMs);
+    const done = this.expire(atMs);
     if (this.screen.observe(data) && this.screen.inAltScreen) {
       this.editor.reset();
       this.clearEcho();
@@ -91,17 +97,27 @@ export class CommandLog {
       this.echo.push(data.subarray(0, MAX_ECHO_BYTES - this.echoBytes));
       this.echoBytes += Math.min(data.length, MAX_ECHO_BYTES - this.echoBytes);
     }
-    const done: TypedCommand[] = [];
     this.candidates = this.candidates.filter((c) => {
       if (c.afterBytes < MAX_ECHO_BYTES) {
         c.after.push(data.subarray(0, MAX_ECHO_BYTES - c.afterBytes));
         c.afterBytes += Math.min(data.length, MAX_ECHO_BYTES - c.afterBytes);
       }
-      if (!echoedVerbatim(c.command, Buffer.concat(c.after))) return true;
-      done.push({ atMs: c.atMs, command: c.command });
-      return false;
+      // Looking again only once the output doubled keeps the work linear in it, however it is cut.
+      const due = c.afterBytes >= Math.max(c.command.length, 2 * c.checkedBytes);
+      const full = c.afterBytes >= MAX_ECHO_BYTES;
+      if (!due && !(full && c.checkedBytes < c.afterBytes)) return true;
+      if (this.echoed(c)) {
+        done.push({ atMs: c.atMs, command: c.command });
+        return false;
+      }
+      return !full; // all the output it may show up in was read
     });
     return done;
+  }
+
+  private echoed(c: Candidate): boolean {
+    c.checkedBytes = c.afterBytes;
+    return c.afterBytes > 0 && echoedVerbatim(c.command, Buffer.concat(c.after));
   }
 
   private clearEcho(): void {
@@ -109,8 +125,17 @@ export class CommandLog {
     this.echoBytes = 0;
   }
 
-  /** Lines whose echo did not come in time were typed blind: they are dropped, never logged. */
-  private expire(atMs: number): void {
-    this.candidates = this.candidates.filter((c) => atMs - c.atMs <= this.graceMs);
+  /**
+   * Lines whose echo did not come in time were typed blind: they are dropped, never logged. Output
+   * that arrived since they were last looked for is read first; returns the lines found in it.
+   */
+  private expire(atMs: number): TypedCommand[] {
+    const done: TypedCommand[] = [];
+    this.candidates = this.candidates.filter((c) => {
+      if (atMs - c.atMs <= this.graceMs) return true;
+      if (c.checkedBytes < c.afterBytes && this.echoed(c)) done.push({ atMs: c.atMs, command: c.command });
+      return false;
+    });
+    return done;
   }
 }

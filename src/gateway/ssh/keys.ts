@@ -19,6 +19,38 @@ export function keyFingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+/** Whether `text` is a key fingerprint as ssh-keygen -l prints it (SHA256:<43 base64 chars>). */
+function isFingerprint(text: string): boolean {
+  return FINGERPRINT.test(text.trim());
+}
+
+/**
+ * The fingerprint of the one host key in `text`: a fingerprint itself, a `.pub` file, or a line of
+ * ssh-keyscan / known_hosts (a host name before the key). Several keys are refused: the gateway
+ * pins one, so the administrator names the one the target will show.
+ */
+export function hostKeyFingerprint(text: string): string {
+  if (isFingerprint(text)) return text.trim();
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  const keys = lines.map((line) => {
+    try {
+      return parsePublicKeys(line)[0]!;
+    } catch {
+      // ssh-keyscan and known_hosts put the host first.
+      return parsePublicKeys(line.trim().replace(/^\S+\s+/, ''))[0]!;
+    }
+  });
+  if (keys.length === 0) throw new KeyFormatError('no host key found');
+  if (keys.length > 1) {
+    throw new KeyFormatError(
+      `${keys.length} keys found (${keys.map((k) => k.algorithm).join(', ')}): give the one the target uses`,
+    );
+  }
+  return keys[0]!.fingerprint;
+}
+
 function parseOne(text: string): ParsedKey | Error {
   const parsed = ssh2.utils.parseKey(text) as ParsedKey | ParsedKey[] | Error;
   return Array.isArray(parsed) ? (parsed[0] ?? new Error('no key found')) : parsed;

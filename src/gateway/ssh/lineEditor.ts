@@ -6,6 +6,16 @@ export interface CommittedLine {
 
 type State = 'ground' | 'esc' | 'csi' | 'ss3';
 
+/** Characters kept per line: a longer line is a paste or an attack, and is marked inexact. */
+export const MAX_LINE_CHARS = 8 * 1024;
+/** Parameter bytes kept per escape sequence (real keys send a few). */
+const MAX_PARAMS = 32;
+/**
+ * Editing work (characters moved or scanned) allowed per line. Past it the line is given up as
+ * inexact until Enter, so no keystroke pattern can make the editor's cost grow faster than its input.
+ */
+const MAX_WORK_PER_LINE = 64 * MAX_LINE_CHARS;
+
 const isWordChar = (ch: string): boolean => /[\p{L}\p{N}_]/u.test(ch);
 
 /**
@@ -20,6 +30,9 @@ export class LineEditor {
   private state: State = 'ground';
   private params = '';
   private pasting = false;
+  /** Work spent on the current line; the line is given up past MAX_WORK_PER_LINE. */
+  private work = 0;
+  private givenUp = false;
   private readonly decoder = new TextDecoder('utf-8');
 
   /** True when nothing has been typed on the current line yet. */
@@ -45,6 +58,8 @@ export class LineEditor {
     this.inexact = false;
     this.state = 'ground';
     this.pasting = false;
+    this.work = 0;
+    this.givenUp = false;
   }
 
   private step(ch: string, committed: CommittedLine[]): void {
@@ -52,8 +67,9 @@ export class LineEditor {
       case 'esc':
         return this.afterEscape(ch);
       case 'csi':
-        if (ch >= '\x20' && ch <= '\x3f') this.params += ch;
-        else {
+        if (ch >= '\x20' && ch <= '\x3f') {
+          if (this.params.length < MAX_PARAMS) this.params += ch;
+        } else {
           this.state = 'ground';
           this.csi(this.params, ch);
         }
@@ -67,10 +83,13 @@ export class LineEditor {
       return;
     }
     if (this.pasting) return this.insert(ch === '\r' ? '\n' : ch);
+    if (ch === '\r' || ch === '\n') return this.commit(committed);
+    // A given-up line only waits for its Enter (or Ctrl-C): its text comes from the echo.
+    if (this.givenUp) {
+      if (ch === '\x03') this.reset();
+      return;
+    }
     switch (ch) {
-      case '\r':
-      case '\n':
-        return this.commit(committed);
       case '\x7f':
       case '\x08':
         return this.deleteRange(this.cursor - 1, this.cursor);
@@ -121,7 +140,7 @@ export class LineEditor {
       return;
     }
     this.state = 'ground';
-    if (this.pasting) return;
+    if (this.pasting || this.givenUp) return;
     switch (ch) {
       case '\x7f': // Alt-Backspace
       case '\x08':
@@ -144,20 +163,20 @@ export class LineEditor {
       const key = params.split(';')[0];
       if (key === '200') this.pasting = true;
       else if (key === '201') this.pasting = false;
-      else if (this.pasting) return;
+      else if (this.pasting || this.givenUp) return;
       else if (key === '1' || key === '7') this.moveTo(0);
       else if (key === '4' || key === '8') this.moveTo(this.chars.length);
       else if (key === '3') this.deleteRange(this.cursor, this.cursor + 1);
       return;
     }
-    if (this.pasting) return;
+    if (this.pasting || this.givenUp) return;
     // A modifier (";5" Ctrl, ";3" Alt) turns Left/Right into word motion.
     const byWord = params.includes(';');
     this.key(final, byWord);
   }
 
   private ss3(final: string): void {
-    if (!this.pasting) this.key(final, false);
+    if (!this.pasting && !this.givenUp) this.key(final, false);
   }
 
   private key(final: string, byWord: boolean): void {
@@ -183,8 +202,27 @@ export class LineEditor {
   }
 
   private insert(ch: string): void {
-    this.chars.splice(this.cursor, 0, ch);
+    if (this.givenUp) return;
+    if (this.chars.length >= MAX_LINE_CHARS) return this.giveUp();
+    if (this.cursor === this.chars.length) this.chars.push(ch);
+    else {
+      this.spend(this.chars.length - this.cursor);
+      this.chars.splice(this.cursor, 0, ch);
+    }
     this.cursor++;
+  }
+
+  /** Counts editing work; a line that costs too much is given up (and becomes inexact). */
+  private spend(work: number): void {
+    this.work += work;
+    if (this.work > MAX_WORK_PER_LINE) this.giveUp();
+  }
+
+  private giveUp(): void {
+    this.chars = [];
+    this.cursor = 0;
+    this.inexact = true;
+    this.givenUp = true;
   }
 
   private replacedByHistory(): void {
@@ -201,6 +239,8 @@ export class LineEditor {
     from = Math.max(0, from);
     to = Math.min(this.chars.length, to);
     if (to <= from) return;
+    this.spend(this.chars.length - from);
+    if (this.givenUp) return;
     this.chars.splice(from, to - from);
     if (this.cursor > from) this.cursor = Math.max(from, this.cursor - (to - from));
   }
@@ -210,6 +250,7 @@ export class LineEditor {
     let i = this.cursor;
     while (i > 0 && !inWord(this.chars[i - 1]!)) i--;
     while (i > 0 && inWord(this.chars[i - 1]!)) i--;
+    this.spend(this.cursor - i);
     return i;
   }
 
@@ -217,6 +258,7 @@ export class LineEditor {
     let i = this.cursor;
     while (i < this.chars.length && !isWordChar(this.chars[i]!)) i++;
     while (i < this.chars.length && isWordChar(this.chars[i]!)) i++;
+    this.spend(i - this.cursor);
     return i;
   }
 }

@@ -4,7 +4,9 @@ export const PROXY_MESSAGES = {
     `Vigil: name the account and target to open: ssh -p ${gateway.port} ${login}@ACCOUNT@TARGET@${gateway.host}`,
   accessNotGranted: (login: string, account: string, target: string) =>
     `Vigil: access not granted: ${login} may not open sessions as ${account} on ${target}`,
-  fileTransfer: 'Vigil: SFTP/SCP is not available through Vigil',
+  fileTransferNotGranted: (login: string, account: string, target: string) =>
+    `Vigil: file transfer (SFTP, scp, rsync) not granted: ${login} may not transfer files as ${account} on ${target}`,
+  subsystemRefused: (name: string) => `Vigil: the SSH subsystem "${name}" is not available through Vigil`,
   targetFailed: (account: string, target: string, reason: string) =>
     `Vigil: could not open the session as ${account} on ${target}: ${reason}`,
   targetLost: (target: string) => `Vigil: the connection to ${target} was lost`,
@@ -19,13 +21,9 @@ export const TARGET_ERRORS = {
   hostKeyChanged: (pinned: string, shown: string) =>
     `the target's host key changed (pinned ${pinned}, now ${shown}); an administrator must check it ` +
     'and run "vigil-gateway target forget-host-key"',
+  hostKeyNotPinned: (detail: string) => `the target's host key could not be recorded (${detail})`,
   unreachable: (detail: string) => `the target is unreachable (${detail})`,
   timeout: 'the target did not answer in time',
   channel: (detail: string) => `the target refused to start the session (${detail})`,
   credential: 'the stored credential cannot be decrypted',
 } as const;
-
-/** Scp's remote side (`scp -t` / `scp -f`), which Vigil refuses like SFTP. */
-export function isScpCommand(command: string): boolean {
-  return /^\s*(?:\S*\/)?scp\s+(?:.*\s)?-[a-zA-Z]*[tf]\b/.test(command);
-}

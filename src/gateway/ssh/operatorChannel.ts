@@ -4,11 +4,13 @@ import type { DataPaths } from '../datadir';
 import type { Store } from '../db/store';
 import type { LiveHub } from '../live/hub';
 import { RecordingWriter, TerminalMirror, type RecordingWriterOptions } from '../recording';
-import type { Clock } from '../services/caller';
+import type { Clock } from '../time';
 import type { AccessPolicy } from './access';
-import type { SessionFacts, SessionLedger } from './ledger';
-import { isScpCommand, PROXY_MESSAGES } from './messages';
+import type { SessionFacts, SessionLedger } from '../services/sessionLedger';
+import { fileTransferProgram } from './fileTransfer';
+import { PROXY_MESSAGES } from './messages';
 import type { Operator } from './operatorAuth';
+import type { ProxyLogger } from './proxyServer';
 import { ProxySession } from './proxySession';
 import { openTargetLeg, TargetError, type TargetLeg, type TargetRequest } from './targetLeg';
 import { TypedCommands } from './typedCommands';
@@ -26,11 +28,22 @@ export interface ChannelServices {
   connectTarget?: (request: TargetRequest) => Promise<TargetLeg>;
   /** Overrides for the recording writer (tests, benchmarks). */
   recording?: Partial<RecordingWriterOptions>;
+  log?: ProxyLogger;
 }
 
 const MAX_ENV = 64;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Only the locale and the terminal type reach targets: other variables (LD_PRELOAD…) could change what runs. */
+const ENV_NAME = /^(?:LANG|LC_[A-Z_]{1,32}|TERM)$/;
 const MAX_ENV_VALUE = 4096;
+/** Terminal sizes are clamped where received: each viewer's and each recording's screen is that big. */
+const MAX_COLS = 1000;
+const MAX_ROWS = 500;
+/** Pixel sizes only pass through; they are clamped to what a real screen has. */
+const MAX_PIXELS = 16384;
+
+/** What the operator asked the channel to run. */
+type ChannelRequest =
+  { kind: 'shell' } | { kind: 'exec'; command: string } | { kind: 'subsystem'; name: string };
 
 type Reply = (() => void) | undefined;
 const reply = (fn: Reply): void => fn?.();
@@ -56,12 +69,14 @@ export class OperatorChannel {
   ) {
     session.on('pty', (accept: Reply, reject: Reply, info: PseudoTtyInfo) => {
       if (this.#started) return reply(reject);
-      this.#pty = info;
+      this.#pty = { ...info, ...clampSize(info) };
       reply(accept);
     });
     session.on('window-change', (accept: Reply, _reject: Reply, info: PseudoTtyInfo) => {
-      if (this.#live !== null) this.#live.resize(info.cols, info.rows, info.width, info.height);
-      else if (this.#pty !== null) this.#pty = { ...this.#pty, ...pick(info) };
+      const size = clampSize(info);
+      if (info.cols <= 0 || info.rows <= 0) return reply(accept); // "unknown": nothing changes
+      if (this.#live !== null) this.#live.resize(size.cols, size.rows, size.width, size.height);
+      else if (this.#pty !== null) this.#pty = { ...this.#pty, ...size };
       reply(accept);
     });
     session.on('env', (accept: Reply, reject: Reply, info: { key: string; val: string }) => {
@@ -74,46 +89,66 @@ export class OperatorChannel {
       this.#live?.signal(info.name);
       reply(accept);
     });
-    session.on('shell', (accept: () => ServerChannel) => this.#begin(accept, null));
+    session.on('shell', (accept: () => ServerChannel) => this.#begin(accept, { kind: 'shell' }));
     session.on('exec', (accept: () => ServerChannel, _reject: Reply, info: { command: string }) =>
-      this.#begin(accept, info.command),
+      this.#begin(accept, { kind: 'exec', command: info.command }),
     );
-    session.on('subsystem', (accept: () => ServerChannel) => {
-      if (this.#started) return;
-      this.#started = true;
-      this.#refuse(accept(), PROXY_MESSAGES.fileTransfer);
-    });
+    session.on('subsystem', (accept: () => ServerChannel, _reject: Reply, info: { name: string }) =>
+      this.#begin(accept, { kind: 'subsystem', name: info.name }),
+    );
     session.on('x11', (_accept: Reply, reject: Reply) => reply(reject));
     session.on('auth-agent', (_accept: Reply, reject: Reply) => reply(reject));
     session.once('close', () => (this.#closed = true));
   }
 
-  #begin(accept: () => ServerChannel, command: string | null): void {
+  #begin(accept: () => ServerChannel, request: ChannelRequest): void {
     if (this.#started) return;
     this.#started = true;
     const channel = accept();
     // Input waits (SSH flow control) until the target leg is open.
     channel.pause();
     channel.once('close', () => (this.#closed = true));
-    this.#start(channel, command).catch((err: unknown) => {
+    this.#start(channel, request).catch((err: unknown) => {
       // A fault of the gateway itself (e.g. its database): the operator is told, the gateway lives on.
       if (!this.#closed) this.#refuse(channel, PROXY_MESSAGES.internalError((err as Error).message));
     });
   }
 
-  async #start(channel: ServerChannel, command: string | null): Promise<void> {
-    if (command !== null && isScpCommand(command)) return this.#refuse(channel, PROXY_MESSAGES.fileTransfer);
+  async #start(channel: ServerChannel, request: ChannelRequest): Promise<void> {
     const { access, ledger, clock, publicAddress } = this.services;
-    const decision = access.decide(this.operator, this.operator.route, publicAddress);
-    if (!decision.allowed) return this.#refuse(channel, decision.message);
+    const route = this.operator.route;
+    const command = request.kind === 'exec' ? request.command : null;
+    const subsystem = request.kind === 'subsystem' ? request.name : null;
+    const asked = describeRequest(request);
+    const who = { userId: this.operator.id, originIp: this.originIp };
+    const where = route === null ? '' : ` as ${route.account} on ${route.target}`;
+    const decision = access.decide(this.operator, route, publicAddress);
+    if (!decision.allowed) {
+      ledger.refused(who, `SSH ${asked}${where} refused (${decision.reason}): ${decision.message}`);
+      return this.#refuse(channel, decision.message);
+    }
 
     const { target, credential } = decision;
+    if (subsystem !== null && subsystem !== 'sftp') {
+      ledger.refused(who, `SSH ${asked}${where} refused: unknown subsystem`);
+      return this.#refuse(channel, PROXY_MESSAGES.subsystemRefused(subsystem));
+    }
+    const transfer = subsystem !== null || (command !== null && fileTransferProgram(command) !== null);
+    const notGranted = PROXY_MESSAGES.fileTransferNotGranted(
+      this.operator.login,
+      credential.account,
+      target.name,
+    );
+    if (transfer && !decision.fileTransfer) {
+      ledger.refused(who, `SSH ${asked}${where} refused: file transfer not granted`);
+      return this.#refuse(channel, notGranted);
+    }
     const facts: SessionFacts = {
       userId: this.operator.id,
       originIp: this.originIp,
       credential: credential.account,
       device: target.name,
-      request: command === null ? 'shell' : `command "${command.slice(0, 200)}"`,
+      request: asked,
     };
     const startedAt = clock();
     const requestedPty = this.#pty;
@@ -123,10 +158,11 @@ export class OperatorChannel {
         target,
         credential,
         pinnedHostKey: this.services.store.targets.hostKey(target.id),
-        pinHostKey: (fingerprint) => this.services.store.targets.pinHostKey(target.id, fingerprint),
+        pinHostKey: (fingerprint) => ledger.pinHostKey(who, target, fingerprint),
         pty: requestedPty,
         env: this.#env,
         command,
+        subsystem,
       });
     } catch (err) {
       const reason = err instanceof TargetError ? err.reason : (err as Error).message;
@@ -138,7 +174,9 @@ export class OperatorChannel {
       ledger.failed(facts, startedAt, 'The operator left before the target session opened');
       return;
     }
-    this.#open(channel, leg, facts, startedAt, command);
+    // A channel without a terminal may still carry a file transfer its command line hides.
+    const watchTransfer = !decision.fileTransfer && requestedPty === null;
+    this.#open(channel, leg, facts, startedAt, command, watchTransfer ? notGranted : null);
     // The terminal may have been resized while the target leg opened.
     const pty = this.#pty;
     if (
@@ -156,6 +194,8 @@ export class OperatorChannel {
     facts: SessionFacts,
     startedAt: number,
     command: string | null,
+    /** The refusal shown when the channel turns out to carry a file transfer; null: not watched. */
+    transferRefusal: string | null,
   ): void {
     const { ledger, paths, hub, clock } = this.services;
     const hash = ledger.newHash();
@@ -210,10 +250,34 @@ export class OperatorChannel {
       writer,
       recordingPath,
       absoluteRecordingPath: absolutePath,
-      mirror: new TerminalMirror({ cols, rows }),
+      mirror: new TerminalMirror({
+        cols,
+        rows,
+        onError: (err) =>
+          this.services.log?.warn(
+            { sessionId, err: err.message },
+            'Live screen mirror failed; it starts over',
+          ),
+      }),
       commands,
       ledger,
       clock,
+      refuseFileTransfer:
+        transferRefusal === null
+          ? null
+          : () => {
+              ledger.refused(
+                { userId: facts.userId, originIp: facts.originIp },
+                `SSH file transfer refused on session ${sessionId}: not granted`,
+              );
+              return {
+                reason: 'failed',
+                operatorMessage: transferRefusal,
+                errorMessage: 'File transfer refused: not granted',
+                note: 'File transfer refused: not granted',
+                marker: { kind: 'notice', note: 'file transfer refused' },
+              };
+            },
     });
     failRecording = (err) =>
       void live.end({
@@ -237,6 +301,20 @@ export class OperatorChannel {
   }
 }
 
-function pick(info: PseudoTtyInfo): Pick<PseudoTtyInfo, 'cols' | 'rows' | 'width' | 'height'> {
-  return { cols: info.cols, rows: info.rows, width: info.width, height: info.height };
+function clampSize(info: PseudoTtyInfo): Pick<PseudoTtyInfo, 'cols' | 'rows' | 'width' | 'height'> {
+  const clamp = (value: number, min: number, max: number): number =>
+    Number.isFinite(value) ? Math.min(max, Math.max(min, Math.trunc(value))) : min;
+  return {
+    // 0 means "unknown" in SSH: the usual 80x24 then.
+    cols: info.cols > 0 ? clamp(info.cols, 1, MAX_COLS) : 80,
+    rows: info.rows > 0 ? clamp(info.rows, 1, MAX_ROWS) : 24,
+    width: clamp(info.width, 0, MAX_PIXELS),
+    height: clamp(info.height, 0, MAX_PIXELS),
+  };
+}
+
+function describeRequest(request: ChannelRequest): string {
+  if (request.kind === 'shell') return 'shell';
+  if (request.kind === 'exec') return `command "${request.command.slice(0, 200)}"`;
+  return `subsystem "${request.name.slice(0, 64)}"`;
 }

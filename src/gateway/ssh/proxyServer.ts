@@ -6,11 +6,11 @@ import type { DataPaths } from '../datadir';
 import type { Store } from '../db/store';
 import type { LiveHub } from '../live/hub';
 import type { RecordingWriterOptions } from '../recording';
-import { systemClock, type Clock } from '../services/caller';
 import type { IdentityService } from '../services/identity';
+import type { SessionLedger } from '../services/sessionLedger';
+import type { Clock } from '../time';
 import { AccessPolicy } from './access';
 import type { HostKey } from './hostKey';
-import { SessionLedger } from './ledger';
 import { PROXY_MESSAGES } from './messages';
 import { OperatorAuth } from './operatorAuth';
 import { OperatorChannel } from './operatorChannel';
@@ -27,10 +27,12 @@ export interface SshProxyDeps {
   store: Store;
   hub: LiveHub;
   identity: IdentityService;
+  /** Every session row and event the proxy writes goes through it. */
+  ledger: SessionLedger;
   secrets: () => SecretBox;
   paths: DataPaths;
   hostKey: HostKey;
-  clock?: Clock;
+  clock: Clock;
   log?: ProxyLogger;
   /** Unauthenticated connections are closed after this long (as sshd's LoginGraceTime). */
   loginGraceMs?: number;
@@ -39,6 +41,9 @@ export interface SshProxyDeps {
   connectTarget?: (request: TargetRequest) => Promise<TargetLeg>;
   recording?: Partial<RecordingWriterOptions>;
 }
+
+/** Session channels open at once on one operator connection. */
+export const MAX_SESSION_CHANNELS = 10;
 
 const quiet: ProxyLogger = { info: () => undefined, warn: () => undefined };
 
@@ -106,7 +111,7 @@ export class SshProxy {
 
   #accept(connection: Connection, ip: string): void {
     const deps = this.#deps;
-    const clock = deps.clock ?? systemClock;
+    const clock = deps.clock;
     const originIp = ip.replace(/^::ffff:/, '');
     this.#connections.add(connection);
     // Keystrokes go out at once (ssh2's Connection has this method; its typings lack it).
@@ -121,19 +126,29 @@ export class SshProxy {
       store: deps.store,
       hub: deps.hub,
       access: new AccessPolicy(deps.store, deps.secrets),
-      ledger: new SessionLedger(deps.store, clock),
+      ledger: deps.ledger,
       paths: deps.paths,
       clock,
       publicAddress: this.#address ?? { host: '127.0.0.1', port: 2222 },
       connectTarget: deps.connectTarget,
       recording: deps.recording,
+      log: this.#log,
     };
+    let openChannels = 0;
     connection.on('authentication', (ctx) => auth.handle(ctx));
     connection.on('ready', () => {
       clearTimeout(grace);
       const operator = auth.operator!;
-      connection.on('session', (accept) => {
-        new OperatorChannel(accept(), operator, originIp, services, (live) => {
+      connection.on('session', (accept, reject) => {
+        // As sshd's MaxSessions: one connection cannot multiply sessions, screens and recordings.
+        if (openChannels >= MAX_SESSION_CHANNELS) {
+          this.#log.warn({ user: operator.login, originIp }, 'SSH session channel refused: too many open');
+          return reject();
+        }
+        openChannels++;
+        const session = accept();
+        session.once('close', () => openChannels--);
+        new OperatorChannel(session, operator, originIp, services, (live) => {
           mine.add(live);
           this.#sessions.add(live);
           this.#log.info(

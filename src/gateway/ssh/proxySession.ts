@@ -6,8 +6,9 @@ import { OPERATOR_MESSAGES } from '../../shared/messages';
 import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../live/hub';
 import type { FinishedRecording, MarkerKind, RecordingWriter, TerminalMirror } from '../recording';
 import { sha256File } from '../recording';
-import type { Clock } from '../services/caller';
-import type { RecordingFacts, SessionFacts, SessionLedger } from './ledger';
+import type { Clock } from '../time';
+import type { RecordingFacts, SessionFacts, SessionLedger } from '../services/sessionLedger';
+import { FileTransferWatch } from './fileTransfer';
 import { PROXY_MESSAGES } from './messages';
 import type { TargetLeg } from './targetLeg';
 import type { TypedCommands } from './typedCommands';
@@ -44,7 +45,15 @@ export interface ProxySessionOptions {
   clock: Clock;
   /** How long closing waits for each leg to confirm before it goes on without it. */
   closeTimeoutMs?: number;
+  /**
+   * When set, the first bytes are watched for a file transfer (SFTP, scp, rsync), which then ends
+   * the session with this outcome before those bytes pass.
+   */
+  refuseFileTransfer?: (() => Outcome) | null;
 }
+
+/** Input kept as evidence per block; nothing slows the operator down then, so the rest is dropped. */
+const MAX_INPUT_WHILE_BLOCKED = 64 * 1024;
 
 /**
  * One proxied SSH session while it runs: bytes flow operator ⇄ target with backpressure both ways,
@@ -57,6 +66,8 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   readonly startedAt: Date;
   #blocked = false;
   #eofWhileBlocked = false;
+  #inputWhileBlocked = 0;
+  #transferWatch: FileTransferWatch | null;
   #exit: Exit | null = null;
   #ending: Promise<void> | null = null;
   #operatorClosed = false;
@@ -74,6 +85,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     this.operatorUserId = options.facts.userId;
     this.startedAt = options.startedAt;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 3000;
+    this.#transferWatch = options.refuseFileTransfer ? new FileTransferWatch() : null;
   }
 
   get blocked(): boolean {
@@ -112,6 +124,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     if (blocked === this.#blocked) return;
     this.#blocked = blocked;
     const at = new Date(this.#options.clock());
+    this.#noteDroppedInput();
     this.#options.writer.marker(blocked ? 'block' : 'release', by);
     this.#notice(blocked ? OPERATOR_MESSAGES.blocked : OPERATOR_MESSAGES.released);
     if (!blocked && this.#eofWhileBlocked) this.#options.target.channel.end();
@@ -171,6 +184,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     this.#output(chunk, this.#options.operator.stderr, 'stderr');
 
   #output(chunk: Buffer, to: Writable, hold: 'operator' | 'stderr'): void {
+    if (hold === 'operator' && this.#transferIn('output', chunk)) return;
     // The operator first: recording and mirroring only queue work, but they need not delay the echo.
     if (!this.#operatorClosed && !to.write(chunk)) {
       this.#hold(hold);
@@ -201,14 +215,41 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
 
   readonly #onOperatorData = (chunk: Buffer): void => {
     const { writer, commands, target, operator } = this.#options;
-    if (!this.#blocked && !target.channel.write(chunk)) {
+    if (this.#transferIn('input', chunk)) return;
+    if (this.#blocked) {
+      // Input is evidence also while blocked (markers tell), up to a bound; it is never a command.
+      const room = MAX_INPUT_WHILE_BLOCKED - this.#inputWhileBlocked;
+      this.#inputWhileBlocked += chunk.length;
+      if (room > 0) writer.input(chunk.length <= room ? chunk : chunk.subarray(0, room));
+      return;
+    }
+    if (!target.channel.write(chunk)) {
       operator.pause();
       target.channel.once('drain', () => operator.resume());
     }
-    // Input is evidence also while blocked (markers tell); only what reached the target is a command.
     writer.input(chunk);
-    if (!this.#blocked) commands?.input(chunk, writer.elapsed());
+    commands?.input(chunk, writer.elapsed());
   };
+
+  /** Ends the session when the watched bytes are a file transfer; stops watching once the start passed. */
+  #transferIn(direction: 'input' | 'output', chunk: Buffer): boolean {
+    if (this.#transferWatch === null) return false;
+    if (this.#transferWatch[direction](chunk)) {
+      this.#transferWatch = null;
+      void this.end(this.#options.refuseFileTransfer!());
+      return true;
+    }
+    if (this.#transferWatch.done) this.#transferWatch = null;
+    return false;
+  }
+
+  /** Says in the recording how much of what was typed during a block it does not hold. */
+  #noteDroppedInput(): void {
+    const dropped = this.#inputWhileBlocked - MAX_INPUT_WHILE_BLOCKED;
+    if (dropped > 0)
+      this.#options.writer.marker('notice', `${dropped} bytes typed while blocked were not recorded`);
+    this.#inputWhileBlocked = 0;
+  }
 
   readonly #onOperatorEof = (): void => {
     if (this.#ending !== null) return;
@@ -282,6 +323,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     o.operator.resume();
     o.target.channel.resume();
     o.target.channel.stderr.resume();
+    this.#noteDroppedInput();
     if (outcome.marker !== null) o.writer.marker(outcome.marker.kind, outcome.marker.note);
 
     await Promise.all([this.#closeOperator(outcome), this.#closeTarget()]);

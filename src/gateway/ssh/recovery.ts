@@ -1,10 +1,10 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { DataPaths } from '../datadir';
-import type { Store } from '../db/store';
 import { RecordingReader, sha256File } from '../recording';
 import { FRAME_HEADER_BYTES, MAGIC, parseFrameHeader, payloadIsIntact } from '../recording/format';
-import type { Clock } from '../services/caller';
+import type { SessionLedger } from '../services/sessionLedger';
+import type { Clock } from '../time';
 
 export const INTERRUPTED_MESSAGE = 'The gateway stopped while the session was live';
 
@@ -19,12 +19,12 @@ export interface RecoveredSession {
  * (the writer flushes at least once a second) and loses only a torn last frame, then is hashed.
  */
 export async function recoverInterruptedSessions(
-  store: Store,
+  ledger: SessionLedger,
   paths: DataPaths,
   clock: Clock,
 ): Promise<RecoveredSession[]> {
   const recovered: RecoveredSession[] = [];
-  for (const session of store.sessions.listLive()) {
+  for (const session of ledger.listLive()) {
     let recording: RecoveredSession['recording'] = null;
     let note = INTERRUPTED_MESSAGE;
     if (session.recordingPath !== null) {
@@ -40,24 +40,14 @@ export async function recoverInterruptedSessions(
     }
     const now = clock();
     const endedAt = recording === null ? now : Math.min(now, session.startedAt + recording.durationMs);
-    store.transaction(() => {
-      if (!store.sessions.finish(session.id, Math.max(endedAt, session.startedAt), INTERRUPTED_MESSAGE))
-        return;
-      if (recording !== null && session.recordingPath !== null) {
-        store.sessions.setRecording(session.id, {
-          path: session.recordingPath,
-          size: recording.size,
-          sha256: recording.sha256,
-        });
-      }
-      store.events.append({
-        type: 'Terminated',
-        at: now,
-        actorId: session.userId,
-        originIp: null,
-        sessionId: session.id,
-        note,
-      });
+    ledger.finishInterrupted(session, {
+      endedAt: Math.max(endedAt, session.startedAt),
+      errorMessage: INTERRUPTED_MESSAGE,
+      note,
+      recording:
+        recording === null || session.recordingPath === null
+          ? null
+          : { path: session.recordingPath, size: recording.size, sha256: recording.sha256 },
     });
     recovered.push({ id: session.id, recording });
   }

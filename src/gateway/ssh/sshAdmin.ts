@@ -2,8 +2,8 @@ import type { SecretBox } from '../crypto/secrets';
 import type { Store } from '../db/store';
 import type { UserKeyRecord } from '../db/userKeys';
 import { badRequest, notFound } from '../errors';
-import type { Clock } from '../services/caller';
-import { checkPrivateKey, KeyFormatError, parsePublicKeys } from './keys';
+import type { Clock } from '../time';
+import { checkPrivateKey, hostKeyFingerprint, KeyFormatError, parsePublicKeys } from './keys';
 
 /** Binds a credential's sealed private key to its row (AES-GCM associated data). */
 export function credentialKeyContext(targetId: number, account: string): string {
@@ -61,6 +61,19 @@ export class SshAdminService {
     const fingerprint = withKeyErrors(() => checkPrivateKey(privateKey));
     const sealed = this.secrets().seal(privateKey, credentialKeyContext(target.id, account));
     this.store.targets.setCredentialKey(credential.id, sealed);
+    return fingerprint;
+  }
+
+  /**
+   * Registers the host key the target must show (a fingerprint, a .pub file or an ssh-keyscan
+   * line): its first connection is then checked like any later one. Returns the fingerprint.
+   */
+  setHostKey(targetName: string, keyText: string): string {
+    const target = this.store.targets.findTarget(targetName);
+    if (target === null) throw notFound(`Unknown target ${targetName}`);
+    if (target.protocol !== 'ssh') throw badRequest('--host-key is for SSH targets');
+    const fingerprint = withKeyErrors(() => hostKeyFingerprint(keyText));
+    this.store.targets.setHostKey(target.id, fingerprint);
     return fingerprint;
   }
 

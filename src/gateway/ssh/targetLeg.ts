@@ -9,11 +9,17 @@ export interface TargetRequest {
   credential: TargetCredential;
   /** The host key fingerprint pinned for the target, or null on the first connection. */
   pinnedHostKey: string | null;
-  pinHostKey(fingerprint: string): void;
+  /**
+   * Pins the key shown on the first connection; returns the key pinned now. Only when that is the
+   * key shown does the connection go on: a concurrent first connection may have pinned another.
+   */
+  pinHostKey(fingerprint: string): string | null;
   pty: PseudoTtyInfo | null;
   env: Readonly<Record<string, string>>;
-  /** null opens a shell; otherwise the command of `ssh … command`. */
+  /** null opens a shell (or the subsystem); otherwise the command of `ssh … command`. */
   command: string | null;
+  /** A subsystem (SFTP) to start instead of a shell, for operators granted file transfer. */
+  subsystem?: string | null;
   readyTimeoutMs?: number;
 }
 
@@ -41,10 +47,11 @@ export class TargetError extends Error {
 /**
  * Logs into the target as the credential's account (private key first when there is one, then the
  * password, also through keyboard-interactive) and opens the shell or command the operator asked
- * for, with their terminal. The target's host key is pinned on first use and checked afterwards.
+ * for, with their terminal. The target's host key is checked against the one pinned (in advance by
+ * an administrator, or on first use).
  */
 export function openTargetLeg(request: TargetRequest): Promise<TargetLeg> {
-  const { target, credential, pty, env, command } = request;
+  const { target, credential, pty, env, command, subsystem } = request;
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let hostKeyProblem: string | null = null;
@@ -79,7 +86,8 @@ export function openTargetLeg(request: TargetRequest): Promise<TargetLeg> {
         resolve(leg);
       };
       const window = pty === null ? false : ptyOptions(pty);
-      if (command === null) client.shell(window, { env }, opened);
+      if (subsystem !== undefined && subsystem !== null) client.subsys(subsystem, opened);
+      else if (command === null) client.shell(window, { env }, opened);
       else client.exec(command, { env, ...(window === false ? {} : { pty: window }) }, opened);
     });
     client.connect({
@@ -95,8 +103,16 @@ export function openTargetLeg(request: TargetRequest): Promise<TargetLeg> {
       hostVerifier: (key: Buffer) => {
         const shown = keyFingerprint(key);
         if (request.pinnedHostKey === null) {
-          request.pinHostKey(shown);
-          return true;
+          let pinned: string | null;
+          try {
+            pinned = request.pinHostKey(shown);
+          } catch (err) {
+            hostKeyProblem = TARGET_ERRORS.hostKeyNotPinned((err as Error).message);
+            return false;
+          }
+          if (pinned === shown) return true;
+          hostKeyProblem = TARGET_ERRORS.hostKeyChanged(pinned ?? 'none', shown);
+          return false;
         }
         if (shown === request.pinnedHostKey) return true;
         hostKeyProblem = TARGET_ERRORS.hostKeyChanged(request.pinnedHostKey, shown);

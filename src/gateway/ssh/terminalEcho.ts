@@ -6,6 +6,8 @@
 const ESC = '\u001b';
 const ALT_SCREEN_MODES = new Set(['1049', '1047', '47']);
 const PRIVATE_MODE_START = Buffer.from('\x1b[?');
+/** Widest line rendered: the output decides the counts of cursor moves and inserts, so they are capped. */
+const MAX_COLUMNS = 8 * 1024;
 
 /** Follows DECSET/DECRST of the alternate screen (vim, less, top) in target output. */
 export class AltScreenWatch {
@@ -55,12 +57,15 @@ export function renderEchoedLine(echo: Buffer): string {
         i += 2; // other escapes (charset, keypad) carry no text
         continue;
       }
-      const n = Math.max(1, Number(match[1]!.split(';')[0]) || 1);
+      const n = Math.min(MAX_COLUMNS, Math.max(1, Number(match[1]!.split(';')[0]) || 1));
       if (match[2] === 'K') cells.length = Math.min(cells.length, cursor);
-      else if (match[2] === 'C') cursor += n;
+      else if (match[2] === 'C') cursor = Math.min(MAX_COLUMNS, cursor + n);
       else if (match[2] === 'D') cursor = Math.max(0, cursor - n);
       else if (match[2] === 'P') cells.splice(cursor, n);
-      else if (match[2] === '@') cells.splice(cursor, 0, ...Array<string>(n).fill(' '));
+      else if (match[2] === '@') {
+        cells.splice(cursor, 0, ...Array<string>(n).fill(' '));
+        if (cells.length > MAX_COLUMNS) cells.length = MAX_COLUMNS;
+      }
       i += match[0].length;
       continue;
     }
@@ -70,7 +75,7 @@ export function renderEchoedLine(echo: Buffer): string {
     else if (ch === '\n') {
       cells.length = 0;
       cursor = 0;
-    } else if (ch >= ' ') {
+    } else if (ch >= ' ' && cursor < MAX_COLUMNS) {
       while (cells.length < cursor) cells.push(' ');
       cells[cursor++] = ch;
     }

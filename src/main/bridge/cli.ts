@@ -1,12 +1,12 @@
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RENDERER_DIR, startBridgeHost, type BridgeHost } from './host';
+import { defaultBridgeDataDir } from './private-dir';
 
 /**
- * `tsx src/main/bridge/cli.ts [--port N] [--data DIR] [--downloads DIR] [--renderer DIR]
- * [--gateway-url URL] [--allow-origin ORIGIN]…` — serves the desktop app to a browser.
- * Environment fallbacks: VIGIL_BRIDGE_PORT, VIGIL_BRIDGE_DATA, VIGIL_GATEWAY_URL.
+ * `tsx src/main/bridge/cli.ts [--port N] [--data DIR] [--renderer DIR] [--gateway-url URL]
+ * [--allow-origin ORIGIN]…` — serves the desktop app to a browser, at an address carrying this
+ * run's secret. Environment fallbacks: VIGIL_BRIDGE_PORT, VIGIL_BRIDGE_DATA, VIGIL_GATEWAY_URL.
  */
 const DEFAULT_PORT = 8444;
 
@@ -14,7 +14,6 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string' },
     data: { type: 'string' },
-    downloads: { type: 'string' },
     renderer: { type: 'string' },
     'gateway-url': { type: 'string' },
     'allow-origin': { type: 'string', multiple: true },
@@ -24,8 +23,11 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'Usage: tsx src/main/bridge/cli.ts [--port N] [--data DIR] [--downloads DIR] [--renderer DIR]\n' +
-      '                                 [--gateway-url https://HOST:PORT] [--allow-origin ORIGIN]...',
+    'Usage: tsx src/main/bridge/cli.ts [--port N] [--data DIR] [--renderer DIR]\n' +
+      '                                 [--gateway-url https://HOST:PORT] [--allow-origin ORIGIN]...\n' +
+      'Open the address it prints (it carries a secret for this run only).\n' +
+      'Data (profiles, exports waiting for the browser) goes to a folder only you can read:\n' +
+      `--data, or ${defaultBridgeDataDir()}.`,
   );
   process.exit(0);
 }
@@ -36,10 +38,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a port number (0 for any free port), got "${portText}"`);
   process.exit(2);
 }
-const userDataDir = resolve(values.data ?? process.env.VIGIL_BRIDGE_DATA ?? join(tmpdir(), 'vigil-bridge'));
 const options = {
-  userDataDir,
-  downloadsDir: resolve(values.downloads ?? join(userDataDir, 'downloads')),
+  userDataDir: resolve(values.data ?? process.env.VIGIL_BRIDGE_DATA ?? defaultBridgeDataDir()),
   rendererDir: resolve(values.renderer ?? DEFAULT_RENDERER_DIR),
   gatewayUrl: values['gateway-url'] ?? process.env.VIGIL_GATEWAY_URL,
   allowedOrigins: values['allow-origin'],
@@ -57,8 +57,8 @@ try {
   host = await startBridgeHost({ ...options, port: 0 });
 }
 
-console.log(`Vigil bridge: ${host.url}`);
-console.log(`  profiles in ${options.userDataDir}, exports to ${options.downloadsDir}`);
+console.log(`Vigil bridge: ${host.appUrl}`);
+console.log(`  data in ${options.userDataDir}; exports are browser downloads`);
 console.log(`  renderer from ${options.rendererDir}`);
 
 const stop = () => {

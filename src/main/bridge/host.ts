@@ -1,14 +1,21 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { BRIDGE_IPC_PATH, type BridgePush, type BridgeResponse } from '../../shared/bridge';
+import {
+  BRIDGE_IPC_PATH,
+  BRIDGE_PROTOCOL,
+  bridgePageUrl,
+  secretFromProtocols,
+  type BridgePush,
+  type BridgeResponse,
+} from '../../shared/bridge';
 import { IPC_ERROR } from '../../shared/ipc';
 import { fail } from '../../shared/result';
 import {
-  DirectorySaveTarget,
   KeytarSecretStore,
   createMainServices,
   isIpcChannel,
@@ -16,7 +23,9 @@ import {
   type MainServices,
   type SecretStore,
 } from '../services';
-import { serveRenderer } from './static-files';
+import { BrowserDownloads } from './downloads';
+import { ensurePrivateDir } from './private-dir';
+import { securityHeaders, serveRenderer, type Headers } from './static-files';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '../../..');
@@ -25,24 +34,31 @@ export const DEFAULT_RENDERER_DIR = join(repoRoot, 'out/renderer');
 export interface BridgeHostOptions {
   /** 0 picks a free port. */
   port: number;
-  /** Where profiles.json is kept (Electron's userData in the desktop app). */
+  /**
+   * Where profiles.json (and exports waiting for the browser to fetch them) are kept; made private
+   * to this user (0700). Electron's userData in the desktop app.
+   */
   userDataDir: string;
-  /** Where CSV exports are written (the desktop app asks with a save dialog instead). */
-  downloadsDir: string;
   /** The built renderer; defaults to out/renderer of this repository. */
   rendererDir?: string;
   /** Defaults to the OS keychain through keytar. */
   secretStore?: SecretStore;
   /** Adds a "Local gateway" profile for this URL when none exists. */
   gatewayUrl?: string;
+  /** Reuses the secret of an earlier run, so pages it opened keep working; by default a fresh one. */
+  secret?: string;
   /** Browser origins besides this host's own that may open the IPC socket (e.g. a Vite dev server). */
   allowedOrigins?: string[];
   timeoutMs?: number;
 }
 
 export interface BridgeHost {
-  /** http://127.0.0.1:PORT/ */
+  /** http://127.0.0.1:PORT/ — static files only; the IPC socket also needs the secret. */
   url: string;
+  /** The address to open in a browser: `url` with this run's secret in the fragment. */
+  appUrl: string;
+  /** Random per run; a socket that does not offer it is refused. */
+  secret: string;
   port: number;
   services: MainServices;
   close(): Promise<void>;
@@ -52,39 +68,51 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * Runs the desktop app's main-process services in plain Node and serves the renderer to a browser:
- * static files over HTTP and the IPC contract over a WebSocket at /ipc. Bound to 127.0.0.1 only,
- * and the socket only accepts pages served by this host (or clients that send no Origin at all),
- * so another web page open in the same browser cannot drive it.
+ * static files over HTTP and the IPC contract over a WebSocket at /ipc. The socket acts as the
+ * logged-in auditor, so it is guarded three ways: bound to 127.0.0.1, only for pages served by this
+ * host (an Origin is required, so other web pages cannot open it), and only for a client that
+ * offers this run's random secret (so other local processes and users cannot either).
  */
 export async function startBridgeHost(options: BridgeHostOptions): Promise<BridgeHost> {
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
+  const userDataDir = ensurePrivateDir(options.userDataDir);
+  const secret = options.secret ?? randomBytes(32).toString('base64url');
+  if (!/^[\w-]{32,}$/.test(secret))
+    throw new Error('The bridge secret must be 32 or more base64url characters');
+  const downloads = new BrowserDownloads(join(userDataDir, 'exports'));
   const sockets = new Set<WebSocket>();
   const events: EventSink = (event, payload) => {
     const message = JSON.stringify({ event, payload } satisfies BridgePush);
     for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(message);
   };
   const services = createMainServices({
-    userDataDir: options.userDataDir,
+    userDataDir,
     secrets: options.secretStore ?? new KeytarSecretStore(),
-    saveTarget: new DirectorySaveTarget(options.downloadsDir),
+    saveTarget: downloads,
     events,
     appInfo: { version: packageVersion(), platform: process.platform, host: 'bridge' },
     gatewayUrl: options.gatewayUrl,
     timeoutMs: options.timeoutMs,
   });
 
-  const server = createServer((req, res) => serveRenderer(rendererDir, req, res));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let port = options.port;
+  let headers: Headers = securityHeaders(port);
+  const server = createServer((req, res) => {
+    if (!downloads.serve(req, res, headers)) serveRenderer(rendererDir, req, res, headers);
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    handleProtocols: () => BRIDGE_PROTOCOL,
+  });
   const originAllowed = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
-    if (origin === undefined) return true;
     const own = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-    return [...own, ...(options.allowedOrigins ?? [])].includes(origin);
+    return origin !== undefined && [...own, ...(options.allowedOrigins ?? [])].includes(origin);
   };
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://bridge').pathname;
-    if (path !== BRIDGE_IPC_PATH || !originAllowed(req)) {
+    if (path !== BRIDGE_IPC_PATH || !originAllowed(req) || !secretOffered(req, secret)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
       return;
     }
@@ -103,19 +131,35 @@ export async function startBridgeHost(options: BridgeHostOptions): Promise<Bridg
     });
   });
   port = (server.address() as AddressInfo).port;
+  headers = securityHeaders(port);
+  const origin = `http://127.0.0.1:${port}`;
 
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${origin}/`,
+    appUrl: bridgePageUrl(origin, secret),
+    secret,
     port,
     services,
     close: async () => {
       services.close();
+      downloads.close();
       for (const socket of sockets) socket.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Compares in constant time, so the answer's timing says nothing about how much of it matched. */
+function secretOffered(req: IncomingMessage, secret: string): boolean {
+  const offered = secretFromProtocols(
+    (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()),
+  );
+  if (offered === null) return false;
+  const expected = Buffer.from(secret);
+  const actual = Buffer.from(offered);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 async function answer(ws: WebSocket, data: RawData, services: MainServices): Promise<void> {

@@ -1,11 +1,11 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { API_PREFIX, LoginResponseSchema, MeSchema, type Me } from '../../shared/api';
-import type { AuthState, LoginInput } from '../../shared/ipc';
+import type { AuthState, GatewayProfile, LoginInput, ProfileInput } from '../../shared/ipc';
 import { GatewayError, KeychainUnavailableError, NotLoggedInError } from './errors';
 import type { EventSink } from './events';
 import { GatewayClient } from './gateway-client';
-import type { ProfileStore } from './profile-store';
+import { normalizeGatewayUrl, type ProfileStore } from './profile-store';
 import type { SecretStore } from './secret-store';
 
 export interface AuthServiceDeps {
@@ -24,7 +24,12 @@ interface ActiveSession {
   remembered: boolean;
 }
 
-const StoredTokenSchema = Type.Object({ token: Type.String({ minLength: 1 }), expiresAt: Type.String() });
+/** A kept token names the gateway it came from: it is never offered to any other. */
+const StoredTokenSchema = Type.Object({
+  token: Type.String({ minLength: 1 }),
+  expiresAt: Type.String(),
+  url: Type.String(),
+});
 
 /** The keychain entry of a profile's token. The password itself is never stored anywhere. */
 export const tokenAccount = (profileId: string): string => `token:${profileId}`;
@@ -44,7 +49,7 @@ export class AuthService {
     this.now = deps.now ?? Date.now;
   }
 
-  /** A client for the profile, pinned to (or pinning on first use) its certificate. */
+  /** A client for the profile, pinned to the certificate the user trusted (none: nothing connects). */
   client(profileId: string): GatewayClient {
     const { profiles, events, timeoutMs } = this.deps;
     const profile = profiles.get(profileId);
@@ -53,10 +58,7 @@ export class AuthService {
       url: profile.url,
       events,
       timeoutMs,
-      pin: {
-        current: () => profiles.get(profileId).fingerprint,
-        remember: (fingerprint) => profiles.pin(profileId, fingerprint),
-      },
+      pin: { current: () => profiles.get(profileId).fingerprint },
     });
   }
 
@@ -86,7 +88,11 @@ export class AuthService {
       try {
         await this.deps.secrets.set(
           account,
-          JSON.stringify({ token: answer.token, expiresAt: answer.expiresAt }),
+          JSON.stringify({
+            token: answer.token,
+            expiresAt: answer.expiresAt,
+            url: this.deps.profiles.get(input.profileId).url,
+          }),
         );
       } catch (error) {
         // The token cannot be kept as asked: do not leave it valid on the gateway either.
@@ -109,7 +115,8 @@ export class AuthService {
     const stored = await this.deps.secrets.get(account).catch(() => null);
     if (stored === null) return null;
     const parsed = parseStored(stored);
-    if (parsed === null || Date.parse(parsed.expiresAt) <= this.now()) {
+    const url = this.deps.profiles.get(profileId).url;
+    if (parsed === null || parsed.url !== url || Date.parse(parsed.expiresAt) <= this.now()) {
       await this.deps.secrets.delete(account).catch(() => false);
       return null;
     }
@@ -127,6 +134,23 @@ export class AuthService {
     const session = { profileId, token: parsed.token, expiresAt: parsed.expiresAt, user, remembered: true };
     this.setActive(session);
     return toState(session);
+  }
+
+  /**
+   * Creates or edits a profile. A token belongs to the gateway that issued it: when the URL changes,
+   * the profile's session ends (revoked at the old address) and its kept token is deleted before the
+   * new address is saved, so nothing can resume with it against the new server. The store forgets
+   * the old certificate pin at the same time.
+   */
+  async saveProfile(input: ProfileInput): Promise<GatewayProfile> {
+    if (input.id !== undefined) {
+      const current = this.deps.profiles.get(input.id);
+      if (normalizeGatewayUrl(input.url) !== current.url) {
+        if (this.active?.profileId === input.id) await this.logout();
+        await this.forget(input.id);
+      }
+    }
+    return this.deps.profiles.save(input);
   }
 
   /** Revokes the token on the gateway (when it can be reached) and forgets it here and in the keychain. */
@@ -220,7 +244,7 @@ function toState(session: ActiveSession): AuthState {
   return { profileId: session.profileId, user: session.user, expiresAt: session.expiresAt };
 }
 
-function parseStored(text: string): { token: string; expiresAt: string } | null {
+function parseStored(text: string): Static<typeof StoredTokenSchema> | null {
   try {
     const value: unknown = JSON.parse(text);
     return Value.Check(StoredTokenSchema, value) ? value : null;

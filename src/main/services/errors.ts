@@ -36,6 +36,17 @@ export class CertificateChangedError extends AppFailure {
   }
 }
 
+/** A first connection: nothing was sent, and nothing is until the user trusts this fingerprint. */
+export class CertificateNotTrustedError extends AppFailure {
+  constructor(readonly fingerprint: string) {
+    super(
+      IPC_ERROR.certificateNotTrusted,
+      `The gateway's TLS certificate is not trusted yet (SHA-256 ${fingerprint}). ` +
+        'Compare this fingerprint with the one the gateway printed, then trust it to connect.',
+    );
+  }
+}
+
 export class NetworkError extends AppFailure {
   constructor(message: string) {
     super(IPC_ERROR.network, message);

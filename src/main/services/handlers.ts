@@ -2,12 +2,12 @@ import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { justificationError } from '../../shared/api';
 import { IPC_ERROR, type AppInfo, type IpcArgs, type IpcChannel, type IpcValue } from '../../shared/ipc';
+import { PAYLOAD_SCHEMAS } from '../../shared/ipcPayloads';
 import { fail, ok, type Result } from '../../shared/result';
 import type { AuthService } from './auth-service';
 import type { BlocksService } from './blocks-service';
 import { AppFailure, ValidationError, toAppError } from './errors';
-import { PAYLOAD_SCHEMAS } from './payloads';
-import { normalizeGatewayUrl, type ProfileStore } from './profile-store';
+import type { ProfileStore } from './profile-store';
 import type { LiveService } from './live-service';
 import type { SessionsService } from './sessions-service';
 
@@ -34,13 +34,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   const implementations: Implementations = {
     'app:info': () => deps.appInfo,
     'profiles:list': () => profiles.list(),
-    'profiles:save': async (input) => {
-      // A logged-in profile that now points elsewhere must not keep a token from the old gateway.
-      if (input.id !== undefined && auth.state()?.profileId === input.id) {
-        if (normalizeGatewayUrl(input.url) !== profiles.get(input.id).url) await auth.logout();
-      }
-      return profiles.save(input);
-    },
+    'profiles:save': (input) => auth.saveProfile(input),
     'profiles:remove': async (profileId) => {
       profiles.get(profileId);
       if (auth.state()?.profileId === profileId) await auth.logout();
@@ -53,6 +47,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       await auth.forget(profileId);
       return profiles.forgetCertificate(profileId);
     },
+    'profiles:trustCertificate': ({ profileId, fingerprint }) => profiles.trust(profileId, fingerprint),
     'auth:login': (input) => auth.login(input),
     'auth:resume': (profileId) => auth.resume(profileId),
     'auth:logout': async () => {

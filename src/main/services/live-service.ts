@@ -3,11 +3,11 @@ import type WebSocket from 'ws';
 import type { RawData } from 'ws';
 import { API_PREFIX, LiveTicketSchema } from '../../shared/api';
 import type { LiveStreamHandle } from '../../shared/ipc';
+import { isLiveServerMessage, parseFrame } from '../../shared/live';
 import type { AuthService } from './auth-service';
 import { AppFailure, NotLoggedInError } from './errors';
 import type { EventSink } from './events';
 import { keepAlive, openGatewaySocket, toBuffer } from './gateway-socket';
-import { isLiveServerMessage, parseFrame } from './live-messages';
 
 export interface LiveServiceOptions {
   auth: AuthService;

@@ -1,11 +1,10 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { CertificateChangedError, NetworkError, describe } from './errors';
+import { CertificateChangedError, CertificateNotTrustedError, NetworkError, describe } from './errors';
 import type { EventSink } from './events';
 
-/** The certificate fingerprint a profile trusts; empty until the first connection (trust on first use). */
+/** The certificate fingerprint a profile trusts; null until the user trusted one. */
 export interface CertificatePin {
   current(): string | null;
-  remember(fingerprint: string): void;
 }
 
 export interface PinnedEndpoint {
@@ -44,8 +43,12 @@ export function connectPinned(endpoint: PinnedEndpoint): Promise<TLSSocket> {
       }
       const expected = endpoint.pin.current()?.toUpperCase() ?? null;
       if (expected === null) {
-        endpoint.pin.remember(actual);
-      } else if (expected !== actual) {
+        // Never trusted silently: the user compares the fingerprint and trusts it first.
+        socket.destroy();
+        reject(new CertificateNotTrustedError(actual));
+        return;
+      }
+      if (expected !== actual) {
         socket.destroy();
         endpoint.events('cert:alarm', { profileId: endpoint.profileId, expected, actual });
         reject(new CertificateChangedError(expected, actual));
@@ -58,6 +61,11 @@ export function connectPinned(endpoint: PinnedEndpoint): Promise<TLSSocket> {
 
 /** Errors of a gateway connection as the renderer is shown them. */
 export function asNetworkError(error: unknown, where: string): Error {
-  if (error instanceof CertificateChangedError || error instanceof NetworkError) return error;
+  if (
+    error instanceof CertificateChangedError ||
+    error instanceof CertificateNotTrustedError ||
+    error instanceof NetworkError
+  )
+    return error;
   return new NetworkError(`Cannot reach the gateway at ${where}: ${describe(error)}`);
 }

@@ -105,6 +105,18 @@ export class ProfileStore {
     return this.replace({ ...this.get(id), fingerprint: fingerprint.toUpperCase() });
   }
 
+  /**
+   * The user trusted the certificate a first connection showed. A pinned certificate is replaced
+   * only through the alarm's deliberate "forget" step, never here.
+   */
+  trust(id: string, fingerprint: string): GatewayProfile {
+    const current = this.get(id).fingerprint;
+    if (current !== null && current !== fingerprint.toUpperCase()) {
+      throw new ValidationError('This gateway already has a pinned certificate: forget it first');
+    }
+    return this.pin(id, fingerprint);
+  }
+
   forgetCertificate(id: string): GatewayProfile {
     return this.replace({ ...this.get(id), fingerprint: null });
   }

@@ -1,10 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import type { ExportDownload } from '../../shared/ipc';
 
-/** Asks where an exported file goes: a save dialog in Electron, a fixed folder in the browser bridge. */
+/**
+ * Asks where an exported file goes: a save dialog in Electron; in the browser bridge a private
+ * staging file that the page then downloads.
+ */
 export interface SaveTarget {
   /** Resolves to an absolute path, or null when the user cancelled. */
   choose(suggestedName: string): Promise<string | null>;
+  /** Once the file is complete: how the renderer hands it to the user, when it is not yet theirs. */
+  deliver?(path: string, suggestedName: string): ExportDownload;
 }
 
 /** Saves into one folder without overwriting: `name.csv`, then `name-1.csv`, `name-2.csv`, … */

@@ -1,11 +1,11 @@
 import type WebSocket from 'ws';
 import { API_PREFIX } from '../../shared/api';
 import type { AuthState } from '../../shared/ipc';
+import { isSessionUpdate, parseFrame } from '../../shared/live';
 import type { AuthService } from './auth-service';
 import { CertificateChangedError, NotLoggedInError } from './errors';
 import type { EventSink } from './events';
 import { keepAlive, openGatewaySocket, toBuffer } from './gateway-socket';
-import { isSessionUpdate, parseFrame } from './live-messages';
 
 export interface SessionUpdatesOptions {
   auth: AuthService;
@@ -52,6 +52,11 @@ export class SessionUpdatesService {
     return this.run?.socket?.readyState === 1;
   }
 
+  /** Whether a socket is kept open or will be reopened: false once logged out, expired or given up. */
+  get active(): boolean {
+    return this.run !== null && !this.run.stopped;
+  }
+
   stop(): void {
     const run = this.run;
     this.run = null;
@@ -77,7 +82,10 @@ export class SessionUpdatesService {
         openGatewaySocket(client, SESSION_UPDATES_PATH, { token, maxPayload: MAX_UPDATE_BYTES }),
       );
     } catch (error) {
-      if (error instanceof CertificateChangedError || error instanceof NotLoggedInError) return;
+      if (error instanceof CertificateChangedError || error instanceof NotLoggedInError) {
+        run.stopped = true;
+        return;
+      }
       this.retryLater(run);
       return;
     }

@@ -37,12 +37,14 @@ export class SessionsService {
 
   /** Streams the CSV export to a file the user picks; nothing is fetched if they cancel. */
   async exportCsv(query: SessionQuery): Promise<ExportResult> {
-    const path = await this.saveTarget.choose(`vigil-sessions-${fileStamp(this.now())}.csv`);
+    const name = `vigil-sessions-${fileStamp(this.now())}.csv`;
+    const path = await this.saveTarget.choose(name);
     if (path === null) return { path: null, bytes: 0 };
     const bytes = await this.auth.withSession((client, token) =>
       client.download(`${SESSIONS}/export.csv`, path, { token, query }),
     );
-    return { path, bytes };
+    const download = this.saveTarget.deliver?.(path, name);
+    return download ? { path: download.fileName, bytes, download } : { path, bytes };
   }
 
   setPreventPurge(sessionId: number, justification: string): Promise<Session> {

@@ -1,4 +1,5 @@
 import type {
+  ExportDownload,
   GatewayProfile,
   IpcArgs,
   IpcChannel,
@@ -8,30 +9,35 @@ import type {
   LoginInput,
   ProfileInput,
   VigilApi,
-} from '../../shared/ipc';
-import { IPC_ERROR } from '../../shared/ipc';
-import type { SessionQuery } from '../../shared/api';
-import { fail, type Result } from '../../shared/result';
-import { createBridgeApi } from './bridge/transport';
+} from '@shared/ipc';
+import { IPC_ERROR } from '@shared/ipc';
+import type { BlockQuery, SessionQuery } from '@shared/api';
+import { fail, type Result } from '@shared/result';
 
 /**
  * The only module that touches `window.vigil`. Inside Electron the preload provides it; in a plain
- * browser (end-to-end tests, development) it is absent and the WebSocket bridge speaks the same
- * contract. It is looked up on every call rather than once, so unit tests can inject a fake.
+ * browser (end-to-end tests, development) it is absent and main.ts installs the WebSocket bridge,
+ * which speaks the same contract. It is looked up on every call rather than once, so unit tests can
+ * inject a fake.
  */
 let bridge: VigilApi | null = null;
 
+/**
+ * Called before the app mounts: outside Electron there is no preload, so the bridge transport is
+ * loaded (only then, so the desktop app's renderer does not carry it) and used instead.
+ */
+export async function ensureTransport(loadBridge: () => Promise<VigilApi>): Promise<void> {
+  if (!window.vigil) bridge ??= await loadBridge();
+}
+
 function vigil(): VigilApi {
   if (window.vigil) return window.vigil;
-  bridge ??= createBridgeApi();
+  if (bridge === null) throw new Error('No connection to the Vigil main process');
   return bridge;
 }
 
 /** Calls a channel; a transport that throws (closed socket, torn-down IPC) still yields a Result. */
-export async function invoke<C extends IpcChannel>(
-  channel: C,
-  ...args: IpcArgs<C>
-): Promise<Result<IpcValue<C>>> {
+async function invoke<C extends IpcChannel>(channel: C, ...args: IpcArgs<C>): Promise<Result<IpcValue<C>>> {
   try {
     return await vigil().invoke(channel, ...args);
   } catch (error) {
@@ -47,18 +53,23 @@ export function onEvent<E extends IpcEventName>(
 }
 
 export const api = {
-  appInfo: () => invoke('app:info'),
   listProfiles: () => invoke('profiles:list'),
   saveProfile: (input: ProfileInput) => invoke('profiles:save', input),
   removeProfile: (profileId: GatewayProfile['id']) => invoke('profiles:remove', profileId),
   forgetCertificate: (profileId: GatewayProfile['id']) => invoke('profiles:forgetCertificate', profileId),
+  trustCertificate: (profileId: GatewayProfile['id'], fingerprint: string) =>
+    invoke('profiles:trustCertificate', { profileId, fingerprint }),
   login: (input: LoginInput) => invoke('auth:login', input),
   resume: (profileId: GatewayProfile['id']) => invoke('auth:resume', profileId),
   logout: () => invoke('auth:logout'),
   authState: () => invoke('auth:state'),
   listSessions: (query: SessionQuery) => invoke('sessions:list', query),
   getSession: (sessionId: number) => invoke('sessions:get', sessionId),
-  exportCsv: (query: SessionQuery) => invoke('sessions:exportCsv', query),
+  exportCsv: async (query: SessionQuery) => {
+    const result = await invoke('sessions:exportCsv', query);
+    if (result.ok && result.value.download) saveDownload(result.value.download);
+    return result;
+  },
   setPreventPurge: (sessionId: number, justification: string) =>
     invoke('sessions:setPreventPurge', { sessionId, justification }),
   clearPreventPurge: (sessionId: number, justification: string) =>
@@ -67,4 +78,22 @@ export const api = {
   setAuditors: (sessionId: number, userIds: number[]) =>
     invoke('sessions:setAuditors', { sessionId, userIds }),
   listUsers: () => invoke('users:list'),
+  dropSession: (sessionId: number) => invoke('sessions:drop', sessionId),
+  setInteractivity: (sessionId: number, blocked: boolean) =>
+    invoke('sessions:setInteractivity', { sessionId, blocked }),
+  listBlocks: (query: BlockQuery) => invoke('blocks:list', query),
+  releaseBlock: (blockId: number) => invoke('blocks:release', blockId),
+  openLive: (sessionId: number) => invoke('live:open', sessionId),
+  closeLive: (streamId: string) => invoke('live:close', streamId),
 };
+
+/** In a browser the export waits on the bridge host: the browser's own download saves it. */
+function saveDownload({ url, fileName }: ExportDownload): void {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+}

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import type { VigilApi } from '../../shared/ipc';
+import type { VigilApi } from '@shared/ipc';
 
 declare global {
   interface Window {

@@ -75,7 +75,7 @@ export function makeSession(
     errorMessage: null,
     preventPurge: null,
     recording: null,
-    allowedActions: allowedActions(principal, { status, isAuditor: false }),
+    allowedActions: allowedActions(principal, { status, isAuditor: false, isOperator: false }),
   };
   return { ...base, ...overrides };
 }

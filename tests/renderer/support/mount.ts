@@ -53,11 +53,5 @@ export function requireTestId(id: string): HTMLElement {
   return element;
 }
 
-/** Polls until a condition holds (naive-ui's leave transitions end on a timer), or fails. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** naive-ui's leave transitions end on a timer: the renderer suites poll with the shared helper. */
+export { waitFor } from '../../support/wait';

@@ -1,4 +1,9 @@
-import { BRIDGE_IPC_PATH, type BridgeRequest } from '../../../shared/bridge';
+import {
+  BRIDGE_IPC_PATH,
+  bridgeProtocols,
+  secretFromFragment,
+  type BridgeRequest,
+} from '../../../shared/bridge';
 import {
   IPC_ERROR,
   IPC_EVENTS,
@@ -19,11 +24,27 @@ const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
 const knownEvents: ReadonlySet<string> = new Set(IPC_EVENTS);
 
-/** ws(s)://<this page's host>/ipc — the bridge host serves both the page and the socket. */
-function defaultUrl(): string {
-  const { location } = globalThis as { location?: { protocol: string; host: string } };
-  if (!location) throw new Error('createBridgeApi needs a URL outside a browser page');
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_IPC_PATH}`;
+/** Where the bridge host listens, and the secret of its run that opens the socket. */
+export interface BridgeEndpoint {
+  url: string;
+  secret: string;
+}
+
+/**
+ * ws(s)://<this page's host>/ipc — the bridge host serves both the page and the socket — with the
+ * secret from the address the host printed (`#bridge=…`).
+ */
+export function pageEndpoint(): BridgeEndpoint {
+  const { location } = globalThis as { location?: { protocol: string; host: string; hash: string } };
+  if (!location) throw new Error('createBridgeApi needs an endpoint outside a browser page');
+  const secret = secretFromFragment(location.hash);
+  if (secret === null) {
+    throw new Error('Open the Vigil bridge at the address it printed: it ends with #bridge=… (a secret)');
+  }
+  return {
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BRIDGE_IPC_PATH}`,
+    secret,
+  };
 }
 
 /**
@@ -31,7 +52,7 @@ function defaultUrl(): string {
  * arriving. A call made while it is down waits for the next connection attempt; calls in flight
  * when it drops resolve with a NETWORK error (their outcome on the host is unknown).
  */
-export function createBridgeApi(url: string = defaultUrl()): BridgeApi {
+export function createBridgeApi({ url, secret }: BridgeEndpoint = pageEndpoint()): BridgeApi {
   const pending = new Map<number, (result: Result<unknown>) => void>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let connecting: Promise<WebSocket> | null = null;
@@ -78,7 +99,7 @@ export function createBridgeApi(url: string = defaultUrl()): BridgeApi {
   function connect(): Promise<WebSocket> {
     if (stopped) return Promise.reject(new Error('The bridge connection was closed'));
     connecting ??= new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, bridgeProtocols(secret));
       socket = ws;
       let opened = false;
       ws.onopen = () => {

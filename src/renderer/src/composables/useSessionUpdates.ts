@@ -1,5 +1,5 @@
 import { onBeforeUnmount, onMounted } from 'vue';
-import type { SessionUpdate } from '../../../shared/live';
+import type { SessionUpdate } from '@shared/live';
 import { onEvent } from '../api';
 import { useSessionsStore } from '../stores/sessions';
 
@@ -7,7 +7,7 @@ import { useSessionsStore } from '../stores/sessions';
 const RELOAD_DELAY_MS = 300;
 
 /**
- * Keeps the Remote sessions list current from the gateway's pushed updates (SPEC §2 ★): a row
+ * Keeps the Remote sessions list current from the gateway's pushed updates: a row
  * shown on the page is refreshed in place; a new session, or a change while filtering by status
  * (the row may enter or leave the filter), reloads the page. Main keeps the updates socket open
  * while someone is logged in; this only listens while the list is on screen.

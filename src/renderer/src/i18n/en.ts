@@ -29,6 +29,11 @@ const en = {
     themeFollowSystem: 'Follow the system theme',
     themeAuto: 'Auto',
     switchLanguage: 'Change language',
+    noAccessTitle: 'This account has no access to auditing',
+    noAccessBody:
+      'Vigil is for PAM Administrators, PAM Auditors and System Administrators. {user} holds: {roles}. Ask your gateway administrator for an audit role, or sign in with another account.',
+    noRoles: 'no role',
+    signInAgain: 'Sign in with another account',
   },
   locales: {
     en: 'English',
@@ -49,11 +54,13 @@ const en = {
     namePlaceholder: 'e.g. Production',
     url: 'Address',
     urlPlaceholder: 'https://gateway.example.com:8443',
-    urlHint: 'Always https. The certificate is pinned on the first connection.',
+    urlHint: 'Always https. On the first connection you compare and trust its certificate.',
     save: 'Save gateway',
     saved: 'Gateway saved',
     pinned: 'Certificate pinned',
     notPinned: 'Certificate not pinned yet',
+    mismatch: 'Certificate does not match',
+    showAlarm: 'Show details',
     problems: {
       nameRequired: 'Give the gateway a name',
       urlInvalid: 'Enter a full address, e.g. https://127.0.0.1:8443',
@@ -84,10 +91,17 @@ const en = {
       'Ask your gateway administrator for the fingerprint the gateway printed when it started, and compare.',
     forget: 'Forget pinned certificate…',
     forgetWarning:
-      'Only do this when your administrator confirmed that the gateway certificate was replaced. The next connection trusts and pins whatever certificate it is shown.',
+      'Only do this when your administrator confirmed that the gateway certificate was replaced. The next sign-in shows the fingerprint of the new certificate for you to compare before trusting it.',
     forgetAcknowledge: 'I compared the new fingerprint with my administrator',
     forgetConfirm: 'Forget the pinned certificate',
-    forgotten: 'Pinned certificate forgotten. Sign in to pin the new one.',
+    forgotten: 'Pinned certificate forgotten. Sign in to compare and trust the new one.',
+    trustKicker: 'First connection',
+    trustHeadline: 'Trust this gateway?',
+    trustBody:
+      'Vigil has never connected to {gateway} before, so it cannot tell this gateway from an impostor. Compare the fingerprint below with the one the gateway printed when it started (ask your administrator). Trust it only if they are the same: Vigil then pins it and raises an alarm if it ever changes.',
+    fingerprint: 'SHA-256 fingerprint',
+    trust: 'Trust and sign in',
+    trusted: 'Certificate pinned',
   },
   errors: {
     codes: {
@@ -106,6 +120,7 @@ const en = {
       BAD_REQUEST: 'The request was not accepted.',
       PROFILE_NOT_FOUND: 'This gateway is no longer configured.',
       CERTIFICATE_CHANGED: 'Blocked: the gateway certificate changed.',
+      CERTIFICATE_NOT_TRUSTED: 'The gateway certificate is not trusted yet.',
       KEYCHAIN_UNAVAILABLE: 'The system keychain cannot be used.',
       INTERNAL: 'Something went wrong inside Vigil.',
     },
@@ -145,6 +160,14 @@ const en = {
       finished: 'Finished',
     },
     running: 'running',
+    endReason: {
+      finished: 'Finished',
+      dropped: 'Dropped',
+      droppedBy: 'by {by}',
+      error: 'Failed',
+    },
+    printCapped:
+      'Only the first {count} of {total} sessions are printed: narrow the filters to print the rest.',
     purgeProtected: 'Protected',
     purgeBy: '{by} · {at}',
   },

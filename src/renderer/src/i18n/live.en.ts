@@ -1,9 +1,9 @@
-import { AUDITOR_MESSAGES } from '../../../shared/messages';
+import { AUDITOR_MESSAGES } from '@shared/messages';
 
 /**
  * English texts of the Live Stream viewer and the Blocked users report, merged by i18n/en.ts
- * under the keys `live` and `blocks`. SPEC §4 texts come from shared/messages.ts, so they stay
- * exactly as the SPEC writes them. vue-i18n reserves { } @ $ | in messages.
+ * under the keys `live` and `blocks`. The auditor's fixed texts come from shared/messages.ts, so they
+ * stay exactly as the product defines them. vue-i18n reserves { } @ $ | in messages.
  */
 const liveEn = {
   live: {
@@ -17,15 +17,18 @@ const liveEn = {
     connecting: 'Connecting to the live session…',
     hold: 'Hold on!',
     holdHint: "Block the operator's keyboard, mouse and clipboard input; output keeps flowing",
-    release: 'Release',
     blocked: 'Interactivity blocked',
     blockedBy: 'Blocked by {by} at {at}',
     interactive: 'Operator may interact',
+    endedState: 'Session ended',
+    droppedBy: 'Dropped by {by}',
+    holdRelease: "Input blocked: click to give the operator's input back",
     blockedNow: "The operator's input is blocked",
     releasedNow: "The operator's input is restored",
     drop: 'Drop',
     dropConfirm: AUDITOR_MESSAGES.dropConfirm as string,
     dropExplain: 'Both legs of the session end at once and the operator is disconnected.',
+    dropWhich: "{login}{'@'}{device} · session #{id}",
     yes: 'Yes',
     no: 'No',
     dropped: AUDITOR_MESSAGES.dropped as string,

@@ -27,6 +27,11 @@ const ptBR: Messages = {
     themeFollowSystem: 'Seguir o tema do sistema',
     themeAuto: 'Auto',
     switchLanguage: 'Mudar idioma',
+    noAccessTitle: 'Esta conta não tem acesso à auditoria',
+    noAccessBody:
+      'O Vigil é para Administradores PAM, Auditores PAM e Administradores de Sistema. {user} tem: {roles}. Peça um perfil de auditoria ao administrador do gateway, ou entre com outra conta.',
+    noRoles: 'nenhum perfil',
+    signInAgain: 'Entrar com outra conta',
   },
   locales: {
     en: 'English',
@@ -52,6 +57,8 @@ const ptBR: Messages = {
     saved: 'Gateway salvo',
     pinned: 'Certificado fixado',
     notPinned: 'Certificado ainda não fixado',
+    mismatch: 'O certificado não confere',
+    showAlarm: 'Ver detalhes',
     problems: {
       nameRequired: 'Dê um nome ao gateway',
       urlInvalid: 'Informe o endereço completo, ex.: https://127.0.0.1:8443',
@@ -82,10 +89,17 @@ const ptBR: Messages = {
       'Peça ao administrador do gateway a impressão digital exibida quando o gateway foi iniciado e compare.',
     forget: 'Esquecer o certificado fixado…',
     forgetWarning:
-      'Faça isso somente se o seu administrador confirmou que o certificado do gateway foi substituído. A próxima conexão confiará no certificado apresentado e o fixará.',
+      'Faça isso somente se o seu administrador confirmou que o certificado do gateway foi substituído. Na próxima entrada você compara a impressão digital do novo certificado antes de confiar nele.',
     forgetAcknowledge: 'Conferi a nova impressão digital com o meu administrador',
     forgetConfirm: 'Esquecer o certificado fixado',
-    forgotten: 'Certificado fixado esquecido. Entre para fixar o novo.',
+    forgotten: 'Certificado fixado esquecido. Entre para conferir e confiar no novo.',
+    trustKicker: 'Primeira conexão',
+    trustHeadline: 'Confiar neste gateway?',
+    trustBody:
+      'O Vigil nunca se conectou a {gateway}, então não consegue distingui-lo de um impostor. Compare a impressão digital abaixo com a que o gateway mostrou ao iniciar (pergunte ao administrador). Confie apenas se forem iguais: o Vigil então a fixa e alerta se ela mudar.',
+    fingerprint: 'Impressão digital SHA-256',
+    trust: 'Confiar e entrar',
+    trusted: 'Certificado fixado',
   },
   errors: {
     codes: {
@@ -104,6 +118,7 @@ const ptBR: Messages = {
       BAD_REQUEST: 'A solicitação não foi aceita.',
       PROFILE_NOT_FOUND: 'Este gateway não está mais configurado.',
       CERTIFICATE_CHANGED: 'Bloqueado: o certificado do gateway mudou.',
+      CERTIFICATE_NOT_TRUSTED: 'O certificado do gateway ainda não é confiável.',
       KEYCHAIN_UNAVAILABLE: 'O chaveiro do sistema não pode ser usado.',
       INTERNAL: 'Algo deu errado dentro do Vigil.',
     },
@@ -143,6 +158,14 @@ const ptBR: Messages = {
       finished: 'Encerrada',
     },
     running: 'em andamento',
+    endReason: {
+      finished: 'Encerrada',
+      dropped: 'Derrubada',
+      droppedBy: 'por {by}',
+      error: 'Falhou',
+    },
+    printCapped:
+      'Só as primeiras {count} de {total} sessões são impressas: refine os filtros para imprimir o resto.',
     purgeProtected: 'Protegida',
     purgeBy: '{by} · {at}',
   },

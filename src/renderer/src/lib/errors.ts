@@ -1,6 +1,18 @@
 import type { Composer } from 'vue-i18n';
-import type { AppError } from '../../../shared/result';
-import { JUSTIFICATION_MAX, JUSTIFICATION_MIN, justificationError } from '../../../shared/api';
+import type { AppError } from '@shared/result';
+import { JUSTIFICATION_MAX, JUSTIFICATION_MIN, justificationError } from '@shared/api';
+
+/**
+ * Codes whose translated sentence says all there is: the gateway's message would only repeat it
+ * in English ("Wrong username or password. Details: Invalid username or password").
+ */
+const COMPLETE_SENTENCES: ReadonlySet<string> = new Set([
+  'INVALID_CREDENTIALS',
+  'NOT_LOGGED_IN',
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'INVALID_TOKEN',
+]);
 
 /**
  * Words for an error in the current language. Known codes get a translated sentence; the
@@ -10,13 +22,13 @@ export function describeError(i18n: Pick<Composer, 't' | 'te'>, error: AppError)
   const key = `errors.codes.${error.code}`;
   if (!i18n.te(key)) return error.message;
   const sentence = i18n.t(key);
-  return error.message && error.message !== sentence
+  return error.message && error.message !== sentence && !COMPLETE_SENTENCES.has(error.code)
     ? `${sentence} ${i18n.t('errors.detail', { message: error.message })}`
     : sentence;
 }
 
 /**
- * The SPEC §7 rule comes from shared/api.ts (the gateway applies the same one); this only picks
+ * The justification rule comes from shared/api.ts (the gateway applies the same one); this only picks
  * the translated sentence for whichever part of it failed.
  */
 export function justificationProblem(i18n: Pick<Composer, 't'>, text: string): string | null {

@@ -15,6 +15,22 @@ export function formatDateTime(iso: string | null, locale: string): string {
   return format.format(new Date(iso));
 }
 
+const shortFormats = new Map<string, { date: Intl.DateTimeFormat; time: Intl.DateTimeFormat }>();
+
+/** Date and time to the minute as two short parts, for table cells where every pixel counts. */
+export function formatDateAndTime(iso: string, locale: string): { date: string; time: string } {
+  let formats = shortFormats.get(locale);
+  if (!formats) {
+    formats = {
+      date: new Intl.DateTimeFormat(locale, { year: '2-digit', month: '2-digit', day: '2-digit' }),
+      time: new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }),
+    };
+    shortFormats.set(locale, formats);
+  }
+  const at = new Date(iso);
+  return { date: formats.date.format(at), time: formats.time.format(at) };
+}
+
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** "1 h 05 min", "4 min 09 s", "12 s": precise enough for an audit list, short enough for a cell. */

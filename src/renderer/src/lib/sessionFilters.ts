@@ -1,7 +1,7 @@
-import type { SessionQuery } from '../../../shared/api';
+import type { SessionQuery } from '@shared/api';
 
-export type Protocol = NonNullable<SessionQuery['protocol']>;
-export type SessionStatus = NonNullable<SessionQuery['status']>;
+type Protocol = NonNullable<SessionQuery['protocol']>;
+type SessionStatus = NonNullable<SessionQuery['status']>;
 
 /** What the filter form edits: text as typed, the start period as the date picker's day timestamps. */
 export interface SessionFilters {

@@ -1,10 +1,11 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AuthState, CertificateAlarm, GatewayProfile, LoginInput } from '../../../shared/ipc';
-import { IPC_ERROR } from '../../../shared/ipc';
-import type { AppError, Result } from '../../../shared/result';
+import type { AuthState, CertificateAlarm, GatewayProfile, LoginInput } from '@shared/ipc';
+import { IPC_ERROR } from '@shared/ipc';
+import { hasAuditRole } from '@shared/policy';
+import type { AppError, Result } from '@shared/result';
 import { api } from '../api';
-import { alarmFromError } from '../lib/certificate';
+import { alarmFromError, fingerprintFromError, sameAlarm } from '../lib/certificate';
 import { usePreferencesStore } from './preferences';
 import { useProfilesStore } from './profiles';
 
@@ -12,14 +13,20 @@ import { useProfilesStore } from './profiles';
  * Codes meaning "the token is gone": the gateway's 401s (INVALID_TOKEN for an expired or revoked
  * token) and main's NOT_LOGGED_IN once it has dropped the session.
  */
-export const EXPIRY_CODES: ReadonlySet<string> = new Set([
+const EXPIRY_CODES: ReadonlySet<string> = new Set([
   'INVALID_TOKEN',
   'UNAUTHORIZED',
   'TOKEN_EXPIRED',
   IPC_ERROR.notLoggedIn,
 ]);
 
-export type AuthPhase = 'starting' | 'signedOut' | 'signedIn';
+type AuthPhase = 'starting' | 'signedOut' | 'signedIn';
+
+/** A first connection waiting for the user to compare and trust the gateway's certificate. */
+interface TrustRequest {
+  profileId: string;
+  fingerprint: string;
+}
 
 export const useAuthStore = defineStore('auth', () => {
   const profiles = useProfilesStore();
@@ -30,6 +37,16 @@ export const useAuthStore = defineStore('auth', () => {
   /** The token expired while signed in: login shows as a modal over the untouched screen. */
   const expired = ref(false);
   const certAlarm = ref<CertificateAlarm | null>(null);
+  /**
+   * The last alarm per profile, kept after the dialog is closed: the login page must not call
+   * that gateway's certificate "pinned" as if all were well.
+   */
+  const mismatches = ref<Record<string, CertificateAlarm>>({});
+  /** The alarm the user closed: main repeats it for each blocked call, it is not shown again. */
+  let dismissed: CertificateAlarm | null = null;
+  const trustRequest = ref<TrustRequest | null>(null);
+  /** The sign-in that met the untrusted certificate, retried once the user trusts it. */
+  let trustPending: LoginInput | null = null;
   /** Bumped on every successful (re)login, so screens know to refresh what they show. */
   const generation = ref(0);
   /** Calls parked until the user signs in again; resolved true to retry, false to give up. */
@@ -37,6 +54,8 @@ export const useAuthStore = defineStore('auth', () => {
 
   const user = computed(() => state.value?.user ?? null);
   const profile = computed<GatewayProfile | null>(() => profiles.byId(state.value?.profileId));
+  /** Only audit roles reach the audit area; the gateway refuses everything else of it anyway. */
+  const canAudit = computed(() => (user.value ? hasAuditRole(user.value) : false));
 
   function settleWaiting(resumed: boolean): void {
     const parked = waiting;
@@ -59,11 +78,32 @@ export const useAuthStore = defineStore('auth', () => {
     if (error.code !== IPC_ERROR.certificateChanged) return;
     // The 'cert:alarm' event carries the same facts; keep its version when it came first.
     if (certAlarm.value?.profileId === profileId) return;
-    certAlarm.value = alarmFromError(error, profiles.byId(profileId));
+    showAlarm(alarmFromError(error, profiles.byId(profileId)));
   }
 
-  function raiseCertAlarm(alarm: CertificateAlarm): void {
+  function showAlarm(alarm: CertificateAlarm): void {
     certAlarm.value = alarm;
+    mismatches.value = { ...mismatches.value, [alarm.profileId]: alarm };
+  }
+
+  /** From main's 'cert:alarm' event: an alarm the user already closed stays closed. */
+  function raiseCertAlarm(alarm: CertificateAlarm): void {
+    if (sameAlarm(dismissed, alarm)) {
+      mismatches.value = { ...mismatches.value, [alarm.profileId]: alarm };
+      return;
+    }
+    showAlarm(alarm);
+  }
+
+  /** Opens the alarm again from the login page (the user asked to see it). */
+  function reviewCertAlarm(profileId: string): void {
+    const alarm = mismatches.value[profileId];
+    if (alarm) certAlarm.value = alarm;
+  }
+
+  function forgetMismatch(profileId: string): void {
+    const { [profileId]: _gone, ...rest } = mismatches.value;
+    mismatches.value = rest;
   }
 
   /** An expiry reported for another gateway than the one in use is not ours to act on. */
@@ -93,10 +133,38 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   async function login(input: LoginInput): Promise<Result<AuthState>> {
+    // Signing in again is deliberate: a certificate that is still wrong is worth an alarm again.
+    dismissed = null;
     const result = await api.login(input);
     if (result.ok) signedIn(result.value);
+    else if (result.error.code === IPC_ERROR.certificateNotTrusted) askTrust(input, result.error);
     else noteFailure(result.error, input.profileId);
     return result;
+  }
+
+  function askTrust(input: LoginInput, error: AppError): void {
+    const fingerprint = fingerprintFromError(error);
+    if (fingerprint === null) return;
+    trustPending = input;
+    trustRequest.value = { profileId: input.profileId, fingerprint };
+  }
+
+  /** The user compared the fingerprint and trusts it: pin it, then sign in as they asked. */
+  async function trustCertificate(): Promise<Result<AuthState> | null> {
+    const request = trustRequest.value;
+    const input = trustPending;
+    if (request === null || input === null) return null;
+    const trusted = await profiles.trustCertificate(request.profileId, request.fingerprint);
+    if (!trusted.ok) return trusted;
+    forgetMismatch(request.profileId);
+    trustRequest.value = null;
+    trustPending = null;
+    return login(input);
+  }
+
+  function declineTrust(): void {
+    trustRequest.value = null;
+    trustPending = null;
   }
 
   async function logout(): Promise<void> {
@@ -128,6 +196,7 @@ export const useAuthStore = defineStore('auth', () => {
     const result = await profiles.forgetCertificate(alarm.profileId);
     if (!result.ok) return result;
     certAlarm.value = null;
+    forgetMismatch(alarm.profileId);
     // The new certificate is pinned by a deliberate sign-in, never silently by a background call.
     if (phase.value === 'signedIn') await logout();
     return result;
@@ -138,6 +207,7 @@ export const useAuthStore = defineStore('auth', () => {
    * window goes back to the login screen.
    */
   async function dismissCertAlarm(): Promise<void> {
+    dismissed = certAlarm.value;
     certAlarm.value = null;
     if (phase.value === 'signedIn') await logout();
   }
@@ -147,16 +217,22 @@ export const useAuthStore = defineStore('auth', () => {
     state,
     expired,
     certAlarm,
+    mismatches,
+    trustRequest,
     generation,
     user,
     profile,
+    canAudit,
     start,
     login,
     logout,
     run,
     markExpired,
     raiseCertAlarm,
+    reviewCertAlarm,
     forgetCertificate,
     dismissCertAlarm,
+    trustCertificate,
+    declineTrust,
   };
 });

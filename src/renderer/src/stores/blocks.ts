@@ -1,14 +1,14 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Block, BlockQuery } from '../../../shared/api';
-import { hasPermission } from '../../../shared/policy';
-import type { AppError, Result } from '../../../shared/result';
-import { invoke } from '../api';
+import type { Block, BlockQuery } from '@shared/api';
+import { maySeeBlockedUsers } from '@shared/policy';
+import type { AppError, Result } from '@shared/result';
+import { api } from '../api';
 import { useAuthStore } from './auth';
 
 export type BlockFilter = NonNullable<BlockQuery['status']> | 'all';
 
-/** The Blocked users report (SPEC §3): blocks filtered by state, and releasing one. */
+/** The Blocked users report: blocks filtered by state, and releasing one. */
 export const useBlocksStore = defineStore('blocks', () => {
   const auth = useAuthStore();
 
@@ -20,16 +20,14 @@ export const useBlocksStore = defineStore('blocks', () => {
   /** Only the newest request may write the list, whatever order the answers arrive in. */
   let latest = 0;
 
-  /** The gateway lets whoever may block interactivity release a block (PAM.SessionManagement.Livestream). */
-  const canRelease = computed(() =>
-    auth.user ? hasPermission(auth.user, 'PAM.SessionManagement.Livestream') : false,
-  );
+  /** Whoever may see the report may release its blocks (the gateway asks the same policy). */
+  const canRelease = computed(() => (auth.user ? maySeeBlockedUsers(auth.user) : false));
 
   async function load(): Promise<void> {
     const ticket = ++latest;
     loading.value = true;
     const query: BlockQuery = filter.value === 'all' ? {} : { status: filter.value };
-    const result = await auth.run(() => invoke('blocks:list', query));
+    const result = await auth.run(() => api.listBlocks(query));
     if (ticket !== latest) return;
     loading.value = false;
     if (!result.ok) {
@@ -47,7 +45,7 @@ export const useBlocksStore = defineStore('blocks', () => {
 
   async function release(blockId: number): Promise<Result<Block>> {
     releasing.value = blockId;
-    const result = await auth.run(() => invoke('blocks:release', blockId));
+    const result = await auth.run(() => api.releaseBlock(blockId));
     releasing.value = null;
     if (result.ok) {
       const released = result.value;

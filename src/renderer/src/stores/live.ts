@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { Session } from '../../../shared/api';
-import type { IpcEvents } from '../../../shared/ipc';
-import type { LiveServerMessage } from '../../../shared/live';
-import type { AppError, Result } from '../../../shared/result';
-import { invoke, onEvent } from '../api';
+import type { Session } from '@shared/api';
+import type { IpcEvents } from '@shared/ipc';
+import type { LiveServerMessage } from '@shared/live';
+import type { AppError, Result } from '@shared/result';
+import { api, onEvent } from '../api';
 import { useAuthStore } from './auth';
 
 /** What the terminal draws, in order: the first screen, then output and size changes. */
@@ -15,7 +15,7 @@ export type TerminalFrame =
 
 export type LivePhase = 'idle' | 'connecting' | 'live' | 'ended' | 'lost' | 'failed';
 
-export type EndReason = Extract<LiveServerMessage, { type: 'ended' }>['reason'];
+type EndReason = Extract<LiveServerMessage, { type: 'ended' }>['reason'];
 
 type StreamEvent =
   | { event: 'live:message'; payload: IpcEvents['live:message'] }
@@ -33,7 +33,7 @@ function decodeBase64(data: string): Uint8Array {
 }
 
 /**
- * The Live Stream viewer's state (SPEC §3). The renderer never sees a token or ticket: it asks
+ * The Live Stream viewer's state. The renderer never sees a token or ticket: it asks
  * main to open a stream for a session and gets a stream id; frames then arrive as events tagged
  * with that id. Terminal bytes bypass reactivity: they go straight to the terminal's sink.
  */
@@ -70,6 +70,12 @@ export const useLiveStore = defineStore('live', () => {
     return Math.max(0, (end === null ? now.value : Date.parse(end)) - Date.parse(start));
   });
   const can = (action: 'interactivity' | 'drop') => session.value?.allowedActions.includes(action) ?? false;
+  /** The session itself is over (not just this stream): it ended, or the row says finished. */
+  const over = computed(() => phase.value === 'ended' || session.value?.status === 'finished');
+  const droppedBy = computed(() => {
+    const reason = session.value?.endReason;
+    return reason?.kind === 'dropped' ? (reason.by ?? null) : null;
+  });
   const canBlock = computed(() => phase.value === 'live' && can('interactivity'));
   const canDrop = computed(() => phase.value === 'live' && can('drop'));
 
@@ -128,8 +134,17 @@ export const useLiveStore = defineStore('live', () => {
         ended.value = { reason: message.reason, at: message.at, message: message.message };
         phase.value = 'ended';
         stopClock();
+        // The socket says it was dropped but not by whom: the finished row does.
+        if (message.reason === 'dropped') void refreshSession();
         return;
     }
+  }
+
+  async function refreshSession(): Promise<void> {
+    const target = session.value;
+    if (target === null || target.endReason !== undefined) return;
+    const result = await auth.run(() => api.getSession(target.id));
+    if (result.ok && session.value?.id === target.id) session.value = result.value;
   }
 
   function apply(item: StreamEvent): void {
@@ -184,10 +199,10 @@ export const useLiveStore = defineStore('live', () => {
     startClock();
     const attempt = ++opening;
     early = [];
-    const result = await auth.run(() => invoke('live:open', target.id));
+    const result = await auth.run(() => api.openLive(target.id));
     if (attempt !== opening) {
       // Closed or replaced while connecting: this stream is nobody's any more.
-      if (result.ok) void invoke('live:close', result.value.streamId);
+      if (result.ok) void api.closeLive(result.value.streamId);
       return result;
     }
     const buffered = early;
@@ -210,7 +225,7 @@ export const useLiveStore = defineStore('live', () => {
     const id = streamId.value;
     reset();
     session.value = null;
-    if (id !== null) await invoke('live:close', id);
+    if (id !== null) await api.closeLive(id);
   }
 
   /** "Hold on!" (true) or Release (false). */
@@ -219,9 +234,7 @@ export const useLiveStore = defineStore('live', () => {
     if (target === null)
       return { ok: false, error: { code: 'NOT_OPEN', message: 'No live session is open' } };
     busy.value = 'interactivity';
-    const result = await auth.run(() =>
-      invoke('sessions:setInteractivity', { sessionId: target.id, blocked: next }),
-    );
+    const result = await auth.run(() => api.setInteractivity(target.id, next));
     busy.value = null;
     if (result.ok && session.value?.id === target.id) {
       session.value = result.value;
@@ -240,7 +253,7 @@ export const useLiveStore = defineStore('live', () => {
     if (target === null)
       return { ok: false, error: { code: 'NOT_OPEN', message: 'No live session is open' } };
     busy.value = 'drop';
-    const result = await auth.run(() => invoke('sessions:drop', target.id));
+    const result = await auth.run(() => api.dropSession(target.id));
     busy.value = null;
     if (result.ok && session.value?.id === target.id) session.value = result.value;
     return result;
@@ -267,6 +280,8 @@ export const useLiveStore = defineStore('live', () => {
     error,
     busy,
     elapsedMs,
+    over,
+    droppedBy,
     canBlock,
     canDrop,
     open,

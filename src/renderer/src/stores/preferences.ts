@@ -1,11 +1,11 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 
-export const THEME_CHOICES = ['system', 'light', 'dark'] as const;
-export type ThemeChoice = (typeof THEME_CHOICES)[number];
+const THEME_CHOICES = ['system', 'light', 'dark'] as const;
+type ThemeChoice = (typeof THEME_CHOICES)[number];
 export type EffectiveTheme = Exclude<ThemeChoice, 'system'>;
 
-export const LOCALES = ['en', 'pt-BR'] as const;
+const LOCALES = ['en', 'pt-BR'] as const;
 export type AppLocale = (typeof LOCALES)[number];
 
 export const PREFERENCES_KEY = 'vigil.preferences';

@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { GatewayProfile, ProfileInput } from '../../../shared/ipc';
-import type { Result } from '../../../shared/result';
+import type { GatewayProfile, ProfileInput } from '@shared/ipc';
+import type { Result } from '@shared/result';
 import { api } from '../api';
 
-export type ProfileInputProblem = 'nameRequired' | 'urlInvalid' | 'urlNotHttps';
+type ProfileInputProblem = 'nameRequired' | 'urlInvalid' | 'urlNotHttps';
 
 /**
  * Checks a profile before it is sent, so the form can say what is wrong next to the field.
@@ -63,5 +63,11 @@ export const useProfilesStore = defineStore('profiles', () => {
     return result;
   }
 
-  return { items, byId, load, save, remove, forgetCertificate };
+  async function trustCertificate(id: string, fingerprint: string): Promise<Result<GatewayProfile>> {
+    const result = await api.trustCertificate(id, fingerprint);
+    if (result.ok) upsert(result.value);
+    return result;
+  }
+
+  return { items, byId, load, save, remove, forgetCertificate, trustCertificate };
 });

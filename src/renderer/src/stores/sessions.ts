@@ -1,11 +1,14 @@
 import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
-import { PAGE_SIZE_DEFAULT, type Auditors, type Session, type UserSummary } from '../../../shared/api';
-import type { ExportResult } from '../../../shared/ipc';
-import type { AppError, Result } from '../../../shared/result';
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, type Auditors, type Session, type UserSummary } from '@shared/api';
+import type { ExportResult } from '@shared/ipc';
+import type { AppError, Result } from '@shared/result';
 import { api } from '../api';
 import { copyFilters, emptyFilters, toSessionQuery, type SessionFilters } from '../lib/sessionFilters';
 import { useAuthStore } from './auth';
+
+/** Paper is not a database: beyond this many rows a printout is cut (and says so). */
+const PRINT_MAX_ROWS = 2_000;
 
 /** The Remote sessions list: the filters being edited, the ones applied, and the page shown. */
 export const useSessionsStore = defineStore('sessions', () => {
@@ -19,6 +22,8 @@ export const useSessionsStore = defineStore('sessions', () => {
   const total = ref(0);
   const loading = ref(false);
   const error = ref<AppError | null>(null);
+  /** Every row the applied filters match (up to PRINT_MAX_ROWS), while a printout is made. */
+  const printRows = ref<Session[] | null>(null);
   /** Only the newest request may write the list, whatever order the answers arrive in. */
   let latest = 0;
 
@@ -90,6 +95,13 @@ export const useSessionsStore = defineStore('sessions', () => {
     return result;
   }
 
+  /** Drop Session from the list (the caller asked for confirmation); the row shows how it ended. */
+  async function drop(sessionId: number): Promise<Result<Session>> {
+    const result = await auth.run(() => api.dropSession(sessionId));
+    if (result.ok) replaceRow(result.value);
+    return result;
+  }
+
   function getAuditors(sessionId: number): Promise<Result<Auditors>> {
     return auth.run(() => api.getAuditors(sessionId));
   }
@@ -105,12 +117,38 @@ export const useSessionsStore = defineStore('sessions', () => {
     return result;
   }
 
+  /**
+   * Fetches every row the applied filters match, page after page, for a printout that lists what
+   * the filters found rather than the page on screen. `total` says how many there were in all.
+   */
+  async function loadForPrint(): Promise<Result<{ rows: number; total: number }>> {
+    const filters = toSessionQuery(applied.value);
+    const rows: Session[] = [];
+    for (let next = 1; ; next += 1) {
+      const query = { ...filters, page: next, pageSize: PAGE_SIZE_MAX };
+      const result = await auth.run(() => api.listSessions(query));
+      if (!result.ok) return result;
+      rows.push(...result.value.items);
+      const { total: all, items: got } = result.value;
+      if (got.length === 0 || rows.length >= Math.min(all, PRINT_MAX_ROWS)) {
+        printRows.value = rows.slice(0, PRINT_MAX_ROWS);
+        return { ok: true, value: { rows: printRows.value.length, total: all } };
+      }
+    }
+  }
+
+  function endPrint(): void {
+    printRows.value = null;
+  }
+
   /** Forgets rows and filters when the user signs out, so the next person starts clean. */
   function clear(): void {
     latest += 1;
     Object.assign(draft, emptyFilters());
     applied.value = emptyFilters();
     page.value = 1;
+    pageSize.value = PAGE_SIZE_DEFAULT;
+    printRows.value = null;
     items.value = [];
     total.value = 0;
     loading.value = false;
@@ -132,7 +170,10 @@ export const useSessionsStore = defineStore('sessions', () => {
     total,
     loading,
     error,
+    printRows,
     load,
+    loadForPrint,
+    endPrint,
     apply,
     reset,
     setPage,
@@ -142,6 +183,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     exportCsv,
     setPreventPurge,
     clearPreventPurge,
+    drop,
     getAuditors,
     listUsers,
     setAuditors,

@@ -1,10 +1,10 @@
 import { h } from 'vue';
 import { NButton, NTag, type DataTableColumns } from 'naive-ui';
 import type { Composer } from 'vue-i18n';
-import type { Block, UserRef } from '../../../../shared/api';
+import type { Block, UserRef } from '@shared/api';
 import { formatDateTime } from '../../lib/format';
 
-export interface BlockColumnOptions {
+interface BlockColumnOptions {
   t: Composer['t'];
   locale: string;
   canRelease: boolean;
@@ -20,7 +20,7 @@ const person = (user: UserRef | null) =>
         h('span', { class: 'block-user__login' }, user.login),
       ]);
 
-/** SPEC §3 report columns: session, blocked user, author, blocked at, released at, releaser. */
+/** The report's columns: session, blocked user, author, blocked at, released at, releaser. */
 export function blockColumns(options: BlockColumnOptions): DataTableColumns<Block> {
   const { t, locale } = options;
   return [

@@ -144,6 +144,3 @@ export const AppIcon: FunctionalComponent<{ name: IconName; size?: number }> = (
     (ICONS[props.name] as Shape[]).map(([tag, attrs]) => h(tag, attrs)),
   );
 AppIcon.props = ['name', 'size'];
-
-/** A render function naive-ui accepts wherever it takes an icon (button slots, NIcon). */
-export const icon = (name: IconName, size?: number) => (): VNode => h(AppIcon, { name, size });

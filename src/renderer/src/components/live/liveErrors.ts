@@ -1,5 +1,5 @@
 import type { Composer } from 'vue-i18n';
-import type { AppError } from '../../../../shared/result';
+import type { AppError } from '@shared/result';
 import { describeError } from '../../lib/errors';
 
 /** Gateway codes of the live actions first (live.errorCodes), then the app-wide ones. */

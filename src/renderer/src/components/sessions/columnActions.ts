@@ -1,19 +1,19 @@
-import type { SessionAction } from '../../../../shared/policy';
+import type { SessionAction } from '@shared/policy';
 import type { IconName } from '../common/icons';
 
 /**
- * The buttons of the action column, in SPEC §2 order. 'interactivity' (block/release) is not a
- * column button: SPEC §3 puts it inside the Live Stream viewer.
+ * The buttons of the action column, in the product's order. 'interactivity' (block/release) is not a
+ * column button: it lives inside the Live Stream viewer.
  */
 export type ColumnAction = Exclude<SessionAction, 'interactivity'>;
 
-export interface ColumnActionSpec {
+interface ColumnActionSpec {
   name: ColumnAction;
   icon: IconName;
   danger?: boolean;
 }
 
-export const COLUMN_ACTIONS: readonly ColumnActionSpec[] = [
+const COLUMN_ACTIONS: readonly ColumnActionSpec[] = [
   { name: 'liveStream', icon: 'eye' },
   { name: 'drop', icon: 'drop', danger: true },
   { name: 'logs', icon: 'logs' },

@@ -1,13 +1,14 @@
 import { h } from 'vue';
 import { NTag, NTooltip, type DataTableColumns } from 'naive-ui';
 import type { Composer } from 'vue-i18n';
-import type { Session } from '../../../../shared/api';
-import { formatDateTime, formatDuration, shortHash } from '../../lib/format';
+import type { Session } from '@shared/api';
+import { formatDateAndTime, formatDateTime, formatDuration, shortHash } from '../../lib/format';
 import { AppIcon } from '../common/icons';
 import ActionCell from './ActionCell.vue';
 import type { ColumnAction } from './columnActions';
+import RunningDuration from './RunningDuration.vue';
 
-export interface ColumnContext {
+interface ColumnContext {
   t: Composer['t'];
   locale: string;
   onAction: (action: ColumnAction, session: Session) => void;
@@ -15,52 +16,72 @@ export interface ColumnContext {
 
 const muted = (text: string) => h('span', { class: 'cell-muted' }, text);
 
+/** What the columns need together: below this width the table scrolls (with a visible bar). */
+export const SESSION_TABLE_WIDTH = 1360;
+
 function hashCell(session: Session) {
   return h(
     NTooltip,
     { placement: 'top-start' },
     {
       trigger: () =>
-        h('code', { class: 'cell-hash', 'data-full-hash': session.hash }, shortHash(session.hash)),
+        h('code', { class: 'cell-hash', 'data-full-hash': session.hash }, shortHash(session.hash, 8)),
       default: () => h('span', { class: 'cell-hash-full' }, session.hash),
     },
   );
 }
 
+/** Cut with an ellipsis, the whole text on hover; the header keeps its full, wrapping title. */
+const clipped = (text: string, className = 'cell-clip') => h('span', { class: className, title: text }, text);
+
 function userCell(session: Session) {
+  const name = session.user.name || session.user.login;
   return h('div', { class: 'cell-user' }, [
-    h('span', { class: 'cell-user__name' }, session.user.name || session.user.login),
-    h('span', { class: 'cell-user__login' }, session.user.login),
+    clipped(name, 'cell-clip cell-user__name'),
+    clipped(session.user.login, 'cell-clip cell-user__login'),
   ]);
 }
 
 function durationCell(session: Session, ctx: ColumnContext) {
   if (session.durationMs !== null) return formatDuration(session.durationMs, ctx.t);
   // A live session has no duration yet; how long it has been running is what an auditor asks.
-  const elapsed = Date.now() - Date.parse(session.startedAt);
-  return h('span', { class: 'cell-running' }, [
-    formatDuration(elapsed, ctx.t),
-    ' ',
-    muted(ctx.t('sessions.running')),
-  ]);
+  return h(RunningDuration, { startedAt: session.startedAt });
 }
 
-function statusCell(session: Session, ctx: ColumnContext) {
+function statusTag(session: Session, ctx: ColumnContext) {
   const live = session.status === 'live';
+  const kind = session.endReason?.kind ?? 'finished';
   return h(
     NTag,
     {
       size: 'small',
       round: true,
       bordered: false,
-      type: live ? 'success' : 'default',
+      type: live ? 'success' : kind === 'dropped' ? 'warning' : kind === 'error' ? 'error' : 'default',
       'data-status': session.status,
+      'data-end-reason': live ? undefined : kind,
     },
     {
       icon: live ? () => h('span', { class: 'live-dot' }) : undefined,
-      default: () => ctx.t(`sessions.status.${session.status}`),
+      default: () => (live ? ctx.t('sessions.status.live') : ctx.t(`sessions.endReason.${kind}`)),
     },
   );
+}
+
+/** Live, or how the session ended: who dropped it, or the error it ended on. */
+function statusCell(session: Session, ctx: ColumnContext) {
+  const reason = session.endReason;
+  const detail =
+    reason?.kind === 'dropped' && reason.by
+      ? ctx.t('sessions.endReason.droppedBy', { by: reason.by.name || reason.by.login })
+      : reason?.kind === 'error'
+        ? reason.message
+        : null;
+  if (detail === null) return statusTag(session, ctx);
+  return h('div', { class: 'cell-status', 'data-testid': `end-reason-${session.id}` }, [
+    statusTag(session, ctx),
+    clipped(detail, 'cell-clip cell-status__detail'),
+  ]);
 }
 
 function preventPurgeCell(session: Session, ctx: ColumnContext) {
@@ -94,64 +115,79 @@ function preventPurgeCell(session: Session, ctx: ColumnContext) {
   );
 }
 
-/** Columns of SPEC §2, in its order. Rebuilt when the language changes so headers follow it. */
+/**
+ * The list's columns, in the product's order. Rebuilt when the language changes so headers follow
+ * it. Widths are compact so that every column fits a 1440 px window without scrolling.
+ */
 export function sessionColumns(ctx: ColumnContext): DataTableColumns<Session> {
   const { t } = ctx;
-  const when = (iso: string) => h('span', { class: 'cell-nowrap' }, formatDateTime(iso, ctx.locale));
+  // Date over time, to the minute; the seconds on hover (and in the CSV).
+  const when = (iso: string) => {
+    const { date, time } = formatDateAndTime(iso, ctx.locale);
+    return h('span', { class: 'cell-when', title: formatDateTime(iso, ctx.locale) }, [
+      h('span', date),
+      h('span', { class: 'cell-muted' }, time),
+    ]);
+  };
   return [
     { key: 'id', title: t('sessions.columns.id'), width: 64, className: 'cell-num' },
-    { key: 'hash', title: t('sessions.columns.hash'), width: 132, render: hashCell },
-    { key: 'user', title: t('sessions.columns.user'), minWidth: 140, render: userCell },
+    { key: 'hash', title: t('sessions.columns.hash'), width: 96, render: hashCell },
+    { key: 'user', title: t('sessions.columns.user'), width: 104, render: userCell },
     {
       key: 'originIp',
       title: t('sessions.columns.originIp'),
-      width: 122,
-      render: (s) => h('span', { class: 'cell-mono' }, s.originIp),
+      width: 112,
+      render: (s) => clipped(s.originIp, 'cell-clip cell-mono'),
     },
-    { key: 'credential', title: t('sessions.columns.credential'), width: 120, ellipsis: { tooltip: true } },
-    { key: 'device', title: t('sessions.columns.device'), width: 128, ellipsis: { tooltip: true } },
+    {
+      key: 'credential',
+      title: t('sessions.columns.credential'),
+      width: 96,
+      render: (s) => clipped(s.credential),
+    },
+    { key: 'device', title: t('sessions.columns.device'), width: 100, render: (s) => clipped(s.device) },
     {
       key: 'protocol',
       title: t('sessions.columns.protocol'),
-      width: 88,
+      width: 76,
       render: (s) =>
         h(NTag, { size: 'small', bordered: true, type: s.protocol === 'ssh' ? 'info' : 'primary' }, () =>
           s.protocol.toUpperCase(),
         ),
     },
-    { key: 'proxy', title: t('sessions.columns.proxy'), width: 104, ellipsis: { tooltip: true } },
-    { key: 'startedAt', title: t('sessions.columns.start'), width: 164, render: (s) => when(s.startedAt) },
+    { key: 'proxy', title: t('sessions.columns.proxy'), width: 88, render: (s) => clipped(s.proxy) },
+    { key: 'startedAt', title: t('sessions.columns.start'), width: 100, render: (s) => when(s.startedAt) },
     {
       key: 'endedAt',
       title: t('sessions.columns.end'),
-      width: 164,
+      width: 100,
       render: (s) => (s.endedAt ? when(s.endedAt) : muted(t('common.none'))),
     },
     {
       key: 'durationMs',
       title: t('sessions.columns.duration'),
-      width: 118,
+      width: 96,
       render: (s) => durationCell(s, ctx),
     },
     // Status, the prevent-purge flag and the actions stay pinned: they are what an auditor acts on.
     {
       key: 'status',
       title: t('sessions.columns.status'),
-      width: 108,
+      width: 100,
       fixed: 'right',
       render: (s) => statusCell(s, ctx),
     },
     {
       key: 'preventPurge',
       title: t('sessions.columns.preventPurge'),
-      width: 124,
+      width: 92,
       fixed: 'right',
       render: (s) => preventPurgeCell(s, ctx),
     },
     {
       key: 'actions',
       title: t('sessions.columns.actions'),
-      width: 164,
+      width: 136,
       fixed: 'right',
       className: 'col-actions',
       render: (s) => h(ActionCell, { session: s, onAction: ctx.onAction }),

@@ -1,7 +1,7 @@
 import { ref } from 'vue';
 import { useMessage } from 'naive-ui';
 import { useI18n } from 'vue-i18n';
-import type { Session } from '../../../../shared/api';
+import type { Session } from '@shared/api';
 import type { ColumnAction } from './columnActions';
 
 /**

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import {
   AuditorsBodySchema,
   BlockQuerySchema,
@@ -6,12 +6,13 @@ import {
   JustificationBodySchema,
   LoginBodySchema,
   SessionQuerySchema,
-} from '../../shared/api';
-import type { IpcArgs, IpcChannel } from '../../shared/ipc';
+} from './api';
+import type { IpcArgs, IpcChannel } from './ipc';
+import type { Same } from './sameType';
 
 /**
- * Schemas of every IPC channel's arguments: the renderer is untrusted input, so each payload is
- * checked here before any service sees it.
+ * Schemas of every IPC channel's arguments (the IpcContract of ipc.ts): the renderer is untrusted
+ * input, so the main process checks each payload with these before any service sees it.
  */
 const ProfileIdSchema = Type.String({ minLength: 1, maxLength: 64 });
 const SessionIdSchema = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
@@ -24,6 +25,15 @@ const ProfileInputSchema = Type.Object(
     id: Type.Optional(ProfileIdSchema),
     name: Type.String({ maxLength: 1000 }),
     url: Type.String({ maxLength: 2048 }),
+  },
+  { additionalProperties: false },
+);
+
+/** AA:BB:… as Node prints a SHA-256 certificate fingerprint. */
+const TrustCertificateSchema = Type.Object(
+  {
+    profileId: ProfileIdSchema,
+    fingerprint: Type.String({ pattern: '^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$' }),
   },
   { additionalProperties: false },
 );
@@ -53,15 +63,14 @@ const InteractivityInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
-type SchemasOf<Args extends readonly unknown[]> = { readonly [K in keyof Args]: TSchema };
-
-/** One schema per argument; the mapped type makes a channel without an entry a compile error. */
-export const PAYLOAD_SCHEMAS: { readonly [C in IpcChannel]: SchemasOf<IpcArgs<C>> } = {
+/** One schema per argument, in order. */
+export const PAYLOAD_SCHEMAS = {
   'app:info': [],
   'profiles:list': [],
   'profiles:save': [ProfileInputSchema],
   'profiles:remove': [ProfileIdSchema],
   'profiles:forgetCertificate': [ProfileIdSchema],
+  'profiles:trustCertificate': [TrustCertificateSchema],
   'auth:login': [LoginInputSchema],
   'auth:resume': [ProfileIdSchema],
   'auth:logout': [],
@@ -80,4 +89,13 @@ export const PAYLOAD_SCHEMAS: { readonly [C in IpcChannel]: SchemasOf<IpcArgs<C>
   'blocks:release': [BlockIdSchema],
   'live:open': [SessionIdSchema],
   'live:close': [StreamIdSchema],
+} as const satisfies { readonly [C in IpcChannel]: readonly TSchema[] };
+
+/** What a channel's schemas accept, as an argument tuple. */
+type StaticArgs<T extends readonly TSchema[]> = { -readonly [K in keyof T]: Static<T[K]> };
+
+/** Each channel's schemas accept exactly its contract's arguments: a drift is a compile error here. */
+const payloadsMatch: { readonly [C in IpcChannel]: true } = null as unknown as {
+  [C in IpcChannel]: Same<StaticArgs<(typeof PAYLOAD_SCHEMAS)[C]>, IpcArgs<C>>;
 };
+void payloadsMatch;

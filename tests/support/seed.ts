@@ -1,5 +1,5 @@
-import type { Db } from './database';
-import type { Protocol } from './sessionTypes';
+import type { Db } from '../../src/gateway/db/database';
+import type { Protocol } from '../../src/gateway/db/sessionTypes';
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so seeded data is reproducible. */
 export function seededRandom(seed: number): () => number {

@@ -1,11 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { NewSessionCommand } from '../db/sessionCommands';
+import type { SessionsRepository } from '../db/sessions';
 import type { Store } from '../db/store';
-import type { Clock } from '../services/caller';
+import type { Clock } from '../time';
 
 export const SSH_PROXY_NAME = 'SSH Proxy';
 
-/** Who opened what, as the session row keeps it (SPEC §2 columns). */
+export type LiveSessionRow = ReturnType<SessionsRepository['listLive']>[number];
+
+export interface InterruptedOutcome {
+  endedAt: number;
+  errorMessage: string;
+  /** The note of the Terminated event. */
+  note: string;
+  recording: RecordingFacts | null;
+}
+
+/** Who opened what, as the session row (and the sessions list) keeps it. */
 export interface SessionFacts {
   userId: number;
   originIp: string;
@@ -24,7 +35,10 @@ export interface RecordingFacts {
   sha256: string;
 }
 
-/** The session rows and events of SSH sessions: opened, failed, finished. */
+/**
+ * The session rows and events the protocol proxies write: opened, failed, finished, and the
+ * sessions a stopped gateway left live. The proxies never write to the store themselves.
+ */
 export class SessionLedger {
   constructor(
     private readonly store: Store,
@@ -78,6 +92,64 @@ export class SessionLedger {
   /** A command the operator typed (stored as it happens, so a crash cannot lose it). */
   addCommand(command: NewSessionCommand): void {
     this.store.sessionCommands.addMany([command]);
+  }
+
+  /** A session the proxy refused to open (no grant, blocked, file transfer): an event, no session row. */
+  refused(who: { userId: number; originIp: string }, note: string): void {
+    this.store.events.append({
+      type: 'Access refused',
+      at: this.clock(),
+      actorId: who.userId,
+      originIp: who.originIp,
+      sessionId: null,
+      note,
+    });
+  }
+
+  /**
+   * Pins a target's first host key (compare-and-set) and logs it; returns the key the target is
+   * pinned to now, which is another one when a concurrent connection pinned first.
+   */
+  pinHostKey(
+    who: { userId: number; originIp: string },
+    target: { id: number; name: string },
+    fingerprint: string,
+  ): string | null {
+    return this.store.transaction(() => {
+      if (!this.store.targets.pinHostKey(target.id, fingerprint))
+        return this.store.targets.hostKey(target.id);
+      this.store.events.append({
+        type: 'Host key pinned',
+        at: this.clock(),
+        actorId: who.userId,
+        originIp: who.originIp,
+        sessionId: null,
+        note: `Trusted on first use: ${target.name} shows the SSH host key ${fingerprint}`,
+      });
+      return fingerprint;
+    });
+  }
+
+  /** Sessions the database still calls live (at start: a crash or kill cut them). */
+  listLive(): LiveSessionRow[] {
+    return this.store.sessions.listLive();
+  }
+
+  /** Finishes a session the previous run left live; false when it was no longer live. */
+  finishInterrupted(session: LiveSessionRow, outcome: InterruptedOutcome): boolean {
+    return this.store.transaction(() => {
+      if (!this.store.sessions.finish(session.id, outcome.endedAt, outcome.errorMessage)) return false;
+      if (outcome.recording !== null) this.store.sessions.setRecording(session.id, outcome.recording);
+      this.store.events.append({
+        type: 'Terminated',
+        at: this.clock(),
+        actorId: session.userId,
+        originIp: null,
+        sessionId: session.id,
+        note: outcome.note,
+      });
+      return true;
+    });
   }
 
   private row(facts: SessionFacts, hash: string, startedAt: number) {
