@@ -7,7 +7,7 @@ export interface Address {
 export interface GatewayConfig {
   dataDir: string;
   http: Address;
-  /** The SSH proxy's address (SPEC §11); kept here for the proxy of a later issue. */
+  /** The SSH proxy's address. */
   ssh: Address;
 }
 

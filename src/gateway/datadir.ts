@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { MASTER_KEY_LENGTH } from './crypto/secrets';
 
-/** Everything the gateway keeps lives in one folder (SPEC §11). */
+/** Everything the gateway keeps lives in one folder. */
 export interface DataPaths {
   root: string;
   database: string;

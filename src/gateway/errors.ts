@@ -1,4 +1,4 @@
-/** Every error the API returns: `{error:{code,message}}` with one of these statuses (SPEC §11). */
+/** Every error the API returns: `{error:{code,message}}` with one of these statuses. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 429;
 
 export class GatewayError extends Error {

@@ -4,7 +4,7 @@ import { SESSION_ACTIONS } from './policy';
 import { EVENT_TYPES } from './events';
 
 /**
- * HTTP API schemas of the gateway (SPEC §11). Routes validate with them and clients type their
+ * HTTP API schemas of the gateway. Routes validate with them and clients type their
  * calls with them, so both sides change together.
  */
 export const API_PREFIX = '/api/v1';
@@ -105,7 +105,7 @@ export const SessionSchema = Type.Object({
 });
 export type Session = Static<typeof SessionSchema>;
 
-/** Justification rules of SPEC §7: required, trimmed, 10–1000 characters. */
+/** Justification rules: required, trimmed, 10–1000 characters. */
 export const JUSTIFICATION_MIN = 10;
 export const JUSTIFICATION_MAX = 1000;
 export const JustificationBodySchema = Type.Object(
@@ -245,7 +245,7 @@ export const SESSION_CSV_COLUMNS = [
   'preventPurge',
 ] as const;
 
-/** Interactivity blocks ("Hold on!", SPEC §3). */
+/** Interactivity blocks ("Hold on!"). */
 export const BlockSchema = Type.Object({
   id: Type.Integer(),
   sessionId: Type.Integer(),

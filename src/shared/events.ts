@@ -1,4 +1,4 @@
-/** Audit trail event names, exactly as SPEC §9 lists them (shown to people as written). */
+/** Audit trail event names, exactly as the product names them (shown to people as written). */
 export const EVENT_TYPES = [
   'Started',
   'Terminated',

@@ -92,9 +92,9 @@ export interface IpcContract {
   'sessions:getAuditors': (sessionId: number) => Auditors;
   'sessions:setAuditors': (input: { sessionId: number; userIds: number[] }) => Auditors;
   'users:list': () => UserSummary[];
-  /** SPEC §4: ends both legs of a live session. */
+  /** Drop: ends both legs of a live session. */
   'sessions:drop': (sessionId: number) => Session;
-  /** SPEC §3 "Hold on!": block (true) or release (false) the operator's input. */
+  /** "Hold on!": block (true) or release (false) the operator's input. */
   'sessions:setInteractivity': (input: { sessionId: number; blocked: boolean }) => Session;
   'blocks:list': (query: BlockQuery) => Block[];
   'blocks:release': (blockId: number) => Block;

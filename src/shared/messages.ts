@@ -1,4 +1,4 @@
-/** Texts shown to people exactly as SPEC §3/§4 writes them. */
+/** Texts shown to people exactly as written. */
 export const OPERATOR_MESSAGES = {
   blocked: 'Session interaction revoked',
   released: 'Interactivity restored. User may interact with the session!',
@@ -10,7 +10,7 @@ export const AUDITOR_MESSAGES = {
   dropped: 'Session interrupted',
 } as const;
 
-/** The refusal an operator with an active block gets when starting a new session (SPEC §3). */
+/** The refusal an operator with an active block gets when starting a new session. */
 export function blockedOperatorMessage(author: string, at: Date): string {
   return `Error. User has been prevented to start sessions by ${author} on ${formatDateTime(at)}`;
 }

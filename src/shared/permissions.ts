@@ -1,4 +1,4 @@
-/** Permission names are part of the gateway API (SPEC §1): never rename them. */
+/** Permission names are part of the gateway API: never rename them. */
 export const PERMISSIONS = [
   'PAM.SessionManagement.Livestream',
   'PAM.SessionManagement.Recording',
@@ -12,10 +12,10 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const ROLES = ['PAM Administrator', 'PAM Auditor', 'System Administrator', 'Operator'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Only these roles reach the audit area; Operators see nothing of it (SPEC §1). */
+/** Only these roles reach the audit area; Operators see nothing of it. */
 export const AUDIT_ROLES: readonly Role[] = ['PAM Administrator', 'PAM Auditor', 'System Administrator'];
 
-/** What each role holds on a fresh gateway (SPEC §11); `role grant/revoke` changes it later. */
+/** What each role holds on a fresh gateway; `role grant/revoke` changes it later. */
 export const DEFAULT_ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   'System Administrator': PERMISSIONS,
   'PAM Administrator': PERMISSIONS,

@@ -1,7 +1,7 @@
 import { AUDIT_ROLES, type Permission, type Role } from './permissions';
 
 /**
- * The single RBAC policy (SPEC §1). The gateway's route guard and the `allowedActions` field of
+ * The single RBAC policy. The gateway's route guard and the `allowedActions` field of
  * session responses both come from here, so the UI can never offer what the gateway would refuse.
  */
 export const SESSION_ACTIONS = [
@@ -22,7 +22,7 @@ export interface Principal {
 
 export interface SessionFacts {
   status: 'live' | 'finished';
-  /** Whether the principal is listed as an auditor of this session (SPEC §8, ★ scoped access). */
+  /** Whether the principal is listed as an auditor of this session. */
   isAuditor: boolean;
   /** Whether the principal is the session's operator: nobody audits their own session. */
   isOperator: boolean;
@@ -97,7 +97,7 @@ export function canSeeSession(principal: Principal, facts: Pick<SessionFacts, 'i
   return seesAllSessions(principal) || (hasAuditRole(principal) && facts.isAuditor);
 }
 
-/** Why callers without an audit role are refused everything of the audit area (SPEC §1). */
+/** Why callers without an audit role are refused everything of the audit area. */
 export const AUDIT_AREA_REASON =
   'Only PAM Administrators, PAM Auditors and System Administrators may use the audit area';
 

@@ -1,7 +1,7 @@
 import type { Db } from './database';
 import type { UserRefRecord } from './sessionTypes';
 
-/** One "Hold on!" block (SPEC §3): who was blocked in which session, by whom, and its release. */
+/** One "Hold on!" block: who was blocked in which session, by whom, and its release. */
 export interface BlockRecord {
   id: number;
   sessionId: number;
@@ -52,7 +52,7 @@ const toRecord = (r: BlockRow): BlockRecord => ({
 
 /**
  * The blocks table. A block stays active after its session ended until someone releases it: while
- * it is active the blocked operator may not start new sessions (SPEC §3). A live session row's
+ * it is active the blocked operator may not start new sessions. A live session row's
  * `blocked` flag follows its operator's active blocks; a finished one its own.
  */
 export class BlocksRepository {

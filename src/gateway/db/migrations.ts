@@ -210,7 +210,7 @@ const v1: Migration = (db) => {
 
 /**
  * SSH proxy: operators' public keys (`user key add`), optional private keys of target credentials,
- * each target's host key pinned on first use, and the commands typed in each session (SPEC §5).
+ * each target's host key pinned on first use, and the commands typed in each session.
  */
 const v2: Migration = (db) => {
   db.exec(`

@@ -14,7 +14,7 @@ export interface SessionCommandRecord {
 
 export type NewSessionCommand = Omit<SessionCommandRecord, 'id' | 'minute'>;
 
-/** Commands typed in each SSH session, for the session logs (SPEC §5). */
+/** Commands typed in each SSH session, for the session logs. */
 export class SessionCommandsRepository {
   constructor(private readonly db: Db) {}
 

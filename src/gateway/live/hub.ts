@@ -36,7 +36,7 @@ export interface LiveSession extends EventEmitter<LiveSessionEvents> {
   snapshot(): LiveScreen | Promise<LiveScreen>;
   /**
    * Blocks (true) or releases (false) the operator's input; output keeps flowing. The proxy shows
-   * the operator SPEC's notice and writes a marker into the recording. `by` is the author's login.
+   * the operator the blocked notice and writes a marker into the recording. `by` is the author's login.
    */
   setBlocked(blocked: boolean, by: string): void;
   /** Ends both legs at once; the recording is closed cleanly. Resolves when both legs are closed. */

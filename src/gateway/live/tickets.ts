@@ -18,7 +18,7 @@ interface Entry extends TicketGrant {
 }
 
 /**
- * Live Stream tickets (SPEC §11): random, single use, valid 30 s, bound to one user and one session.
+ * Live Stream tickets: random, single use, valid 30 s, bound to one user and one session.
  * A WebSocket URL ends up in logs and browser history, so it carries this short-lived ticket
  * instead of the bearer token. Only SHA-256 hashes are kept, in memory: a gateway restart simply
  * invalidates outstanding tickets.

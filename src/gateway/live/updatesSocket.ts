@@ -18,7 +18,7 @@ interface Subscriber {
 
 /**
  * `/sessions/updates`: pushes a SessionUpdate whenever a session row changes, so lists update in
- * place (SPEC §2). Each update goes only to subscribers who may see that session, decided by the
+ * place. Each update goes only to subscribers who may see that session, decided by the
  * route guard's check with the subscriber's current login and permissions; a subscriber whose
  * login ended is closed.
  */

@@ -240,7 +240,7 @@ class LiveChannel {
   }
 }
 
-/** Everyone watching live sessions on this gateway (several viewers per session, SPEC §3). */
+/** Everyone watching live sessions on this gateway (several viewers per session). */
 export class LiveViewers {
   readonly #channels = new Map<LiveSession, LiveChannel>();
 

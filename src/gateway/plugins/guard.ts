@@ -25,7 +25,7 @@ declare module 'fastify' {
 }
 
 /**
- * The one place where the gateway authorizes (SPEC §1). Routes declare what they need with these
+ * The one place where the gateway authorizes. Routes declare what they need with these
  * preHandlers; the decisions come from src/shared/policy.ts, as do the `allowedActions` the
  * responses carry, so the UI never offers what this guard would refuse.
  *
@@ -51,7 +51,7 @@ export interface Guard {
   authorizeSession(caller: Caller, id: number, action: SessionAction | 'view'): SessionRecord;
 }
 
-/** The "(attempted)" events of SPEC §9: every 403 on a route that names one is logged. */
+/** The "(attempted)" events: every 403 on a route that names one is logged. */
 export type AttemptedEventType = Extract<EventType, `${string} (attempted)`>;
 
 export interface Attempt {

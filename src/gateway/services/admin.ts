@@ -22,7 +22,7 @@ const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}|[0-9a-fA-F:]{1,252})$/;
 export const PASSWORD_MIN = 8;
 export const BOOTSTRAP_KEY = 'bootstrap_admin';
 
-/** The administration use cases behind the CLI (SPEC §11). */
+/** The administration use cases behind the CLI. */
 export class AdminService {
   constructor(
     private readonly store: Store,

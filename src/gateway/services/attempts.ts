@@ -3,7 +3,7 @@ import type { Attempt } from '../plugins/guard';
 import type { Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
 
-/** Writes the "(attempted)" events the route guard reports (SPEC §1: refusals are evidence too). */
+/** Writes the "(attempted)" events the route guard reports. */
 export class AttemptLog {
   constructor(
     private readonly store: Store,

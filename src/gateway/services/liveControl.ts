@@ -15,7 +15,7 @@ import { toApiSession, toUserRef } from './mappers';
 const DROP_SETTLE_MS = 5_000;
 
 /**
- * Drop, "Hold on!" (block/release interactivity) and the Blocked users report (SPEC §3, §4).
+ * Drop, "Hold on!" (block/release interactivity) and the Blocked users report.
  * Authorization happened in the route guard; these methods receive the authorized caller and
  * session. The database is the truth about blocks; the live session (from the LiveHub) is told
  * afterwards, so a block outlives its session and keeps refusing the operator's new sessions.
@@ -100,7 +100,7 @@ export class LiveControlService {
     return this.store.blocks.get(blockId)?.sessionId ?? null;
   }
 
-  /** Each viewer's start is evidence (SPEC §9 "Live Stream"). */
+  /** Each viewer's start is evidence. */
   recordViewer(caller: Caller, sessionId: number): void {
     this.event(caller, 'Live Stream', sessionId, 'Started watching the live session');
   }

@@ -32,7 +32,7 @@ function range(from: string | undefined, to: string | undefined): { from?: numbe
   return { from: fromMs, to: toMs };
 }
 
-/** The list filters of SPEC §2/§11 in storage terms; text filters are trimmed, blank ones ignored. */
+/** The sessions list filters in storage terms; text filters are trimmed, blank ones ignored. */
 export function toSessionFilter(query: SessionQuery): SessionFilter {
   const text = (value: string | undefined) => {
     const trimmed = value?.trim();

@@ -89,7 +89,7 @@ export class SessionService {
     return { auditors: this.store.auditors.list(session.id).map(toUserRef) };
   }
 
-  /** Only users holding an audit role may audit (SPEC §1); unknown ids are refused, nothing changes. */
+  /** Only users holding an audit role may audit; unknown ids are refused, nothing changes. */
   setAuditors(caller: Caller, session: SessionRecord, userIds: readonly number[]): Auditors {
     const wanted = [...new Set(userIds)];
     const users = this.store.users.withRoles(wanted);

@@ -3,7 +3,7 @@ import type { AuthService } from './auth-service';
 
 const BLOCKS = `${API_PREFIX}/blocks`;
 
-/** The Blocked users report (SPEC §3): interactivity blocks, active or released, and releasing one. */
+/** The Blocked users report: interactivity blocks, active or released, and releasing one. */
 export class BlocksService {
   constructor(private readonly auth: AuthService) {}
 

@@ -35,7 +35,7 @@ export const LIVE_STREAM_LIMIT = 'LIVE_STREAM_LIMIT';
 const SESSIONS = `${API_PREFIX}/sessions`;
 
 /**
- * Live Stream (SPEC §3) seen from the desktop app. The renderer asks 'live:open' with a session id
+ * Live Stream seen from the desktop app. The renderer asks 'live:open' with a session id
  * and gets back only a stream id; this process takes a live ticket with the login token, opens the
  * WebSocket and relays what the gateway sends as 'live:message' (JSON frames), 'live:output'
  * (terminal bytes, base64) and 'live:closed' events tagged with the stream id.

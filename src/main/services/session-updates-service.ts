@@ -30,7 +30,7 @@ const STABLE_MS = 10_000;
 /**
  * Keeps one `/sessions/updates` WebSocket open while someone is logged in and turns each pushed
  * SessionUpdate into a 'sessions:changed' event, so live rows appear, change and finish on screen
- * without a reload (SPEC §2 ★). A dropped socket is reopened with growing delays for as long as
+ * without a reload. A dropped socket is reopened with growing delays for as long as
  * the login lasts; logout or expiry stops it. A changed certificate stops it too: the alarm was
  * raised once, and retrying would only raise it again.
  */

@@ -63,12 +63,12 @@ export class SessionsService {
     return this.call('PUT', `${SESSIONS}/${sessionId}/auditors`, AuditorsSchema, { body: { userIds } });
   }
 
-  /** SPEC §4: the gateway ends both legs at once (409 unless the session is live). */
+  /** Drop: the gateway ends both legs at once (409 unless the session is live). */
   drop(sessionId: number): Promise<Session> {
     return this.changed('POST', `${SESSIONS}/${sessionId}/drop`, sessionId);
   }
 
-  /** SPEC §3 "Hold on!": blocks (true) or releases (false) the operator's input. */
+  /** "Hold on!": blocks (true) or releases (false) the operator's input. */
   setInteractivity(sessionId: number, blocked: boolean): Promise<Session> {
     return this.changed('PUT', `${SESSIONS}/${sessionId}/interactivity`, sessionId, { blocked });
   }

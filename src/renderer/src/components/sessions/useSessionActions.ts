@@ -7,7 +7,7 @@ import type { ColumnAction } from './columnActions';
 /**
  * The one place where a row's action button leads somewhere: Live Stream opens the viewer, Drop,
  * Prevent Purge and Configure Auditors open their dialogs. Session Logs and Video of session come
- * with the player (a later issue), which replaces the last branch.
+ * with the player, which replaces the last branch.
  */
 export function useSessionActions() {
   const message = useMessage();
