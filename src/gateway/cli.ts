@@ -10,7 +10,7 @@ import { AccessRemovalService } from './services/accessRemoval';
 import { AdminService } from './services/admin';
 import { systemClock } from './time';
 import { keepServingOnFaults } from './processGuards';
-import { SshAdminService } from './ssh/sshAdmin';
+import { SshAdminService } from './services/sshAdmin';
 
 export const USAGE = `Usage: vigil-gateway COMMAND [options]
 

@@ -10,7 +10,7 @@ import type { RunningGateway } from '../../src/gateway/server';
 import { startGateway } from '../../src/gateway/server';
 import { AdminService } from '../../src/gateway/services/admin';
 import { systemClock } from '../../src/gateway/time';
-import { SshAdminService } from '../../src/gateway/ssh/sshAdmin';
+import { SshAdminService } from '../../src/gateway/services/sshAdmin';
 import type { TestSshd } from '../support/sshd';
 import { FAST_SCRYPT } from '../support/gatewayApp';
 import { freePort, makeTempDir } from '../support/gateway';

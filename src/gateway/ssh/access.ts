@@ -5,7 +5,7 @@ import type { Store } from '../db/store';
 import type { TargetRecord } from '../db/targets';
 import { PROXY_MESSAGES, TARGET_ERRORS } from './messages';
 import type { SshRoute } from './route';
-import { credentialKeyContext } from './sshAdmin';
+import { credentialKeyContext } from './keys';
 
 export interface TargetCredential {
   id: number;

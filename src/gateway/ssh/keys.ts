@@ -103,3 +103,8 @@ export function generateEd25519KeyPair(comment?: string): { private: string; pub
   }
   throw new Error('could not generate an Ed25519 key that ssh2 can read');
 }
+
+/** Binds a credential's sealed private key to its row (AES-GCM associated data). */
+export function credentialKeyContext(targetId: number, account: string): string {
+  return `vigil-credential-key:${targetId}:${account}`;
+}

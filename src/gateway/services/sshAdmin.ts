@@ -3,12 +3,13 @@ import type { Store } from '../db/store';
 import type { UserKeyRecord } from '../db/userKeys';
 import { badRequest, notFound } from '../errors';
 import type { Clock } from '../time';
-import { checkPrivateKey, hostKeyFingerprint, KeyFormatError, parsePublicKeys } from './keys';
-
-/** Binds a credential's sealed private key to its row (AES-GCM associated data). */
-export function credentialKeyContext(targetId: number, account: string): string {
-  return `vigil-credential-key:${targetId}:${account}`;
-}
+import {
+  checkPrivateKey,
+  credentialKeyContext,
+  hostKeyFingerprint,
+  KeyFormatError,
+  parsePublicKeys,
+} from '../ssh/keys';
 
 /** The administration use cases of the SSH proxy behind the CLI: operator keys, target keys. */
 export class SshAdminService {
