@@ -17,7 +17,7 @@ import type { BenchRow } from './report';
 
 export type { BenchRow };
 
-/** Target of issue 3: target output to live viewer receipt, p99 under 50 ms on loopback. */
+/** Target: target output to live viewer receipt, p99 under 50 ms on loopback. */
 export const LIVE_TARGET_P99_MS = 50;
 
 const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };

@@ -5,7 +5,7 @@ import { createTestGateway, snapshot, type TestGateway } from '../support/gatewa
 import { startTestSession } from '../support/liveSession';
 
 /**
- * Drop, "Hold on!" and the Blocked users report over HTTP (SPEC §3, §4, §11), against a real
+ * Drop, "Hold on!" and the Blocked users report over HTTP, against a real
  * SQLite database and a LiveHub with test-driven live sessions.
  */
 let gw: TestGateway;

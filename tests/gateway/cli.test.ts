@@ -7,7 +7,7 @@ import { credentialContext } from '../../src/gateway/services/admin';
 import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 import { makeTempDir, runGatewayCli, withDataDir } from '../support/gateway';
 
-/** The administration CLI of SPEC §11, run as the real binary against a data folder. */
+/** The administration CLI, run as the real binary against a data folder. */
 let dataDir: string;
 const cli = (args: string[], stdin?: string) => runGatewayCli([...args, '--data', dataDir], { stdin });
 

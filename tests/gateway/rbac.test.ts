@@ -7,7 +7,7 @@ import { createTestGateway, type TestGateway } from '../support/gatewayApp';
 import { TestLiveSession } from '../support/liveSession';
 
 /**
- * SPEC §1 as a table: every kind of caller against every route. Each profile gets its own
+ * The access rules as a table: every kind of caller against every route. Each profile gets its own
  * database, because role permissions are gateway-wide.
  */
 interface Profile {
@@ -57,7 +57,7 @@ interface Case {
   run(w: World): Promise<{ statusCode: number; body: string }>;
   /** Expected status per profile name. */
   expect: Record<string, number>;
-  /** The "(attempted)" event a 403 must log (SPEC §1, §9). */
+  /** The "(attempted)" event a 403 must log. */
   attempted?: EventType;
 }
 
@@ -461,7 +461,7 @@ describe('state rules (409) come from the same policy', () => {
 });
 
 /**
- * Routes added later (by any issue) are held to SPEC §1's floor without editing this file: every
+ * Routes added later are held to the same floor without editing this file: every
  * route documented as bearer-protected answers 401 to anonymous callers and 403 to Operators.
  * Routes without bearer auth must be listed here on purpose.
  */

@@ -60,7 +60,7 @@ afterAll(async () => {
 const get = (url: string, token = admin) => gw.request({ method: 'GET', url, token });
 
 describe('GET /api/v1/sessions', () => {
-  test('newest first with the SPEC shape, ISO times and paging', async () => {
+  test('newest first with the documented shape, ISO times and paging', async () => {
     const res = await get('/api/v1/sessions?pageSize=2&page=1');
     expect(res.statusCode).toBe(200);
     const body = res.json();

@@ -90,7 +90,7 @@ describe('IPC handlers (boundary validation, Result wrapping)', () => {
     expect(await call('profiles:list')).toEqual({ ok: true, value: [] });
   });
 
-  it('applies the justification rule of SPEC §7 before calling the gateway', async () => {
+  it('applies the justification rule before calling the gateway', async () => {
     const result = await call('sessions:setPreventPurge', { sessionId: 1, justification: '  short ' });
     expect(result).toEqual({
       ok: false,

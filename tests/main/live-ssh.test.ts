@@ -18,7 +18,7 @@ const TARGET = 'web-01';
 const unavailable = sshdSkipReason();
 
 /**
- * The desktop app's side of issue 3 end to end, without a browser: a real gateway process, a real
+ * The desktop app's side of SSH sessions end to end, without a browser: a real gateway process, a real
  * OpenSSH server as target, an operator on an ssh2 client through the gateway's SSH proxy, and
  * the app's main-process services (what Electron and the browser bridge both run) as the auditor.
  */

@@ -20,7 +20,7 @@ export type AccessDecision =
 
 /**
  * Whether an authenticated operator may open ACCOUNT@TARGET now: not while one of their blocks is
- * active (SPEC §3), and only with an access grant on that credential (SPEC §11). Unknown targets,
+ * active, and only with an access grant on that credential. Unknown targets,
  * accounts and missing grants get the same answer, so operators cannot probe what exists.
  */
 export class AccessPolicy {

@@ -1,4 +1,4 @@
-/** Texts the SSH proxy writes to operators (SPEC §3/§4 texts live in src/shared/messages.ts). */
+/** Texts the SSH proxy writes to operators. */
 export const PROXY_MESSAGES = {
   usage: (login: string, gateway: { host: string; port: number }) =>
     `Vigil: name the account and target to open: ssh -p ${gateway.port} ${login}@ACCOUNT@TARGET@${gateway.host}`,

@@ -48,7 +48,7 @@ export const MAX_SESSION_CHANNELS = 10;
 const quiet: ProxyLogger = { info: () => undefined, warn: () => undefined };
 
 /**
- * The gateway's SSH server (SPEC §11): operators connect with any SSH client as
+ * The gateway's SSH server: operators connect with any SSH client as
  * LOGIN@ACCOUNT@TARGET; each session channel becomes a proxied, recorded session. Forwarding
  * (TCP, agent, X11) is refused: ssh2 refuses every request nobody listens for.
  */

@@ -1,5 +1,5 @@
 /**
- * The SSH username `LOGIN@ACCOUNT@TARGET` (SPEC §11): the Vigil login, then the remote account and
+ * The SSH username `LOGIN@ACCOUNT@TARGET`: the Vigil login, then the remote account and
  * the target to open. Logins, accounts and target names never contain `@` (see services/admin.ts).
  */
 export interface SshRoute {

@@ -28,7 +28,7 @@ export interface ViewerSocket {
 }
 
 /**
- * A real HTTPS + WebSocket server speaking the gateway's live contract (SPEC §11, shared/live.ts):
+ * A real HTTPS + WebSocket server speaking the gateway's live contract:
  * login, single-use live tickets, the live socket and the session-updates socket. It stands in for
  * the gateway where a test needs to script frames or misbehave on purpose (a dead peer, a refused
  * upgrade); the real gateway is driven by live-gateway.test.ts.
