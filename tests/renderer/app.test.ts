@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import { PREFERENCES_KEY } from '../../src/renderer/src/stores/preferences';
 import { fail, ok } from '../../src/shared/result';
-import { click, mountApp, rowIds, typeInto } from './support/app';
-import { installFakeGateway, type FakeGateway } from './support/fakeGateway';
+import { click, closeApp, freshAppStart, mountApp, rowIds, signIn, typeInto } from './support/app';
+import type { FakeGateway } from './support/fakeGateway';
 import { PIN_A, PIN_B } from './support/fixtures';
 import { byTestId, requireTestId, settle, waitFor } from './support/mount';
 import { chooseOption } from './support/naive';
@@ -12,29 +12,16 @@ const text = () => document.body.textContent ?? '';
 const inputValue = (testId: string) => (requireTestId(testId) as HTMLInputElement).value;
 const lastListQuery = (fake: FakeGateway) => fake.argsOf('sessions:list').at(-1)?.[0];
 
-async function signIn(password = 'secret'): Promise<void> {
-  await typeInto('login-username', 'ana');
-  await typeInto('login-password', password);
-  await click('login-submit');
-}
-
 // Whole-app flows take a few seconds under happy-dom; the CI machines are shared.
 describe('the renderer as a whole', { timeout: 30_000 }, () => {
   let fake: FakeGateway;
   let wrapper: VueWrapper | null = null;
 
   beforeEach(() => {
-    localStorage.clear();
-    localStorage.setItem(
-      PREFERENCES_KEY,
-      JSON.stringify({ theme: 'light', locale: 'en', lastProfileId: 'p1' }),
-    );
-    fake = installFakeGateway();
+    fake = freshAppStart();
   });
   afterEach(() => {
-    wrapper?.unmount();
-    wrapper = null;
-    document.body.innerHTML = '';
+    wrapper = closeApp(wrapper);
   });
 
   it('tries to resume, shows the login, refuses a wrong password clearly, then lists sessions newest first', async () => {
@@ -43,7 +30,7 @@ describe('the renderer as a whole', { timeout: 30_000 }, () => {
     expect(byTestId('login-screen')).not.toBeNull();
     expect(inputValue('login-username')).toBe('ana'); // the profile's last login
 
-    await signIn('wrong');
+    await signIn('ana', 'wrong');
     expect(requireTestId('login-error').textContent).toContain('Wrong username or password.');
     expect(byTestId('sessions-table')).toBeNull();
 

@@ -1,22 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import SessionsTable from '../../src/renderer/src/components/sessions/SessionsTable.vue';
-import { PREFERENCES_KEY } from '../../src/renderer/src/stores/preferences';
 import { useSessionsStore } from '../../src/renderer/src/stores/sessions';
 import type { Me } from '../../src/shared/api';
 import { fail, ok } from '../../src/shared/result';
-import { click, mountApp, rowIds, typeInto } from './support/app';
-import { installFakeGateway, type FakeGateway } from './support/fakeGateway';
+import { click, closeApp, freshAppStart, mountApp, rowIds, signIn, typeInto } from './support/app';
+import type { FakeGateway } from './support/fakeGateway';
 import { authState, makeSession, PIN_A, PIN_B } from './support/fixtures';
 import { byTestId, mountInApp, requireTestId, settle, waitFor } from './support/mount';
 
 const operatorMe: Me = { id: 5, login: 'otto', name: 'Otto Operator', roles: ['Operator'], permissions: [] };
-
-async function signIn(username = 'ana', password = 'secret'): Promise<void> {
-  await typeInto('login-username', username);
-  await typeInto('login-password', password);
-  await click('login-submit');
-}
 
 const lastListQuery = (fake: FakeGateway) => fake.argsOf('sessions:list').at(-1)?.[0];
 
@@ -25,17 +18,10 @@ describe('what a new auditor meets in the app', { timeout: 30_000 }, () => {
   let wrapper: VueWrapper | null = null;
 
   beforeEach(() => {
-    localStorage.clear();
-    localStorage.setItem(
-      PREFERENCES_KEY,
-      JSON.stringify({ theme: 'light', locale: 'en', lastProfileId: 'p1' }),
-    );
-    fake = installFakeGateway();
+    fake = freshAppStart();
   });
   afterEach(() => {
-    wrapper?.unmount();
-    wrapper = null;
-    document.body.innerHTML = '';
+    wrapper = closeApp(wrapper);
     vi.useRealTimers();
   });
 
@@ -119,17 +105,10 @@ describe('trusting a gateway certificate', { timeout: 30_000 }, () => {
   let wrapper: VueWrapper | null = null;
 
   beforeEach(() => {
-    localStorage.clear();
-    localStorage.setItem(
-      PREFERENCES_KEY,
-      JSON.stringify({ theme: 'light', locale: 'en', lastProfileId: 'p1' }),
-    );
-    fake = installFakeGateway();
+    fake = freshAppStart();
   });
   afterEach(() => {
-    wrapper?.unmount();
-    wrapper = null;
-    document.body.innerHTML = '';
+    wrapper = closeApp(wrapper);
   });
 
   it('the first connection shows the fingerprint and signs in only once the user trusts it', async () => {

@@ -1,7 +1,8 @@
-import { mount } from '@vue/test-utils';
+import { mount, type VueWrapper } from '@vue/test-utils';
 import App from '../../../src/renderer/src/App.vue';
 import { createAppI18n } from '../../../src/renderer/src/i18n';
-import { usePreferencesStore } from '../../../src/renderer/src/stores/preferences';
+import { PREFERENCES_KEY, usePreferencesStore } from '../../../src/renderer/src/stores/preferences';
+import { installFakeGateway, type FakeGateway } from './fakeGateway';
 import { freshPinia, REAL_TRANSITIONS, settle } from './mount';
 
 /** Mounts the whole renderer as main.ts does (against whatever fake window.vigil is installed). */
@@ -35,3 +36,26 @@ export const rowIds = (): number[] =>
   [...document.querySelectorAll<HTMLElement>('[data-testid^="session-row-"]')].map((row) =>
     Number(row.dataset.testid?.replace('session-row-', '')),
   );
+
+/** A first start of the app: light theme, English, the fake gateway's profile chosen last time. */
+export function freshAppStart(): FakeGateway {
+  localStorage.clear();
+  localStorage.setItem(
+    PREFERENCES_KEY,
+    JSON.stringify({ theme: 'light', locale: 'en', lastProfileId: 'p1' }),
+  );
+  return installFakeGateway();
+}
+
+/** Unmounts what a test mounted and clears the page; returns the empty wrapper slot. */
+export function closeApp(wrapper: VueWrapper | null): null {
+  wrapper?.unmount();
+  document.body.innerHTML = '';
+  return null;
+}
+
+export async function signIn(username = 'ana', password = 'secret'): Promise<void> {
+  await typeInto('login-username', username);
+  await typeInto('login-password', password);
+  await click('login-submit');
+}
