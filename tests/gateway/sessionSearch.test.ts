@@ -288,5 +288,15 @@ describe('session search matches a brute-force reference', () => {
     expect(store.sessions.list({ status: 'live' }, { kind: 'all' }, viewer, 0, 1).total).toBe(live - 1);
     liveRow.status = 'finished';
     check({ status: 'finished', from: NOW - 5 * DAY });
+    // The reason search filters on status and protocol inside its own index: it must follow too.
+    const reasoned = rows.find((r) => r.status === 'live' && r.reason !== null && r.reason.length >= 3);
+    if (reasoned === undefined) throw new Error('the seed has no live session with a reason');
+    const q = reasoned.reason!.slice(0, 3);
+    check({ q, status: 'live' });
+    check({ q, status: 'finished', protocol: reasoned.protocol as 'ssh' | 'rdp' });
+    expect(store.sessions.finish(reasoned.id, NOW)).toBe(true);
+    reasoned.status = 'finished';
+    check({ q, status: 'live' });
+    check({ q, status: 'finished', protocol: reasoned.protocol as 'ssh' | 'rdp' });
   });
 });

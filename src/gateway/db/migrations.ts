@@ -311,6 +311,9 @@ const substringSearch: Migration = (db) => {
     `UPDATE session_terms SET n = n ${sign} (${row}.reason IS NOT NULL) WHERE field = 'reason' AND value = '';
      UPDATE session_terms SET n = n ${sign} (${row}.prevent_purge_justification IS NOT NULL)
        WHERE field = 'justification' AND value = '';`;
+  // Status codes as in sessionFilters.STATUS_CODES.
+  const textValues = (row: string) =>
+    `${row}.id, ${row}.reason, ${row}.prevent_purge_justification, ${row}.protocol, substr(${row}.status, 1, 3), ${row}.user_login`;
   const hasText = (row: string) =>
     `${row}.reason IS NOT NULL OR ${row}.prevent_purge_justification IS NOT NULL`;
   db.exec(`
@@ -332,28 +335,31 @@ const substringSearch: Migration = (db) => {
     CREATE TRIGGER sessions_terms_update AFTER UPDATE OF ${fields.map(([, c]) => c).join(', ')} ON sessions
     BEGIN ${add('OLD', '-1')} ${add('NEW', '1')} END;
 
+    -- Protocol and status as 3-character codes (one trigram each) and the login beside the texts,
+    -- so a reason search narrows by them inside the index (see sessionFilters.textMatch).
     CREATE VIRTUAL TABLE session_text USING fts5(
-      reason, justification, content='', contentless_delete=1, tokenize='trigram'
+      reason, justification, protocol, status, user, content='', contentless_delete=1, tokenize='trigram'
     );
-    INSERT INTO session_text (rowid, reason, justification)
-      SELECT id, reason, prevent_purge_justification FROM sessions WHERE ${hasText('sessions')};
+    INSERT INTO session_text (rowid, reason, justification, protocol, status, user)
+      SELECT ${textValues('sessions')} FROM sessions WHERE ${hasText('sessions')};
     -- Entries of the reason and justification indexes, for planning a scan of them.
     INSERT INTO session_terms (field, value, n)
       SELECT 'reason', '', count(reason) FROM sessions
       UNION ALL SELECT 'justification', '', count(prevent_purge_justification) FROM sessions;
     CREATE TRIGGER sessions_text_insert AFTER INSERT ON sessions WHEN ${hasText('NEW')} BEGIN
-      INSERT INTO session_text (rowid, reason, justification)
-        VALUES (NEW.id, NEW.reason, NEW.prevent_purge_justification);
+      INSERT INTO session_text (rowid, reason, justification, protocol, status, user)
+        VALUES (${textValues('NEW')});
       ${textCounts('NEW', '+')}
     END;
     CREATE TRIGGER sessions_text_delete AFTER DELETE ON sessions WHEN ${hasText('OLD')} BEGIN
       DELETE FROM session_text WHERE rowid = OLD.id;
       ${textCounts('OLD', '-')}
     END;
-    CREATE TRIGGER sessions_text_update AFTER UPDATE OF reason, prevent_purge_justification ON sessions BEGIN
+    CREATE TRIGGER sessions_text_update
+    AFTER UPDATE OF reason, prevent_purge_justification, protocol, status, user_login ON sessions BEGIN
       DELETE FROM session_text WHERE rowid = OLD.id;
-      INSERT INTO session_text (rowid, reason, justification)
-        SELECT NEW.id, NEW.reason, NEW.prevent_purge_justification WHERE ${hasText('NEW')};
+      INSERT INTO session_text (rowid, reason, justification, protocol, status, user)
+        SELECT ${textValues('NEW')} WHERE ${hasText('NEW')};
       ${textCounts('OLD', '-')}
       ${textCounts('NEW', '+')}
     END;

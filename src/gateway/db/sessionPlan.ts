@@ -1,5 +1,12 @@
 import { DAY_MS } from './migrations';
-import { likePrefix, likeSubstring, type Params, type TextKey, type Where } from './sessionFilters';
+import {
+  likePrefix,
+  likeSubstring,
+  type Params,
+  type TextKey,
+  type TextMatch,
+  type Where,
+} from './sessionFilters';
 
 /** The cost model of the session search planner (sessionSearch.ts) and its small helpers. */
 
@@ -28,7 +35,9 @@ export interface Driver {
    * Whether the reason search is checked on the session id against the trigram matches (collected
    * once, `setup` entries) instead of on the looked-up row.
    */
-  qIds?: boolean;
+  qIds?: TextMatch;
+  /** For `q` on the trigram index: the search whose matches are looked up. */
+  match?: TextMatch;
   /** Work before the first entry (collecting the trigram matches). */
   setup?: number;
   /** For `q`: the reason and justification indexes are read whole, each entry checked with LIKE. */
@@ -63,7 +72,7 @@ export interface Source {
 
 export const unitCost = (d: Driver) =>
   (d.lookups ? 1 + LOOKUP_COST : 1) +
-  (d.qIds === true ? ID_CHECK_COST : 0) +
+  (d.qIds !== undefined ? ID_CHECK_COST : 0) +
   (d.scan === true ? LIKE_COST : 0);
 
 /** An unmeasured driver (rows null) is the one chosen to drive the count. */

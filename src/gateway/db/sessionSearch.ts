@@ -5,8 +5,8 @@ import {
   activeTextKeys,
   fullWhere,
   likeSubstring,
-  TRIGRAM_IDS,
-  trigramPhrase,
+  textMatch,
+  trigramIds,
   usesTrigrams,
   lowCardinalityWhere,
   merge,
@@ -18,6 +18,7 @@ import {
   type Params,
   type SessionFilter,
   type TextKey,
+  type TextMatch,
   type Where,
 } from './sessionFilters';
 import {
@@ -45,11 +46,12 @@ import type { Visibility } from './sessionTypes';
  * filter costs one index range plus, for filters the chosen index does not cover (hash, q), one
  * table lookup per visited entry. A substring filter becomes the few known values containing it
  * (`session_terms`), i.e. a few ranges of its index; the reason search uses the trigram index
- * (`session_text`) and is checked on the session id where that saves the lookups. The planner
- * knows or estimates those ranges (term counts, trigram matches, day buckets of `session_counts`,
- * capped probes of hash ranges), then picks the cheapest index for the total and, separately, for
- * the page: newest-first pages of broad filters walk the time index and stop early; narrow filters
- * sort their few matches.
+ * (`session_text`), which also holds protocol, status and login so that it narrows by them itself
+ * (and by an id range for a time range), and is checked on the session id where that saves the
+ * lookups. The planner knows or estimates those ranges (term counts, trigram matches, day buckets
+ * of `session_counts`, capped probes of hash ranges), then picks the cheapest index for the total
+ * and, separately, for the page: newest-first pages of broad filters walk the time index and stop
+ * early; narrow filters sort their few matches.
  */
 
 /**
@@ -67,6 +69,9 @@ export interface SearchResult {
 }
 
 const ORDER = 'ORDER BY s.started_at DESC, s.id DESC';
+
+/** Trigram matches up to this many are collected once rather than searched for again. */
+const FEW_MATCHES = 2048;
 
 /** Text filters looked up among the known values (`session_terms`). */
 type TermKey = Exclude<TextKey, 'hash'>;
@@ -180,15 +185,26 @@ export class SessionSearch {
     }
     if (!anyText) return drivers;
     const q = filter.q;
-    const trigramRows =
-      q !== undefined && usesTrigrams(q)
-        ? this.scalar(`SELECT count(*) AS n FROM (${TRIGRAM_IDS})`, { qMatch: trigramPhrase(q) })
-        : null;
+    let match = q !== undefined && usesTrigrams(q) ? this.textMatch(filter, time.rows!) : null;
+    let trigramRows: number | null = null;
+    if (match !== null) {
+      const matches = trigramIds(match);
+      // A few matches are kept: the count and the page then read them instead of searching again.
+      const few = this.prepare(`${matches.sql} LIMIT ${FEW_MATCHES + 1}`)
+        .pluck()
+        .all(matches.params) as number[];
+      if (few.length <= FEW_MATCHES) match = { ...match, ids: JSON.stringify(few) };
+      trigramRows =
+        few.length <= FEW_MATCHES
+          ? few.length
+          : this.scalar(`SELECT count(*) AS n FROM (${matches.sql})`, matches.params);
+    }
+    const qIds = match ?? undefined;
     // With the reason search alone among the text filters, these indexes (which hold the id) can
     // check it against the trigram matches instead of looking each row up.
     const trigramSetup = trigramRows === null ? 0 : TRIGRAM_SETUP_COST * trigramRows;
     if (trigramRows !== null && textKeys.length === 0) {
-      for (const d of [...drivers]) drivers.push({ ...d, lookups: false, qIds: true, setup: trigramSetup });
+      for (const d of [...drivers]) drivers.push({ ...d, lookups: false, qIds, setup: trigramSetup });
       // Or read the reason and justification indexes whole: they also hold the other columns.
       drivers.push({ name: 'q', rows: this.textEntries(), lookups: false, scan: true });
     }
@@ -203,7 +219,7 @@ export class SessionSearch {
       lookups:
         (hasQ && trigramRows === null) ||
         (textKeys.length > 1 && (key === 'hash' || textKeys.includes('hash'))),
-      ...(trigramRows === null ? {} : { qIds: true, setup: trigramSetup }),
+      ...(trigramRows === null ? {} : { qIds, setup: trigramSetup }),
       parts: [{ index: TEXT_FILTERS[key].index, where: textWhere(key, filter[key]!, true) }],
       specificity: filter[key]!.length / TYPICAL_LENGTH[key],
     }));
@@ -213,7 +229,7 @@ export class SessionSearch {
         rows: trigramRows,
         // Trigram matches are ids: their start times (for the order) are in the table rows.
         lookups: trigramRows !== null || textKeys.length > 0,
-        ...(trigramRows === null ? {} : { setup: trigramSetup }),
+        ...(trigramRows === null ? {} : { setup: trigramSetup, match: qIds }),
         parts: qParts(q),
         specificity: q.length / TYPICAL_LENGTH.q,
       });
@@ -291,8 +307,10 @@ export class SessionSearch {
   private isLoneExact(driver: Driver, filter: SessionFilter): boolean {
     if (driver.rows === null || !Number.isFinite(driver.rows)) return false;
     if (driver.name === 'q') {
-      const trigrams = usesTrigrams(filter.q!) && driver.scan !== true;
-      return trigrams && fullWhere(filter, { skipQ: true }).terms.length === 0;
+      // The trigram index holds protocol and status too: an exact search of it counts them.
+      const { protocol: _protocol, status: _status, ...rest } = filter;
+      const exact = driver.match?.exact === true && driver.match.lo === undefined;
+      return exact && fullWhere(rest, { skipQ: true }).terms.length === 0;
     }
     if (!(driver.name in TEXT_FILTERS) || driver.name === 'hash') return false;
     return fullWhere(filter, { skip: [driver.name as TextKey] }).terms.length === 0;
@@ -321,8 +339,9 @@ export class SessionSearch {
     const rest = fullWhere(filter, { skipQ: true });
     if (usesTrigrams(filter.q!) && driver.scan !== true) {
       // Drive from the matching ids (rowid lookups), never from a scan of an index of sessions.
-      const matches = { terms: [`s.id IN (${TRIGRAM_IDS})`], params: { qMatch: trigramPhrase(filter.q!) } };
-      return { from: 'sessions s NOT INDEXED', where: merge(matches, rest) };
+      const matches = trigramIds(driver.match!);
+      const ids = { terms: [`s.id IN (${matches.sql})`], params: matches.params };
+      return { from: 'sessions s NOT INDEXED', where: merge(ids, rest) };
     }
     const [reason, justification] = qParts(filter.q!, true, driver.scan).map((p) => merge(p.where, rest));
     const ids =
@@ -332,6 +351,23 @@ export class SessionSearch {
       from: 'sessions s',
       where: { terms: [`s.id IN (${ids})`], params: { ...reason!.params, ...justification!.params } },
     };
+  }
+
+  /**
+   * The trigram search for the filter. A time range narrows it to the ids of the sessions in that
+   * range (their smallest and largest, read off the time index): sessions are stored about in start
+   * order, so few matches outside the range remain, and those are checked on the row. Worth it
+   * while the range is a small part of all sessions.
+   */
+  private textMatch(filter: SessionFilter, timeRows: number): TextMatch {
+    const m = textMatch(filter);
+    if (filter.from === undefined && filter.to === undefined) return m;
+    if (timeRows > this.bucketRows({}) / 4) return m;
+    const where = timeWhere(filter.from, toExclusive(filter));
+    const range = this.prepare(
+      `SELECT min(s.id) AS lo, max(s.id) AS hi FROM sessions s INDEXED BY sessions_time ${whereSql(where)}`,
+    ).get(where.params) as { lo: number | null; hi: number | null };
+    return { ...m, lo: range.lo ?? 1, hi: range.hi ?? 0 };
   }
 
   /** Entries of the reason and justification indexes (kept by triggers beside the terms). */
