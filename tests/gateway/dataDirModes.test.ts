@@ -13,54 +13,57 @@ afterEach(() => {
   rmSync(parent, { recursive: true, force: true });
 });
 
-describe.skipIf(process.platform === 'win32')('data folder modes', () => {
-  test('a new folder, its database and the database side files are owner-only', () => {
-    parent = makeTempDir('vigil-modes-');
-    const root = join(parent, 'data');
-    const previous = process.umask(0o022);
-    try {
-      const paths = ensureDataDir(root);
-      const store = openStore(paths.database);
-      store.meta.setOnce('written', 'yes');
+describe.skipIf(process.platform === 'win32')(
+  'data folder modes (POSIX file modes; skipped on Windows)',
+  () => {
+    test('a new folder, its database and the database side files are owner-only', () => {
+      parent = makeTempDir('vigil-modes-');
+      const root = join(parent, 'data');
+      const previous = process.umask(0o022);
+      try {
+        const paths = ensureDataDir(root);
+        const store = openStore(paths.database);
+        store.meta.setOnce('written', 'yes');
+        expect(mode(root)).toBe(0o700);
+        expect(mode(paths.recordings)).toBe(0o700);
+        expect(mode(paths.database)).toBe(0o600);
+        expect(mode(`${paths.database}-wal`)).toBe(0o600);
+        expect(mode(`${paths.database}-shm`)).toBe(0o600);
+        store.close();
+      } finally {
+        process.umask(previous);
+      }
+    });
+
+    test('an existing folder with looser modes is tightened on start', () => {
+      parent = makeTempDir('vigil-modes-');
+      const root = join(parent, 'data');
+      const paths = dataPaths(root);
+      mkdirSync(paths.recordings, { recursive: true });
+      chmodSync(root, 0o755);
+      chmodSync(paths.recordings, 0o777);
+      const files = [
+        paths.database,
+        `${paths.database}-wal`,
+        paths.tlsKey,
+        paths.signingKey,
+        paths.masterKey,
+        join(root, 'ssh-host-ed25519-key'),
+      ];
+      for (const file of files) {
+        writeFileSync(file, '');
+        chmodSync(file, 0o644);
+      }
+      writeFileSync(paths.tlsCert, '');
+      chmodSync(paths.tlsCert, 0o644);
+
+      ensureDataDir(root);
+
       expect(mode(root)).toBe(0o700);
       expect(mode(paths.recordings)).toBe(0o700);
-      expect(mode(paths.database)).toBe(0o600);
-      expect(mode(`${paths.database}-wal`)).toBe(0o600);
-      expect(mode(`${paths.database}-shm`)).toBe(0o600);
-      store.close();
-    } finally {
-      process.umask(previous);
-    }
-  });
-
-  test('an existing folder with looser modes is tightened on start', () => {
-    parent = makeTempDir('vigil-modes-');
-    const root = join(parent, 'data');
-    const paths = dataPaths(root);
-    mkdirSync(paths.recordings, { recursive: true });
-    chmodSync(root, 0o755);
-    chmodSync(paths.recordings, 0o777);
-    const files = [
-      paths.database,
-      `${paths.database}-wal`,
-      paths.tlsKey,
-      paths.signingKey,
-      paths.masterKey,
-      join(root, 'ssh-host-ed25519-key'),
-    ];
-    for (const file of files) {
-      writeFileSync(file, '');
-      chmodSync(file, 0o644);
-    }
-    writeFileSync(paths.tlsCert, '');
-    chmodSync(paths.tlsCert, 0o644);
-
-    ensureDataDir(root);
-
-    expect(mode(root)).toBe(0o700);
-    expect(mode(paths.recordings)).toBe(0o700);
-    for (const file of files) expect(mode(file), file).toBe(0o600);
-    // The certificate is public: it keeps its mode.
-    expect(mode(paths.tlsCert)).toBe(0o644);
-  });
-});
+      for (const file of files) expect(mode(file), file).toBe(0o600);
+      // The certificate is public: it keeps its mode.
+      expect(mode(paths.tlsCert)).toBe(0o644);
+    });
+  },
+);
