@@ -272,3 +272,61 @@ export type InteractivityBody = Static<typeof InteractivityBodySchema>;
 
 export const LiveTicketSchema = Type.Object({ ticket: Type.String(), expiresAt: IsoDateTime });
 export type LiveTicket = Static<typeof LiveTicketSchema>;
+
+/** One event of a session's audit trail, as the session's events and logs show it. */
+export const SessionEventSchema = Type.Object({
+  at: IsoDateTime,
+  type: EventTypeSchema,
+  actor: Type.Union([UserRefSchema, Type.Null()]),
+  originIp: Type.Union([Type.String(), Type.Null()]),
+  note: Type.String(),
+});
+export type SessionEvent = Static<typeof SessionEventSchema>;
+/** Oldest first. */
+export const SessionEventListSchema = Type.Object({ items: Type.Array(SessionEventSchema) });
+export type SessionEventList = Static<typeof SessionEventListSchema>;
+
+/** A command the operator typed (Enter pressed on a shell command line). */
+export const SessionCommandSchema = Type.Object({
+  at: IsoDateTime,
+  /** The minute of the session it ran in (0 = the first minute). */
+  minute: Type.Integer({ minimum: 0 }),
+  command: Type.String(),
+});
+export type SessionCommand = Static<typeof SessionCommandSchema>;
+
+/** A typed command that matched an audited-command rule. */
+export const RiskyCommandSchema = Type.Object({
+  rule: Type.String(),
+  score: Type.Integer({ minimum: 0, maximum: 100 }),
+  criticality: Type.Union([
+    Type.Literal('low'),
+    Type.Literal('medium'),
+    Type.Literal('high'),
+    Type.Literal('critical'),
+  ]),
+  action: Type.Union([Type.Literal('allow'), Type.Literal('block'), Type.Literal('interrupt')]),
+  command: Type.String(),
+  at: IsoDateTime,
+  minute: Type.Integer({ minimum: 0 }),
+});
+export type RiskyCommand = Static<typeof RiskyCommandSchema>;
+
+/** The logs of a finished session. */
+export const SessionLogsSchema = Type.Object({
+  /** The session, with its end reason. */
+  session: SessionSchema,
+  user: Type.Object({
+    id: Type.Integer(),
+    login: Type.String(),
+    name: Type.String(),
+    originIp: Type.String(),
+  }),
+  /** Always empty for now: audited-command rules do not exist yet. */
+  riskyCommands: Type.Array(RiskyCommandSchema),
+  /** Oldest first. */
+  events: Type.Array(SessionEventSchema),
+  /** In the order they were typed. */
+  commands: Type.Array(SessionCommandSchema),
+});
+export type SessionLogs = Static<typeof SessionLogsSchema>;

@@ -119,6 +119,14 @@ export function decide(principal: Principal, action: SessionAction, facts: Sessi
   return { allowed: true };
 }
 
+/**
+ * Reading a session's events: the logs rule (the Logs permission, or being listed as the
+ * session's auditor), in any state of the session.
+ */
+export function decideSessionEvents(principal: Principal, facts: Omit<SessionFacts, 'status'>): Decision {
+  return decide(principal, 'logs', { ...facts, status: RULES.logs.state ?? 'finished' });
+}
+
 export function allowedActions(principal: Principal, facts: SessionFacts): SessionAction[] {
   return SESSION_ACTIONS.filter((a) => decide(principal, a, facts).allowed);
 }

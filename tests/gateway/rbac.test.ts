@@ -102,6 +102,36 @@ const CASES: Case[] = [
     expect: { ...anon401, ...operators403, ...everyoneAudit(404), scoped: 404 },
   },
   {
+    name: 'GET /sessions/:A/events',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/events`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/:L/events (live)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}/events`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/:B/events (not audited by scoped)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.B}/events`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 404 },
+  },
+  {
+    name: 'GET /sessions/:A/logs',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/logs`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/:L/logs (live)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}/logs`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(409), auditorNoLogs: 403, scoped: 409 },
+  },
+  {
+    name: 'GET /sessions/:B/logs (not audited by scoped)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.B}/logs`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 404 },
+  },
+  {
     name: 'PUT /sessions/:A/prevent-purge',
     run: (w) =>
       w.gw.request({

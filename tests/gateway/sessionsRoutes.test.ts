@@ -316,6 +316,8 @@ describe('OpenAPI', () => {
         '/api/v1/sessions/export.csv',
         '/api/v1/sessions/{id}',
         '/api/v1/sessions/{id}/auditors',
+        '/api/v1/sessions/{id}/events',
+        '/api/v1/sessions/{id}/logs',
         '/api/v1/sessions/{id}/prevent-purge',
         '/api/v1/users',
         '/api/v1/blocks',

@@ -124,6 +124,14 @@ export class EventsRepository {
     return { total, items: rows.map(toRecord) };
   }
 
+  /** Every event of one session, oldest first. */
+  forSession(sessionId: number): EventRecord[] {
+    const rows = this.db
+      .prepare(`${SELECT} WHERE e.session_id = ? ORDER BY e.id`)
+      .all(sessionId) as EventRow[];
+    return rows.map(toRecord);
+  }
+
   /**
    * Checks up to `limit` events after `from` (an event already verified, or id 0 with the genesis
    * hash): each must follow the previous id, link to its hash and hash to what it stores. Returns

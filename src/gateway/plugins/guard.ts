@@ -5,6 +5,7 @@ import {
   canSeeSession,
   decide,
   decideGlobal,
+  decideSessionEvents,
   seesAllSessions,
   type Decision,
   type Principal,
@@ -42,14 +43,20 @@ export interface Guard {
   permission(permission: Permission, options?: GuardOptions): preHandlerAsyncHookHandler;
   /** A gateway-wide decision of the shared policy (inside the audit area). */
   policy(decision: (principal: Principal) => Decision, options?: GuardOptions): preHandlerAsyncHookHandler;
-  /** One session, by `:id`: 'view' needs only that the caller may see it. */
-  session(action: SessionAction | 'view', options?: GuardOptions): preHandlerAsyncHookHandler;
+  /**
+   * One session, by `:id`: 'view' needs only that the caller may see it; 'events' (its audit
+   * events) follows the logs rule in any state of the session.
+   */
+  session(action: SessionCheck, options?: GuardOptions): preHandlerAsyncHookHandler;
   /**
    * The checks of `session()` for an already authenticated caller outside a route's preHandler
    * (a live viewer whose ticket is redeemed later); throws the same errors.
    */
-  authorizeSession(caller: Caller, id: number, action: SessionAction | 'view'): SessionRecord;
+  authorizeSession(caller: Caller, id: number, action: SessionCheck): SessionRecord;
 }
+
+/** What a session route asks of the caller. */
+export type SessionCheck = SessionAction | 'view' | 'events';
 
 /** The "(attempted)" events: every 403 on a route that names one is logged. */
 export type AttemptedEventType = Extract<EventType, `${string} (attempted)`>;
@@ -119,12 +126,19 @@ export function createGuard(
     return caller;
   };
 
-  const authorizeSession = (caller: Caller, id: number, action: SessionAction | 'view'): SessionRecord => {
+  const authorizeSession = (caller: Caller, id: number, action: SessionCheck): SessionRecord => {
     const session = sessions.find(caller, id);
     if (session === null || !canSeeSession(caller.principal, { isAuditor: session.isAuditor })) {
       throw notFound(`Session ${id} not found`);
     }
-    if (action !== 'view')
+    if (action === 'events')
+      enforce(
+        decideSessionEvents(caller.principal, {
+          isAuditor: session.isAuditor,
+          isOperator: session.isOperator,
+        }),
+      );
+    else if (action !== 'view')
       enforce(
         decide(caller.principal, action, {
           status: session.status,

@@ -3,7 +3,9 @@ import {
   AuditorsBodySchema,
   AuditorsSchema,
   JustificationBodySchema,
+  SessionEventListSchema,
   SessionListSchema,
+  SessionLogsSchema,
   SessionQuerySchema,
   SessionSchema,
 } from '../../shared/api';
@@ -79,6 +81,38 @@ export function sessionRoutes(sessions: SessionService, guard: Guard): FastifyPl
       async (request) => {
         const { caller, session } = guardedSession(request);
         return sessions.view(caller, session);
+      },
+    );
+
+    app.get(
+      '/sessions/:id/events',
+      {
+        preHandler: guard.session('events'),
+        schema: {
+          ...common,
+          summary: "The session's audit events, oldest first (live or finished)",
+          params: SessionIdParamsSchema,
+          response: { 200: SessionEventListSchema, ...ERRORS },
+        },
+      },
+      async (request) => sessions.events(guardedSession(request).session),
+    );
+
+    app.get(
+      '/sessions/:id/logs',
+      {
+        preHandler: guard.session('logs'),
+        schema: {
+          ...common,
+          summary:
+            'The logs of a finished session (session, user, risky commands, events, typed commands); 409 while live',
+          params: SessionIdParamsSchema,
+          response: { 200: SessionLogsSchema, ...ERRORS },
+        },
+      },
+      async (request) => {
+        const { caller, session } = guardedSession(request);
+        return sessions.logs(caller, session);
       },
     );
 

@@ -3,17 +3,21 @@ import {
   justificationError,
   type Auditors,
   type Session,
+  type SessionEvent,
+  type SessionEventList,
   type SessionList,
+  type SessionLogs,
   type SessionQuery,
   type UserList,
 } from '../../shared/api';
 import { AUDIT_ROLES } from '../../shared/permissions';
 import { hasAuditRole, mayListSelfAsAuditor } from '../../shared/policy';
+import type { EventRecord } from '../db/events';
 import type { SessionRecord, Visibility } from '../db/sessionTypes';
 import type { Store } from '../db/store';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type { LiveHub } from '../live/hub';
-import type { Clock } from '../time';
+import { iso, type Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
 import { CSV_SELECT, csvStream } from './csv';
 import { toApiSession, toUserRef } from './mappers';
@@ -85,6 +89,29 @@ export class SessionService {
     return this.reload(caller, session.id);
   }
 
+  /** The session's audit events, oldest first (live or finished). */
+  events(session: SessionRecord): SessionEventList {
+    return { items: this.store.events.forSession(session.id).map(toSessionEvent) };
+  }
+
+  /**
+   * The logs of a finished session; reading them is a "Log viewer" event. Risky commands stay
+   * empty until audited-command rules exist.
+   */
+  logs(caller: Caller, session: SessionRecord): SessionLogs {
+    this.event(caller, 'Log viewer', session.id, `Read the logs of session ${session.id}`);
+    const commands = this.store.sessionCommands
+      .list(session.id)
+      .map((c) => ({ at: iso(c.at), minute: c.minute, command: c.command }));
+    return {
+      session: toApiSession(session, caller.principal),
+      user: { ...toUserRef(session.user), originIp: session.originIp },
+      riskyCommands: [],
+      events: this.events(session).items,
+      commands,
+    };
+  }
+
   auditors(session: SessionRecord): Auditors {
     return { auditors: this.store.auditors.list(session.id).map(toUserRef) };
   }
@@ -143,6 +170,7 @@ export class SessionService {
     caller: Caller,
     type:
       | 'Exported Details'
+      | 'Log viewer'
       | 'Prevent purge set'
       | 'Prevent purge cleared'
       | 'Auditors changed'
@@ -152,6 +180,16 @@ export class SessionService {
   ) {
     this.store.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
   }
+}
+
+function toSessionEvent(e: EventRecord): SessionEvent {
+  return {
+    at: iso(e.at),
+    type: e.type,
+    actor: e.actor === null ? null : toUserRef(e.actor),
+    originIp: e.originIp,
+    note: e.note,
+  };
 }
 
 function checkJustification(raw: string): string {
