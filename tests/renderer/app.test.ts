@@ -3,14 +3,13 @@ import type { VueWrapper } from '@vue/test-utils';
 import { PREFERENCES_KEY } from '../../src/renderer/src/stores/preferences';
 import { fail, ok } from '../../src/shared/result';
 import { click, closeApp, freshAppStart, mountApp, rowIds, signIn, typeInto } from './support/app';
-import type { FakeGateway } from './support/fakeGateway';
+import { lastListQuery, type FakeGateway } from './support/fakeGateway';
 import { PIN_A, PIN_B } from './support/fixtures';
 import { byTestId, requireTestId, settle, waitFor } from './support/mount';
 import { chooseOption } from './support/naive';
 
 const text = () => document.body.textContent ?? '';
 const inputValue = (testId: string) => (requireTestId(testId) as HTMLInputElement).value;
-const lastListQuery = (fake: FakeGateway) => fake.argsOf('sessions:list').at(-1)?.[0];
 
 // Whole-app flows take a few seconds under happy-dom; the CI machines are shared.
 describe('the renderer as a whole', { timeout: 30_000 }, () => {

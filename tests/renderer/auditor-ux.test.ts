@@ -5,13 +5,11 @@ import { useSessionsStore } from '../../src/renderer/src/stores/sessions';
 import type { Me } from '../../src/shared/api';
 import { fail, ok } from '../../src/shared/result';
 import { click, closeApp, freshAppStart, mountApp, rowIds, signIn, typeInto } from './support/app';
-import type { FakeGateway } from './support/fakeGateway';
+import { lastListQuery, type FakeGateway } from './support/fakeGateway';
 import { authState, makeSession, PIN_A, PIN_B } from './support/fixtures';
 import { byTestId, mountInApp, requireTestId, settle, waitFor } from './support/mount';
 
 const operatorMe: Me = { id: 5, login: 'otto', name: 'Otto Operator', roles: ['Operator'], permissions: [] };
-
-const lastListQuery = (fake: FakeGateway) => fake.argsOf('sessions:list').at(-1)?.[0];
 
 describe('what a new auditor meets in the app', { timeout: 30_000 }, () => {
   let fake: FakeGateway;

@@ -86,3 +86,6 @@ export function installFakeGateway(options: { sessions?: number; signedIn?: bool
     },
   });
 }
+
+/** The query of the last sessions:list call the renderer made. */
+export const lastListQuery = (fake: FakeGateway) => fake.argsOf('sessions:list').at(-1)?.[0];
