@@ -2,6 +2,7 @@ import { Type, type Static, type TLiteral, type TUnion } from 'typebox';
 import { PERMISSIONS, ROLES } from './permissions';
 import { SESSION_ACTIONS } from './policy';
 import { EVENT_TYPES } from './events';
+import { CRITICALITIES, RULE_ACTIONS } from './rules';
 
 /**
  * HTTP API schemas of the gateway. Routes validate with them and clients type their
@@ -286,31 +287,92 @@ export type SessionEvent = Static<typeof SessionEventSchema>;
 export const SessionEventListSchema = Type.Object({ items: Type.Array(SessionEventSchema) });
 export type SessionEventList = Static<typeof SessionEventListSchema>;
 
+const Minute = Type.Integer({ minimum: 0, description: 'The minute of the session (0 = the first minute)' });
+/** Session time in milliseconds from its start: where the recording player opens. */
+const OffsetMs = Type.Integer({ minimum: 0 });
+
 /** A command the operator typed (Enter pressed on a shell command line). */
 export const SessionCommandSchema = Type.Object({
   at: IsoDateTime,
-  /** The minute of the session it ran in (0 = the first minute). */
-  minute: Type.Integer({ minimum: 0 }),
+  offsetMs: OffsetMs,
+  minute: Minute,
   command: Type.String(),
 });
 export type SessionCommand = Static<typeof SessionCommandSchema>;
 
-/** A typed command that matched an audited-command rule. */
+export const CriticalitySchema = literalUnion(CRITICALITIES);
+export const RuleActionSchema = literalUnion(RULE_ACTIONS);
+
+/** A typed command that matched an audited-command rule (the rule as it was then). */
 export const RiskyCommandSchema = Type.Object({
   rule: Type.String(),
   score: Type.Integer({ minimum: 0, maximum: 100 }),
-  criticality: Type.Union([
-    Type.Literal('low'),
-    Type.Literal('medium'),
-    Type.Literal('high'),
-    Type.Literal('critical'),
-  ]),
-  action: Type.Union([Type.Literal('allow'), Type.Literal('block'), Type.Literal('interrupt')]),
+  criticality: CriticalitySchema,
+  action: RuleActionSchema,
   command: Type.String(),
   at: IsoDateTime,
-  minute: Type.Integer({ minimum: 0 }),
+  offsetMs: OffsetMs,
+  minute: Minute,
 });
 export type RiskyCommand = Static<typeof RiskyCommandSchema>;
+
+/** One line of the session's terminal text as a person reads it, with when it was last written. */
+export const SessionTextLineSchema = Type.Object({
+  /** Line number, from 0. */
+  n: Type.Integer({ minimum: 0 }),
+  offsetMs: OffsetMs,
+  minute: Minute,
+  text: Type.String(),
+});
+export type SessionTextLine = Static<typeof SessionTextLineSchema>;
+
+/** A page of the session text. `unavailable` (with a message) when there is no readable recording. */
+export const SessionTextPageSchema = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  message: Type.Union([Type.String(), Type.Null()]),
+  total: Type.Integer({ minimum: 0 }),
+  offset: Type.Integer({ minimum: 0 }),
+  items: Type.Array(SessionTextLineSchema),
+});
+export type SessionTextPage = Static<typeof SessionTextPageSchema>;
+
+export const SESSION_TEXT_PAGE_SIZE = 200;
+export const SessionTextQuerySchema = Type.Object(
+  {
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: SESSION_TEXT_PAGE_SIZE }),
+  },
+  { additionalProperties: false },
+);
+export type SessionTextQuery = Static<typeof SessionTextQuerySchema>;
+
+/** Case-insensitive substring search over the session text and the typed commands. */
+export const SessionLogSearchQuerySchema = Type.Object(
+  {
+    q: Type.String({ minLength: 1, maxLength: 200 }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
+  },
+  { additionalProperties: false },
+);
+export type SessionLogSearchQuery = Static<typeof SessionLogSearchQuerySchema>;
+
+export const SessionLogHitSchema = Type.Object({
+  kind: Type.Union([Type.Literal('line'), Type.Literal('command')]),
+  /** The line number in the session text, or the command's index among the typed commands. */
+  n: Type.Integer({ minimum: 0 }),
+  offsetMs: OffsetMs,
+  minute: Minute,
+  text: Type.String(),
+});
+export type SessionLogHit = Static<typeof SessionLogHitSchema>;
+
+/** Hits in session order (commands and lines by time); `total` counts all, `items` holds the first `limit`. */
+export const SessionLogSearchSchema = Type.Object({
+  q: Type.String(),
+  total: Type.Integer({ minimum: 0 }),
+  items: Type.Array(SessionLogHitSchema),
+});
+export type SessionLogSearch = Static<typeof SessionLogSearchSchema>;
 
 /** The logs of a finished session. */
 export const SessionLogsSchema = Type.Object({
@@ -322,11 +384,13 @@ export const SessionLogsSchema = Type.Object({
     name: Type.String(),
     originIp: Type.String(),
   }),
-  /** Always empty for now: audited-command rules do not exist yet. */
+  /** In the order they were typed. */
   riskyCommands: Type.Array(RiskyCommandSchema),
   /** Oldest first. */
   events: Type.Array(SessionEventSchema),
   /** In the order they were typed. */
   commands: Type.Array(SessionCommandSchema),
+  /** The first page of the session text; the rest through the text route. */
+  text: SessionTextPageSchema,
 });
 export type SessionLogs = Static<typeof SessionLogsSchema>;

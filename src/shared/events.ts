@@ -33,9 +33,13 @@ export const EVENT_TYPES = [
   'Prevent purge set (attempted)',
   'Prevent purge cleared (attempted)',
   'Auditors changed (attempted)',
+  'Log viewer (attempted)',
   // The SSH proxy: a session it refused to open (no grant, blocked, file transfer), and a target
   // host key trusted on first use.
   'Access refused',
   'Host key pinned',
+  // Audited-command rules kept with the CLI.
+  'Command rule added',
+  'Command rule removed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -366,6 +366,74 @@ const substringSearch: Migration = (db) => {
   `);
 };
 
+/** The meta key of the counter every change to the audited-command rules increments. */
+export const RULES_GENERATION_KEY = 'rules_generation';
+
+/**
+ * Audited-command rules, kept with the CLI and checked by the SSH proxy when an operator presses
+ * Enter. Any change bumps `rules_generation`, which the running gateway polls, so a rule added by
+ * the CLI (another process) applies to live sessions within a second. A matched command is kept
+ * with a copy of the rule as it was, since the rule may change or go later.
+ */
+const commandRules: Migration = (db) => {
+  const bump = `UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '${RULES_GENERATION_KEY}'`;
+  db.exec(`
+    CREATE TABLE command_rules (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+      pattern TEXT NOT NULL,
+      score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
+      criticality TEXT NOT NULL CHECK (criticality IN ('low', 'medium', 'high', 'critical')),
+      action TEXT NOT NULL CHECK (action IN ('allow', 'block', 'interrupt')),
+      target_id INTEGER REFERENCES targets(id) ON DELETE CASCADE,
+      created_at INTEGER NOT NULL
+    );
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('${RULES_GENERATION_KEY}', '0');
+    CREATE TRIGGER command_rules_added AFTER INSERT ON command_rules BEGIN ${bump}; END;
+    CREATE TRIGGER command_rules_changed AFTER UPDATE ON command_rules BEGIN ${bump}; END;
+    CREATE TRIGGER command_rules_removed AFTER DELETE ON command_rules BEGIN ${bump}; END;
+
+    CREATE TABLE session_risky_commands (
+      id INTEGER PRIMARY KEY,
+      session_id INTEGER NOT NULL REFERENCES sessions(id),
+      at INTEGER NOT NULL,
+      offset_ms INTEGER NOT NULL,
+      minute INTEGER NOT NULL,
+      rule TEXT NOT NULL,
+      score INTEGER NOT NULL,
+      criticality TEXT NOT NULL,
+      action TEXT NOT NULL,
+      command TEXT NOT NULL
+    );
+    CREATE INDEX session_risky_commands_session ON session_risky_commands(session_id, id);
+  `);
+};
+
+/**
+ * A finished session's terminal text as a person reads it (rendered lines, each with the session
+ * time it was last written), built once from the recording and kept for paging and search.
+ * `session_logs_built` says whether it was built, with which extractor version, and why not.
+ */
+const sessionTextLog: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE session_log_lines (
+      session_id INTEGER NOT NULL REFERENCES sessions(id),
+      n INTEGER NOT NULL,
+      offset_ms INTEGER NOT NULL,
+      text TEXT NOT NULL,
+      PRIMARY KEY (session_id, n)
+    ) WITHOUT ROWID;
+    CREATE TABLE session_logs_built (
+      session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+      status TEXT NOT NULL CHECK (status IN ('ready', 'unavailable')),
+      lines INTEGER NOT NULL,
+      message TEXT,
+      version INTEGER NOT NULL,
+      built_at INTEGER NOT NULL
+    );
+  `);
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   v1,
   v2,
@@ -373,4 +441,6 @@ export const MIGRATIONS: readonly Migration[] = [
   loginReservations,
   fileTransferGrants,
   substringSearch,
+  commandRules,
+  sessionTextLog,
 ];

@@ -1,5 +1,6 @@
 import { AuditorsRepository } from './auditors';
 import { BlocksRepository } from './blocks';
+import { CommandRulesRepository } from './commandRules';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { EventsRepository } from './events';
 import { IdentityRepository } from './identity';
@@ -24,6 +25,7 @@ export interface Store {
   meta: MetaRepository;
   userKeys: UserKeysRepository;
   sessionCommands: SessionCommandsRepository;
+  commandRules: CommandRulesRepository;
   /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -44,6 +46,7 @@ export function openStore(path: string, options: OpenOptions = {}): Store {
     meta: new MetaRepository(db),
     userKeys: new UserKeysRepository(db),
     sessionCommands: new SessionCommandsRepository(db),
+    commandRules: new CommandRulesRepository(db),
     transaction: <T>(fn: () => T) => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

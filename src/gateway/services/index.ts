@@ -1,6 +1,7 @@
 import type { Store } from '../db/store';
 import { LiveHub } from '../live/hub';
 import { LiveTickets } from '../live/tickets';
+import { RuleBook } from '../rules/ruleBook';
 import { DEFAULT_VIEWER_LIMITS, LiveViewers, type ViewerLimits } from '../live/viewers';
 import { systemClock, type Clock } from '../time';
 import { AttemptLog } from './attempts';
@@ -36,6 +37,8 @@ export interface GatewayServices {
   viewers: LiveViewers;
   /** Session rows and events written by the protocol proxies. */
   ledger: SessionLedger;
+  /** The audited-command rules in force, checked by the SSH proxy at each Enter. */
+  rules: RuleBook;
 }
 
 /** The gateway's composition root. */
@@ -55,5 +58,6 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     tickets: new LiveTickets(clock),
     viewers: new LiveViewers({ ...DEFAULT_VIEWER_LIMITS, ...options.viewerLimits }),
     ledger: new SessionLedger(store, clock),
+    rules: new RuleBook(store),
   };
 }

@@ -102,13 +102,14 @@ export class SessionService {
     this.event(caller, 'Log viewer', session.id, `Read the logs of session ${session.id}`);
     const commands = this.store.sessionCommands
       .list(session.id)
-      .map((c) => ({ at: iso(c.at), minute: c.minute, command: c.command }));
+      .map((c) => ({ at: iso(c.at), offsetMs: c.offsetMs, minute: c.minute, command: c.command }));
     return {
       session: toApiSession(session, caller.principal),
       user: { ...toUserRef(session.user), originIp: session.originIp },
       riskyCommands: [],
       events: this.events(session).items,
       commands,
+      text: { status: 'unavailable', message: 'The session text is not built yet', total: 0, offset: 0, items: [] },
     };
   }
 
