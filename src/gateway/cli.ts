@@ -8,6 +8,7 @@ import { GatewayError } from './errors';
 import { tuneHeapForStreaming } from './heapTuning';
 import { AccessRemovalService } from './services/accessRemoval';
 import { AdminService } from './services/admin';
+import { CommandRulesAdminService } from './services/commandRulesAdmin';
 import { systemClock } from './time';
 import { keepServingOnFaults } from './processGuards';
 import { SshAdminService } from './services/sshAdmin';
@@ -48,6 +49,15 @@ Administration (works while the gateway runs):
                                   Removes the key(s) with that SHA256 fingerprint or comment
   target forget-host-key NAME     After a target was reinstalled: trust the next host key it shows
 
+Audited-command rules (apply to live SSH sessions at their next command):
+  rule add NAME --pattern REGEX --score 0-100 --criticality low|medium|high|critical
+        --action allow|block|interrupt [--target TARGET]
+        REGEX: JavaScript syntax, case-sensitive, found anywhere in the command line (anchor with
+        ^ and $); no backreferences or lookaround. allow logs the command, block stops it,
+        interrupt stops it and ends the session. Without --target the rule applies to every target.
+  rule list                       Every rule (name, action, score, criticality, target, pattern)
+  rule remove NAME
+
 Every command takes --data DIR (default ${DEFAULTS.dataDir}). Quote roles with spaces: --role "PAM Auditor".
 Roles: System Administrator, PAM Administrator, PAM Auditor, Operator.
 `;
@@ -74,6 +84,11 @@ const OPTIONS = {
   'key-file': { type: 'string' },
   'host-key': { type: 'string' },
   'file-transfer': { type: 'boolean' },
+  pattern: { type: 'string' },
+  score: { type: 'string' },
+  criticality: { type: 'string' },
+  action: { type: 'string' },
+  target: { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -127,6 +142,28 @@ async function readSecret(io: CliIO): Promise<string> {
   return (await io.readStdin()).replace(/\r?\n$/, '');
 }
 
+/** Rows of cells in aligned columns; the last column is free to hold spaces. */
+function printTable(io: CliIO, rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows)
+    io.out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+}
+
+/** A value the command line got wrong (a bad pattern, score…) is a usage error, not a refusal. */
+function optionValues<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof GatewayError && err.statusCode === 400) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 const COMMANDS: Command[] = [
   {
     words: ['serve'],
@@ -178,18 +215,10 @@ const COMMANDS: Command[] = [
     async run({ values, io }) {
       return withStore(values, (_store, admin) => {
         const users = admin.listUsers();
-        const rows = [
+        printTable(io, [
           ['ID', 'LOGIN', 'NAME', 'STATUS', 'ROLES'],
           ...users.map((u) => [String(u.id), u.login, u.name, u.status, u.roles.join(', ')]),
-        ];
-        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        for (const row of rows)
-          io.out(
-            row
-              .map((cell, i) => cell.padEnd(widths[i]!))
-              .join('  ')
-              .trimEnd(),
-          );
+        ]);
         return 0;
       });
     },
@@ -325,8 +354,78 @@ const COMMANDS: Command[] = [
       });
     },
   },
+  ...ruleCommands(),
   ...removalCommands(),
 ];
+
+/** The audited-command rules: kept here, enforced by the running gateway's SSH proxy. */
+function ruleCommands(): Command[] {
+  const withRules = <T>(values: Values, fn: (rules: CommandRulesAdminService) => T): Promise<T> =>
+    withStore(values, (store) => fn(new CommandRulesAdminService(store, systemClock)));
+  return [
+    {
+      words: ['rule', 'add'],
+      args: ['NAME'],
+      options: ['pattern', 'score', 'criticality', 'action', 'target'],
+      required: ['pattern', 'score', 'criticality', 'action'],
+      async run({ args, values, io }) {
+        return withRules(values, (rules) => {
+          const rule = optionValues(() =>
+            rules.add({
+              name: args[0]!,
+              pattern: str(values, 'pattern')!,
+              score: str(values, 'score')!,
+              criticality: str(values, 'criticality')!,
+              action: str(values, 'action')!,
+              target: str(values, 'target'),
+            }),
+          );
+          const scope = rule.target === null ? 'every target' : `target ${rule.target}`;
+          io.out(`Added the command rule ${rule.name} (${rule.action}, on ${scope})`);
+          return 0;
+        });
+      },
+    },
+    {
+      words: ['rule', 'list'],
+      args: [],
+      options: [],
+      async run({ values, io }) {
+        return withRules(values, (rules) => {
+          const list = rules.list();
+          if (list.length === 0) {
+            io.out('No audited-command rules.');
+            return 0;
+          }
+          printTable(io, [
+            ['NAME', 'ACTION', 'SCORE', 'CRITICALITY', 'TARGET', 'PATTERN'],
+            ...list.map((r) => [
+              r.name,
+              r.action,
+              String(r.score),
+              r.criticality,
+              r.target ?? 'all targets',
+              // Between slashes, as JavaScript writes it, so a leading or trailing space shows.
+              `/${r.pattern}/`,
+            ]),
+          ]);
+          return 0;
+        });
+      },
+    },
+    {
+      words: ['rule', 'remove'],
+      args: ['NAME'],
+      options: [],
+      async run({ args, values, io }) {
+        return withRules(values, (rules) => {
+          io.out(`Removed the command rule ${rules.remove(args[0]!).name}`);
+          return 0;
+        });
+      },
+    },
+  ];
+}
 
 /** Commands that take access away; the running gateway ends what they revoke within a second. */
 function removalCommands(): Command[] {

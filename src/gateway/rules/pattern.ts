@@ -29,7 +29,7 @@ export function compilePattern(pattern: string): RegExp {
   } catch (err) {
     throw new PatternError(
       'The pattern needs backtracking, which rules do not allow (a pattern runs on every command): ' +
-        'remove backreferences (\\1), lookahead (?=, ?!) and lookbehind (?<=, ?<!)',
+        'remove backreferences (\\1), lookahead (?=, ?!) and lookbehind (?<=, ?<!) that holds a group',
       { cause: err },
     );
   }

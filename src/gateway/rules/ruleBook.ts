@@ -8,9 +8,6 @@ export interface CompiledRule extends CommandRule {
   regex: RegExp;
 }
 
-/** What a command line is matched against: the longest line the line editor keeps is far shorter. */
-const MAX_MATCHED_LENGTH = 8 * 1024;
-
 const ACTION_WEIGHT: Record<RuleAction, number> = { allow: 0, block: 1, interrupt: 2 };
 
 export interface RuleBookLogger {
@@ -42,10 +39,10 @@ export class RuleBook {
    * the higher score, then the older rule. Null when none matches.
    */
   match(command: string, targetId: number): CompiledRule | null {
-    const line = command.length > MAX_MATCHED_LENGTH ? command.slice(0, MAX_MATCHED_LENGTH) : command;
+    // The whole line: the engine is linear, so a command padded past any cut cannot hide its tail.
     let best: CompiledRule | null = null;
     for (const rule of this.forTarget(targetId)) {
-      if (!rule.regex.test(line)) continue;
+      if (!rule.regex.test(command)) continue;
       if (
         best === null ||
         ACTION_WEIGHT[rule.action] > ACTION_WEIGHT[best.action] ||
