@@ -194,10 +194,16 @@ describe('vigil-gateway rule', () => {
     expect((await cli(['rule', 'remove'])).code).toBe(2);
   });
 
-  test('removing a target removes the rules limited to it', async () => {
+  test('removing a target removes the rules limited to it, each with its event', async () => {
     expect((await cli(['target', 'remove', 'db-01'])).code).toBe(0);
     const list = await cli(['rule', 'list']);
     expect(list.stdout).toContain('rm-rf');
     expect(list.stdout).not.toContain('sudo-db');
+    const removed = await withDataDir(dataDir, (store) =>
+      store.events.list({ type: 'Command rule removed' }, 0, 100).items.map((e) => e.note),
+    );
+    expect(removed.filter((note) => note.includes('sudo-db'))).toEqual([
+      expect.stringContaining('with its target'),
+    ]);
   });
 });

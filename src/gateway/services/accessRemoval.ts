@@ -2,6 +2,7 @@ import type { EventType } from '../../shared/events';
 import type { Store } from '../db/store';
 import type { UserRecord } from '../db/users';
 import { conflict, notFound } from '../errors';
+import { describeRule } from './commandRulesAdmin';
 import type { Clock } from '../time';
 
 /**
@@ -72,13 +73,16 @@ export class AccessRemovalService {
     });
   }
 
-  /** Deletes a target with its credentials and grants; live sessions on it end. */
+  /** Deletes a target with its credentials, grants and command rules; live sessions on it end. */
   removeTarget(name: string): void {
     const target = this.store.targets.findTarget(name);
     if (target === null) throw notFound(`Unknown target ${name}`);
     this.store.transaction(() => {
+      const rules = this.store.commandRules.list().filter((r) => r.targetId === target.id);
       this.store.targets.removeTarget(target.id);
       this.event('Access revoked', `Removed the target ${target.name}, its credentials and access grants`);
+      for (const rule of rules)
+        this.event('Command rule removed', `Removed the command rule ${describeRule(rule)} with its target`);
     });
   }
 
