@@ -1,5 +1,7 @@
 import { benchLive } from './live';
+import { benchLogs } from './logs';
 import { benchRecording } from './recording';
+import { benchRecordingDownload } from './recordingDownload';
 import { formatRows, type BenchRow } from './report';
 import { benchSessions, formatSessionsReport } from './sessions';
 import { benchSsh } from './ssh';
@@ -9,10 +11,12 @@ import { benchSsh } from './ssh';
  * the same run (ratios), never asserted in tests. Sections: sessions (1,000,000 seeded sessions:
  * list queries and CSV export; VIGIL_BENCH_SESSIONS changes the count), ssh (the proxy against
  * direct sshd and an OpenSSH bastion), live (live viewer latency), recording (writer and bytes per
- * hour). Default: all.
+ * hour), logs (an 8-hour session's text: build, then search p50/p95), download (a recording through
+ * the gateway vs a bare server). Default: all.
  */
 const SESSIONS_TARGET_P95_MS = 20;
 const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
+const LOGS_TARGET_SEARCH_P95_MS = 200;
 
 const log = (line: string) => console.log(line);
 
@@ -32,6 +36,16 @@ async function sessions(): Promise<string> {
   ].join('\n\n');
 }
 
+async function logs(): Promise<string> {
+  const result = await benchLogs(log);
+  return [
+    formatRows('Session text: an 8-hour session built and searched', result.rows),
+    result.p95 < LOGS_TARGET_SEARCH_P95_MS
+      ? `Search target met (p95 < ${LOGS_TARGET_SEARCH_P95_MS} ms).`
+      : `Target missed: search p95 ${result.p95.toFixed(1)} ms >= ${LOGS_TARGET_SEARCH_P95_MS} ms`,
+  ].join('\n\n');
+}
+
 const rows = (title: string, run: () => Promise<BenchRow[]>) => async () => formatRows(title, await run());
 
 const SECTIONS: Record<string, () => Promise<string>> = {
@@ -39,6 +53,8 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   ssh: rows('SSH proxy vs direct sshd and an OpenSSH bastion', () => benchSsh({ log })),
   live: rows('Live Stream: target output to viewer', () => benchLive(log)),
   recording: rows('Recording', () => benchRecording()),
+  logs,
+  download: rows('Recording download vs a bare server', () => benchRecordingDownload(log)),
 };
 
 const wanted = process.argv.slice(2);

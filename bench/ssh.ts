@@ -11,6 +11,8 @@ import { runGatewayCli, startGatewayProcess, type GatewayProcess } from '../test
 import { sshdSkipReason, startSshd, type TestSshd } from '../tests/support/sshd';
 import type { BenchRow } from './report';
 import { generateEd25519KeyPair } from '../src/gateway/ssh/keys';
+import { dataPaths } from '../src/gateway/datadir';
+import { openStore } from '../src/gateway/db/store';
 import { startBastion } from './bastion';
 
 export type { BenchRow };
@@ -24,6 +26,8 @@ export const SSH_TARGETS = {
   echoP50VsBastion: 1.1,
   /** Bulk throughput through the gateway (recording) / through the bastion: at least this. */
   bulkVsBastion: 1.0,
+  /** Echo p50 through the gateway with 100 audited-command rules / with none: below this. */
+  echoP50WithRules: 1.05,
 } as const;
 
 export interface SshBenchOptions {
@@ -92,6 +96,7 @@ export async function benchSsh(options: SshBenchOptions = {}): Promise<BenchRow[
     rows.push(
       ...(await echoRows({ direct, bastion: jumped, gateway: proxied }, options.keystrokes ?? 400, log)),
     );
+    rows.push(...(await ruleRows(proxied, dataDir, options.keystrokes ?? 400, log)));
     rows.push(
       ...(await bulkRows(
         {
@@ -152,8 +157,17 @@ function exec(client: Client, command: string, pty: boolean): Promise<ClientChan
   );
 }
 
-/** Keystroke to echo: one byte into `cat` on a terminal, timed until the terminal echoes it back. */
-async function echoLatencies(config: ConnectConfig, keystrokes: number): Promise<number[]> {
+/**
+ * Keystroke to echo: one byte into `cat` on a terminal, timed until the terminal echoes it back.
+ * With `enterEvery`, every so many keys is an Enter (timed until its newline comes back, and
+ * also collected in `enters`).
+ */
+async function echoLatencies(
+  config: ConnectConfig,
+  keystrokes: number,
+  enterEvery = 0,
+  enters: number[] = [],
+): Promise<number[]> {
   const client = await connect(config);
   try {
     const channel = await exec(client, 'stty -icanon; echo GO; exec cat >/dev/null', true);
@@ -166,13 +180,16 @@ async function echoLatencies(config: ConnectConfig, keystrokes: number): Promise
     await new Promise<void>((resolve) => (pending = (s) => s.includes('GO') && resolve()));
     const times: number[] = [];
     for (let i = 0; i < keystrokes + 50; i++) {
-      const key = String.fromCharCode(97 + (i % 26));
+      const enter = enterEvery > 0 && i % enterEvery === enterEvery - 1;
+      const key = enter ? '\r' : String.fromCharCode(97 + (i % 26));
+      const shown = enter ? '\n' : key;
       seen = '';
-      const echoed = new Promise<void>((resolve) => (pending = (s) => s.includes(key) && resolve()));
+      const echoed = new Promise<void>((resolve) => (pending = (s) => s.includes(shown) && resolve()));
       const started = performance.now();
       channel.write(key);
       await echoed;
       if (i >= 50) times.push(performance.now() - started);
+      if (i >= 50 && enter) enters.push(times.at(-1)!);
       // Typing speed, not a tight loop: each keystroke travels on its own.
       await sleep(2 + (i % 3));
     }
@@ -227,6 +244,98 @@ async function echoRows(
     { name: 'ssh keystroke echo p99, gateway / bastion', value: round(g99 / b99, 3), unit: 'ratio' },
     { name: 'ssh keystroke echo p50, gateway / direct', value: round(g50 / d50, 3), unit: 'ratio' },
     { name: 'ssh keystroke echo p99, added by gateway', value: round(g99 - d99, 3), unit: 'ms' },
+  ];
+}
+
+/** Commands an auditor would watch, none of them in what the echo benchmark types. */
+const WATCHED = [
+  'rm\\s+-rf\\s+/',
+  '\\bshutdown\\b',
+  '\\breboot\\b',
+  '\\bhalt\\b',
+  '\\bpoweroff\\b',
+  '\\bmkfs(\\.\\w+)?\\s',
+  '\\bdd\\s+if=',
+  '\\bfdisk\\b',
+  '\\bparted\\b',
+  'chmod\\s+(-R\\s+)?777',
+  'chown\\s+-R\\s+\\S+\\s+/',
+  '\\biptables\\s+-F',
+  '\\bnft\\s+flush',
+  '\\buserdel\\b',
+  '\\busermod\\s+-aG\\s+sudo',
+  '\\bpasswd\\s+root',
+  '\\bvisudo\\b',
+  '/etc/sudoers',
+  '/etc/shadow',
+  '\\bcurl\\s+[^|]*\\|\\s*(ba)?sh',
+  '\\bwget\\s+[^|]*\\|\\s*sh',
+  '\\bnc\\s+-l',
+  '\\bsystemctl\\s+stop\\s+sshd',
+  '\\bkill\\s+-9\\s+1\\b',
+  '\\bhistory\\s+-c',
+];
+const RULE_PATTERNS = [
+  ...WATCHED,
+  ...WATCHED.map((p) => `^sudo\\s+.*${p}`),
+  ...WATCHED.map((p) => `;\\s*${p}`),
+]
+  .concat(WATCHED.map((p) => `&&\\s*${p}`))
+  .slice(0, 100);
+
+/**
+ * Keystroke echo through the gateway with 100 audited-command rules in force against none, with
+ * an Enter every 20 keys (rules work only at Enter). Alternating runs, as for the other paths.
+ */
+async function ruleRows(
+  proxied: ConnectConfig,
+  dataDir: string,
+  keystrokes: number,
+  log: (line: string) => void,
+): Promise<BenchRow[]> {
+  // A second connection to the gateway's database, as the CLI's `rule add` is.
+  const store = openStore(dataPaths(dataDir).database);
+  const none: number[] = [];
+  const withRules: number[] = [];
+  const noneEnters: number[] = [];
+  const rulesEnters: number[] = [];
+  const rounds = 4;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      none.push(...(await echoLatencies(proxied, keystrokes / rounds, 20, noneEnters)));
+      RULE_PATTERNS.forEach((pattern, i) =>
+        store.commandRules.add({
+          name: `bench-${i}`,
+          pattern,
+          score: 50,
+          criticality: 'high',
+          action: i % 2 === 0 ? 'block' : 'allow',
+          targetId: null,
+          createdAt: Date.now(),
+        }),
+      );
+      withRules.push(...(await echoLatencies(proxied, keystrokes / rounds, 20, rulesEnters)));
+      RULE_PATTERNS.forEach((_p, i) => store.commandRules.remove(`bench-${i}`));
+    }
+  } finally {
+    store.close();
+  }
+  for (const times of [none, withRules, noneEnters, rulesEnters]) times.sort((x, y) => x - y);
+  const [n50, r50] = [percentile(none, 50), percentile(withRules, 50)];
+  const [n99, r99] = [percentile(none, 99), percentile(withRules, 99)];
+  const [ne50, re50] = [percentile(noneEnters, 50), percentile(rulesEnters, 50)];
+  log(
+    `keystroke echo through the gateway (an Enter every 20 keys): no rules p50 ${n50.toFixed(3)} ms ` +
+      `p99 ${n99.toFixed(3)} ms; ${RULE_PATTERNS.length} rules p50 ${r50.toFixed(3)} ms p99 ${r99.toFixed(3)} ms; ` +
+      `with rules / without p50 ${(r50 / n50).toFixed(3)} (target < ${SSH_TARGETS.echoP50WithRules}); ` +
+      `Enter alone p50 ${ne50.toFixed(3)} ms vs ${re50.toFixed(3)} ms with rules`,
+  );
+  return [
+    { name: 'ssh keystroke echo p50, gateway without rules', value: round(n50, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p50, gateway with 100 rules', value: round(r50, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p99, gateway with 100 rules', value: round(r99, 3), unit: 'ms' },
+    { name: 'ssh keystroke echo p50, 100 rules / no rules', value: round(r50 / n50, 3), unit: 'ratio' },
+    { name: 'ssh Enter echo p50, 100 rules / no rules', value: round(re50 / ne50, 3), unit: 'ratio' },
   ];
 }
 

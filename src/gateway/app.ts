@@ -17,6 +17,7 @@ import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { blockRoutes } from './routes/blocks';
 import { liveRoutes } from './routes/live';
+import { recordingRoutes } from './routes/recordings';
 import { sessionRoutes } from './routes/sessions';
 import { userRoutes } from './routes/users';
 import { createGatewayServices, type GatewayServiceOptions, type GatewayServices } from './services';
@@ -107,15 +108,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   watcher.start();
   app.addHook('onClose', async () => watcher.stop());
+  // Text builds in progress stop before the store they write to closes.
+  app.addHook('onClose', async () => services.sessionText.close());
 
   await app.register(
     async (api) => {
       await api.register(authRoutes(identity, guard));
-      await api.register(sessionRoutes(sessions, guard));
+      await api.register(sessionRoutes(sessions, services.sessionText, guard));
       await api.register(
         liveRoutes({ guard, control: liveControl, tickets, updates, wss, identity, hub, viewers }),
       );
       await api.register(blockRoutes(liveControl, guard));
+      await api.register(recordingRoutes(services.recordings, guard));
       await api.register(userRoutes(sessions, guard));
       await api.register(auditRoutes(audit, guard));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -6,6 +6,7 @@ import { ensureDataDir, loadMasterKey } from './datadir';
 import { openStore, type Store } from './db/store';
 import { GatewayError } from './errors';
 import { tuneHeapForStreaming } from './heapTuning';
+import { verifyRecording } from './seal/verifyFiles';
 import { AccessRemovalService } from './services/accessRemoval';
 import { AdminService } from './services/admin';
 import { CommandRulesAdminService } from './services/commandRulesAdmin';
@@ -58,6 +59,12 @@ Audited-command rules (apply to live SSH sessions at their next command):
   rule list                       Every rule (name, action, score, criticality, target, pattern)
   rule remove NAME
 
+Recordings:
+  verify RECORDING [--manifest FILE] [--signature FILE] [--public-key FILE]
+        Checks a recording (e.g. a copy) against its signed manifest. Defaults: NAME.manifest.json and
+        NAME.manifest.sig next to NAME.vrec, and the signing key of --data. Prints "Verified" with the
+        key id, or what fails (signature, unknown key, size, SHA-256) and exits with 1.
+
 Every command takes --data DIR (default ${DEFAULTS.dataDir}). Quote roles with spaces: --role "PAM Auditor".
 Roles: System Administrator, PAM Administrator, PAM Auditor, Operator.
 `;
@@ -90,6 +97,9 @@ const OPTIONS = {
   action: { type: 'string' },
   target: { type: 'string' },
   'log-level': { type: 'string' },
+  manifest: { type: 'string' },
+  signature: { type: 'string' },
+  'public-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
@@ -356,6 +366,26 @@ const COMMANDS: Command[] = [
   },
   ...ruleCommands(),
   ...removalCommands(),
+  {
+    words: ['verify'],
+    args: ['RECORDING'],
+    options: ['manifest', 'signature', 'public-key'],
+    async run({ args, values, io }) {
+      const report = await verifyRecording({
+        recording: args[0]!,
+        manifest: str(values, 'manifest'),
+        signature: str(values, 'signature'),
+        publicKey: str(values, 'public-key'),
+        dataDir: str(values, 'data') ?? DEFAULTS.dataDir,
+      });
+      if (!report.ok) {
+        io.err(`Not verified (${report.failure}): ${report.message}`);
+        return 1;
+      }
+      io.out(report.message);
+      return 0;
+    },
+  },
 ];
 
 /** The audited-command rules: kept here, enforced by the running gateway's SSH proxy. */

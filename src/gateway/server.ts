@@ -37,11 +37,11 @@ export interface ServeOptions {
 export async function startGateway(config: GatewayConfig, options: ServeOptions): Promise<RunningGateway> {
   const paths = ensureDataDir(config.dataDir);
   const tls = await loadTls(paths);
-  loadSigningKey(paths);
+  const signingKey = loadSigningKey(paths);
   const masterKey = loadMasterKey(paths);
   const store = openStore(paths.database);
   try {
-    const services = createGatewayServices({ store });
+    const services = createGatewayServices({ store, dataDir: paths.root, signingKey });
     const admin = new AdminService(store, services.clock, () => new SecretBox(masterKey));
     const boot = await admin.bootstrapAdmin(options.adminPassword);
     if (boot.generatedPassword !== null) {
@@ -58,6 +58,10 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
         `Finished ${recovered.length} session(s) left live by the previous run: ${recovered.map((r) => r.id).join(', ')}`,
       );
     }
+    // Recordings whose sealing failed (or was cut by a stop) are sealed before serving them.
+    const sealed = services.seal.sealPending();
+    if (sealed.length > 0)
+      options.print(`Sealed ${sealed.length} recording(s) left unsealed: ${sealed.join(', ')}`);
     const { hub } = services;
     const app = await buildApp({
       services,
@@ -69,6 +73,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       hub,
       identity: services.identity,
       ledger: services.ledger,
+      rules: services.rules,
       clock: services.clock,
       secrets: () => new SecretBox(masterKey),
       paths,

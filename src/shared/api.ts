@@ -339,18 +339,19 @@ export type SessionTextPage = Static<typeof SessionTextPageSchema>;
 export const SESSION_TEXT_PAGE_SIZE = 200;
 export const SessionTextQuerySchema = Type.Object(
   {
-    offset: Type.Integer({ minimum: 0, default: 0 }),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: SESSION_TEXT_PAGE_SIZE }),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: SESSION_TEXT_PAGE_SIZE })),
   },
   { additionalProperties: false },
 );
 export type SessionTextQuery = Static<typeof SessionTextQuerySchema>;
 
+export const SESSION_LOG_SEARCH_LIMIT = 500;
 /** Case-insensitive substring search over the session text and the typed commands. */
 export const SessionLogSearchQuerySchema = Type.Object(
   {
     q: Type.String({ minLength: 1, maxLength: 200 }),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 500 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: SESSION_LOG_SEARCH_LIMIT })),
   },
   { additionalProperties: false },
 );
@@ -394,3 +395,51 @@ export const SessionLogsSchema = Type.Object({
   text: SessionTextPageSchema,
 });
 export type SessionLogs = Static<typeof SessionLogsSchema>;
+
+/** The gateway's recording signing key: Ed25519, PEM (SPKI); keyId = hex SHA-256 of its DER SPKI. */
+export const GatewaySigningKeySchema = Type.Object({ publicKey: Type.String(), keyId: Type.String() });
+export type GatewaySigningKey = Static<typeof GatewaySigningKeySchema>;
+
+/**
+ * A sealed recording's manifest. The signature covers its canonical JSON (keys sorted, no spaces,
+ * UTF-8); `recovered` is present when the session was finished by crash recovery.
+ */
+export const RecordingManifestSchema = Type.Object({
+  format: Type.Literal('vigil-recording'),
+  version: Type.Integer(),
+  sessionId: Type.Integer(),
+  hash: Type.String(),
+  operator: Type.String(),
+  account: Type.String(),
+  target: Type.String(),
+  protocol: Type.String(),
+  startedAt: IsoDateTime,
+  endedAt: IsoDateTime,
+  durationMs: Type.Integer(),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  gatewayKeyId: Type.String(),
+  signedAt: IsoDateTime,
+  recovered: Type.Optional(Type.Literal(true)),
+});
+export type RecordingManifest = Static<typeof RecordingManifestSchema>;
+
+/** What a client needs to check a downloaded recording offline. */
+export const SealedRecordingSchema = Type.Object({
+  manifest: RecordingManifestSchema,
+  /** Base64 Ed25519 signature of the manifest's canonical JSON. */
+  signature: Type.String(),
+  /** The signing key (PEM) and its id, as GET /gateway/signing-key gives them. */
+  publicKey: Type.String(),
+  keyId: Type.String(),
+  size: Type.Integer(),
+  sha256: Type.String(),
+});
+export type SealedRecording = Static<typeof SealedRecordingSchema>;
+
+/** A play of a recording; `at` reports one made offline later with its real time (default: now). */
+export const SessionPlayBodySchema = Type.Object(
+  { at: Type.Optional(IsoDateTime) },
+  { additionalProperties: false },
+);
+export type SessionPlayBody = Static<typeof SessionPlayBodySchema>;

@@ -34,6 +34,7 @@ export const EVENT_TYPES = [
   'Prevent purge cleared (attempted)',
   'Auditors changed (attempted)',
   'Log viewer (attempted)',
+  'Video Download (attempted)',
   // The SSH proxy: a session it refused to open (no grant, blocked, file transfer), and a target
   // host key trusted on first use.
   'Access refused',

@@ -1,4 +1,16 @@
-import type { Auditors, Block, BlockQuery, Me, Session, SessionList, SessionQuery, UserSummary } from './api';
+import type {
+  Auditors,
+  Block,
+  BlockQuery,
+  Me,
+  Session,
+  SessionList,
+  SessionLogSearch,
+  SessionLogs,
+  SessionQuery,
+  SessionTextPage,
+  UserSummary,
+} from './api';
 import type { LiveServerMessage, SessionUpdate } from './live';
 import type { Result } from './result';
 
@@ -104,6 +116,24 @@ export interface IpcContract {
    */
   'live:open': (sessionId: number) => LiveStreamHandle;
   'live:close': (streamId: string) => null;
+  /** Session Logs of a finished session, with the first page of its terminal text. */
+  'logs:get': (sessionId: number) => SessionLogs;
+  /** Another page of the session text (`limit` defaults to the gateway's page size). */
+  'logs:text': (input: SessionTextInput) => SessionTextPage;
+  /** Case-insensitive search over the session text and the typed commands, in session order. */
+  'logs:search': (input: SessionLogSearchInput) => SessionLogSearch;
+}
+
+export interface SessionTextInput {
+  sessionId: number;
+  offset: number;
+  limit?: number;
+}
+
+export interface SessionLogSearchInput {
+  sessionId: number;
+  q: string;
+  limit?: number;
 }
 
 export interface LiveStreamHandle {
@@ -162,6 +192,9 @@ export const IPC_CHANNELS = [
   'blocks:release',
   'live:open',
   'live:close',
+  'logs:get',
+  'logs:text',
+  'logs:search',
 ] as const satisfies readonly IpcChannel[];
 
 export const IPC_EVENTS = [

@@ -5,7 +5,9 @@ import {
   InteractivityBodySchema,
   JustificationBodySchema,
   LoginBodySchema,
+  SessionLogSearchQuerySchema,
   SessionQuerySchema,
+  SessionTextQuerySchema,
 } from './api';
 import type { IpcArgs, IpcChannel } from './ipc';
 import type { Same } from './sameType';
@@ -63,6 +65,24 @@ const InteractivityInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const SessionTextInputSchema = Type.Object(
+  {
+    sessionId: SessionIdSchema,
+    offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    limit: SessionTextQuerySchema.properties.limit,
+  },
+  { additionalProperties: false },
+);
+
+const SessionLogSearchInputSchema = Type.Object(
+  {
+    sessionId: SessionIdSchema,
+    q: SessionLogSearchQuerySchema.properties.q,
+    limit: SessionLogSearchQuerySchema.properties.limit,
+  },
+  { additionalProperties: false },
+);
+
 /** One schema per argument, in order. */
 export const PAYLOAD_SCHEMAS = {
   'app:info': [],
@@ -89,6 +109,9 @@ export const PAYLOAD_SCHEMAS = {
   'blocks:release': [BlockIdSchema],
   'live:open': [SessionIdSchema],
   'live:close': [StreamIdSchema],
+  'logs:get': [SessionIdSchema],
+  'logs:text': [SessionTextInputSchema],
+  'logs:search': [SessionLogSearchInputSchema],
 } as const satisfies { readonly [C in IpcChannel]: readonly TSchema[] };
 
 /** What a channel's schemas accept, as an argument tuple. */

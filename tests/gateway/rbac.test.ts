@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EventType } from '../../src/shared/events';
 import type { Permission, Role } from '../../src/shared/permissions';
@@ -120,16 +122,70 @@ const CASES: Case[] = [
     name: 'GET /sessions/:A/logs',
     run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/logs`, token: w.token }),
     expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+    attempted: 'Log viewer (attempted)',
   },
   {
     name: 'GET /sessions/:L/logs (live)',
     run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}/logs`, token: w.token }),
     expect: { ...anon401, ...operators403, ...everyoneAudit(409), auditorNoLogs: 403, scoped: 409 },
+    attempted: 'Log viewer (attempted)',
   },
   {
     name: 'GET /sessions/:B/logs (not audited by scoped)',
     run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.B}/logs`, token: w.token }),
     expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 404 },
+    attempted: 'Log viewer (attempted)',
+  },
+  {
+    name: 'GET /sessions/:A/logs/text',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/logs/text`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+    attempted: 'Log viewer (attempted)',
+  },
+  {
+    name: 'GET /sessions/:L/logs/text (live)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}/logs/text`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(409), auditorNoLogs: 403, scoped: 409 },
+    attempted: 'Log viewer (attempted)',
+  },
+  {
+    name: 'GET /sessions/:B/logs/text (not audited by scoped)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.B}/logs/text`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 404 },
+    attempted: 'Log viewer (attempted)',
+  },
+  {
+    name: 'GET /sessions/:A/logs/search',
+    run: (w) =>
+      w.gw.request({
+        method: 'GET',
+        url: `/api/v1/sessions/${w.ids.A}/logs/search?q=session`,
+        token: w.token,
+      }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+    attempted: 'Log viewer (attempted)',
+  },
+  {
+    name: 'GET /sessions/:L/logs/search (live)',
+    run: (w) =>
+      w.gw.request({
+        method: 'GET',
+        url: `/api/v1/sessions/${w.ids.L}/logs/search?q=session`,
+        token: w.token,
+      }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(409), auditorNoLogs: 403, scoped: 409 },
+    attempted: 'Log viewer (attempted)',
+  },
+  {
+    name: 'GET /sessions/:B/logs/search (not audited by scoped)',
+    run: (w) =>
+      w.gw.request({
+        method: 'GET',
+        url: `/api/v1/sessions/${w.ids.B}/logs/search?q=session`,
+        token: w.token,
+      }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 404 },
+    attempted: 'Log viewer (attempted)',
   },
   {
     name: 'PUT /sessions/:A/prevent-purge',
@@ -260,6 +316,53 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'GET /gateway/signing-key',
+    run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/gateway/signing-key', token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/:A/recording/manifest',
+    run: (w) =>
+      w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/recording/manifest`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 200 },
+  },
+  {
+    name: 'GET /sessions/:L/recording/manifest (live)',
+    run: (w) =>
+      w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}/recording/manifest`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(409), scoped: 409 },
+  },
+  {
+    name: 'GET /sessions/:B/recording/manifest (not audited by scoped)',
+    run: (w) =>
+      w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.B}/recording/manifest`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(404), scoped: 404 },
+  },
+  {
+    name: 'GET /sessions/:A/recording',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/recording`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 200 },
+    attempted: 'Video Download (attempted)',
+  },
+  {
+    name: 'GET /sessions/:L/recording (live)',
+    run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}/recording`, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(409), scoped: 409 },
+    attempted: 'Video Download (attempted)',
+  },
+  {
+    name: 'POST /sessions/:A/plays',
+    run: (w) =>
+      w.gw.request({ method: 'POST', url: `/api/v1/sessions/${w.ids.A}/plays`, payload: {}, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(204), scoped: 204 },
+  },
+  {
+    name: 'POST /sessions/:B/plays (not audited by scoped)',
+    run: (w) =>
+      w.gw.request({ method: 'POST', url: `/api/v1/sessions/${w.ids.B}/plays`, payload: {}, token: w.token }),
+    expect: { ...anon401, ...operators403, ...everyoneAudit(204), scoped: 404 },
+  },
+  {
     name: 'GET /openapi.json (public)',
     run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/openapi.json', token: w.token }),
     expect: {
@@ -385,6 +488,9 @@ async function world(profile: Profile): Promise<World> {
     P: insert(finishedSession('operator1', Date.parse('2025-03-04T10:00:00Z'))),
     D: insert(liveSession('operator1', Date.parse('2025-03-05T10:00:00Z'))),
   };
+  // A's recording is on disk (B's is not: its manifest and file are 404 for everyone).
+  mkdirSync(join(gw.dir, 'recordings'), { recursive: true });
+  writeFileSync(join(gw.dir, gw.store.sessions.get(ids.A, owner)!.recording!.path!), Buffer.alloc(12_345));
   for (const id of [ids.L, ids.D]) gw.liveHub.add(new TestLiveSession(id, owner, new Date(), gw.store));
   const blockId = gw.store.blocks.create({
     sessionId: ids.B,
@@ -538,7 +644,11 @@ describe('every documented route: anonymous 401, Operator 403', () => {
           string,
           Record<
             string,
-            { security?: unknown[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }
+            {
+              security?: unknown[];
+              requestBody?: { content: Record<string, { schema: JsonSchema }> };
+              parameters?: { in: string; name: string; required?: boolean; schema?: JsonSchema }[];
+            }
           >
         >;
       };
@@ -554,7 +664,12 @@ describe('every documented route: anonymous 401, Operator 403', () => {
             );
             continue;
           }
-          const url = path.replace('{id}', String(w.ids.A));
+          // Required query parameters get a valid value too (e.g. a search's `q`).
+          const query = (operation.parameters ?? [])
+            .filter((p) => p.in === 'query' && p.required === true)
+            .map((p) => `${p.name}=${encodeURIComponent(String(sample(p.schema)))}`)
+            .join('&');
+          const url = path.replace('{id}', String(w.ids.A)) + (query === '' ? '' : `?${query}`);
           const payload = sample(operation.requestBody?.content['application/json']?.schema);
           const send = (token?: string) =>
             w.gw.request({

@@ -96,8 +96,8 @@ describe('session logs', () => {
     expect(logs.user).toEqual({ id: operatorId, login: 'olga', name: 'olga name', originIp: '10.1.2.3' });
     expect(logs.riskyCommands).toEqual([]);
     expect(logs.commands).toEqual([
-      { at: new Date(base + 5_000).toISOString(), minute: 0, command: 'uptime' },
-      { at: new Date(base + 125_000).toISOString(), minute: 2, command: 'ls -la /etc' },
+      { at: new Date(base + 5_000).toISOString(), offsetMs: 5_000, minute: 0, command: 'uptime' },
+      { at: new Date(base + 125_000).toISOString(), offsetMs: 125_000, minute: 2, command: 'ls -la /etc' },
     ]);
     expect(logs.events.slice(0, 2).map((e) => e.type)).toEqual(['Started', 'Terminated']);
     expect(logViewerEvents(ids.F)).toBe(before + 1);

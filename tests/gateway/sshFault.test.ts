@@ -108,7 +108,9 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     expect(reader.complete).toBe(true);
     await reader.close();
     const events = bed.store.events.list({ sessionId: live.sessionId, type: 'Terminated' }, 0, 5).items;
-    expect(events.map((e) => e.note)).toEqual(['The operator disconnected']);
+    expect(events.map((e) => e.note)).toEqual([
+      `The operator disconnected (recording SHA-256 ${done.recording!.sha256})`,
+    ]);
   });
 
   it('gateway stopping: operators are told, sessions finish with an error note, recordings are sealed', async () => {
@@ -219,7 +221,7 @@ describe.skipIf(skip !== null)(
           for (const n of older) expect(output).toContain(`tick-${n}\r\n`);
           const trail = store.events.list({ sessionId: id, type: 'Terminated' }, 0, 5).items;
           expect(trail[0]!.note).toMatch(
-            /^The gateway stopped while the session was live; the recording keeps its first \d+ s$/,
+            /^The gateway stopped while the session was live; the recording keeps its first \d+ s \(recording SHA-256 [0-9a-f]{64}\)$/,
           );
         });
 

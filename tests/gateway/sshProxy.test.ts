@@ -457,7 +457,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       expect.objectContaining({ note: 'auditor2' }),
     ]);
     const terminated = bed.store.events.list({ sessionId: row.id, type: 'Terminated' }, 0, 5).items;
-    expect(terminated.map((e) => e.note)).toEqual(['Dropped by auditor2']);
+    expect(terminated.map((e) => e.note)).toEqual([
+      `Dropped by auditor2 (recording SHA-256 ${row.recording!.sha256})`,
+    ]);
   });
 
   it("refuses a blocked operator's new session, naming who blocked it, until the block is released", async () => {

@@ -14,6 +14,7 @@ import {
   GatewayClient,
   KeytarSecretStore,
   LiveService,
+  SessionLogsService,
   SessionsService,
   createHandlers,
   createMainServices,
@@ -334,6 +335,7 @@ describe('desktop services against a real gateway process', () => {
       sessions: new SessionsService(auth, new DirectorySaveTarget(dir)),
       blocks: new BlocksService(auth),
       live: new LiveService({ auth, events: () => undefined }),
+      logs: new SessionLogsService(auth),
       appInfo,
     });
     const state = value(

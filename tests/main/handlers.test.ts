@@ -78,6 +78,18 @@ describe('IPC handlers (boundary validation, Result wrapping)', () => {
     ['auth:resume', [undefined]],
     ['app:info', ['extra']],
     ['users:list', [1, 2]],
+    ['logs:get', [0]],
+    ['logs:get', ['42']],
+    ['logs:get', [{ sessionId: 42 }]],
+    ['logs:text', [{ sessionId: 42 }]],
+    ['logs:text', [{ sessionId: -1, offset: 0 }]],
+    ['logs:text', [{ sessionId: 42, offset: -200 }]],
+    ['logs:text', [{ sessionId: 42, offset: 0, limit: 1001 }]],
+    ['logs:text', [{ sessionId: 42, offset: 0, page: 2 }]],
+    ['logs:search', [{ sessionId: 42, q: '' }]],
+    ['logs:search', [{ sessionId: 42, q: 'x'.repeat(201) }]],
+    ['logs:search', [{ sessionId: 42.5, q: 'ls' }]],
+    ['logs:search', [{ q: 'ls' }]],
   ];
 
   it.each(badPayloads)('%s %j -> VALIDATION, never a throw', async (channel, args) => {
@@ -88,6 +100,17 @@ describe('IPC handlers (boundary validation, Result wrapping)', () => {
       expect(result.error.message.length).toBeLessThan(300);
     }
     expect(await call('profiles:list')).toEqual({ ok: true, value: [] });
+  });
+
+  it('refuses a bad session id for the logs with an error naming it', async () => {
+    const result = await call('logs:search', { sessionId: 'all', q: 'passwd' });
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        code: 'VALIDATION',
+        message: expect.stringMatching(/^Invalid logs:search payload: sessionId /),
+      },
+    });
   });
 
   it('applies the justification rule before calling the gateway', async () => {
@@ -104,6 +127,9 @@ describe('IPC handlers (boundary validation, Result wrapping)', () => {
       ['sessions:get', 1],
       ['sessions:getAuditors', 1],
       ['users:list', undefined],
+      ['logs:get', 1],
+      ['logs:text', { sessionId: 1, offset: 200 }],
+      ['logs:search', { sessionId: 1, q: 'rm -rf' }],
     ] as const) {
       const result = await call(channel, ...(arg === undefined ? [] : [arg]));
       expect(result).toMatchObject({ ok: false, error: { code: 'NOT_LOGGED_IN' } });

@@ -5,6 +5,7 @@ import { fail, ok } from '../../src/shared/result';
 import { click, closeApp, freshAppStart, mountApp, rowIds, signIn, typeInto } from './support/app';
 import { lastListQuery, type FakeGateway } from './support/fakeGateway';
 import { PIN_A, PIN_B } from './support/fixtures';
+import { logsHandlers, makeLogsFixture } from './support/sessionLogs';
 import { byTestId, requireTestId, settle, waitFor } from './support/mount';
 import { chooseOption } from './support/naive';
 
@@ -135,7 +136,7 @@ describe('the renderer as a whole', { timeout: 30_000 }, () => {
     expect(JSON.parse(localStorage.getItem(PREFERENCES_KEY) ?? '{}').theme).toBe('system');
   });
 
-  it('Live Stream opens the viewer; Logs says it arrives with the player; Prevent Purge opens its dialog', async () => {
+  it('Live Stream opens the viewer; Video says it arrives with the player; Prevent Purge opens its dialog', async () => {
     ({ wrapper } = await mountApp());
     await signIn();
     const live = fake.sessions.find((s) => s.status === 'live' && rowIds().includes(s.id))!;
@@ -144,11 +145,33 @@ describe('the renderer as a whole', { timeout: 30_000 }, () => {
     await settle();
     expect(fake.argsOf('live:open')).toEqual([[live.id]]);
     expect(byTestId('live-viewer')).not.toBeNull();
-    await click(`action-logs-${finished.id}`);
-    expect(text()).toContain('Session logs and video arrive with the recording player');
+    await click(`action-video-${finished.id}`);
+    expect(text()).toContain('Video of session arrives with the recording player');
     expect(byTestId('prevent-purge-dialog')).toBeNull();
     await click(`action-preventPurge-${finished.id}`);
     expect(byTestId('prevent-purge-dialog')).not.toBeNull();
+  });
+
+  it('Logs opens the Session Logs screen; Back returns to the list as it was', async () => {
+    ({ wrapper } = await mountApp());
+    await signIn();
+    await typeInto('filter-user', 'ops.bob');
+    await click('filter-apply');
+    const finished = fake.sessions.find((s) => s.status === 'finished' && rowIds().includes(s.id))!;
+    Object.assign(fake.handlers, logsHandlers(makeLogsFixture(finished.id)));
+    await click(`action-logs-${finished.id}`);
+    expect(fake.argsOf('logs:get')).toEqual([[finished.id]]);
+    expect(requireTestId('logs-title').textContent).toContain(`#${finished.id}`);
+    expect(requireTestId('sessions-screen').style.display).toBe('none');
+    expect(requireTestId('nav-sessions').getAttribute('aria-current')).toBe('page');
+
+    const listsBefore = fake.argsOf('sessions:list').length;
+    await click('logs-back');
+    expect(byTestId('session-logs-screen')).toBeNull();
+    expect(requireTestId('sessions-screen').style.display).toBe('');
+    expect(inputValue('filter-user')).toBe('ops.bob');
+    expect(rowIds()).toContain(finished.id);
+    expect(fake.argsOf('sessions:list')).toHaveLength(listsBefore); // kept, not reloaded
   });
 
   it('exports the filtered list as CSV and says where it went', async () => {

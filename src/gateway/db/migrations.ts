@@ -434,6 +434,23 @@ const sessionTextLog: Migration = (db) => {
   `);
 };
 
+/**
+ * Sealed recordings: the signed manifest of each finished recording (its canonical JSON, exactly
+ * the bytes signed) and the base64 Ed25519 signature. A finished session with a recording and no
+ * row here is sealed at the next start.
+ */
+const recordingSeals: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE recording_seals (
+      session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+      manifest TEXT NOT NULL,
+      signature TEXT NOT NULL,
+      key_id TEXT NOT NULL,
+      signed_at INTEGER NOT NULL
+    );
+  `);
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   v1,
   v2,
@@ -443,4 +460,5 @@ export const MIGRATIONS: readonly Migration[] = [
   substringSearch,
   commandRules,
   sessionTextLog,
+  recordingSeals,
 ];

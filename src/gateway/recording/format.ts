@@ -55,7 +55,7 @@ export function checkpointDictionary(outputTail: readonly Buffer[]): Buffer {
 
 export const EventKind = { Output: 0x6f, Input: 0x69, Resize: 0x72, Marker: 0x6d } as const; // o i r m
 
-export type MarkerKind = 'block' | 'release' | 'drop' | 'notice' | 'command' | 'error';
+export type MarkerKind = 'block' | 'release' | 'drop' | 'notice' | 'command' | 'error' | 'policy';
 
 export type RecordEvent =
   | { t: number; type: 'o' | 'i'; data: Buffer }

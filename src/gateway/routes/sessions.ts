@@ -3,19 +3,31 @@ import {
   AuditorsBodySchema,
   AuditorsSchema,
   JustificationBodySchema,
+  SESSION_LOG_SEARCH_LIMIT,
+  SESSION_TEXT_PAGE_SIZE,
   SessionEventListSchema,
   SessionListSchema,
+  SessionLogSearchQuerySchema,
+  SessionLogSearchSchema,
   SessionLogsSchema,
   SessionQuerySchema,
   SessionSchema,
+  SessionTextPageSchema,
+  SessionTextQuerySchema,
 } from '../../shared/api';
 import { guarded, guardedSession, type Guard } from '../plugins/guard';
 import type { SessionService } from '../services/sessions';
+import type { SessionTextService } from '../services/sessionText';
 import { BEARER_AUTH, ERRORS, SessionIdParamsSchema } from './common';
 
-export function sessionRoutes(sessions: SessionService, guard: Guard): FastifyPluginAsyncTypebox {
+export function sessionRoutes(
+  sessions: SessionService,
+  texts: SessionTextService,
+  guard: Guard,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     const common = { tags: ['sessions'], security: BEARER_AUTH };
+    const readLogs = () => guard.session('logs', { attempted: () => ({ type: 'Log viewer (attempted)' }) });
 
     app.get(
       '/sessions',
@@ -101,19 +113,62 @@ export function sessionRoutes(sessions: SessionService, guard: Guard): FastifyPl
     app.get(
       '/sessions/:id/logs',
       {
-        preHandler: guard.session('logs'),
+        preHandler: readLogs(),
         schema: {
           ...common,
           summary:
-            'The logs of a finished session (session, user, risky commands, events, typed commands); 409 while live',
+            'The logs of a finished session (session, user, risky commands, events, typed commands, first page of its text); 409 while live',
           params: SessionIdParamsSchema,
           response: { 200: SessionLogsSchema, ...ERRORS },
         },
       },
       async (request) => {
         const { caller, session } = guardedSession(request);
-        return sessions.logs(caller, session);
+        const text = await texts.page(session.id, 0, SESSION_TEXT_PAGE_SIZE);
+        return sessions.logs(caller, session, text);
       },
+    );
+
+    app.get(
+      '/sessions/:id/logs/text',
+      {
+        preHandler: readLogs(),
+        schema: {
+          ...common,
+          summary:
+            "A page of a finished session's terminal text as a person read it (lines with their session time); 409 while live",
+          params: SessionIdParamsSchema,
+          querystring: SessionTextQuerySchema,
+          response: { 200: SessionTextPageSchema, ...ERRORS },
+        },
+      },
+      async (request) =>
+        texts.page(
+          guardedSession(request).session.id,
+          request.query.offset ?? 0,
+          request.query.limit ?? SESSION_TEXT_PAGE_SIZE,
+        ),
+    );
+
+    app.get(
+      '/sessions/:id/logs/search',
+      {
+        preHandler: readLogs(),
+        schema: {
+          ...common,
+          summary:
+            'Case-insensitive literal substring search over the session text and the typed commands, hits in session order; 409 while live',
+          params: SessionIdParamsSchema,
+          querystring: SessionLogSearchQuerySchema,
+          response: { 200: SessionLogSearchSchema, ...ERRORS },
+        },
+      },
+      async (request) =>
+        texts.search(
+          guardedSession(request).session.id,
+          request.query.q,
+          request.query.limit ?? SESSION_LOG_SEARCH_LIMIT,
+        ),
     );
 
     app.put(

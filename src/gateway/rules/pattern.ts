@@ -25,6 +25,7 @@ export function compilePattern(pattern: string): RegExp {
     throw new PatternError(`Not a valid regular expression: ${reason}`, { cause: err });
   }
   try {
+    // eslint-disable-next-line no-invalid-regexp -- `l` exists once the engine flag above is set
     return new RegExp(pattern, 'l');
   } catch (err) {
     throw new PatternError(

@@ -1,15 +1,23 @@
+import { dirname } from 'node:path';
+import { dataPaths, loadSigningKey, type SigningKey } from '../datadir';
+import { RecordingSealsRepository } from '../db/recordingSeals';
+import { SessionTextRepository } from '../db/sessionText';
 import type { Store } from '../db/store';
 import { LiveHub } from '../live/hub';
 import { LiveTickets } from '../live/tickets';
 import { RuleBook } from '../rules/ruleBook';
+import { RecordingSeal } from '../seal/recordingSeal';
+import { INTERRUPTED_MESSAGE } from '../ssh/recovery';
 import { DEFAULT_VIEWER_LIMITS, LiveViewers, type ViewerLimits } from '../live/viewers';
 import { systemClock, type Clock } from '../time';
 import { AttemptLog } from './attempts';
 import { AuditService } from './audit';
 import { DEFAULT_IDENTITY, IdentityService, type IdentityOptions } from './identity';
 import { LiveControlService } from './liveControl';
+import { RecordingService } from './recordings';
 import { SessionLedger } from './sessionLedger';
 import { SessionService } from './sessions';
+import { SessionTextService } from './sessionText';
 
 export interface GatewayServiceOptions {
   store: Store;
@@ -17,6 +25,12 @@ export interface GatewayServiceOptions {
   identity?: Partial<IdentityOptions>;
   /** Flow control of Live Stream viewers (tests make them small). */
   viewerLimits?: Partial<ViewerLimits>;
+  /** The data folder recording paths are relative to; defaults to the database's folder. */
+  dataDir?: string;
+  /** The key that seals recordings; loaded (or made) from the data folder on first use when absent. */
+  signingKey?: SigningKey;
+  /** Where failures nobody waits for (sealing a recording) are reported; default: standard error. */
+  log?: (message: string) => void;
 }
 
 /**
@@ -39,6 +53,12 @@ export interface GatewayServices {
   ledger: SessionLedger;
   /** The audited-command rules in force, checked by the SSH proxy at each Enter. */
   rules: RuleBook;
+  /** Finished sessions' terminal text (built when a session finishes), paged and searched. */
+  sessionText: SessionTextService;
+  /** Signs each finished recording's manifest with the gateway's key. */
+  seal: RecordingSeal;
+  /** Sealed recordings as the API serves them: manifest, download, plays. */
+  recordings: RecordingService;
 }
 
 /** The gateway's composition root. */
@@ -46,6 +66,23 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
   const { store } = options;
   const clock = options.clock ?? systemClock;
   const hub = new LiveHub();
+  const sessionText = new SessionTextService(
+    store,
+    new SessionTextRepository(store.db),
+    options.dataDir ?? dirname(store.path),
+    clock,
+  );
+  sessionText.watch(hub);
+  const dataDir = options.dataDir ?? dirname(store.path);
+  const signingKey = options.signingKey;
+  const seal = new RecordingSeal(
+    new RecordingSealsRepository(store.db),
+    () => signingKey ?? loadSigningKey(dataPaths(dataDir)),
+    dataDir,
+    clock,
+    options.log ?? ((message) => process.stderr.write(`${message}\n`)),
+    INTERRUPTED_MESSAGE,
+  );
   return {
     store,
     clock,
@@ -57,7 +94,10 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     liveControl: new LiveControlService(store, hub, clock),
     tickets: new LiveTickets(clock),
     viewers: new LiveViewers({ ...DEFAULT_VIEWER_LIMITS, ...options.viewerLimits }),
-    ledger: new SessionLedger(store, clock),
+    ledger: new SessionLedger(store, clock, seal),
     rules: new RuleBook(store),
+    sessionText,
+    seal,
+    recordings: new RecordingService(store, seal, clock),
   };
 }

@@ -1,10 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import type { RuleAction } from '../../shared/rules';
+import type { NewRiskyCommand } from '../db/commandRules';
 import type { NewSessionCommand } from '../db/sessionCommands';
 import type { SessionsRepository } from '../db/sessions';
 import type { Store } from '../db/store';
+import type { RecordingSeal } from '../seal/recordingSeal';
 import type { Clock } from '../time';
 
 export const SSH_PROXY_NAME = 'SSH Proxy';
+
+/** Characters of a matched command in its event's note (the risky command keeps it whole). */
+const MAX_NOTE_COMMAND = 500;
+const MATCH_OUTCOME: Record<RuleAction, string> = {
+  allow: 'allowed',
+  block: 'blocked',
+  interrupt: 'blocked, session dropped',
+};
 
 export type LiveSessionRow = ReturnType<SessionsRepository['listLive']>[number];
 
@@ -43,6 +54,8 @@ export class SessionLedger {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Seals each finished recording after its row is committed (a failure is logged, never thrown). */
+    private readonly seal: Pick<RecordingSeal, 'sealQuietly'> | null = null,
   ) {}
 
   newHash(): string {
@@ -85,13 +98,37 @@ export class SessionLedger {
     this.store.transaction(() => {
       this.store.sessions.finish(id, endedAt, outcome.errorMessage);
       if (outcome.recording !== null) this.store.sessions.setRecording(id, outcome.recording);
-      this.event('Terminated', facts, id, endedAt, outcome.note);
+      this.event('Terminated', facts, id, endedAt, withRecordingHash(outcome.note, outcome.recording));
     });
+    if (outcome.recording !== null) this.seal?.sealQuietly(id);
   }
 
   /** A command the operator typed (stored as it happens, so a crash cannot lose it). */
   addCommand(command: NewSessionCommand): void {
     this.store.sessionCommands.addMany([command]);
+  }
+
+  /**
+   * A command an audited-command rule matched: the risky command (with a copy of the rule) and its
+   * event, Observed for allow, Prohibited for block and interrupt, in one transaction.
+   */
+  commandMatched(facts: SessionFacts, match: NewRiskyCommand): void {
+    const shown =
+      match.command.length > MAX_NOTE_COMMAND
+        ? `${match.command.slice(0, MAX_NOTE_COMMAND)}…`
+        : match.command;
+    const outcome = MATCH_OUTCOME[match.action];
+    this.store.transaction(() => {
+      this.store.commandRules.addRisky(match);
+      this.store.events.append({
+        type: match.action === 'allow' ? 'Observed Event' : 'Prohibited Event',
+        at: match.at,
+        actorId: facts.userId,
+        originIp: facts.originIp,
+        sessionId: match.sessionId,
+        note: `Rule ${match.rule} (${match.criticality}, ${outcome}): ${shown}`,
+      });
+    });
   }
 
   /** A session the proxy refused to open (no grant, blocked, file transfer): an event, no session row. */
@@ -137,7 +174,7 @@ export class SessionLedger {
 
   /** Finishes a session the previous run left live; false when it was no longer live. */
   finishInterrupted(session: LiveSessionRow, outcome: InterruptedOutcome): boolean {
-    return this.store.transaction(() => {
+    const finished = this.store.transaction(() => {
       if (!this.store.sessions.finish(session.id, outcome.endedAt, outcome.errorMessage)) return false;
       if (outcome.recording !== null) this.store.sessions.setRecording(session.id, outcome.recording);
       this.store.events.append({
@@ -146,10 +183,12 @@ export class SessionLedger {
         actorId: session.userId,
         originIp: null,
         sessionId: session.id,
-        note: outcome.note,
+        note: withRecordingHash(outcome.note, outcome.recording),
       });
       return true;
     });
+    if (finished && outcome.recording !== null) this.seal?.sealQuietly(session.id, { recovered: true });
+    return finished;
   }
 
   private row(facts: SessionFacts, hash: string, startedAt: number) {
@@ -174,6 +213,11 @@ export class SessionLedger {
   ) {
     this.store.events.append({ type, at, actorId: facts.userId, originIp: facts.originIp, sessionId, note });
   }
+}
+
+/** The Terminated note names the recording's hash, so the event chain vouches for the file too. */
+function withRecordingHash(note: string, recording: RecordingFacts | null): string {
+  return recording === null ? note : `${note} (recording SHA-256 ${recording.sha256})`;
 }
 
 function startedNote(facts: SessionFacts): string {

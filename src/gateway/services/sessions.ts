@@ -8,6 +8,7 @@ import {
   type SessionList,
   type SessionLogs,
   type SessionQuery,
+  type SessionTextPage,
   type UserList,
 } from '../../shared/api';
 import { AUDIT_ROLES } from '../../shared/permissions';
@@ -95,10 +96,11 @@ export class SessionService {
   }
 
   /**
-   * The logs of a finished session; reading them is a "Log viewer" event. Risky commands stay
-   * empty until audited-command rules exist.
+   * The logs of a finished session; reading them is a "Log viewer" event. Risky commands carry the
+   * rule as it was when the command matched, since the rule may have changed or gone since.
+   * `text` is the first page of the session text (SessionTextService).
    */
-  logs(caller: Caller, session: SessionRecord): SessionLogs {
+  logs(caller: Caller, session: SessionRecord, text: SessionTextPage): SessionLogs {
     this.event(caller, 'Log viewer', session.id, `Read the logs of session ${session.id}`);
     const commands = this.store.sessionCommands
       .list(session.id)
@@ -106,10 +108,19 @@ export class SessionService {
     return {
       session: toApiSession(session, caller.principal),
       user: { ...toUserRef(session.user), originIp: session.originIp },
-      riskyCommands: [],
+      riskyCommands: this.store.commandRules.risky(session.id).map((r) => ({
+        rule: r.rule,
+        score: r.score,
+        criticality: r.criticality,
+        action: r.action,
+        command: r.command,
+        at: iso(r.at),
+        offsetMs: r.offsetMs,
+        minute: r.minute,
+      })),
       events: this.events(session).items,
       commands,
-      text: { status: 'unavailable', message: 'The session text is not built yet', total: 0, offset: 0, items: [] },
+      text,
     };
   }
 

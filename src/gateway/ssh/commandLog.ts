@@ -23,6 +23,16 @@ export interface CommandLogOptions {
   echoGraceMs?: number;
 }
 
+/** The line an operator is about to send with Enter, for the audited-command rules (commandGate.ts). */
+export interface PendingLine {
+  /** The lines the keystrokes alone tell (more than one after a paste); null when they cannot. */
+  typed: string[] | null;
+  /** Each typed line showed up in the terminal's echo (what is typed with echo off never does). */
+  typedEchoed: boolean;
+  /** The echo since the line began, rendered as the terminal shows it. */
+  shown: string;
+}
+
 interface Candidate {
   atMs: number;
   command: string;
@@ -45,7 +55,8 @@ const MAX_CANDIDATES = 64;
  * whose keystrokes are not commands.
  *
  * A line echoed while it was typed is confirmed at Enter. Otherwise (typed ahead, pasted) its exact
- * text must show up in the output within `echoGraceMs`; what is typed with echo off never does.
+ * text must show up in the output within `echoGraceMs`, or before the session ends; what is typed
+ * with echo off never does.
  */
 export class CommandLog {
   private readonly editor = new LineEditor();
@@ -58,7 +69,8 @@ export class CommandLog {
 
   constructor(options: CommandLogOptions = {}) {
     this.requireEcho = options.requireEcho ?? true;
-    this.graceMs = options.echoGraceMs ?? 1000;
+    // Generous: a busy target may echo a typed-ahead line late, and a password never shows up anyway.
+    this.graceMs = options.echoGraceMs ?? 3000;
   }
 
   /** Operator keystrokes; returns the commands that became final. */
@@ -88,7 +100,7 @@ export class CommandLog {
 
   /** Target output; returns the commands whose echo just arrived. */
   output(data: Buffer, atMs: number): TypedCommand[] {
-    const done = this.expire(atMs);
+    const done: TypedCommand[] = [];
     if (this.screen.observe(data) && this.screen.inAltScreen) {
       this.editor.reset();
       this.clearEcho();
@@ -112,7 +124,48 @@ export class CommandLog {
       }
       return !full; // all the output it may show up in was read
     });
+    // Only now: the echo of a line may be in this very chunk, even when it comes late.
+    done.push(...this.expire(atMs));
     return done;
+  }
+
+  /** The session ended: lines still waiting for their echo are kept when it is in the output received. */
+  finish(): TypedCommand[] {
+    const done: TypedCommand[] = [];
+    for (const c of this.candidates) {
+      if (c.checkedBytes < c.afterBytes && this.echoed(c)) done.push({ atMs: c.atMs, command: c.command });
+    }
+    this.candidates = [];
+    return done;
+  }
+
+  /** A full-screen program has the terminal: its keys are not command lines. */
+  get fullScreen(): boolean {
+    return this.screen.inAltScreen;
+  }
+
+  /** Inside a paste the shell takes as text (bracketed paste, asked for by the shell): Enter is text. */
+  get inTextPaste(): boolean {
+    return this.editor.inPaste && this.screen.bracketedPaste;
+  }
+
+  /** The current line as keys and echo tell it, before its Enter is sent. */
+  pendingLine(): PendingLine {
+    const echo = Buffer.concat(this.echo);
+    const shown = renderEchoedLine(echo);
+    if (this.editor.inexactLine) return { typed: null, typedEchoed: false, shown };
+    const typed = this.editor.text
+      .split('\n', MAX_CANDIDATES)
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+    const echoed = (l: string): boolean => shown.includes(l) || echoedInOrder(l, echo);
+    return { typed, typedEchoed: typed.every(echoed), shown };
+  }
+
+  /** The current line was cleared without running (a rule blocked it): it is no command. */
+  discardLine(): void {
+    this.editor.reset();
+    this.clearEcho();
   }
 
   private echoed(c: Candidate): boolean {

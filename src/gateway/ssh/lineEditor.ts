@@ -45,6 +45,16 @@ export class LineEditor {
     return this.chars.join('');
   }
 
+  /** The current line was changed in ways its keystrokes alone cannot show (history, completion). */
+  get inexactLine(): boolean {
+    return this.inexact;
+  }
+
+  /** Inside a bracketed paste, where Enter is text. */
+  get inPaste(): boolean {
+    return this.pasting;
+  }
+
   feed(data: Buffer): CommittedLine[] {
     const committed: CommittedLine[] = [];
     for (const ch of this.decoder.decode(data, { stream: true })) this.step(ch, committed);

@@ -12,6 +12,7 @@ export const PROXY_MESSAGES = {
   targetLost: (target: string) => `Vigil: the connection to ${target} was lost`,
   gatewayStopping: 'Vigil: the gateway is shutting down',
   recordingFailed: 'Vigil: the session cannot be recorded, so it was closed',
+  inputDropped: (bytes: number) => `Vigil: ${bytes} bytes typed after it were not sent`,
   internalError: (detail: string) => `Vigil: the gateway could not open the session (${detail})`,
 } as const;
 

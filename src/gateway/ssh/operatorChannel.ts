@@ -4,6 +4,8 @@ import type { DataPaths } from '../datadir';
 import type { Store } from '../db/store';
 import type { LiveHub } from '../live/hub';
 import { RecordingWriter, TerminalMirror, type RecordingWriterOptions } from '../recording';
+import type { CompiledRule, RuleBook } from '../rules/ruleBook';
+import { commandBlockedMessage } from '../../shared/rules';
 import type { Clock } from '../time';
 import type { AccessPolicy } from './access';
 import type { SessionFacts, SessionLedger } from '../services/sessionLedger';
@@ -21,6 +23,8 @@ export interface ChannelServices {
   hub: LiveHub;
   access: AccessPolicy;
   ledger: SessionLedger;
+  /** The audited-command rules, checked at each Enter and on the command of `ssh host command`. */
+  rules: RuleBook;
   paths: DataPaths;
   clock: Clock;
   /** Where operators reach the proxy, for the usage hint: `ssh -p PORT LOGIN@ACCOUNT@TARGET@HOST`. */
@@ -151,6 +155,14 @@ export class OperatorChannel {
       request: asked,
     };
     const startedAt = clock();
+    // `ssh host command` is read exactly as sent: a rule that blocks it refuses the session.
+    const rule = command === null ? null : this.services.rules.match(command, target.id);
+    if (rule !== null && command !== null && rule.action !== 'allow') {
+      const message = commandBlockedMessage(rule.name);
+      const sessionId = ledger.failed(facts, startedAt, message);
+      ledger.commandMatched(facts, { ...riskyOf(rule, command), sessionId, at: startedAt, offsetMs: 0 });
+      return this.#refuse(channel, message);
+    }
     const requestedPty = this.#pty;
     let leg: TargetLeg;
     try {
@@ -176,7 +188,7 @@ export class OperatorChannel {
     }
     // A channel without a terminal may still carry a file transfer its command line hides.
     const watchTransfer = !decision.fileTransfer && requestedPty === null;
-    this.#open(channel, leg, facts, startedAt, command, watchTransfer ? notGranted : null);
+    this.#open(channel, leg, facts, startedAt, command, watchTransfer ? notGranted : null, target.id, rule);
     // The terminal may have been resized while the target leg opened.
     const pty = this.#pty;
     if (
@@ -196,6 +208,9 @@ export class OperatorChannel {
     command: string | null,
     /** The refusal shown when the channel turns out to carry a file transfer; null: not watched. */
     transferRefusal: string | null,
+    targetId: number,
+    /** The allow rule the command of `ssh host command` matched. */
+    commandRule: CompiledRule | null,
   ): void {
     const { ledger, paths, hub, clock } = this.services;
     const hash = ledger.newHash();
@@ -239,6 +254,16 @@ export class OperatorChannel {
     };
     // `ssh host command` is itself the command; what is typed at a terminal is extracted as it runs.
     if (command !== null) record(command, 0);
+    if (command !== null && commandRule !== null) {
+      writer.marker('policy', `${commandRule.action} ${commandRule.name}: ${command.slice(0, 500)}`);
+      ledger.commandMatched(facts, {
+        ...riskyOf(commandRule, command),
+        sessionId,
+        at: startedAt,
+        offsetMs: 0,
+      });
+    }
+    const { rules } = this.services;
     const commands = this.#pty === null ? null : new TypedCommands((c) => record(c.command, c.atMs));
     const live = new ProxySession({
       sessionId,
@@ -260,6 +285,7 @@ export class OperatorChannel {
           ),
       }),
       commands,
+      rules: { current: () => this.#readRules(sessionId, () => rules.forTarget(targetId), []) },
       ledger,
       clock,
       refuseFileTransfer:
@@ -293,6 +319,22 @@ export class OperatorChannel {
     live.start();
   }
 
+  /**
+   * Reads the rules for an Enter. When the database cannot be read (it closes at shutdown), the
+   * line goes on unchecked rather than the error ending the gateway; the log says so.
+   */
+  #readRules<T>(sessionId: number, read: () => T, unreadable: T): T {
+    try {
+      return read();
+    } catch (err) {
+      this.services.log?.warn(
+        { sessionId, err: (err as Error).message },
+        'Command rules could not be read; the line goes on unchecked',
+      );
+      return unreadable;
+    }
+  }
+
   /** Shows the operator why, on stderr (their terminal), and ends the channel with status 1. */
   #refuse(channel: ServerChannel, message: string): void {
     channel.stderr.write(this.#pty === null ? `${message}\n` : `${message}\r\n`);
@@ -310,6 +352,16 @@ function clampSize(info: PseudoTtyInfo): Pick<PseudoTtyInfo, 'cols' | 'rows' | '
     rows: info.rows > 0 ? clamp(info.rows, 1, MAX_ROWS) : 24,
     width: clamp(info.width, 0, MAX_PIXELS),
     height: clamp(info.height, 0, MAX_PIXELS),
+  };
+}
+
+function riskyOf(rule: CompiledRule, command: string) {
+  return {
+    rule: rule.name,
+    score: rule.score,
+    criticality: rule.criticality,
+    action: rule.action,
+    command,
   };
 }
 

@@ -6,6 +6,7 @@ import type { DataPaths } from '../datadir';
 import type { Store } from '../db/store';
 import type { LiveHub } from '../live/hub';
 import type { RecordingWriterOptions } from '../recording';
+import type { RuleBook } from '../rules/ruleBook';
 import type { IdentityService } from '../services/identity';
 import type { SessionLedger } from '../services/sessionLedger';
 import type { Clock } from '../time';
@@ -29,6 +30,8 @@ export interface SshProxyDeps {
   identity: IdentityService;
   /** Every session row and event the proxy writes goes through it. */
   ledger: SessionLedger;
+  /** The audited-command rules the sessions are checked against. */
+  rules: RuleBook;
   secrets: () => SecretBox;
   paths: DataPaths;
   hostKey: HostKey;
@@ -127,6 +130,7 @@ export class SshProxy {
       hub: deps.hub,
       access: new AccessPolicy(deps.store, deps.secrets),
       ledger: deps.ledger,
+      rules: deps.rules,
       paths: deps.paths,
       clock,
       publicAddress: this.#address ?? { host: '127.0.0.1', port: 2222 },

@@ -3,11 +3,14 @@ import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { PseudoTtyInfo, ServerChannel } from 'ssh2';
 import { OPERATOR_MESSAGES } from '../../shared/messages';
+import { commandBlockedMessage } from '../../shared/rules';
 import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../live/hub';
 import type { FinishedRecording, MarkerKind, RecordingWriter, TerminalMirror } from '../recording';
 import { sha256File } from '../recording';
 import type { Clock } from '../time';
+import type { CompiledRule } from '../rules/ruleBook';
 import type { RecordingFacts, SessionFacts, SessionLedger } from '../services/sessionLedger';
+import { CommandGate, type RuleMatch } from './commandGate';
 import { FileTransferWatch } from './fileTransfer';
 import { PROXY_MESSAGES } from './messages';
 import type { TargetLeg } from './targetLeg';
@@ -50,6 +53,13 @@ export interface ProxySessionOptions {
    * the session with this outcome before those bytes pass.
    */
   refuseFileTransfer?: (() => Outcome) | null;
+  /** The audited-command rules of the session's target, checked at each Enter of a terminal session. */
+  rules?: SessionRules | null;
+}
+
+export interface SessionRules {
+  /** The rules that apply now, oldest first (they change while the session runs). */
+  current(): readonly CompiledRule[];
 }
 
 /** Input kept as evidence per block; nothing slows the operator down then, so the rest is dropped. */
@@ -75,6 +85,10 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   #targetConnectionClosed = false;
   /** Why the target's output is paused: the operator is slow, or the recording is behind. */
   readonly #outputHolds = new Set<'operator' | 'stderr' | 'recording'>();
+  /** Why the operator's input is paused: the target is slow, or input waits behind an Enter. */
+  readonly #inputHolds = new Set<'target' | 'rules'>();
+  readonly #gate: CommandGate | null;
+  #eofAfterGate = false;
   readonly #options: ProxySessionOptions;
   readonly #closeTimeoutMs: number;
 
@@ -86,6 +100,25 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     this.startedAt = options.startedAt;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 3000;
     this.#transferWatch = options.refuseFileTransfer ? new FileTransferWatch() : null;
+    this.#gate = this.#commandGate(options);
+  }
+
+  /** Rules apply to sessions with a terminal, where commands are typed. */
+  #commandGate({ commands, rules, writer }: ProxySessionOptions): CommandGate | null {
+    if (commands === null || !rules) return null;
+    return new CommandGate({
+      commands,
+      rules: () => rules.current(),
+      send: (data) => this.#send(data),
+      matched: (match, dropped) => this.#ruleMatched(match, dropped),
+      flowControl: (paused) => (paused ? this.#holdInput('rules') : this.#releaseInput('rules')),
+      droppedPasteRest: (bytes) =>
+        writer.marker('notice', `${bytes} more bytes of the stopped paste were not sent`),
+      drained: () => {
+        // The operator's EOF waited for the input held before it.
+        if (this.#eofAfterGate && !this.#blocked && this.#ending === null) this.#options.target.channel.end();
+      },
+    });
   }
 
   get blocked(): boolean {
@@ -123,6 +156,11 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     if (this.#ending !== null) throw new Error(`Session ${this.sessionId} has ended`);
     if (blocked === this.#blocked) return;
     this.#blocked = blocked;
+    // Input held behind an undecided Enter came before the block, but must not reach the target now.
+    if (blocked && this.#gate?.holding) {
+      this.#gate.discard();
+      if (this.#eofAfterGate) this.#eofWhileBlocked = true;
+    }
     const at = new Date(this.#options.clock());
     this.#noteDroppedInput();
     this.#options.writer.marker(blocked ? 'block' : 'release', by);
@@ -193,6 +231,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     const { writer, mirror } = this.#options;
     if (!writer.output(chunk)) this.#hold('recording');
     this.#options.commands?.output(chunk, writer.elapsed());
+    this.#gate?.output(chunk);
     mirror.write(chunk);
     this.emit('output', chunk);
   }
@@ -214,7 +253,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   readonly #onRecordingDrain = (): void => this.#release('recording');
 
   readonly #onOperatorData = (chunk: Buffer): void => {
-    const { writer, commands, target, operator } = this.#options;
+    const { writer } = this.#options;
     if (this.#transferIn('input', chunk)) return;
     if (this.#blocked) {
       // Input is evidence also while blocked (markers tell), up to a bound; it is never a command.
@@ -223,13 +262,73 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
       if (room > 0) writer.input(chunk.length <= room ? chunk : chunk.subarray(0, room));
       return;
     }
-    if (!target.channel.write(chunk)) {
-      operator.pause();
-      target.channel.once('drain', () => operator.resume());
-    }
+    // Recorded as typed, also what a rule then keeps from the target.
     writer.input(chunk);
-    commands?.input(chunk, writer.elapsed());
+    if (this.#gate === null) this.#send(chunk);
+    else this.#gate.input(chunk);
   };
+
+  /** Input on to the target, then to the command extraction. */
+  #send(chunk: Buffer): void {
+    const { writer, commands, target } = this.#options;
+    if (!target.channel.write(chunk) && !this.#inputHolds.has('target')) {
+      this.#holdInput('target');
+      target.channel.once('drain', () => this.#releaseInput('target'));
+    }
+    commands?.input(chunk, writer.elapsed());
+  }
+
+  #holdInput(reason: 'target' | 'rules'): void {
+    if (this.#inputHolds.size === 0) this.#options.operator.pause();
+    this.#inputHolds.add(reason);
+  }
+
+  #releaseInput(reason: 'target' | 'rules'): void {
+    if (!this.#inputHolds.delete(reason) || this.#inputHolds.size > 0 || this.#ending !== null) return;
+    this.#options.operator.resume();
+  }
+
+  /**
+   * A rule matched the line at Enter: kept as a risky command with its event and a recording
+   * marker. A block (or interrupt) tells the operator on its own line, then shows the prompt row
+   * again for the shell's line clearing to act on; an interrupt then drops the session.
+   */
+  #ruleMatched({ rule, command, rows }: RuleMatch, dropped: number): void {
+    const o = this.#options;
+    const offsetMs = o.writer.elapsed();
+    o.writer.marker('policy', `${rule.action} ${rule.name}: ${command.slice(0, 500)}`);
+    try {
+      o.ledger.commandMatched(o.facts, {
+        sessionId: this.sessionId,
+        at: this.startedAt.getTime() + offsetMs,
+        offsetMs,
+        rule: rule.name,
+        score: rule.score,
+        criticality: rule.criticality,
+        action: rule.action,
+        command,
+      });
+    } catch {
+      // The database refused (e.g. closed at shutdown): the recording's marker still tells.
+    }
+    if (rule.action === 'allow') return;
+    if (dropped > 0)
+      o.writer.marker('notice', `${dropped} bytes typed after the blocked command were not sent`);
+    const notice = commandBlockedMessage(rule.name);
+    this.#notice(dropped > 0 ? `${notice}\r\n${PROXY_MESSAGES.inputDropped(dropped)}` : notice);
+    if (rule.action === 'block') {
+      if (!this.#operatorClosed && o.pty !== null) o.operator.write(rows);
+      return;
+    }
+    // Dropped as an auditor's Drop does; the session's error says why, as no auditor did it.
+    void this.end({
+      reason: 'dropped',
+      operatorMessage: OPERATOR_MESSAGES.dropped,
+      errorMessage: `Dropped by policy (${rule.name})`,
+      note: `Dropped by policy (${rule.name})`,
+      marker: { kind: 'drop', note: `policy (${rule.name})` },
+    });
+  }
 
   /** Ends the session when the watched bytes are a file transfer; stops watching once the start passed. */
   #transferIn(direction: 'input' | 'output', chunk: Buffer): boolean {
@@ -254,6 +353,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
   readonly #onOperatorEof = (): void => {
     if (this.#ending !== null) return;
     if (this.#blocked) this.#eofWhileBlocked = true;
+    else if (this.#gate?.holding) this.#eofAfterGate = true;
     else this.#options.target.channel.end();
   };
 
@@ -320,6 +420,13 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     o.operator.off('data', this.#onOperatorData);
     o.target.channel.off('data', this.#onTargetData);
     o.target.channel.stderr.off('data', this.#onTargetStderr);
+    this.#gate?.close();
+    // Lines typed ahead whose echo came before the end are commands too.
+    try {
+      o.commands?.finish();
+    } catch {
+      // The database refused (e.g. closed at shutdown): the recording still has the keystrokes.
+    }
     o.operator.resume();
     o.target.channel.resume();
     o.target.channel.stderr.resume();

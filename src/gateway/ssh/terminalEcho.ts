@@ -9,13 +9,21 @@ const PRIVATE_MODE_START = Buffer.from('\x1b[?');
 /** Widest line rendered: the output decides the counts of cursor moves and inserts, so they are capped. */
 const MAX_COLUMNS = 8 * 1024;
 
-/** Follows DECSET/DECRST of the alternate screen (vim, less, top) in target output. */
+/**
+ * Follows DECSET/DECRST of the alternate screen (vim, less, top) in target output, and of bracketed
+ * paste (the shell asks for it while it reads a line: then an Enter inside a paste is text).
+ */
 export class AltScreenWatch {
   private active = false;
+  private bracketed = false;
   private carry = Buffer.alloc(0);
 
   get inAltScreen(): boolean {
     return this.active;
+  }
+
+  get bracketedPaste(): boolean {
+    return this.bracketed;
   }
 
   /** Returns true when this chunk switched screens. */
@@ -34,6 +42,7 @@ export class AltScreenWatch {
       if (final !== 0x68 && final !== 0x6c) continue; // h / l
       const params = buf.toString('latin1', at + PRIVATE_MODE_START.length, end).split(';');
       if (params.some((p) => ALT_SCREEN_MODES.has(p))) this.active = final === 0x68;
+      if (params.includes('2004')) this.bracketed = final === 0x68;
     }
     return this.active !== before;
   }

@@ -1,4 +1,4 @@
-import { CommandLog, type TypedCommand } from './commandLog';
+import { CommandLog, type PendingLine, type TypedCommand } from './commandLog';
 
 /**
  * Feeds a terminal session's two streams to the command extraction (commandLog.ts) and hands each
@@ -17,5 +17,26 @@ export class TypedCommands {
 
   output(data: Buffer, atMs: number): void {
     for (const command of this.#log.output(data, atMs)) this.onCommand(command);
+  }
+
+  /** The session ended: lines typed ahead whose echo did arrive are still logged. */
+  finish(): void {
+    for (const command of this.#log.finish()) this.onCommand(command);
+  }
+
+  get fullScreen(): boolean {
+    return this.#log.fullScreen;
+  }
+
+  get inTextPaste(): boolean {
+    return this.#log.inTextPaste;
+  }
+
+  pendingLine(): PendingLine {
+    return this.#log.pendingLine();
+  }
+
+  discardLine(): void {
+    this.#log.discardLine();
   }
 }

@@ -9,6 +9,7 @@ import type { BlocksService } from './blocks-service';
 import { AppFailure, ValidationError, toAppError } from './errors';
 import type { ProfileStore } from './profile-store';
 import type { LiveService } from './live-service';
+import type { SessionLogsService } from './session-logs-service';
 import type { SessionsService } from './sessions-service';
 
 /** A channel's handler as the transports call it: arguments unchecked, never throws. */
@@ -24,13 +25,14 @@ export interface HandlerDeps {
   sessions: SessionsService;
   blocks: BlocksService;
   live: LiveService;
+  logs: SessionLogsService;
   appInfo: AppInfo;
   /** Where unexpected (INTERNAL) errors are reported; the renderer gets only their message. */
   logError?: (channel: IpcChannel, error: unknown) => void;
 }
 
 export function createHandlers(deps: HandlerDeps): IpcHandlers {
-  const { profiles, auth, sessions, blocks, live } = deps;
+  const { profiles, auth, sessions, blocks, live, logs } = deps;
   const implementations: Implementations = {
     'app:info': () => deps.appInfo,
     'profiles:list': () => profiles.list(),
@@ -74,6 +76,9 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       live.close(streamId);
       return null;
     },
+    'logs:get': (sessionId) => logs.get(sessionId),
+    'logs:text': (input) => logs.text(input),
+    'logs:search': (input) => logs.search(input),
   };
   const logError = deps.logError ?? ((channel, error) => console.error(`IPC ${channel} failed`, error));
   const handlers = {} as Record<IpcChannel, IpcHandler<IpcChannel>>;

@@ -8,6 +8,7 @@ import { LiveService } from './live-service';
 import { ProfileStore } from './profile-store';
 import type { SaveTarget } from './save-target';
 import type { SecretStore } from './secret-store';
+import { SessionLogsService } from './session-logs-service';
 import { SessionUpdatesService } from './session-updates-service';
 import { SessionsService } from './sessions-service';
 
@@ -31,6 +32,7 @@ export interface MainServices {
   sessions: SessionsService;
   blocks: BlocksService;
   live: LiveService;
+  logs: SessionLogsService;
   updates: SessionUpdatesService;
   handlers: IpcHandlers;
   /** Drops the gateway sockets at once (the app or the bridge host is quitting). */
@@ -58,12 +60,13 @@ export function createMainServices(options: MainServicesOptions): MainServices {
   const { events, heartbeatMs } = options;
   const live = new LiveService({ auth, events, heartbeatMs });
   const updates = new SessionUpdatesService({ auth, events, heartbeatMs });
-  const handlers = createHandlers({ profiles, auth, sessions, blocks, live, appInfo: options.appInfo });
+  const logs = new SessionLogsService(auth);
+  const handlers = createHandlers({ profiles, auth, sessions, blocks, live, logs, appInfo: options.appInfo });
   const close = () => {
     updates.stop();
     live.shutdown();
   };
-  return { profiles, auth, sessions, blocks, live, updates, handlers, close };
+  return { profiles, auth, sessions, blocks, live, logs, updates, handlers, close };
 }
 
 export { AuthService } from './auth-service';
@@ -71,6 +74,7 @@ export { ProfileStore, normalizeGatewayUrl } from './profile-store';
 export { KeytarSecretStore, type SecretStore } from './secret-store';
 export { DirectorySaveTarget, type SaveTarget } from './save-target';
 export { SessionsService } from './sessions-service';
+export { SessionLogsService } from './session-logs-service';
 export { BlocksService } from './blocks-service';
 export { LiveService } from './live-service';
 export { SessionUpdatesService } from './session-updates-service';

@@ -8,6 +8,8 @@ import type {
   IpcValue,
   LoginInput,
   ProfileInput,
+  SessionLogSearchInput,
+  SessionTextInput,
   VigilApi,
 } from '@shared/ipc';
 import { IPC_ERROR } from '@shared/ipc';
@@ -85,6 +87,9 @@ export const api = {
   releaseBlock: (blockId: number) => invoke('blocks:release', blockId),
   openLive: (sessionId: number) => invoke('live:open', sessionId),
   closeLive: (streamId: string) => invoke('live:close', streamId),
+  getSessionLogs: (sessionId: number) => invoke('logs:get', sessionId),
+  getSessionText: (input: SessionTextInput) => invoke('logs:text', input),
+  searchSessionLogs: (input: SessionLogSearchInput) => invoke('logs:search', input),
 };
 
 /** In a browser the export waits on the bridge host: the browser's own download saves it. */

@@ -3,6 +3,7 @@
  * enforces it). vue-i18n reserves { } @ $ | in messages, so none appear literally here.
  */
 import liveEn from './live.en';
+import sessionLogsEn from './sessionLogs.en';
 
 const en = {
   app: {
@@ -198,7 +199,7 @@ const en = {
     video: 'Video of session',
     preventPurge: 'Prevent Purge',
     configureAuditors: 'Configure Auditors',
-    arrivesWithPlayer: 'Session logs and video arrive with the recording player',
+    arrivesWithPlayer: 'Video of session arrives with the recording player',
   },
   preventPurge: {
     title: 'Prevent purge · session #{id}',
@@ -236,6 +237,7 @@ const en = {
     seconds: '{s} s',
   },
   ...liveEn,
+  ...sessionLogsEn,
 };
 
 export type Messages = typeof en;

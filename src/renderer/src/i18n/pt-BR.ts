@@ -1,5 +1,6 @@
 import type { Messages } from './en';
 import livePtBR from './live.pt-BR';
+import sessionLogsPtBR from './sessionLogs.pt-BR';
 
 /** Portuguese (Brazil). Typed against en.ts, so a missing or misnamed key fails the type check. */
 const ptBR: Messages = {
@@ -196,7 +197,7 @@ const ptBR: Messages = {
     video: 'Vídeo da sessão',
     preventPurge: 'Impedir expurgo',
     configureAuditors: 'Configurar auditores',
-    arrivesWithPlayer: 'Logs e vídeo da sessão chegam com o reprodutor de gravações',
+    arrivesWithPlayer: 'O vídeo da sessão chega com o reprodutor de gravações',
   },
   preventPurge: {
     title: 'Impedir expurgo · sessão #{id}',
@@ -235,6 +236,7 @@ const ptBR: Messages = {
     seconds: '{s} s',
   },
   ...livePtBR,
+  ...sessionLogsPtBR,
 };
 
 export default ptBR;

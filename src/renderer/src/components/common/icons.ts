@@ -121,6 +121,12 @@ const ICONS = {
     ['circle', { cx: '11', cy: '11', r: '8' }],
     ['line', { x1: '21', y1: '21', x2: '16.65', y2: '16.65' }],
   ],
+  arrowLeft: [
+    ['line', { x1: '19', y1: '12', x2: '5', y2: '12' }],
+    ['polyline', { points: '12 19 5 12 12 5' }],
+  ],
+  chevronUp: [['polyline', { points: '18 15 12 9 6 15' }]],
+  chevronDown: [['polyline', { points: '6 9 12 15 18 9' }]],
 } satisfies Record<string, Shape[]>;
 
 export type IconName = keyof typeof ICONS;

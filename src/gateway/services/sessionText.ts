@@ -1,0 +1,173 @@
+import { access } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { SessionLogHit, SessionLogSearch, SessionTextPage } from '../../shared/api';
+import type { SessionUpdate } from '../../shared/live';
+import type { SessionTextRepository, SessionTextState, StoredTextLine } from '../db/sessionText';
+import type { Store } from '../db/store';
+import { RecordingReader } from '../recording';
+import { ExtractionCancelled, extractText } from '../sessionText/extractor';
+import type { Clock } from '../time';
+
+/** Bump when the extractor renders differently: texts built by an older version are rebuilt. */
+export const SESSION_TEXT_VERSION = 1;
+
+/** Where finished sessions are announced (the live hub). */
+export interface SessionFinishes {
+  on(event: 'update', listener: (update: SessionUpdate) => void): unknown;
+  off(event: 'update', listener: (update: SessionUpdate) => void): unknown;
+}
+
+const MINUTE_MS = 60_000;
+const INSERT_CHUNK = 2_000;
+
+/**
+ * The text of finished sessions as auditors read it: built once from the recording (right after
+ * the session ends, or on first request), then paged and searched from the database.
+ */
+export class SessionTextService {
+  private readonly builds = new Map<number, Promise<SessionTextState>>();
+  private closed = false;
+  private unwatch: (() => void) | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly texts: SessionTextRepository,
+    /** The data folder: recording paths are relative to it. */
+    private readonly dataDir: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Builds each session's text as soon as it finishes, so auditors rarely wait. */
+  watch(finishes: SessionFinishes): void {
+    const onUpdate = (update: SessionUpdate) => {
+      if (update.change === 'finished' && !this.closed) this.ensure(update.sessionId).catch(() => undefined);
+    };
+    finishes.on('update', onUpdate);
+    this.unwatch = () => finishes.off('update', onUpdate);
+  }
+
+  /** The session's text state, building it first when missing or built by an older extractor. */
+  ensure(sessionId: number): Promise<SessionTextState> {
+    const state = this.texts.state(sessionId);
+    if (state !== null && state.version === SESSION_TEXT_VERSION) return Promise.resolve(state);
+    let build = this.builds.get(sessionId);
+    if (build === undefined) {
+      build = this.build(sessionId).finally(() => this.builds.delete(sessionId));
+      this.builds.set(sessionId, build);
+    }
+    return build;
+  }
+
+  async page(sessionId: number, offset: number, limit: number): Promise<SessionTextPage> {
+    const state = await this.ensure(sessionId);
+    if (state.status !== 'ready')
+      return { status: state.status, message: state.message, total: 0, offset, items: [] };
+    const items = this.texts
+      .page(sessionId, offset, limit)
+      .map((l) => ({ ...l, minute: minuteOf(l.offsetMs) }));
+    return { status: 'ready', message: null, total: state.lines, offset, items };
+  }
+
+  /**
+   * Case-insensitive, literal substring search over the text lines and the typed commands, hits in
+   * session order: lines in the order of the text, commands among them by time (a command before
+   * the lines of the same moment).
+   */
+  async search(sessionId: number, query: string, limit: number): Promise<SessionLogSearch> {
+    const state = await this.ensure(sessionId);
+    const lines =
+      state.status === 'ready'
+        ? this.texts.search(sessionId, query, limit)
+        : { total: 0, items: [] as StoredTextLine[] };
+    const needle = query.toLowerCase();
+    const commands = this.store.sessionCommands
+      .list(sessionId)
+      .map((c, n): SessionLogHit => ({
+        kind: 'command',
+        n,
+        offsetMs: c.offsetMs,
+        minute: c.minute,
+        text: c.command,
+      }))
+      .filter((c) => c.text.toLowerCase().includes(needle));
+    const items: SessionLogHit[] = [];
+    let line = 0;
+    let command = 0;
+    while (items.length < limit && (line < lines.items.length || command < commands.length)) {
+      const next = lines.items[line];
+      if (command < commands.length && (next === undefined || commands[command]!.offsetMs <= next.offsetMs)) {
+        items.push(commands[command++]!);
+      } else if (next !== undefined) {
+        items.push({ kind: 'line', ...next, minute: minuteOf(next.offsetMs) });
+        line++;
+      }
+    }
+    return { q: query, total: lines.total + commands.length, items };
+  }
+
+  /** Stops building (what was half built is removed) and waits for the builds to end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unwatch?.();
+    await Promise.allSettled([...this.builds.values()]);
+  }
+
+  private async build(sessionId: number): Promise<SessionTextState> {
+    const unavailable = (message: string) =>
+      this.save(sessionId, { status: 'unavailable', lines: 0, message });
+    const session = this.store.sessions.get(sessionId, 0);
+    if (session === null) throw new Error(`Session ${sessionId} not found`);
+    // Only a finished session has its whole recording; the routes refuse live ones before this.
+    if (session.status !== 'finished') throw new Error(`Session ${sessionId} is live`);
+    await this.remove(sessionId);
+    const path = session.recording?.path ?? null;
+    if (path === null) return unavailable('This session has no recording');
+    const file = isAbsolute(path) ? path : resolve(this.dataDir, path);
+    try {
+      await access(file);
+    } catch {
+      return unavailable('The recording file is missing');
+    }
+    let reader: RecordingReader;
+    try {
+      reader = await RecordingReader.open(file);
+    } catch (err) {
+      return unavailable(`The recording could not be read: ${(err as Error).message}`);
+    }
+    let n = 0;
+    try {
+      const { cols, rows, pty } = reader.header;
+      const options = { cols, rows, pty, cancelled: () => this.closed };
+      for await (const batch of extractText(reader.records(), options)) {
+        // Small transactions with a turn of the event loop between them: requests keep flowing.
+        for (let at = 0; at < batch.length; at += INSERT_CHUNK) {
+          this.texts.appendLines(sessionId, n, batch.slice(at, at + INSERT_CHUNK));
+          n += Math.min(INSERT_CHUNK, batch.length - at);
+          await yieldToLoop();
+        }
+      }
+    } catch (err) {
+      await this.remove(sessionId);
+      if (err instanceof ExtractionCancelled) throw err;
+      return unavailable(`The recording could not be read: ${(err as Error).message}`);
+    } finally {
+      await reader.close();
+    }
+    return this.save(sessionId, { status: 'ready', lines: n, message: null });
+  }
+
+  private save(sessionId: number, state: Omit<SessionTextState, 'version'>): SessionTextState {
+    const built = { ...state, version: SESSION_TEXT_VERSION };
+    this.texts.markBuilt(sessionId, built, this.clock());
+    return built;
+  }
+
+  private async remove(sessionId: number): Promise<void> {
+    while (this.texts.removeSome(sessionId)) await yieldToLoop();
+  }
+}
+
+function minuteOf(offsetMs: number): number {
+  return Math.floor(offsetMs / MINUTE_MS);
+}

@@ -1,0 +1,100 @@
+/**
+ * English texts of the Session Logs screen, merged by i18n/en.ts under the key `sessionLogs`.
+ * vue-i18n reserves { } @ $ | in messages, so none appear literally here.
+ */
+const sessionLogsEn = {
+  sessionLogs: {
+    title: 'Session Logs · session #{id}',
+    subtitle: '{user} on {device}',
+    back: 'Back to Remote sessions',
+    loading: 'Loading the session logs…',
+    tabs: {
+      session: 'Session',
+      user: 'User',
+      risky: 'Risky commands',
+      events: 'Events',
+      log: 'Session log',
+    },
+    fields: {
+      id: 'ID',
+      hash: 'Session hash',
+      start: 'Start',
+      end: 'End',
+      duration: 'Duration',
+      protocol: 'Protocol',
+      device: 'Host / device',
+      account: 'Remote account',
+      proxy: 'Proxy type',
+      reason: 'Reason',
+      endReason: 'End reason',
+      errorMessage: 'Error message',
+      name: 'Name',
+      login: 'Login',
+      originIp: 'Origin IP',
+    },
+    risky: {
+      minute: 'Minute',
+      command: 'Command',
+      rule: 'Rule',
+      score: 'Score',
+      criticality: 'Criticality',
+      action: 'Action',
+      empty: 'No risky commands: no audited-command rule matched in this session',
+      criticalities: {
+        low: 'Low',
+        medium: 'Medium',
+        high: 'High',
+        critical: 'Critical',
+      },
+      actions: {
+        allow: 'Allowed',
+        block: 'Blocked',
+        interrupt: 'Interrupted',
+      },
+    },
+    events: {
+      user: 'User',
+      at: 'Date / time',
+      event: 'Event',
+      note: 'Note',
+      system: 'Vigil',
+      empty: 'No events were recorded for this session',
+    },
+    log: {
+      commands: 'Typed commands',
+      commandsEmpty: 'No commands were typed in this session',
+      text: 'Terminal text',
+      textEmpty: 'The session printed no text',
+      unavailable: 'The terminal text cannot be shown',
+      minute: 'min {minute}',
+      lineTitle: 'Minute {minute} · {at}',
+      lines: 'Lines {from}–{to} of {total}',
+      pageFailed: 'This page of the terminal text could not be loaded',
+      search: 'Search the commands and the terminal text',
+      searchButton: 'Search',
+      clearSearch: 'Clear the search',
+      searching: 'Searching…',
+      hitOf: '{current} of {total}',
+      noHits: 'No matches for “{q}”',
+      firstHits: 'Only the first {count} matches can be visited: refine the search to reach the others.',
+      previousHit: 'Previous match',
+      nextHit: 'Next match',
+      searchFailed: 'The search failed',
+    },
+    errors: {
+      forbiddenTitle: 'You lack the Logs permission for this session',
+      forbidden:
+        'Ask a gateway administrator for the Logs permission (PAM.SessionManagement.Logs), or to list you as an auditor of this session.',
+      liveTitle: 'The session is still live',
+      live: 'Its logs are ready once it ends. Until then, watch it with Live Stream from the Remote sessions list.',
+      notFoundTitle: 'This session no longer exists on the gateway',
+      notFound: 'It may have been purged. Go back to the Remote sessions list and refresh it.',
+      networkTitle: 'The gateway cannot be reached',
+      network: 'Check your connection and the gateway, then try again.',
+      otherTitle: 'The session logs could not be loaded',
+    },
+  },
+};
+
+export type SessionLogsMessages = typeof sessionLogsEn;
+export default sessionLogsEn;
