@@ -35,11 +35,13 @@ export default tseslint.config(
       'vue/multi-word-component-names': 'off',
     },
   },
-  layer('shared', ['main', 'preload', 'renderer', 'gateway']),
+  layer('shared', ['main', 'preload', 'renderer', 'gateway', 'recording']),
   layer('main', ['preload', 'renderer', 'gateway']),
-  layer('preload', ['main', 'renderer', 'gateway']),
-  layer('renderer', ['main', 'preload', 'gateway']),
+  layer('preload', ['main', 'renderer', 'gateway', 'recording']),
+  layer('renderer', ['main', 'preload', 'gateway', 'recording']),
   layer('gateway', ['main', 'preload', 'renderer']),
+  // Recordings are read and written the same way by the gateway and the desktop app's main process.
+  layer('recording', ['main', 'preload', 'renderer', 'gateway']),
   {
     files: ['src/shared/**/*.ts'],
     rules: {
@@ -52,7 +54,7 @@ export default tseslint.config(
               message: 'src/shared is pure TypeScript.',
             },
             {
-              group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/gateway/**'],
+              group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/gateway/**', '**/recording/**'],
               message: 'layering',
             },
           ],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { SessionTextRepository } from '../src/gateway/db/sessionText';
 import { openStore } from '../src/gateway/db/store';
-import { RecordingWriter } from '../src/gateway/recording';
+import { RecordingWriter } from '../src/recording';
 import { SessionTextService } from '../src/gateway/services/sessionText';
 import type { BenchRow } from './report';
 import { syntheticSession, type SessionEvent } from './syntheticSession';

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, createGzip, gzipSync } from 'node:zlib';
-import { RecordingReader, RecordingWriter, toAsciicast } from '../src/gateway/recording';
+import { RecordingReader, RecordingWriter, toAsciicast } from '../src/recording';
 import { syntheticSession } from './syntheticSession';
 import type { BenchRow } from './report';
 

@@ -6,7 +6,7 @@ import type { DataPaths } from '../../src/gateway/datadir';
 import { ensureDataDir } from '../../src/gateway/datadir';
 import { RecordingSealsRepository } from '../../src/gateway/db/recordingSeals';
 import { openStore } from '../../src/gateway/db/store';
-import { RecordingWriter, sha256File } from '../../src/gateway/recording';
+import { RecordingWriter, sha256File } from '../../src/recording';
 import { verifySealed, type RecordingManifest } from '../../src/gateway/seal/manifest';
 import { RecordingSeal } from '../../src/gateway/seal/recordingSeal';
 import { startGateway } from '../../src/gateway/server';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SessionLogSearch, SessionLogs, SessionTextPage } from '../../src/shared/api';
-import { RecordingWriter } from '../../src/gateway/recording';
+import { RecordingWriter } from '../../src/recording';
 import { SessionTextRepository } from '../../src/gateway/db/sessionText';
 import { SESSION_TEXT_VERSION, SessionTextService } from '../../src/gateway/services/sessionText';
 import { finishedSession, liveSession } from '../support/gateway';

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingReader, sha256File } from '../../src/gateway/recording';
+import { RecordingReader, sha256File } from '../../src/recording';
 import type { ProxySession } from '../../src/gateway/ssh/proxySession';
 import { INTERRUPTED_MESSAGE } from '../../src/gateway/ssh/recovery';
 import { makeTempDir, runGatewayCli, startGatewayProcess, withDataDir } from '../support/gateway';

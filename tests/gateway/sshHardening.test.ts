@@ -5,7 +5,7 @@ import { get } from 'node:https';
 import { join } from 'node:path';
 import type { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordingReader, type RecordEvent } from '../../src/gateway/recording';
+import { RecordingReader, type RecordEvent } from '../../src/recording';
 import { generateEd25519KeyPair, parsePublicKeys } from '../../src/gateway/ssh/keys';
 import { MAX_SESSION_CHANNELS } from '../../src/gateway/ssh/proxyServer';
 import type { ProxySession } from '../../src/gateway/ssh/proxySession';

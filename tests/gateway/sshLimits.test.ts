@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParseBudget, TerminalMirror } from '../../src/gateway/recording';
+import { ParseBudget, TerminalMirror } from '../../src/recording';
 import { CommandLog } from '../../src/gateway/ssh/commandLog';
 import { LineEditor, MAX_LINE_CHARS } from '../../src/gateway/ssh/lineEditor';
 import { renderEchoedLine } from '../../src/gateway/ssh/terminalEcho';

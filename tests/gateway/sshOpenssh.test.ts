@@ -8,7 +8,7 @@ import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { waitFor, waitForValue } from '../support/wait';
-import { RecordingReader } from '../../src/gateway/recording';
+import { RecordingReader } from '../../src/recording';
 import { startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
 import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordingReader, RecordingWriter } from '../../src/gateway/recording';
+import { RecordingReader, RecordingWriter } from '../../src/recording';
 import {
   checkPrivateKey,
   generateEd25519KeyPair,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ssh2, { type Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockedOperatorMessage, OPERATOR_MESSAGES } from '../../src/shared/messages';
-import { RecordingReader, sha256File, type RecordEvent } from '../../src/gateway/recording';
+import { RecordingReader, sha256File, type RecordEvent } from '../../src/recording';
 import type { ProxySession } from '../../src/gateway/ssh/proxySession';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { waitFor, waitForValue } from '../support/wait';

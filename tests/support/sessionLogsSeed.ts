@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { NewRiskyCommand } from '../../src/gateway/db/commandRules';
 import { ensureDataDir } from '../../src/gateway/datadir';
-import { RecordingWriter, type FinishedRecording } from '../../src/gateway/recording';
+import { RecordingWriter, type FinishedRecording } from '../../src/recording';
 import { withDataDir } from './gateway';
 
 /**

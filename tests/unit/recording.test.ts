@@ -18,9 +18,9 @@ import {
   sha256File,
   toAsciicast,
   type RecordEvent,
-} from '../../src/gateway/recording';
-import { HeadlessScreen } from '../../src/gateway/recording/headlessScreen';
-import { FRAME_HEADER_BYTES, FrameType, MAGIC, parseFrameHeader } from '../../src/gateway/recording/format';
+} from '../../src/recording';
+import { HeadlessScreen } from '../../src/recording/headlessScreen';
+import { FRAME_HEADER_BYTES, FrameType, MAGIC, parseFrameHeader } from '../../src/recording/format';
 import { waitFor } from '../support/wait';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-rec-'));
@@ -225,7 +225,7 @@ describe('RecordingWriter + RecordingReader', () => {
 
   it('keeps every second written before the gateway process is SIGKILLed', async () => {
     const path = nextPath();
-    const writerModule = new URL('../../src/gateway/recording/writer.ts', import.meta.url).pathname;
+    const writerModule = new URL('../../src/recording/writer.ts', import.meta.url).pathname;
     const script = `
       import { RecordingWriter } from ${JSON.stringify(writerModule)};
       const w = new RecordingWriter({ path: ${JSON.stringify(path)}, sessionId: 'kill' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ParseBudget, TerminalMirror } from '../../src/gateway/recording';
-import { HeadlessScreen } from '../../src/gateway/recording/headlessScreen';
+import { ParseBudget, TerminalMirror } from '../../src/recording';
+import { HeadlessScreen } from '../../src/recording/headlessScreen';
 
 /** What a late-joining viewer's terminal shows after writing the snapshot (then `more`). */
 async function viewerScreen(

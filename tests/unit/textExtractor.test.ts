@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { RecordEvent } from '../../src/gateway/recording';
+import type { RecordEvent } from '../../src/recording';
 import { extractText, type TextLine } from '../../src/gateway/sessionText/extractor';
 
 type Step = [t: number, out: string] | [t: number, resize: { cols: number; rows: number }];

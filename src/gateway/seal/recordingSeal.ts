@@ -3,7 +3,7 @@ import { existsSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { SigningKey } from '../datadir';
 import type { RecordingSealsRepository, SealableSession, StoredSeal } from '../db/recordingSeals';
-import { FORMAT_VERSION } from '../recording/format';
+import { FORMAT_VERSION } from '../../recording/format';
 import type { Clock } from '../time';
 import { canonicalManifestBytes, keyId, type RecordingManifest } from './manifest';
 

@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { dataPaths } from '../datadir';
-import { sha256File } from '../recording/sha256';
+import { sha256File } from '../../recording/sha256';
 import { decodeSignature, verifySealed, type VerifyFailure } from './manifest';
 
 export interface VerifyRequest {

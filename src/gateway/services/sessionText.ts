@@ -5,7 +5,7 @@ import type { SessionLogHit, SessionLogSearch, SessionTextPage } from '../../sha
 import type { SessionUpdate } from '../../shared/live';
 import type { SessionTextRepository, SessionTextState, StoredTextLine } from '../db/sessionText';
 import type { Store } from '../db/store';
-import { RecordingReader } from '../recording';
+import { RecordingReader } from '../../recording';
 import { ExtractionCancelled, extractText } from '../sessionText/extractor';
 import type { Clock } from '../time';
 

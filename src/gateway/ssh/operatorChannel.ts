@@ -3,7 +3,7 @@ import type { PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import type { DataPaths } from '../datadir';
 import type { Store } from '../db/store';
 import type { LiveHub } from '../live/hub';
-import { RecordingWriter, TerminalMirror, type RecordingWriterOptions } from '../recording';
+import { RecordingWriter, TerminalMirror, type RecordingWriterOptions } from '../../recording';
 import type { CompiledRule, RuleBook } from '../rules/ruleBook';
 import { commandBlockedMessage } from '../../shared/rules';
 import type { Clock } from '../time';

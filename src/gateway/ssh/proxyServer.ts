@@ -5,7 +5,7 @@ import type { SecretBox } from '../crypto/secrets';
 import type { DataPaths } from '../datadir';
 import type { Store } from '../db/store';
 import type { LiveHub } from '../live/hub';
-import type { RecordingWriterOptions } from '../recording';
+import type { RecordingWriterOptions } from '../../recording';
 import type { RuleBook } from '../rules/ruleBook';
 import type { IdentityService } from '../services/identity';
 import type { SessionLedger } from '../services/sessionLedger';

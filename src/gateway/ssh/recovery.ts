@@ -1,8 +1,8 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { DataPaths } from '../datadir';
-import { RecordingReader, sha256File } from '../recording';
-import { FRAME_HEADER_BYTES, MAGIC, parseFrameHeader, payloadIsIntact } from '../recording/format';
+import { RecordingReader, sha256File } from '../../recording';
+import { FRAME_HEADER_BYTES, MAGIC, parseFrameHeader, payloadIsIntact } from '../../recording/format';
 import type { SessionLedger } from '../services/sessionLedger';
 import type { Clock } from '../time';
 
