@@ -3,6 +3,7 @@ import { benchLogs } from './logs';
 import { benchRecording } from './recording';
 import { benchRecordingDownload } from './recordingDownload';
 import { formatRows, type BenchRow } from './report';
+import { benchSeek, OPEN_TARGET_MS, SEEK_TARGET_P95_MS } from './seek';
 import { benchSessions, formatSessionsReport } from './sessions';
 import { benchSsh } from './ssh';
 
@@ -12,7 +13,8 @@ import { benchSsh } from './ssh';
  * list queries and CSV export; VIGIL_BENCH_SESSIONS changes the count), ssh (the proxy against
  * direct sshd and an OpenSSH bastion), live (live viewer latency), recording (writer and bytes per
  * hour), logs (an 8-hour session's text: build, then search p50/p95), download (a recording through
- * the gateway vs a bare server). Default: all.
+ * the gateway vs a bare server), seek (the player on an 8-hour recording: open to first screen,
+ * screen at random times p50/p95). Default: all.
  */
 const SESSIONS_TARGET_P95_MS = 20;
 const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
@@ -46,6 +48,18 @@ async function logs(): Promise<string> {
   ].join('\n\n');
 }
 
+async function seek(): Promise<string> {
+  const result = await benchSeek(log);
+  const missed = [
+    ...(result.seekP95 < SEEK_TARGET_P95_MS ? [] : [`screenAt p95 ${result.seekP95.toFixed(1)} ms`]),
+    ...(result.openMs < OPEN_TARGET_MS ? [] : [`open to first screen ${result.openMs.toFixed(0)} ms`]),
+  ];
+  return [
+    formatRows('Player: an 8-hour recording, opened and seeked', result.rows),
+    missed.length === 0 ? 'Player targets met.' : `Targets missed: ${missed.join('; ')}`,
+  ].join('\n\n');
+}
+
 const rows = (title: string, run: () => Promise<BenchRow[]>) => async () => formatRows(title, await run());
 
 const SECTIONS: Record<string, () => Promise<string>> = {
@@ -55,6 +69,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   recording: rows('Recording', () => benchRecording()),
   logs,
   download: rows('Recording download vs a bare server', () => benchRecordingDownload(log)),
+  seek,
 };
 
 const wanted = process.argv.slice(2);

@@ -154,7 +154,8 @@ export class Checkpointer {
       if (this.stopped) return;
       if (this.due(event.t)) {
         await this.flushBatch();
-        this.checkpoint(segment);
+        // Output is cut anywhere: a checkpoint waits for an event boundary between sequences.
+        if (this.screen.betweenSequences()) await this.checkpoint(segment);
       }
       if (event.type === 'o') {
         this.batch.push(event.data);
@@ -184,11 +185,11 @@ export class Checkpointer {
     );
   }
 
-  private checkpoint(segment: OpenSegment): void {
+  private async checkpoint(segment: OpenSegment): Promise<void> {
     this.outputSinceCheckpoint = 0;
     this.lastCheckpointMs = this.lastIncludedMs;
     const started = performance.now();
-    const screen = this.screen.serialize();
+    const screen = await this.screen.serializeExact();
     this.budget.spend(performance.now() - started);
     this.onCheckpoint({
       pos: segment.offset,

@@ -114,6 +114,10 @@ export interface RecordingIndexData {
   segments: [offset: number, tMs: number, deflated: 0 | 1][];
   checkpoints: [offset: number, pos: number, eventIndex: number, tMs: number, cols: number, rows: number][];
   markers: [tMs: number, kind: MarkerKind, note: string][];
+  /** Output bytes per second [second, bytes] (seconds with output only); absent in older files. */
+  outputSeconds?: [second: number, bytes: number][];
+  /** Silences of the screen (no output, no resize) longer than 5 s; absent in older files. */
+  idleGaps?: [fromMs: number, toMs: number][];
 }
 
 /** The 14-byte header of a frame whose payload is `pieces` concatenated. */

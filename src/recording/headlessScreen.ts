@@ -1,6 +1,7 @@
 import headless from '@xterm/headless';
 import { SerializeAddon } from '@xterm/addon-serialize';
 import type { ParseBudget } from './parseBudget';
+import { charsOf, exactSerialization } from './screenPatch';
 
 const { Terminal } = headless;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
@@ -8,6 +9,10 @@ type HeadlessAddon = Parameters<HeadlessTerminal['loadAddon']>[0];
 
 /** Chunk fed to the parser per budget turn: ~1-4 ms of parsing. */
 const BUDGETED_CHUNK_BYTES = 128 * 1024;
+
+export class TerminalEmulationError extends Error {
+  override name = 'TerminalEmulationError';
+}
 
 /** A headless xterm whose screen can be serialized and restored (checkpoints, late joiners, seeking). */
 export class HeadlessScreen {
@@ -26,6 +31,21 @@ export class HeadlessScreen {
 
   get rows(): number {
     return this.term.rows;
+  }
+
+  /**
+   * Parses `data` now, on this call stack. xterm's own write() parses in a timer, where an
+   * emulator bug (a malformed sequence hitting a corner case) would be an uncaught exception that
+   * ends the process; here it is a TerminalEmulationError the caller can answer.
+   */
+  parse(data: Uint8Array | string): void {
+    try {
+      (this.term as unknown as { _core: { writeSync(data: Uint8Array | string): void } })._core.writeSync(
+        data,
+      );
+    } catch (err) {
+      throw new TerminalEmulationError(err instanceof Error ? err.message : String(err));
+    }
   }
 
   write(data: Uint8Array | string): Promise<void> {
@@ -64,6 +84,21 @@ export class HeadlessScreen {
     }
   }
 
+  /**
+   * True when everything written so far is fully parsed: no escape sequence or UTF-8 character is
+   * half-way (output arrives in chunks cut anywhere). A serialized screen cannot carry a parser
+   * state, so a screen taken elsewhere would misread the rest of the sequence as text.
+   */
+  betweenSequences(): boolean {
+    const handler = (this.term as unknown as { _core: { _inputHandler: ParserInternals } })._core
+      ._inputHandler;
+    return (
+      handler._parser.currentState === GROUND_STATE &&
+      handler._utf8Decoder.interim[0] === 0 &&
+      handler._stringDecoder._interim === 0
+    );
+  }
+
   resize(cols: number, rows: number): void {
     if (cols > 0 && rows > 0 && (cols !== this.term.cols || rows !== this.term.rows))
       this.term.resize(cols, rows);
@@ -78,6 +113,20 @@ export class HeadlessScreen {
     return this.serializer.serialize();
   }
 
+  /**
+   * serialize(), checked against a scratch terminal and repaired where it falls short (see
+   * screenPatch.ts): both screens, the cursor (and the saved one), the scroll region, the modes
+   * and the current colours come back exactly.
+   */
+  async serializeExact(): Promise<string> {
+    const scratch = new HeadlessScreen(this.cols, this.rows);
+    try {
+      return exactSerialization(this.term, this.serializer, scratch.term);
+    } finally {
+      scratch.dispose();
+    }
+  }
+
   /** Visible rows as plain text, trailing blanks trimmed. */
   lines(): string[] {
     const buffer = this.term.buffer.active;
@@ -85,6 +134,41 @@ export class HeadlessScreen {
     for (let y = 0; y < this.term.rows; y++)
       out.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
     return out;
+  }
+
+  /**
+   * Every visible cell (text, width, colours, attributes; an empty cell reads as a space) and which
+   * buffer is shown, one string per row: two screens look the same exactly when these are equal
+   * (serialized forms are not unique).
+   */
+  cells(): string[] {
+    const buffer = this.term.buffer.active;
+    const cell = buffer.getNullCell();
+    const rows: string[] = [`buffer ${buffer.type}`];
+    for (let y = 0; y < this.term.rows; y++) {
+      const line = buffer.getLine(buffer.viewportY + y);
+      let row = '';
+      for (let x = 0; x < this.term.cols; x++) {
+        line?.getCell(x, cell);
+        const flags = [
+          cell.isBold(),
+          cell.isDim(),
+          cell.isItalic(),
+          cell.isUnderline(),
+          cell.isBlink(),
+          cell.isInverse(),
+          cell.isInvisible(),
+          cell.isStrikethrough(),
+          cell.isOverline(),
+        ]
+          .map((on) => (on ? 1 : 0))
+          .join('');
+        row += `${charsOf(cell)}/${cell.getWidth()}/${cell.getFgColorMode()}:${cell.getFgColor()}/`;
+        row += `${cell.getBgColorMode()}:${cell.getBgColor()}/${flags};`;
+      }
+      rows.push(row);
+    }
+    return rows;
   }
 
   cursor(): { x: number; y: number } {
@@ -95,3 +179,11 @@ export class HeadlessScreen {
     this.term.dispose();
   }
 }
+
+/** xterm's parser and decoders, internal: no public API tells whether a sequence is half-read. */
+interface ParserInternals {
+  _parser: { currentState: number };
+  _utf8Decoder: { interim: Uint8Array };
+  _stringDecoder: { _interim: number };
+}
+const GROUND_STATE = 0;

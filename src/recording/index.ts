@@ -1,5 +1,15 @@
 export { RecordingWriter, type FinishedRecording, type RecordingWriterOptions } from './writer';
 export { RecordingReader, type ScreenState } from './reader';
+export {
+  RecordingPlayer,
+  PlayerCursorError,
+  type PlayerEvent,
+  type PlayerEventsPage,
+  type PlayerScreen,
+  type PlayerSearchResult,
+} from './player';
+export type { IdleGap, RecordingOverview } from './overview';
+export { TerminalEmulationError } from './headlessScreen';
 export { TerminalMirror, type MirrorSnapshot, type TerminalMirrorOptions } from './terminalMirror';
 export { asciicastLines, toAsciicast } from './asciicast';
 export { sha256File } from './sha256';

@@ -16,6 +16,7 @@ import {
   type RecordingIndexData,
   type SegmentRef,
 } from './format';
+import type { TimelineIndex } from './overview';
 import { inflateStandalone } from './segmentCodec';
 
 /** Where things are in a recording file. */
@@ -27,6 +28,8 @@ export interface Layout {
   segments: SegmentRef[];
   checkpoints: CheckpointRef[];
   markers: MarkerRef[] | null;
+  /** Output per second and idle gaps, from the index of a file written since they were added. */
+  timeline: TimelineIndex | null;
 }
 
 const WINDOW_BYTES = 64 * 1024;
@@ -93,6 +96,10 @@ async function readIndexed(file: FileHandle, header: RecordingHeader, size: numb
     segments: index.segments.map(([offset, tMs, deflated]) => ({ offset, tMs, deflated: deflated === 1 })),
     checkpoints: sortCheckpoints(checkpoints),
     markers: index.markers.map(([tMs, kind, note]) => ({ tMs, kind, note })),
+    timeline:
+      index.outputSeconds && index.idleGaps
+        ? { outputSeconds: index.outputSeconds, idleGaps: index.idleGaps }
+        : null,
   } satisfies Layout;
 }
 
@@ -158,6 +165,7 @@ async function scan(
     segments,
     checkpoints: sortCheckpoints(checkpoints),
     markers: null,
+    timeline: null,
   };
   layout.durationMs = frames.reduce((max, f) => Math.max(max, f.tMs), 0);
   return layout;

@@ -17,7 +17,8 @@ import {
   type SegmentRef,
 } from './format';
 import { HeadlessScreen } from './headlessScreen';
-import { decodeSegmentPayloads, inflateStandalone } from './segmentCodec';
+import type { TimelineIndex } from './overview';
+import { decodeSegmentPayloads, decodeSegmentPayloadsAsync, inflateStandalone } from './segmentCodec';
 
 export interface ScreenState {
   atMs: number;
@@ -27,6 +28,12 @@ export interface ScreenState {
   screen: string;
   lines: string[];
   cursor: { x: number; y: number };
+  /**
+   * Null when the screen ends between sequences. Otherwise the screen includes the rest of a
+   * sequence cut by `atMs`, parsed from later output: play the output from here (event, byte),
+   * not from atMs, or that rest would be shown as text.
+   */
+  resume: (EventPosition & { offset: number }) | null;
   /** Time of the checkpoint the state was rebuilt from, or null when replayed from the start. */
   checkpointMs: number | null;
   replayedEvents: number;
@@ -34,13 +41,26 @@ export interface ScreenState {
 }
 
 const REPLAY_BATCH_BYTES = 1024 * 1024;
+/** A sequence still open after this much more output is not one a terminal would wait for. */
+const SEQUENCE_LIMIT_BYTES = 4096;
 
 /**
  * Reads a recording, finished or not: a cleanly closed file is located through its index; a file
  * still being written or cut short by a crash is scanned frame by frame (headers only) and read up to
  * its last intact frame.
  */
+export interface EventPosition {
+  segment: number;
+  event: number;
+}
+export interface PositionedEvent extends EventPosition {
+  e: RecordEvent;
+}
+
 export class RecordingReader {
+  /** The last decoded segment: a player seeking back and forth, or paging events, reuses it. */
+  private decoded: { index: number; events: RecordEvent[] } | null = null;
+
   private constructor(
     private readonly file: FileHandle,
     readonly path: string,
@@ -75,6 +95,10 @@ export class RecordingReader {
   get checkpoints(): readonly CheckpointRef[] {
     return this.layout.checkpoints;
   }
+  /** Output per second and idle gaps from the index; null for unfinished or older files. */
+  get timeline(): TimelineIndex | null {
+    return this.layout.timeline;
+  }
 
   /** Events with fromMs <= t <= toMs, in order; decoding starts at the segment holding fromMs. */
   async *records(fromMs = 0, toMs = Infinity): AsyncGenerator<RecordEvent> {
@@ -108,38 +132,51 @@ export class RecordingReader {
       let replayedBytes = 0;
       let batch: Buffer[] = [];
       let batchBytes = 0;
-      const flush = async (): Promise<void> => {
-        if (batch.length > 0) await screen.write(Buffer.concat(batch, batchBytes));
+      const flush = (): void => {
+        if (batch.length > 0) screen.parse(Buffer.concat(batch, batchBytes));
         batch = [];
         batchBytes = 0;
       };
-      replay: for (let i = first; i < segments.length && segments[i]!.tMs <= ms; i++) {
-        let events = await this.segmentEvents(i);
+      // Where replay stopped: the first event after ms.
+      let stop: EventPosition = { segment: segments.length, event: 0 };
+      replay: for (let i = first; i < segments.length; i++) {
+        if (segments[i]!.tMs > ms) {
+          stop = { segment: i, event: 0 };
+          break;
+        }
+        const events = await this.segmentEvents(i);
+        let j = 0;
         if (checkpoint && i === first) {
           const before = events.slice(0, checkpoint.eventIndex);
-          await screen.write(await this.checkpointScreen(checkpoint, before));
-          events = events.slice(checkpoint.eventIndex);
+          screen.parse(await this.checkpointScreen(checkpoint, before));
+          j = checkpoint.eventIndex;
         }
-        for (const e of events) {
-          if (e.t > ms) break replay;
+        for (; j < events.length; j++) {
+          const e = events[j]!;
+          if (e.t > ms) {
+            stop = { segment: i, event: j };
+            break replay;
+          }
           replayedEvents++;
           if (e.type === 'o') {
             batch.push(e.data);
             batchBytes += e.data.length;
             replayedBytes += e.data.length;
-            if (batchBytes >= REPLAY_BATCH_BYTES) await flush();
+            if (batchBytes >= REPLAY_BATCH_BYTES) flush();
           } else if (e.type === 'r') {
-            await flush();
+            flush();
             screen.resize(e.cols, e.rows);
           }
         }
       }
-      await flush();
+      flush();
+      const resume = screen.betweenSequences() ? null : await this.finishSequence(screen, stop);
       return {
         atMs: ms,
         cols: screen.cols,
         rows: screen.rows,
-        screen: screen.serialize(),
+        screen: await screen.serializeExact(),
+        resume,
         lines: screen.lines(),
         cursor: screen.cursor(),
         checkpointMs: checkpoint?.tMs ?? null,
@@ -153,6 +190,32 @@ export class RecordingReader {
 
   async close(): Promise<void> {
     await this.file.close();
+  }
+
+  /**
+   * Output is cut anywhere, so the screen at a time can end inside an escape sequence (or a UTF-8
+   * character), which no serialized screen can carry. The rest of it is parsed from the events
+   * after `from`, byte by byte, up to a resize or SEQUENCE_LIMIT_BYTES; returns where that left
+   * off: the output to play after the screen.
+   */
+  private async finishSequence(
+    screen: HeadlessScreen,
+    from: EventPosition,
+  ): Promise<EventPosition & { offset: number }> {
+    let parsed = 0;
+    for await (const { segment, event, e } of this.eventsFrom(from)) {
+      if (e.type === 'r') return { segment, event, offset: 0 };
+      if (e.type !== 'o') continue;
+      for (let k = 0; k < e.data.length; k++) {
+        if (parsed++ >= SEQUENCE_LIMIT_BYTES) return { segment, event, offset: k };
+        screen.parse(e.data.subarray(k, k + 1));
+        if (!screen.betweenSequences()) continue;
+        return k + 1 < e.data.length
+          ? { segment, event, offset: k + 1 }
+          : { segment, event: event + 1, offset: 0 };
+      }
+    }
+    return { segment: this.layout.segments.length, event: 0, offset: 0 };
   }
 
   /** Without an index, the duration is the time of the last event. */
@@ -178,7 +241,63 @@ export class RecordingReader {
     }
   }
 
+  /** Where event `event` of segment `segment` is; `{segment: segments.length, event: 0}` is the end. */
+  async *eventsFrom(start: EventPosition, toMs = Infinity): AsyncGenerator<PositionedEvent> {
+    const segments = this.layout.segments;
+    for (let segment = start.segment; segment < segments.length; segment++) {
+      if (segments[segment]!.tMs > toMs) return;
+      const events = await this.segmentEvents(segment);
+      for (let event = segment === start.segment ? start.event : 0; event < events.length; event++) {
+        const e = events[event]!;
+        if (e.t > toMs) return;
+        yield { segment, event, e };
+      }
+    }
+  }
+
+  /** The index of the first segment that can hold an event later than `ms`. */
+  segmentAfter(ms: number): number {
+    const segments = this.layout.segments;
+    let first = 0;
+    while (first + 1 < segments.length && segments[first + 1]!.tMs <= ms) first++;
+    return first;
+  }
+
+  /**
+   * Each segment's plaintext (encoded events) and the time its event times chain from, in order.
+   * Up to `ahead` segments are read and inflated at once on the thread pool: a whole-file pass
+   * (a player's overview) takes a fraction of the time and leaves the event loop free.
+   */
+  async *segmentPlaintexts(ahead = 4): AsyncGenerator<{ tMs: number; plain: Buffer }> {
+    const segments = this.layout.segments;
+    const pending: Promise<Buffer>[] = [];
+    let next = 0;
+    const fill = () => {
+      while (next < segments.length && pending.length < ahead) {
+        const plain = this.segmentPlain(next++, decodeSegmentPayloadsAsync);
+        plain.catch(() => undefined); // awaited in order below; a failure surfaces there
+        pending.push(plain);
+      }
+    };
+    for (let i = 0; i < segments.length; i++) {
+      fill();
+      const plain = await pending.shift()!;
+      yield { tMs: segments[i]!.tMs, plain };
+    }
+  }
+
   private async segmentEvents(index: number): Promise<RecordEvent[]> {
+    const cached = this.decoded;
+    if (cached?.index === index) return cached.events;
+    const events = decodeEvents(await this.segmentPlain(index), this.layout.segments[index]!.tMs);
+    this.decoded = { index, events };
+    return events;
+  }
+
+  private async segmentPlain(
+    index: number,
+    decode: (payloads: Buffer[], deflated: boolean) => Buffer | Promise<Buffer> = decodeSegmentPayloads,
+  ): Promise<Buffer> {
     const segment = this.layout.segments[index]!;
     const end = this.layout.segments[index + 1]?.offset ?? this.layout.dataEnd;
     const bytes = await readExactly(this.file, segment.offset, end - segment.offset);
@@ -193,7 +312,7 @@ export class RecordingReader {
       }
       at += FRAME_HEADER_BYTES + frame.length;
     }
-    return decodeEvents(decodeSegmentPayloads(payloads, segment.deflated), segment.tMs);
+    return decode(payloads, segment.deflated);
   }
 
   /** `before`: the events of its segment that precede it (their output is the dictionary). */

@@ -100,6 +100,18 @@ export function decodeSegmentPayloads(payloads: readonly Buffer[], deflated: boo
   return zlib.inflateRawSync(Buffer.concat(parts), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
 }
 
+/** As decodeSegmentPayloads, inflating on the thread pool: several segments can inflate at once. */
+export function decodeSegmentPayloadsAsync(payloads: readonly Buffer[], deflated: boolean): Promise<Buffer> {
+  if (!deflated) return Promise.resolve(decodeSegmentPayloads(payloads, false));
+  const parts: Buffer[] = [];
+  for (const payload of payloads) parts.push(payload, SYNC_TAIL);
+  return new Promise((resolve, reject) =>
+    zlib.inflateRaw(Buffer.concat(parts), { finishFlush: zlib.constants.Z_SYNC_FLUSH }, (err, out) =>
+      err ? reject(err) : resolve(out),
+    ),
+  );
+}
+
 const SAMPLE_BYTES = 4096;
 
 /**

@@ -18,6 +18,7 @@ import {
   type RecordingIndexData,
   type SegmentRef,
 } from './format';
+import { TimelineLog } from './overview';
 import { processParseBudget, type ParseBudget } from './parseBudget';
 import { deflateStandalone, looksIncompressible, SegmentDeflater } from './segmentCodec';
 import { sha256File } from './sha256';
@@ -113,6 +114,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
   private readonly segments: SegmentRef[] = [];
   private readonly checkpointRefs: CheckpointRef[] = [];
   private readonly markers: MarkerRef[] = [];
+  private readonly timeline = new TimelineLog();
   private chain: Promise<void> = Promise.resolve();
   private compressing: Promise<unknown> = Promise.resolve();
   private outputTotal = 0;
@@ -243,6 +245,7 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
         segments: this.segments.map((s) => [s.offset, s.tMs, s.deflated ? 1 : 0]),
         checkpoints: this.checkpointRefs.map((c) => [c.offset, c.pos, c.eventIndex, c.tMs, c.cols, c.rows]),
         markers: this.markers.map((m) => [m.tMs, m.kind, m.note]),
+        ...this.timeline.index(durationMs),
       };
       const indexPayload = await deflateStandalone(Buffer.from(JSON.stringify(index)));
       const indexOffset = await this.file.append(FrameType.Index, FrameFlag.Deflated, durationMs, [
@@ -267,6 +270,8 @@ export class RecordingWriter extends EventEmitter<{ drain: [] }> {
 
   private push(event: RecordEvent, bytes: number): void {
     if (!this.accepting || this.failure) return;
+    if (event.type === 'o') this.timeline.output(event.t, event.data.length);
+    else if (event.type === 'r') this.timeline.visible(event.t);
     // Frames never span more than a flush interval of event time, whatever the timer's luck.
     if (this.pending.length > 0 && event.t - this.pending[0]!.t >= this.flushIntervalMs) this.cutFrame();
     this.pending.push(event);

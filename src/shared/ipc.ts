@@ -29,6 +29,90 @@ export interface GatewayProfile {
   fingerprint: string | null;
   /** Login last used with this profile, prefilled in the login form. */
   lastLogin: string | null;
+  /** The gateway's recording signing key the user trusted; absent until then. */
+  signingKey?: PinnedSigningKey;
+}
+
+/** A gateway's Ed25519 key that signs recording manifests, as a profile pins it. */
+export interface PinnedSigningKey {
+  /** Hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
+  keyId: string;
+  publicKey: string;
+  trustedAt: string;
+}
+
+/** The signing key the logged-in gateway uses now, and whether this profile trusts it. */
+export interface SigningKeyStatus {
+  profileId: string;
+  keyId: string;
+  publicKey: string;
+  trusted: boolean;
+}
+
+export type DownloadState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+/** A recording download into the library, as `downloads:progress` reports it. */
+export interface DownloadStatus {
+  downloadId: string;
+  profileId: string;
+  sessionId: number;
+  state: DownloadState;
+  bytes: number;
+  /** The file's size; null until the gateway said it. */
+  total: number | null;
+  /** Bytes a second over the last moments; 0 when idle. */
+  rate: number;
+  /** Seconds left at the current rate; null when unknown. */
+  etaSeconds: number | null;
+  /** Where this run started: above 0 when it resumed a partial file. */
+  resumedFrom: number;
+  /** The library item, once done. */
+  itemId: string | null;
+  /** Why it failed; a failed download with a partial file resumes on the next start. */
+  error: { code: string; message: string } | null;
+}
+
+export type VerificationStatus = 'verified' | 'altered' | 'unknown-key';
+
+export interface Verification {
+  status: VerificationStatus;
+  /** What was checked or what failed, for the user. */
+  reason: string;
+  checkedAt: string;
+  /** The key id the manifest names. */
+  keyId: string;
+}
+
+/** A recording kept in the offline library. */
+export interface LibraryItem {
+  itemId: string;
+  sessionId: number;
+  /** The profile it was downloaded with; null when imported. */
+  profileId: string | null;
+  gatewayUrl: string | null;
+  operator: string;
+  account: string;
+  target: string;
+  protocol: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  size: number;
+  sha256: string;
+  addedAt: string;
+  imported: boolean;
+  /** The session's info, events and logs were saved with it (false for imports). */
+  hasSnapshot: boolean;
+  verification: Verification;
+}
+
+export interface LibraryImportInput {
+  /** Paths of the files someone sent. */
+  recording: string;
+  manifest: string;
+  signature: string;
+  /** The signer's public key (PEM), when it came along; a key pinned in a profile is used first. */
+  publicKey?: string;
 }
 
 export interface ProfileInput {
@@ -122,6 +206,112 @@ export interface IpcContract {
   'logs:text': (input: SessionTextInput) => SessionTextPage;
   /** Case-insensitive search over the session text and the typed commands, in session order. */
   'logs:search': (input: SessionLogSearchInput) => SessionLogSearch;
+  /**
+   * The logged-in gateway's recording signing key and whether the profile trusts it; a key other
+   * than the pinned one is the SIGNING_KEY_CHANGED alarm.
+   */
+  'profiles:signingKey': (profileId: string) => SigningKeyStatus;
+  /** Pins the signing key the user compared (its id, as `profiles:signingKey` showed it). */
+  'profiles:trustSigningKey': (input: { profileId: string; keyId: string }) => GatewayProfile;
+  /** Forgets the pinned signing key after the user acknowledged a SIGNING_KEY_CHANGED alarm. */
+  'profiles:forgetSigningKey': (profileId: string) => GatewayProfile;
+  /** Queues a recording download into the library (resumes a partial one); progress comes as events. */
+  'downloads:start': (sessionId: number) => DownloadStatus;
+  'downloads:cancel': (downloadId: string) => null;
+  'downloads:list': () => DownloadStatus[];
+  /** The recordings on this computer: works offline and without login. */
+  'library:list': () => LibraryItem[];
+  /** Checks an item again: size, SHA-256 and the manifest's signature. */
+  'library:verify': (itemId: string) => LibraryItem;
+  'library:delete': (itemId: string) => null;
+  /** The recording file's path, for the shell to show in its folder. */
+  'library:reveal': (itemId: string) => { path: string };
+  'library:import': (input: LibraryImportInput) => LibraryItem;
+  'library:folder': () => { folder: string };
+  /** Library folder for new downloads (items already in the old one stay there). */
+  'library:setFolder': (folder: string) => { folder: string };
+  /** Reports a play of an item to its gateway now, or when next reachable (`pending` still queued). */
+  'library:reportPlay': (itemId: string) => { pending: number };
+  /** Opens a library item's recording for playback: its timeline comes back at once. */
+  'player:open': (input: PlayerOpenInput) => PlayerInfo;
+  /** The screen at a time, ready to write into a fresh terminal of its size. */
+  'player:screenAt': (input: PlayerScreenInput) => PlayerScreen;
+  /** Output and resizes after `fromMs` up to `toMs`, a bounded page at a time (pass `next` back as `cursor`). */
+  'player:events': (input: PlayerEventsInput) => PlayerEventsPage;
+  /** Case-insensitive search of the rendered session text; each hit is when its line was shown. */
+  'player:search': (input: PlayerSearchInput) => PlayerSearchResult;
+  'player:close': (playerId: string) => null;
+}
+
+export interface PlayerOpenInput {
+  /** A library item (its recording file is read on this computer). */
+  itemId: string;
+}
+
+export type PlayerMarkerKind = 'block' | 'release' | 'drop' | 'notice' | 'command' | 'error' | 'policy';
+
+export interface PlayerInfo {
+  playerId: string;
+  cols: number;
+  rows: number;
+  durationMs: number;
+  /** ISO-8601 wall time of atMs = 0. */
+  startedAt: string;
+  markers: { atMs: number; kind: PlayerMarkerKind; note: string }[];
+  /** Output bytes per equal slice of the duration, for the timeline strip. */
+  activity: number[];
+  /** Silences of the screen (no output, no resize) longer than 5 s, for "skip idle". */
+  idleGaps: { fromMs: number; toMs: number }[];
+}
+
+export interface PlayerScreenInput {
+  playerId: string;
+  atMs: number;
+}
+
+export interface PlayerScreen {
+  /** The time shown (the asked one, kept within the recording). */
+  atMs: number;
+  cols: number;
+  rows: number;
+  /** Escape sequences (text, colours, modes, cursor) that draw the screen in a fresh terminal of cols x rows. */
+  screen: string;
+  cursor: { x: number; y: number };
+  /**
+   * Usually null. When atMs falls inside an escape sequence that the output cut in two, the screen
+   * already holds its end: play on with player:events {fromMs: atMs, cursor: eventsCursor}.
+   */
+  eventsCursor: string | null;
+}
+
+export interface PlayerEventsInput {
+  playerId: string;
+  fromMs: number;
+  toMs: number;
+  cursor?: string;
+}
+
+export type PlayerEvent =
+  /** Terminal output bytes, base64. */
+  | { atMs: number; type: 'output'; data: string }
+  | { atMs: number; type: 'resize'; cols: number; rows: number };
+
+export interface PlayerEventsPage {
+  events: PlayerEvent[];
+  /** The rest of the window: pass it back as `cursor`; null when the window is done. */
+  next: string | null;
+}
+
+export interface PlayerSearchInput {
+  playerId: string;
+  q: string;
+  limit?: number;
+}
+
+export interface PlayerSearchResult {
+  hits: { atMs: number; text: string }[];
+  /** Every matching line, also those past `limit`. */
+  total: number;
 }
 
 export interface SessionTextInput {
@@ -157,6 +347,8 @@ export interface IpcEvents {
   'live:closed': { streamId: string; code: number; reason: string };
   /** A session row changed on the gateway: lists refresh it in place without a reload. */
   'sessions:changed': SessionUpdate;
+  /** A download's state or progress (at most a few times a second while running). */
+  'downloads:progress': DownloadStatus;
 }
 export type IpcEventName = keyof IpcEvents;
 
@@ -195,6 +387,25 @@ export const IPC_CHANNELS = [
   'logs:get',
   'logs:text',
   'logs:search',
+  'profiles:signingKey',
+  'profiles:trustSigningKey',
+  'profiles:forgetSigningKey',
+  'downloads:start',
+  'downloads:cancel',
+  'downloads:list',
+  'library:list',
+  'library:verify',
+  'library:delete',
+  'library:reveal',
+  'library:import',
+  'library:folder',
+  'library:setFolder',
+  'library:reportPlay',
+  'player:open',
+  'player:screenAt',
+  'player:events',
+  'player:search',
+  'player:close',
 ] as const satisfies readonly IpcChannel[];
 
 export const IPC_EVENTS = [
@@ -204,6 +415,7 @@ export const IPC_EVENTS = [
   'live:output',
   'live:closed',
   'sessions:changed',
+  'downloads:progress',
 ] as const satisfies readonly IpcEventName[];
 
 /** Error codes handlers return besides the gateway's own. */
@@ -219,4 +431,15 @@ export const IPC_ERROR = {
   /** `remember` was asked but the OS keychain cannot be used; logging in without it still works. */
   keychainUnavailable: 'KEYCHAIN_UNAVAILABLE',
   profileNotFound: 'PROFILE_NOT_FOUND',
+  /** A pinned profile's gateway signs with another key: nothing is accepted until the user acts. */
+  signingKeyChanged: 'SIGNING_KEY_CHANGED',
+  /** The disk holding the library is full. */
+  diskFull: 'DISK_FULL',
+  /** The library folder cannot be written (permission, or not a folder). */
+  folderNotWritable: 'FOLDER_NOT_WRITABLE',
+  libraryItemNotFound: 'LIBRARY_ITEM_NOT_FOUND',
+  /** No open player with that id (never opened, closed, or closed to make room for newer ones). */
+  playerNotFound: 'PLAYER_NOT_FOUND',
+  /** The recording file is missing, cut short before its first frame, or not a Vigil recording. */
+  recordingUnreadable: 'RECORDING_UNREADABLE',
 } as const;

@@ -83,6 +83,50 @@ const SessionLogSearchInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const TrustSigningKeySchema = Type.Object(
+  { profileId: ProfileIdSchema, keyId: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+  { additionalProperties: false },
+);
+/** Download ids are PROFILE:SESSION; item ids are folder names the library made. */
+const DownloadIdSchema = Type.String({ minLength: 1, maxLength: 100 });
+const LibraryItemIdSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{1,100}$' });
+const FilePathSchema = Type.String({ minLength: 1, maxLength: 4096 });
+const LibraryImportSchema = Type.Object(
+  {
+    recording: FilePathSchema,
+    manifest: FilePathSchema,
+    signature: FilePathSchema,
+    publicKey: Type.Optional(FilePathSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** Player ids are the UUIDs PlayerService hands out; times are recording milliseconds (u32). */
+const PlayerIdSchema = Type.String({ minLength: 1, maxLength: 64 });
+const PlayerTimeSchema = Type.Integer({ minimum: 0, maximum: 0xffffffff });
+const PlayerOpenSchema = Type.Object({ itemId: LibraryItemIdSchema }, { additionalProperties: false });
+const PlayerScreenSchema = Type.Object(
+  { playerId: PlayerIdSchema, atMs: PlayerTimeSchema },
+  { additionalProperties: false },
+);
+const PlayerEventsSchema = Type.Object(
+  {
+    playerId: PlayerIdSchema,
+    fromMs: PlayerTimeSchema,
+    toMs: PlayerTimeSchema,
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}[.][0-9]{1,9}[.][0-9]{1,9}$' })),
+  },
+  { additionalProperties: false },
+);
+const PlayerSearchSchema = Type.Object(
+  {
+    playerId: PlayerIdSchema,
+    q: SessionLogSearchQuerySchema.properties.q,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
 /** One schema per argument, in order. */
 export const PAYLOAD_SCHEMAS = {
   'app:info': [],
@@ -112,6 +156,25 @@ export const PAYLOAD_SCHEMAS = {
   'logs:get': [SessionIdSchema],
   'logs:text': [SessionTextInputSchema],
   'logs:search': [SessionLogSearchInputSchema],
+  'profiles:signingKey': [ProfileIdSchema],
+  'profiles:trustSigningKey': [TrustSigningKeySchema],
+  'profiles:forgetSigningKey': [ProfileIdSchema],
+  'downloads:start': [SessionIdSchema],
+  'downloads:cancel': [DownloadIdSchema],
+  'downloads:list': [],
+  'library:list': [],
+  'library:verify': [LibraryItemIdSchema],
+  'library:delete': [LibraryItemIdSchema],
+  'library:reveal': [LibraryItemIdSchema],
+  'library:import': [LibraryImportSchema],
+  'library:folder': [],
+  'library:setFolder': [FilePathSchema],
+  'library:reportPlay': [LibraryItemIdSchema],
+  'player:open': [PlayerOpenSchema],
+  'player:screenAt': [PlayerScreenSchema],
+  'player:events': [PlayerEventsSchema],
+  'player:search': [PlayerSearchSchema],
+  'player:close': [PlayerIdSchema],
 } as const satisfies { readonly [C in IpcChannel]: readonly TSchema[] };
 
 /** What a channel's schemas accept, as an argument tuple. */

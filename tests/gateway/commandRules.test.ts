@@ -218,6 +218,27 @@ describe.skipIf(skip !== null)(
       expect(risky(p.sessionId).map((r) => [r.action, r.command])).toEqual([['block', `rm -rf ${dir}`]]);
     });
 
+    it('blocks a line padded past what the gateway reads, whatever its tail', async () => {
+      const dir = targetDir('padded');
+      addRule(`no-rm-padded-${tag}`, 'rm\\s+-rf', 'block');
+      const p = await shell('padded');
+      // One write, as a paste: 9,000 spaces push the command past the first 8 KiB of the line.
+      p.literal(`${' '.repeat(9000)}rm -rf ${dir}\r`);
+      await waitScreen(p, blockedLine('line-too-long'));
+      await run(p, 'true');
+      // Padded on both sides: the last row the terminal shows holds no `rm` either.
+      p.literal(`${' '.repeat(9000)}rm -rf ${dir}${' '.repeat(300)}; true\r`);
+      await waitFor(() => risky(p.sessionId).length === 2, 'the second match');
+      await run(p, 'true');
+      expect(existsSync(dir)).toBe(true);
+      const line = { rule: 'line-too-long', action: 'block', criticality: 'high', score: 100 };
+      expect(risky(p.sessionId)).toMatchObject([line, line]);
+      // What was read of it, marked as cut.
+      expect(risky(p.sessionId)[0]!.command).toMatch(/…$/);
+      expect(events(p.sessionId, 'Prohibited Event')).toHaveLength(2);
+      expect(typed(p.sessionId).join('\n')).not.toContain('rm -rf');
+    });
+
     it('blocks a line typed ahead while a command runs (the terminal echoes it, not the shell)', async () => {
       const dir = targetDir('ahead');
       addRule(`no-rm-ahead-${tag}`, 'rm\\s+-rf', 'block');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { GatewaySigningKey, SealedRecording } from '../../src/shared/api';
-import { canonicalJson } from '../../src/gateway/seal/manifest';
+import { canonicalJson } from '../../src/recording/manifest';
 import { finishedSession, liveSession } from '../support/gateway';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
 

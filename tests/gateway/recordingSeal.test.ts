@@ -7,7 +7,7 @@ import { ensureDataDir } from '../../src/gateway/datadir';
 import { RecordingSealsRepository } from '../../src/gateway/db/recordingSeals';
 import { openStore } from '../../src/gateway/db/store';
 import { RecordingWriter, sha256File } from '../../src/recording';
-import { verifySealed, type RecordingManifest } from '../../src/gateway/seal/manifest';
+import { verifySealed, type RecordingManifest } from '../../src/recording/manifest';
 import { RecordingSeal } from '../../src/gateway/seal/recordingSeal';
 import { startGateway } from '../../src/gateway/server';
 import { SessionLedger, type SessionFacts } from '../../src/gateway/services/sessionLedger';

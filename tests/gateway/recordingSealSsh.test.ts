@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SealedRecording } from '../../src/shared/api';
-import { canonicalJson } from '../../src/gateway/seal/manifest';
+import { canonicalJson } from '../../src/recording/manifest';
 import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';

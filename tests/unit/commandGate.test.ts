@@ -235,6 +235,95 @@ describe('CommandGate', () => {
     expect(t.sent).toBe('\x1b[A\x05\x15');
   });
 
+  describe('a line longer than the gateway reads whole', () => {
+    const padded = `echo start${' '.repeat(9000)}rm -rf /srv`;
+
+    it('is blocked as line-too-long while a block rule applies: its unread tail could hold anything', () => {
+      const t = new Terminal();
+      t.rules = [rule('no-rm', 'rm\\s+-rf', 'block')];
+      t.in(`${padded}\r`);
+      t.out(padded);
+      expect(t.sent).toBe(padded);
+      vi.advanceTimersByTime(50);
+      expect(t.sent).toBe(`${padded}\x05\x15`);
+      expect(t.matches).toEqual([
+        { rule: 'line-too-long', action: 'block', command: 'echo start…', dropped: 0 },
+      ]);
+      // The line was cleared, not run: the next one is read and checked as usual.
+      t.out('\r\n$ ').type('ls').in('\r');
+      expect(t.sent).toBe(`${padded}\x05\x15ls\r`);
+      expect(t.logged).toEqual(['ls']);
+    });
+
+    it('is ranked as any rule: an interrupt rule matching the part read is stricter', () => {
+      const t = new Terminal();
+      t.rules = [rule('no-rm', 'rm\\s+-rf', 'block'), rule('drop-echo', '^echo start', 'interrupt')];
+      t.in(`${padded}\r`).out(padded);
+      vi.advanceTimersByTime(50);
+      expect(t.matches.map((m) => m.rule)).toEqual(['drop-echo']);
+    });
+
+    it('changes nothing when only allow rules apply, or none', () => {
+      const allowed = new Terminal();
+      allowed.rules = [rule('watch-echo', '^echo', 'allow')];
+      allowed.in(`${padded}\r`).out(padded);
+      vi.advanceTimersByTime(50);
+      expect(allowed.sent).toBe(`${padded}\r`);
+      expect(allowed.matches).toEqual([
+        { rule: 'watch-echo', action: 'allow', command: 'echo start', dropped: 0 },
+      ]);
+      const none = new Terminal();
+      none.in(`${padded}\r`);
+      expect(none.sent).toBe(`${padded}\r`);
+    });
+
+    it('is blocked when only its echo tells it (recalled from history) and the row is too wide', () => {
+      const t = new Terminal();
+      t.rules = [rule('no-rm', 'rm\\s+-rf', 'block')];
+      t.in('\x1b[A\r').out(padded);
+      vi.advanceTimersByTime(50);
+      expect(t.matches.map((m) => [m.rule, m.command])).toEqual([['line-too-long', 'echo start…']]);
+      expect(t.sent).toBe('\x1b[A\x05\x15');
+    });
+
+    it('stops a bracketed paste at its own pasted line that is too long', async () => {
+      const t = new Terminal();
+      t.rules = [rule('no-rm', 'rm\\s+-rf', 'block')];
+      t.out('\x1b[?2004h$ ');
+      t.in(`\x1b[200~echo first\r${padded}\recho after\r\x1b[201~`);
+      await vi.runAllTimersAsync();
+      expect(t.matches.map((m) => [m.rule, m.command])).toEqual([['line-too-long', 'echo start…']]);
+      expect(t.sent).toBe(`\x1b[200~echo first\r${padded}\x1b[201~\x05\x15`);
+    });
+
+    it('lets a line typed with echo off (a password) go on unmatched, however long', () => {
+      const t = new Terminal();
+      t.rules = [rule('no-rm', 'rm\\s+-rf', 'block')];
+      t.out('Password: ').in(`${'p'.repeat(9000)}\r`);
+      vi.advanceTimersByTime(1000);
+      expect(t.sent).toBe(`${'p'.repeat(9000)}\r`);
+      expect(t.matches).toEqual([]);
+      expect(t.logged).toEqual([]);
+    });
+
+    it('is not a long paste of many short lines: a heredoc past the echo kept runs', async () => {
+      const t = new Terminal();
+      t.rules = [rule('no-rm', 'rm\\s+-rf', 'block')];
+      t.out('\x1b[?2004h$ ');
+      const config = Array.from({ length: 600 }, (_, i) => `option_${i} = "value number ${i} of the file"`);
+      const lines = ["cat > /etc/app.conf <<'EOF'", ...config, 'EOF'];
+      expect(lines.join('\n').length).toBeGreaterThan(16 * 1024);
+      t.in(`\x1b[200~${lines.join('\r')}\x1b[201~`);
+      await vi.runAllTimersAsync();
+      expect(t.matches).toEqual([]);
+      t.out(lines.join('\r\n'));
+      t.in('\r');
+      vi.advanceTimersByTime(50);
+      expect(t.sent).toBe(`\x1b[200~${lines.join('\r')}\x1b[201~\r`);
+      expect(t.matches).toEqual([]);
+    });
+  });
+
   it('never checks keys sent to a full-screen program', () => {
     const t = new Terminal();
     t.rules = [rule('no-rm', 'rm\\s+-rf', 'block')];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { RecordEvent } from '../../src/recording';
-import { extractText, type TextLine } from '../../src/gateway/sessionText/extractor';
+import { extractText, type TextLine } from '../../src/recording/sessionText/extractor';
 
 type Step = [t: number, out: string] | [t: number, resize: { cols: number; rows: number }];
 

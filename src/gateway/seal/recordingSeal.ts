@@ -5,7 +5,7 @@ import type { SigningKey } from '../datadir';
 import type { RecordingSealsRepository, SealableSession, StoredSeal } from '../db/recordingSeals';
 import { FORMAT_VERSION } from '../../recording/format';
 import type { Clock } from '../time';
-import { canonicalManifestBytes, keyId, type RecordingManifest } from './manifest';
+import { canonicalManifestBytes, keyId, type RecordingManifest } from '../../recording/manifest';
 
 /** The files that make a copied recordings folder self-contained, next to `<hash>.vrec`. */
 export function sealFiles(recordingFile: string, hash: string): { manifest: string; signature: string } {

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { dataPaths } from '../datadir';
 import { sha256File } from '../../recording/sha256';
-import { decodeSignature, verifySealed, type VerifyFailure } from './manifest';
+import { decodeSignature, verifySealed, type VerifyFailure } from '../../recording/manifest';
 
 export interface VerifyRequest {
   recording: string;

@@ -3,6 +3,7 @@ import { CRITICALITIES, RULE_ACTIONS } from '../../shared/rules';
 import type { CommandRuleRecord } from '../db/commandRules';
 import type { Store } from '../db/store';
 import { badRequest, conflict, notFound } from '../errors';
+import { isReservedRuleName } from '../rules/builtIn';
 import { compilePattern, PatternError } from '../rules/pattern';
 import type { Clock } from '../time';
 
@@ -116,6 +117,9 @@ function checkName(name: string): void {
       'The rule name must be letters, digits, dots, dashes or underscores, starting with a letter or digit',
     );
   }
+  // The operator reads the name of the rule that stopped a line: it must tell the gateway's own apart.
+  if (isReservedRuleName(name))
+    throw badRequest(`The rule name ${name} is reserved: the gateway applies a rule of that name itself`);
 }
 
 function parseScore(text: string): number {

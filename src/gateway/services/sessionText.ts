@@ -6,7 +6,7 @@ import type { SessionUpdate } from '../../shared/live';
 import type { SessionTextRepository, SessionTextState, StoredTextLine } from '../db/sessionText';
 import type { Store } from '../db/store';
 import { RecordingReader } from '../../recording';
-import { ExtractionCancelled, extractText } from '../sessionText/extractor';
+import { ExtractionCancelled, extractText } from '../../recording/sessionText/extractor';
 import type { Clock } from '../time';
 
 /** Bump when the extractor renders differently: texts built by an older version are rebuilt. */

@@ -1,13 +1,18 @@
 import type { RuleAction } from '../../shared/rules';
+import { LINE_TOO_LONG_RULE } from '../rules/builtIn';
 import type { CompiledRule } from '../rules/ruleBook';
+import { MAX_LINE_CHARS } from './lineEditor';
 import type { TypedCommands } from './typedCommands';
 
 /** What clears the shell's line instead: end of line, then kill to its start. Never a command, never Enter. */
 export const CLEAR_LINE = Buffer.from('\x05\x15');
 /** Ends a bracketed paste first, so the shell takes the editing keys as keys, not as pasted text. */
 const END_PASTE = Buffer.from('\x1b[201~');
-/** Text kept of a pasted line (rules match the first 8 KiB of a line anyway). */
-const MAX_PASTED_LINE_BYTES = 8 * 1024;
+/**
+ * Bytes kept of a pasted line: as many characters as the line editor keeps, in UTF-8 at its widest,
+ * and the paste's own escape sequences. Past it the line is too long to read whole.
+ */
+const MAX_PASTED_LINE_BYTES = 4 * MAX_LINE_CHARS + 64;
 /** Escape sequences in pasted input (the paste brackets, keys): no text of the line. */
 const ESC = '\u001b';
 const ESCAPES = new RegExp(`${ESC}(?:\\[[0-?]*[ -/]*[@-~]|.)?`, 'g');
@@ -15,8 +20,6 @@ const ESCAPES = new RegExp(`${ESC}(?:\\[[0-?]*[ -/]*[@-~]|.)?`, 'g');
 const PASTE_REST_MS = 1000;
 /** Input held behind an undecided Enter; past it the operator's input waits (SSH flow control). */
 const MAX_HELD_BYTES = 64 * 1024;
-/** What a line is matched on: the longest line the line editor keeps is as long. */
-const MAX_MATCHED_CHARS = 8 * 1024;
 /**
  * Rule work one turn of the event loop may take: a long paste checked line by line waits, in
  * order, for the next turns, so other sessions go on meanwhile.
@@ -24,6 +27,11 @@ const MAX_MATCHED_CHARS = 8 * 1024;
 const SLICE_MS = 10;
 /** Output kept of the rows the line is on (its prompt, its echo), to show them again under a block notice. */
 const MAX_ROW_BYTES = 8 * 1024;
+/**
+ * Output of the line's rows past MAX_ROW_BYTES stood for by blanks in that copy: the copy must be at
+ * least as tall as the line, or the shell's erasing goes up into the notice above it.
+ */
+const MAX_ROW_FILLER_BYTES = 64 * 1024;
 
 const ACTION_WEIGHT: Record<RuleAction, number> = { allow: 0, block: 1, interrupt: 2 };
 
@@ -110,15 +118,20 @@ export class CommandGate {
   /** Output since the last newline: the row a line starts on. */
   #row: Buffer[] = [];
   #rowBytes = 0;
-  /** Output since the row the current line started on; null when past MAX_ROW_BYTES. */
+  /** Output since the row the current line started on, up to MAX_ROW_BYTES; null when that row alone was longer. */
   #lineRows: Buffer[] | null = [];
   #lineRowsBytes = 0;
+  /** Output of the line's rows not kept (past MAX_ROW_BYTES), counted up to MAX_ROW_FILLER_BYTES, and its newlines. */
+  #lineRowsLost = 0;
+  #lineRowsLostNewlines = 0;
   /** The line started before the target answered the previous Enter (typed ahead of its prompt). */
   #lineAhead = false;
   #outputSinceRunKey = false;
   /** Input sent since the last Enter: inside a paste, the pasted line. */
   #sinceRunKey: Buffer[] = [];
   #sinceRunKeyBytes = 0;
+  /** Input since the last Enter went past MAX_PASTED_LINE_BYTES: not all of it was kept. */
+  #sinceRunKeyCut = false;
   /** A rule stopped a paste: its rest is dropped until the paste ends, or until this time. */
   #pasteRestUntil = 0;
 
@@ -159,9 +172,10 @@ export class CommandGate {
     this.#outputInLine = true;
     this.#outputSinceRunKey = true;
     if (this.#lineRows !== null) {
-      this.#lineRowsBytes += chunk.length;
-      if (this.#lineRowsBytes <= MAX_ROW_BYTES) this.#lineRows.push(chunk);
-      else this.#lineRows = null;
+      if (this.#lineRowsLost === 0 && this.#lineRowsBytes + chunk.length <= MAX_ROW_BYTES) {
+        this.#lineRows.push(chunk);
+        this.#lineRowsBytes += chunk.length;
+      } else if (this.#lineRowsLost < MAX_ROW_FILLER_BYTES) this.#lostRows(chunk);
     }
     const newline = chunk.lastIndexOf(0x0a);
     if (newline >= 0) {
@@ -246,8 +260,15 @@ export class CommandGate {
    * Returns true when it was stopped.
    */
   #pastedLineStopped(rules: readonly CompiledRule[]): boolean {
-    const text = Buffer.concat(this.#sinceRunKey).toString('utf8').replace(ESCAPES, '').trim();
-    const match = this.#strictest(rules, [text]);
+    const line = Buffer.concat(this.#sinceRunKey).toString('utf8').replace(ESCAPES, '');
+    const text = line.trim();
+    const overlong =
+      this.#sinceRunKeyCut || (line.length > MAX_LINE_CHARS && [...line].length > MAX_LINE_CHARS);
+    const match = this.#strictest(
+      rules,
+      [text],
+      overlong ? [...text].slice(0, MAX_LINE_CHARS).join('') : null,
+    );
     if (match !== null && match.rule.action !== 'allow') {
       this.#block(match, END_PASTE);
       return true;
@@ -291,32 +312,46 @@ export class CommandGate {
       // Never echoed as typed: echo off (nothing shows), or keys the line editor does not know.
       return { match: this.#strictest(rules, [line.shown]) };
     }
-    // History or completion: the line is what was drawn once the drawing stopped.
+    // History, completion, or too long to keep: the line is what was drawn once the drawing stopped.
     const settledAt = this.#lastOutputAt + this.#settleMs;
     if (now < blindAt && (!this.#outputAfterInput || now < settledAt)) {
       return { waitUntil: this.#outputAfterInput ? Math.min(settledAt, blindAt) : blindAt };
     }
-    return { match: this.#strictest(rules, [line.shown]) };
+    // Longer than what was read of it, and echoed: with echo off nothing shows, and a password stays unmatched.
+    const overlongHead = line.overlong && this.#outputInLine ? line.shown : null;
+    return { match: this.#strictest(rules, [line.shown], overlongHead) };
   }
 
   /**
    * The strictest rule any reading of the line falls under: interrupt, block, allow; then the
-   * higher score; then the older rule (as RuleBook.match).
+   * higher score; then the older rule (as RuleBook.match). `overlongHead`: the line is longer than
+   * what was read of it (this part), so while a rule may stop commands it falls under line-too-long,
+   * older than any: its unread tail could hold anything.
    */
-  #strictest(rules: readonly CompiledRule[], lines: string[]): RuleMatch | null {
+  #strictest(
+    rules: readonly CompiledRule[],
+    lines: string[],
+    overlongHead: string | null = null,
+  ): RuleMatch | null {
     let best: RuleMatch | null = null;
+    if (overlongHead !== null && rules.some((r) => r.action !== 'allow'))
+      best = { rule: LINE_TOO_LONG_RULE, command: `${overlongHead.trimEnd()}…`, rows: Buffer.alloc(0) };
     for (const command of new Set(lines)) {
       if (command === '') continue;
-      const matched = command.length > MAX_MATCHED_CHARS ? command.slice(0, MAX_MATCHED_CHARS) : command;
+      // The whole of what was read: patterns run in linear time, so no cut is needed (a cut is a hole).
       for (const rule of rules) {
         const weight = ACTION_WEIGHT[rule.action];
         const bestWeight = best === null ? -1 : ACTION_WEIGHT[best.rule.action];
         const better = weight > bestWeight || (weight === bestWeight && rule.score > best!.rule.score);
-        if (better && rule.regex.test(matched)) best = { rule, command, rows: Buffer.alloc(0) };
+        if (better && rule.regex.test(command)) best = { rule, command, rows: Buffer.alloc(0) };
       }
     }
     // Typed ahead, the line's echo is on the row the output is on now; else from its prompt on.
-    const rows = this.#lineAhead ? (this.#rowBytes <= MAX_ROW_BYTES ? this.#row : null) : this.#lineRows;
+    const rows = this.#lineAhead
+      ? this.#rowBytes <= MAX_ROW_BYTES
+        ? this.#row
+        : null
+      : this.#lineRowsCopy(best?.rule === LINE_TOO_LONG_RULE);
     if (best !== null && rows !== null) best.rows = Buffer.concat(rows);
     return best;
   }
@@ -335,6 +370,7 @@ export class CommandGate {
     this.#outputSinceRunKey = false;
     this.#sinceRunKey = [];
     this.#sinceRunKeyBytes = 0;
+    this.#sinceRunKeyCut = false;
     this.#o.matched(match, dropped);
   }
 
@@ -355,11 +391,12 @@ export class CommandGate {
 
   /** Follows the line being typed: its text since the last Enter, when it started, its rows. */
   #track(bytes: Buffer): void {
-    if (this.#sinceRunKeyBytes < MAX_PASTED_LINE_BYTES) {
-      const room = MAX_PASTED_LINE_BYTES - this.#sinceRunKeyBytes;
+    const room = MAX_PASTED_LINE_BYTES - this.#sinceRunKeyBytes;
+    if (room > 0) {
       this.#sinceRunKey.push(bytes.length <= room ? bytes : bytes.subarray(0, room));
       this.#sinceRunKeyBytes += Math.min(bytes.length, room);
     }
+    if (bytes.length > room) this.#sinceRunKeyCut = true;
     this.#lastInputAt = this.#now();
     this.#outputAfterInput = false;
     if (this.#lineFresh) {
@@ -369,7 +406,28 @@ export class CommandGate {
       this.#outputInLine = false;
       this.#lineRows = this.#rowBytes <= MAX_ROW_BYTES ? [...this.#row] : null;
       this.#lineRowsBytes = this.#rowBytes;
+      this.#lineRowsLost = 0;
+      this.#lineRowsLostNewlines = 0;
     }
+  }
+
+  #lostRows(chunk: Buffer): void {
+    const counted = chunk.subarray(0, MAX_ROW_FILLER_BYTES - this.#lineRowsLost);
+    this.#lineRowsLost += counted.length;
+    for (let at = counted.indexOf(0x0a); at >= 0; at = counted.indexOf(0x0a, at + 1))
+      this.#lineRowsLostNewlines++;
+  }
+
+  /**
+   * What drew the line's rows, to show again under a block notice; none when past MAX_ROW_BYTES.
+   * `tooLong`: the line itself is what went past it, so blanks and newlines stand for the rest: as
+   * tall as the line or taller, never less (other output that long is better not shown again).
+   */
+  #lineRowsCopy(tooLong: boolean): Buffer[] | null {
+    if (this.#lineRows === null || this.#lineRowsLost === 0) return this.#lineRows;
+    if (!tooLong) return null;
+    const filler = Buffer.alloc(this.#lineRowsLost, ' ');
+    return [...this.#lineRows, filler, Buffer.from('\r\n'.repeat(this.#lineRowsLostNewlines))];
   }
 
   /** Sends the Enter at the front of the queue; `inPaste`: it is text, the line goes on. */
@@ -385,6 +443,7 @@ export class CommandGate {
     this.#outputAfterInput = false;
     this.#sinceRunKey = [];
     this.#sinceRunKeyBytes = 0;
+    this.#sinceRunKeyCut = false;
     if (inPaste) return;
     this.#lineFresh = true;
     this.#outputSinceRunKey = false;

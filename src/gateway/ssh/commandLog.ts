@@ -1,5 +1,12 @@
 import { LineEditor } from './lineEditor';
-import { AltScreenWatch, echoedInOrder, echoedVerbatim, renderEchoedLine } from './terminalEcho';
+import {
+  AltScreenWatch,
+  echoedInOrder,
+  echoedVerbatim,
+  MAX_COLUMNS,
+  renderEchoedLine,
+  renderEchoedRow,
+} from './terminalEcho';
 
 /** The line shows on the rendered input line, or its characters went out in order (tail redraws, wraps). */
 const wasEchoed = (line: string, echo: Buffer): boolean =>
@@ -31,6 +38,12 @@ export interface PendingLine {
   typedEchoed: boolean;
   /** The echo since the line began, rendered as the terminal shows it. */
   shown: string;
+  /**
+   * The line about to run (or one of its pasted lines) is longer than the gateway reads whole: the
+   * keys went past what the line editor keeps, or, for a line only the echo tells, its row went past
+   * what the echo keeps. Neither `typed` nor `shown` is then all of it. Many short lines are not.
+   */
+  overlong: boolean;
 }
 
 interface Candidate {
@@ -65,6 +78,10 @@ export class CommandLog {
   private readonly graceMs: number;
   private echo: Buffer[] = [];
   private echoBytes = 0;
+  /** Output since the line began went past MAX_ECHO_BYTES and was not all kept. */
+  private echoCut = false;
+  /** Bytes of output since its last newline (all of them, also those past the echo kept). */
+  private echoRowBytes = 0;
   private candidates: Candidate[] = [];
 
   constructor(options: CommandLogOptions = {}) {
@@ -105,10 +122,14 @@ export class CommandLog {
       this.editor.reset();
       this.clearEcho();
     }
-    if (this.echoBytes < MAX_ECHO_BYTES) {
-      this.echo.push(data.subarray(0, MAX_ECHO_BYTES - this.echoBytes));
-      this.echoBytes += Math.min(data.length, MAX_ECHO_BYTES - this.echoBytes);
+    const room = MAX_ECHO_BYTES - this.echoBytes;
+    if (room > 0) {
+      this.echo.push(data.subarray(0, room));
+      this.echoBytes += Math.min(data.length, room);
     }
+    if (data.length > room) this.echoCut = true;
+    const newline = data.lastIndexOf(0x0a);
+    this.echoRowBytes = newline < 0 ? this.echoRowBytes + data.length : data.length - newline - 1;
     this.candidates = this.candidates.filter((c) => {
       if (c.afterBytes < MAX_ECHO_BYTES) {
         c.after.push(data.subarray(0, MAX_ECHO_BYTES - c.afterBytes));
@@ -152,14 +173,20 @@ export class CommandLog {
   /** The current line as keys and echo tell it, before its Enter is sent. */
   pendingLine(): PendingLine {
     const echo = Buffer.concat(this.echo);
-    const shown = renderEchoedLine(echo);
-    if (this.editor.inexactLine) return { typed: null, typedEchoed: false, shown };
+    const row = renderEchoedRow(echo);
+    const shown = row.text;
+    if (this.editor.inexactLine) {
+      // Only the echo tells such a line: one row too wide, or still drawn past the echo kept, is cut.
+      const rowLost = row.cut || (this.echoCut && this.echoRowBytes > MAX_COLUMNS);
+      return { typed: null, typedEchoed: false, shown, overlong: this.editor.overlongLine || rowLost };
+    }
     const typed = this.editor.text
       .split('\n', MAX_CANDIDATES)
       .map((l) => l.trim())
       .filter((l) => l !== '');
     const echoed = (l: string): boolean => shown.includes(l) || echoedInOrder(l, echo);
-    return { typed, typedEchoed: typed.every(echoed), shown };
+    // Kept whole by the line editor: the keys tell all of it.
+    return { typed, typedEchoed: typed.every(echoed), shown, overlong: false };
   }
 
   /** The current line was cleared without running (a rule blocked it): it is no command. */
@@ -176,6 +203,8 @@ export class CommandLog {
   private clearEcho(): void {
     this.echo = [];
     this.echoBytes = 0;
+    this.echoCut = false;
+    this.echoRowBytes = 0;
   }
 
   /**

@@ -16,6 +16,7 @@ const MAX_PARAMS = 32;
  */
 const MAX_WORK_PER_LINE = 64 * MAX_LINE_CHARS;
 
+const isPrintable = (ch: string): boolean => ch >= ' ' && ch !== '\x7f' && !(ch >= '\x80' && ch <= '\x9f');
 const isWordChar = (ch: string): boolean => /[\p{L}\p{N}_]/u.test(ch);
 
 /**
@@ -33,6 +34,9 @@ export class LineEditor {
   /** Work spent on the current line; the line is given up past MAX_WORK_PER_LINE. */
   private work = 0;
   private givenUp = false;
+  /** Characters of the current pasted line (since its last newline), counted on once the text is given up. */
+  private lostLineChars = 0;
+  private overlong = false;
   private readonly decoder = new TextDecoder('utf-8');
 
   /** True when nothing has been typed on the current line yet. */
@@ -48,6 +52,14 @@ export class LineEditor {
   /** The current line was changed in ways its keystrokes alone cannot show (history, completion). */
   get inexactLine(): boolean {
     return this.inexact;
+  }
+
+  /**
+   * One line of the current input (a pasted one, or the line typed after the last pasted newline) is
+   * longer than MAX_LINE_CHARS: its text was not kept whole, so no reading of it is complete.
+   */
+  get overlongLine(): boolean {
+    return this.overlong;
   }
 
   /** Inside a bracketed paste, where Enter is text. */
@@ -70,6 +82,8 @@ export class LineEditor {
     this.pasting = false;
     this.work = 0;
     this.givenUp = false;
+    this.lostLineChars = 0;
+    this.overlong = false;
   }
 
   private step(ch: string, committed: CommittedLine[]): void {
@@ -97,6 +111,7 @@ export class LineEditor {
     // A given-up line only waits for its Enter (or Ctrl-C): its text comes from the echo.
     if (this.givenUp) {
       if (ch === '\x03') this.reset();
+      else if (isPrintable(ch)) this.countLost(ch);
       return;
     }
     switch (ch) {
@@ -136,7 +151,7 @@ export class LineEditor {
       case '\x13':
         return this.replacedByHistory();
     }
-    if (ch >= ' ' && ch !== '\x7f' && !(ch >= '\x80' && ch <= '\x9f')) this.insert(ch);
+    if (isPrintable(ch)) this.insert(ch);
   }
 
   private afterEscape(ch: string): void {
@@ -212,8 +227,11 @@ export class LineEditor {
   }
 
   private insert(ch: string): void {
-    if (this.givenUp) return;
-    if (this.chars.length >= MAX_LINE_CHARS) return this.giveUp();
+    if (this.givenUp) return this.countLost(ch);
+    if (this.chars.length >= MAX_LINE_CHARS) {
+      this.giveUp();
+      return this.countLost(ch);
+    }
     if (this.cursor === this.chars.length) this.chars.push(ch);
     else {
       this.spend(this.chars.length - this.cursor);
@@ -228,7 +246,14 @@ export class LineEditor {
     if (this.work > MAX_WORK_PER_LINE) this.giveUp();
   }
 
+  /** Past giving up only the length of each line is followed: one key, one step, whatever the line. */
+  private countLost(ch: string): void {
+    if (ch === '\n') this.lostLineChars = 0;
+    else if (++this.lostLineChars > MAX_LINE_CHARS) this.overlong = true;
+  }
+
   private giveUp(): void {
+    this.lostLineChars = this.chars.length - this.chars.lastIndexOf('\n') - 1;
     this.chars = [];
     this.cursor = 0;
     this.inexact = true;

@@ -7,7 +7,7 @@ const ESC = '\u001b';
 const ALT_SCREEN_MODES = new Set(['1049', '1047', '47']);
 const PRIVATE_MODE_START = Buffer.from('\x1b[?');
 /** Widest line rendered: the output decides the counts of cursor moves and inserts, so they are capped. */
-const MAX_COLUMNS = 8 * 1024;
+export const MAX_COLUMNS = 8 * 1024;
 
 /**
  * Follows DECSET/DECRST of the alternate screen (vim, less, top) in target output, and of bracketed
@@ -54,8 +54,20 @@ export class AltScreenWatch {
  * lines whose keystrokes alone do not tell the text (history recall, completion).
  */
 export function renderEchoedLine(echo: Buffer): string {
+  return renderEchoedRow(echo).text;
+}
+
+export interface RenderedRow {
+  text: string;
+  /** The row is wider than MAX_COLUMNS: characters past it were not kept, so `text` is only its start. */
+  cut: boolean;
+}
+
+/** As renderEchoedLine, telling also whether the row was too wide to be kept whole. */
+export function renderEchoedRow(echo: Buffer): RenderedRow {
   const cells: string[] = [];
   let cursor = 0;
+  let cut = false;
   const text = echo.toString('utf8');
   const csi = new RegExp(`^${ESC}\\[([0-9;?]*)([@-~])`);
   for (let i = 0; i < text.length;) {
@@ -73,7 +85,10 @@ export function renderEchoedLine(echo: Buffer): string {
       else if (match[2] === 'P') cells.splice(cursor, n);
       else if (match[2] === '@') {
         cells.splice(cursor, 0, ...Array<string>(n).fill(' '));
-        if (cells.length > MAX_COLUMNS) cells.length = MAX_COLUMNS;
+        if (cells.length > MAX_COLUMNS) {
+          cells.length = MAX_COLUMNS;
+          cut = true;
+        }
       }
       i += match[0].length;
       continue;
@@ -84,12 +99,14 @@ export function renderEchoedLine(echo: Buffer): string {
     else if (ch === '\n') {
       cells.length = 0;
       cursor = 0;
-    } else if (ch >= ' ' && cursor < MAX_COLUMNS) {
+      cut = false;
+    } else if (ch >= ' ' && cursor >= MAX_COLUMNS) cut = true;
+    else if (ch >= ' ') {
       while (cells.length < cursor) cells.push(' ');
       cells[cursor++] = ch;
     }
   }
-  return cells.join('').trim();
+  return { text: cells.join('').trim(), cut };
 }
 
 const CSI = new RegExp(`${ESC}\\[[0-9;?]*[@-~]`, 'g');

@@ -96,11 +96,30 @@ export class GatewayClient {
     }
   }
 
+  /**
+   * A GET whose 2xx response body the caller reads itself (a resumable download sends Range and
+   * If-Range); any other status becomes a GatewayError.
+   */
+  open(
+    path: string,
+    options: CallOptions & { headers?: Record<string, string> } = {},
+  ): Promise<IncomingMessage> {
+    return this.send('GET', path, options);
+  }
+
   /** Resolves with a 2xx response whose body is not read yet; any other status becomes a GatewayError. */
-  private async send(method: string, path: string, options: CallOptions): Promise<IncomingMessage> {
+  private async send(
+    method: string,
+    path: string,
+    options: CallOptions & { headers?: Record<string, string> },
+  ): Promise<IncomingMessage> {
     const socket = await this.connectPinned();
     const target = this.urlFor(path, options.query);
-    const headers: Record<string, string> = { accept: 'application/json', host: this.base.host };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...options.headers,
+      host: this.base.host,
+    };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
     if (payload) {

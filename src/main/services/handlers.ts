@@ -8,9 +8,15 @@ import type { AuthService } from './auth-service';
 import type { BlocksService } from './blocks-service';
 import { AppFailure, ValidationError, toAppError } from './errors';
 import type { ProfileStore } from './profile-store';
+import type { DownloadManager } from './downloads/download-manager';
+import type { LibraryFolder } from './library/folder';
+import type { Library } from './library/library';
+import type { LibraryPlays } from './library/offline-library';
 import type { LiveService } from './live-service';
+import type { PlayerService } from './player-service';
 import type { SessionLogsService } from './session-logs-service';
 import type { SessionsService } from './sessions-service';
+import type { SigningKeyService } from './signing-key-service';
 
 /** A channel's handler as the transports call it: arguments unchecked, never throws. */
 export type IpcHandler<C extends IpcChannel> = (...args: unknown[]) => Promise<Result<IpcValue<C>>>;
@@ -26,13 +32,33 @@ export interface HandlerDeps {
   blocks: BlocksService;
   live: LiveService;
   logs: SessionLogsService;
+  /** Downloads, the offline library and the signing-key pins (absent where a test leaves them out). */
+  offline?: OfflineServices;
+  /** Playback of library recordings (absent where a test leaves it out). */
+  player?: PlayerService;
   appInfo: AppInfo;
   /** Where unexpected (INTERNAL) errors are reported; the renderer gets only their message. */
   logError?: (channel: IpcChannel, error: unknown) => void;
 }
 
+export interface OfflineServices {
+  library: Library;
+  libraryFolder: LibraryFolder;
+  downloads: DownloadManager;
+  plays: LibraryPlays;
+  signingKeys: SigningKeyService;
+}
+
 export function createHandlers(deps: HandlerDeps): IpcHandlers {
   const { profiles, auth, sessions, blocks, live, logs } = deps;
+  const offline = (): OfflineServices => {
+    if (deps.offline === undefined) throw new Error('The offline library is not set up in this process');
+    return deps.offline;
+  };
+  const player = (): PlayerService => {
+    if (deps.player === undefined) throw new Error('The player is not set up in this process');
+    return deps.player;
+  };
   const implementations: Implementations = {
     'app:info': () => deps.appInfo,
     'profiles:list': () => profiles.list(),
@@ -79,6 +105,34 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'logs:get': (sessionId) => logs.get(sessionId),
     'logs:text': (input) => logs.text(input),
     'logs:search': (input) => logs.search(input),
+    'profiles:signingKey': (profileId) => offline().signingKeys.status(profileId),
+    'profiles:trustSigningKey': ({ profileId, keyId }) => offline().signingKeys.trust(profileId, keyId),
+    'profiles:forgetSigningKey': (profileId) => offline().signingKeys.forget(profileId),
+    'downloads:start': (sessionId) => offline().downloads.start(sessionId),
+    'downloads:cancel': async (downloadId) => {
+      await offline().downloads.cancel(downloadId);
+      return null;
+    },
+    'downloads:list': () => offline().downloads.list(),
+    'library:list': () => offline().library.list(),
+    'library:verify': (itemId) => offline().library.verify(itemId),
+    'library:delete': async (itemId) => {
+      await offline().library.delete(itemId);
+      return null;
+    },
+    'library:reveal': (itemId) => offline().library.reveal(itemId),
+    'library:import': (input) => offline().library.import(input),
+    'library:folder': () => ({ folder: offline().libraryFolder.get() }),
+    'library:setFolder': (folder) => ({ folder: offline().libraryFolder.set(folder) }),
+    'library:reportPlay': (itemId) => offline().plays.report(itemId),
+    'player:open': (input) => player().open(input),
+    'player:screenAt': (input) => player().screenAt(input),
+    'player:events': (input) => player().events(input),
+    'player:search': (input) => player().search(input),
+    'player:close': async (playerId) => {
+      await player().close(playerId);
+      return null;
+    },
   };
   const logError = deps.logError ?? ((channel, error) => console.error(`IPC ${channel} failed`, error));
   const handlers = {} as Record<IpcChannel, IpcHandler<IpcChannel>>;

@@ -3,14 +3,21 @@ import { AuthService } from './auth-service';
 import { BlocksService } from './blocks-service';
 import { describe } from './errors';
 import type { EventSink } from './events';
-import { createHandlers, type IpcHandlers } from './handlers';
+import { createHandlers, type IpcHandlers, type OfflineServices } from './handlers';
+import { DownloadManager } from './downloads/download-manager';
+import { LibraryFolder } from './library/folder';
+import { Library } from './library/library';
+import { LibraryPlays } from './library/offline-library';
+import { PlayQueue } from './library/play-queue';
 import { LiveService } from './live-service';
+import { PlayerService } from './player-service';
 import { ProfileStore } from './profile-store';
 import type { SaveTarget } from './save-target';
 import type { SecretStore } from './secret-store';
 import { SessionLogsService } from './session-logs-service';
 import { SessionUpdatesService } from './session-updates-service';
 import { SessionsService } from './sessions-service';
+import { SigningKeyService } from './signing-key-service';
 
 export interface MainServicesOptions {
   /** The app's data folder (Electron's userData); profiles.json lives here. */
@@ -34,6 +41,11 @@ export interface MainServices {
   live: LiveService;
   logs: SessionLogsService;
   updates: SessionUpdatesService;
+  library: Library;
+  downloads: DownloadManager;
+  plays: PlayQueue;
+  offline: OfflineServices;
+  player: PlayerService;
   handlers: IpcHandlers;
   /** Drops the gateway sockets at once (the app or the bridge host is quitting). */
   close(): void;
@@ -61,12 +73,64 @@ export function createMainServices(options: MainServicesOptions): MainServices {
   const live = new LiveService({ auth, events, heartbeatMs });
   const updates = new SessionUpdatesService({ auth, events, heartbeatMs });
   const logs = new SessionLogsService(auth);
-  const handlers = createHandlers({ profiles, auth, sessions, blocks, live, logs, appInfo: options.appInfo });
+  const now = () => new Date();
+  const access = {
+    profileId: () => auth.state()?.profileId ?? null,
+    withSession: auth.withSession.bind(auth),
+  };
+  const libraryFolder = new LibraryFolder(options.userDataDir);
+  const library = new Library({ folder: libraryFolder, profiles, now });
+  const plays = new PlayQueue({ dir: options.userDataDir, access, now });
+  // Plays made offline go out as soon as their gateway has a login again.
+  auth.onSessionChange((state) => void (state && plays.flush()));
+  const downloads = new DownloadManager({ access, library, profiles, events, now });
+  const offline: OfflineServices = {
+    library,
+    libraryFolder,
+    downloads,
+    plays: new LibraryPlays({ library, plays, profiles }),
+    signingKeys: new SigningKeyService({ auth, profiles, now }),
+  };
+  // The player reads library items only: files on this computer, in folders the library named.
+  const player = new PlayerService({
+    recordingPath: async (itemId) => {
+      await library.get(itemId);
+      return library.files(itemId).recording;
+    },
+  });
+  const handlers = createHandlers({
+    profiles,
+    auth,
+    sessions,
+    blocks,
+    live,
+    logs,
+    offline,
+    player,
+    appInfo: options.appInfo,
+  });
   const close = () => {
     updates.stop();
     live.shutdown();
+    downloads.close();
+    void player.closeAll();
   };
-  return { profiles, auth, sessions, blocks, live, logs, updates, handlers, close };
+  return {
+    profiles,
+    auth,
+    sessions,
+    blocks,
+    live,
+    logs,
+    updates,
+    library,
+    downloads,
+    plays,
+    offline,
+    player,
+    handlers,
+    close,
+  };
 }
 
 export { AuthService } from './auth-service';
@@ -77,6 +141,7 @@ export { SessionsService } from './sessions-service';
 export { SessionLogsService } from './session-logs-service';
 export { BlocksService } from './blocks-service';
 export { LiveService } from './live-service';
+export { PlayerService } from './player-service';
 export { SessionUpdatesService } from './session-updates-service';
 export { GatewayClient } from './gateway-client';
 export { createHandlers, isIpcChannel, type IpcHandlers } from './handlers';

@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { join } from 'node:path';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
-import type { GatewayProfile, ProfileInput } from '../../shared/ipc';
+import type { GatewayProfile, PinnedSigningKey, ProfileInput } from '../../shared/ipc';
 import { ProfileNotFoundError, ValidationError, describe } from './errors';
 
 const NAME_MAX = 100;
@@ -17,6 +17,9 @@ const ProfileFileSchema = Type.Object({
       url: Type.String(),
       fingerprint: Type.Union([Type.String(), Type.Null()]),
       lastLogin: Type.Union([Type.String(), Type.Null()]),
+      signingKey: Type.Optional(
+        Type.Object({ keyId: Type.String(), publicKey: Type.String(), trustedAt: Type.String() }),
+      ),
     }),
   ),
 });
@@ -86,6 +89,8 @@ export class ProfileStore {
       url,
       fingerprint: url === current.url ? current.fingerprint : null,
     };
+    // Another address is another gateway: its signing key is trusted afresh, like its certificate.
+    if (url !== current.url) delete updated.signingKey;
     return this.replace(updated);
   }
 
@@ -119,6 +124,24 @@ export class ProfileStore {
 
   forgetCertificate(id: string): GatewayProfile {
     return this.replace({ ...this.get(id), fingerprint: null });
+  }
+
+  /**
+   * The user trusted the recording signing key the gateway showed. A pinned key is replaced only
+   * through the alarm's deliberate "forget" step, never here.
+   */
+  trustSigningKey(id: string, key: Omit<PinnedSigningKey, 'trustedAt'>, at: Date): GatewayProfile {
+    const current = this.get(id);
+    if (current.signingKey !== undefined && current.signingKey.keyId !== key.keyId) {
+      throw new ValidationError('This gateway already has a pinned signing key: forget it first');
+    }
+    return this.replace({ ...current, signingKey: { ...key, trustedAt: at.toISOString() } });
+  }
+
+  forgetSigningKey(id: string): GatewayProfile {
+    const updated = this.get(id);
+    delete updated.signingKey;
+    return this.replace(updated);
   }
 
   setLastLogin(id: string, login: string): GatewayProfile {

@@ -1,4 +1,4 @@
-import type { RecordEvent } from '../../recording';
+import type { RecordEvent } from '../format';
 import { PIECE_BYTES, ScreenText, type ClearKind, type FeedItem, type TextLine } from './screenText';
 
 export type { TextLine } from './screenText';

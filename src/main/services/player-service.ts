@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { FormatError, PlayerCursorError, RecordingPlayer, TerminalEmulationError } from '../../recording';
+import {
+  IPC_ERROR,
+  type PlayerEventsInput,
+  type PlayerEventsPage,
+  type PlayerInfo,
+  type PlayerOpenInput,
+  type PlayerScreen,
+  type PlayerScreenInput,
+  type PlayerSearchInput,
+  type PlayerSearchResult,
+} from '../../shared/ipc';
+import { AppFailure, ValidationError, describe } from './errors';
+
+export interface PlayerServiceOptions {
+  /** The recording file of a library item; throws an AppFailure (e.g. item not found) when there is none. */
+  recordingPath: (itemId: string) => Promise<string>;
+  /** Players open at once; opening one more closes the least recently used. */
+  maxPlayers?: number;
+}
+
+export class PlayerNotFoundError extends AppFailure {
+  constructor(playerId: string) {
+    super(IPC_ERROR.playerNotFound, `No open player ${playerId}: open the recording again`);
+  }
+}
+
+export class RecordingUnreadableError extends AppFailure {
+  constructor(reason: string) {
+    super(IPC_ERROR.recordingUnreadable, `The recording cannot be played: ${reason}`);
+  }
+}
+
+const DEFAULT_MAX_PLAYERS = 8;
+
+/**
+ * Playback of recordings on this computer. The renderer never reads files: it opens a library item
+ * and gets a player id, then asks for screens at times, pages of output to stream from there, and
+ * text searches. Each player keeps its file open (and, once searched, the session text in memory)
+ * until closed; a renderer that forgets to close is bounded by `maxPlayers`.
+ */
+export class PlayerService {
+  private readonly players = new Map<string, RecordingPlayer>();
+  private readonly maxPlayers: number;
+
+  constructor(private readonly options: PlayerServiceOptions) {
+    this.maxPlayers = options.maxPlayers ?? DEFAULT_MAX_PLAYERS;
+  }
+
+  async open({ itemId }: PlayerOpenInput): Promise<PlayerInfo> {
+    const path = await this.options.recordingPath(itemId);
+    let player: RecordingPlayer;
+    try {
+      player = await RecordingPlayer.open(path);
+    } catch (error) {
+      throw unreadable(error);
+    }
+    const playerId = randomUUID();
+    this.players.set(playerId, player);
+    this.evictBeyondLimit();
+    const { markers, activity, idleGaps } = player.overview;
+    return {
+      playerId,
+      cols: player.cols,
+      rows: player.rows,
+      durationMs: player.durationMs,
+      startedAt: player.startedAt,
+      markers: markers.map((m) => ({ atMs: m.tMs, kind: m.kind, note: m.note })),
+      activity,
+      idleGaps,
+    };
+  }
+
+  screenAt({ playerId, atMs }: PlayerScreenInput): Promise<PlayerScreen> {
+    return this.use(playerId, (player) => player.screenAt(atMs));
+  }
+
+  events({ playerId, fromMs, toMs, cursor }: PlayerEventsInput): Promise<PlayerEventsPage> {
+    return this.use(playerId, async (player) => {
+      const page = await player.events(fromMs, toMs, cursor ?? null);
+      return {
+        next: page.next,
+        events: page.events.map((e) =>
+          e.type === 'output' ? { atMs: e.atMs, type: 'output', data: e.data.toString('base64') } : e,
+        ),
+      };
+    });
+  }
+
+  search({ playerId, q, limit }: PlayerSearchInput): Promise<PlayerSearchResult> {
+    return this.use(playerId, (player) => player.search(q, limit));
+  }
+
+  async close(playerId: string): Promise<void> {
+    const player = this.players.get(playerId);
+    if (!player) throw new PlayerNotFoundError(playerId);
+    this.players.delete(playerId);
+    await player.close();
+  }
+
+  async closeAll(): Promise<void> {
+    const players = [...this.players.values()];
+    this.players.clear();
+    await Promise.all(players.map((player) => player.close()));
+  }
+
+  get openPlayers(): number {
+    return this.players.size;
+  }
+
+  /** Runs `work` on an open player; one closed meanwhile reads as not found, not as a file error. */
+  private async use<T>(playerId: string, work: (player: RecordingPlayer) => Promise<T>): Promise<T> {
+    const player = this.players.get(playerId);
+    if (!player) throw new PlayerNotFoundError(playerId);
+    // Most recently used last: eviction takes the first.
+    this.players.delete(playerId);
+    this.players.set(playerId, player);
+    try {
+      return await work(player);
+    } catch (error) {
+      if (this.players.get(playerId) !== player) throw new PlayerNotFoundError(playerId);
+      if (error instanceof PlayerCursorError) throw new ValidationError(error.message);
+      if (error instanceof FormatError) throw unreadable(error);
+      if (error instanceof TerminalEmulationError)
+        throw new RecordingUnreadableError(`its terminal output cannot be replayed here (${error.message})`);
+      throw error;
+    }
+  }
+
+  private evictBeyondLimit(): void {
+    for (const [playerId, player] of this.players) {
+      if (this.players.size <= this.maxPlayers) return;
+      this.players.delete(playerId);
+      void player.close().catch(() => undefined);
+    }
+  }
+}
+
+function unreadable(error: unknown): AppFailure {
+  if (error instanceof AppFailure) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return new RecordingUnreadableError('the file is missing from the library');
+  if (code === 'EACCES' || code === 'EPERM')
+    return new RecordingUnreadableError('the file cannot be read (permission)');
+  if (error instanceof FormatError) return new RecordingUnreadableError(error.message);
+  return new RecordingUnreadableError(describe(error));
+}
