@@ -1,34 +1,11 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import type { RecordingManifest } from '../shared/api';
 
 /**
- * What a sealed recording's signature covers: who recorded what, when, and the exact bytes of the
- * file (size and SHA-256). The signed bytes are the manifest's canonical JSON.
+ * What a sealed recording's signature covers (RecordingManifest: who recorded what, when, and the
+ * exact bytes of the file, size and SHA-256). The signed bytes are the manifest's canonical JSON.
  */
-export interface RecordingManifest {
-  /** Format and version of the recording file the hash covers (docs/recording-format.md). */
-  format: 'vigil-recording';
-  version: number;
-  sessionId: number;
-  /** The session's hash, as the sessions list shows it. */
-  hash: string;
-  /** The operator's Vigil login. */
-  operator: string;
-  /** The remote account on the target. */
-  account: string;
-  /** The target's name. */
-  target: string;
-  protocol: string;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  size: number;
-  sha256: string;
-  /** keyId() of the key that signed. */
-  gatewayKeyId: string;
-  signedAt: string;
-  /** Present (true) when the session was finished by crash recovery at the next start. */
-  recovered?: true;
-}
+export type { RecordingManifest };
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 

@@ -1,21 +1,10 @@
+import type { PlayerScreen, PlayerSearchResult } from '../shared/ipc';
 import { FormatError } from './format';
 import { OverviewBuilder, overviewFromIndex, type OverviewOptions, type RecordingOverview } from './overview';
 import { RecordingReader, type EventPosition } from './reader';
 import { ExtractionCancelled, extractText, type TextLine } from './sessionText/extractor';
 
-export interface PlayerScreen {
-  atMs: number;
-  cols: number;
-  rows: number;
-  /** Serialized screen (colours, modes, cursor): written into a fresh terminal of cols x rows, it shows the state at atMs. */
-  screen: string;
-  cursor: { x: number; y: number };
-  /**
-   * Null, or (when atMs falls inside an escape sequence cut across output events) the `cursor`
-   * for events(atMs, …): the screen already holds the rest of that sequence.
-   */
-  eventsCursor: string | null;
-}
+export type { PlayerScreen, PlayerSearchResult };
 
 export type PlayerEvent =
   | { atMs: number; type: 'output'; data: Buffer }
@@ -25,11 +14,6 @@ export interface PlayerEventsPage {
   events: PlayerEvent[];
   /** Pass back as `cursor` for the rest of the window; null when the window is exhausted. */
   next: string | null;
-}
-
-export interface PlayerSearchResult {
-  hits: { atMs: number; text: string }[];
-  total: number;
 }
 
 /** Output bytes per events page: bounded so one answer never carries a bulk dump whole. */

@@ -405,10 +405,13 @@ export type GatewaySigningKey = Static<typeof GatewaySigningKeySchema>;
  * UTF-8); `recovered` is present when the session was finished by crash recovery.
  */
 export const RecordingManifestSchema = Type.Object({
+  /** Format and version of the recording file the hash covers. */
   format: Type.Literal('vigil-recording'),
   version: Type.Integer(),
   sessionId: Type.Integer(),
+  /** The session's hash, as the sessions list shows it. */
   hash: Type.String(),
+  /** The operator's Vigil login, the remote account and the target's name. */
   operator: Type.String(),
   account: Type.String(),
   target: Type.String(),
@@ -418,8 +421,10 @@ export const RecordingManifestSchema = Type.Object({
   durationMs: Type.Integer(),
   size: Type.Integer(),
   sha256: Type.String(),
+  /** Hex SHA-256 of the signing key's SPKI DER. */
   gatewayKeyId: Type.String(),
   signedAt: IsoDateTime,
+  /** Present (true) when the session was finished by crash recovery at the next start. */
   recovered: Type.Optional(Type.Literal(true)),
 });
 export type RecordingManifest = Static<typeof RecordingManifestSchema>;

@@ -4,6 +4,7 @@ import { OPERATOR_MESSAGES } from '../../src/shared/messages';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { TestSocket } from '../support/wsClient';
 import {
+  adminToken,
   connectOperator,
   openShell,
   startTestbed,
@@ -31,13 +32,7 @@ describe.skipIf(unavailable !== null)(
       tb = await startTestbed(sshd);
       await tb.addUser('olga', password);
       tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-      await tb.addUser('boss', 'boss-password', 'System Administrator');
-      const login = await tb.gateway.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { username: 'boss', password: 'boss-password' },
-      });
-      token = login.json().token;
+      token = await adminToken(tb);
     }, 60_000);
 
     afterAll(async () => {

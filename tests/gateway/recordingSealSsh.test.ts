@@ -9,7 +9,14 @@ import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { waitFor } from '../support/wait';
-import { connectOperator, openShell, startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
+import {
+  adminToken,
+  connectOperator,
+  openShell,
+  startTestbed,
+  TARGET_NAME,
+  type Testbed,
+} from './sshTestbed';
 
 /**
  * A REAL SSH session through the gateway's proxy into a real sshd: when it ends its recording is
@@ -35,13 +42,7 @@ describe.skipIf(unavailable !== null)(
       tb = await startTestbed(sshd);
       await tb.addUser('olga', password);
       tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-      await tb.addUser('boss', 'boss-password', 'System Administrator');
-      const login = await tb.gateway.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { username: 'boss', password: 'boss-password' },
-      });
-      token = login.json().token;
+      token = await adminToken(tb);
 
       const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });
       const operator = await openShell(client);

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SessionLogSearch, SessionTextPage } from '../../src/shared/api';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { waitFor } from '../support/wait';
-import { connectOperator, openShell, startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
+import {
+  adminToken,
+  connectOperator,
+  openShell,
+  startTestbed,
+  TARGET_NAME,
+  type Testbed,
+} from './sshTestbed';
 
 /**
  * The session text of a REAL SSH session: an operator (ssh2 client) types commands through the
@@ -30,13 +37,7 @@ describe.skipIf(unavailable !== null)(
       tb = await startTestbed(sshd);
       await tb.addUser('olga', password);
       tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-      await tb.addUser('boss', 'boss-password', 'System Administrator');
-      const login = await tb.gateway.app.inject({
-        method: 'POST',
-        url: '/api/v1/auth/login',
-        payload: { username: 'boss', password: 'boss-password' },
-      });
-      token = login.json().token;
+      token = await adminToken(tb);
     }, 60_000);
 
     afterAll(async () => {

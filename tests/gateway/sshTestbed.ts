@@ -211,3 +211,15 @@ export function execCommand(
     ),
   );
 }
+
+/** Adds a System Administrator and signs it in to the gateway's API; returns its bearer token. */
+export async function adminToken(tb: Testbed, login = 'boss'): Promise<string> {
+  const password = `${login}-password`;
+  await tb.addUser(login, password, 'System Administrator');
+  const res = await tb.gateway.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username: login, password },
+  });
+  return (res.json() as { token: string }).token;
+}
