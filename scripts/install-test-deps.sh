@@ -2,13 +2,14 @@
 # Installs the Debian programs the test suite drives for real (run as root, non-interactive):
 # Chromium for the browser end-to-end suite, OpenSSH (server and client) as SSH peers,
 # gnome-keyring + libsecret (keytar's Secret Service, and its build headers), D-Bus, tmux,
-# sudo and less (a password prompt and a full-screen program in the audited-command rule tests).
+# sudo and less (a password prompt and a full-screen program in the audited-command rule tests),
+# openssl and jq (a sealed recording checked the way the README tells a third party to).
 set -euo pipefail
 packages=(
   chromium
   openssh-server openssh-client sudo less
   gnome-keyring libsecret-1-0 libsecret-1-dev dbus
-  tmux passwd procps ca-certificates
+  tmux passwd procps ca-certificates openssl jq
   python3 make g++
 )
 missing=()

@@ -24,7 +24,7 @@ import {
  * while an altered copy or another key does not.
  */
 const unavailable = sshdSkipReason();
-const noOpenssl = missingProgram('openssl', 'base64', 'sha256sum');
+const noOpenssl = missingProgram('openssl', 'base64', 'sha256sum', 'jq');
 
 describe.skipIf(unavailable !== null)(
   `Sealed recording of a real SSH session${unavailable ? ` (skipped: ${unavailable})` : ''}`,
@@ -148,42 +148,43 @@ describe.skipIf(unavailable !== null)(
       expect(unknown.stderr).toMatch(/Not verified \(unknown key\)/);
     });
 
-    test.skipIf(noOpenssl !== null)('openssl and sha256sum check the same seal (the README commands)', () => {
-      const recordings = join(tb.dataDir, 'recordings');
-      const hash = sealed.manifest.hash;
-      const run = (command: string) =>
-        spawnSync('sh', ['-c', command], { cwd: recordings, encoding: 'utf8' });
-      const pub = run('openssl pkey -in ../signing-key.pem -pubout -out gateway.pem');
-      expect(pub.status, pub.stderr).toBe(0);
-      const id = run('openssl pkey -pubin -in gateway.pem -outform DER | sha256sum');
-      expect(id.stdout.split(' ')[0]).toBe(sealed.keyId);
-      expect(run(`base64 -d ${hash}.manifest.sig > sig.bin`).status).toBe(0);
-      const verified = run(
-        `openssl pkeyutl -verify -pubin -inkey gateway.pem -rawin -in ${hash}.manifest.json -sigfile sig.bin`,
-      );
-      expect(verified.status, verified.stderr).toBe(0);
-      expect(verified.stdout).toMatch(/Signature Verified Successfully/);
-      expect(run(`sha256sum ${hash}.vrec`).stdout.split(' ')[0]).toBe(sealed.manifest.sha256);
+    test.skipIf(noOpenssl !== null)(
+      `openssl and sha256sum check the same seal (the README commands)${noOpenssl ? ` (skipped: ${noOpenssl})` : ''}`,
+      () => {
+        const recordings = join(tb.dataDir, 'recordings');
+        const hash = sealed.manifest.hash;
+        const run = (command: string) =>
+          spawnSync('sh', ['-c', command], { cwd: recordings, encoding: 'utf8' });
+        const pub = run('openssl pkey -in ../signing-key.pem -pubout -out gateway.pem');
+        expect(pub.status, pub.stderr).toBe(0);
+        const id = run('openssl pkey -pubin -in gateway.pem -outform DER | sha256sum');
+        expect(id.stdout.split(' ')[0]).toBe(sealed.keyId);
+        expect(run(`base64 -d ${hash}.manifest.sig > sig.bin`).status).toBe(0);
+        const verified = run(
+          `openssl pkeyutl -verify -pubin -inkey gateway.pem -rawin -in ${hash}.manifest.json -sigfile sig.bin`,
+        );
+        expect(verified.status, verified.stderr).toBe(0);
+        expect(verified.stdout).toMatch(/Signature Verified Successfully/);
+        expect(run(`sha256sum ${hash}.vrec`).stdout.split(' ')[0]).toBe(sealed.manifest.sha256);
 
-      // A manifest taken from the API, made canonical with jq, is the same signed bytes.
-      if (missingProgram('jq') === null) {
+        // A manifest taken from the API, made canonical with jq, is the same signed bytes.
         writeFileSync(join(recordings, 'api.json'), JSON.stringify(sealed, null, 2));
         const canonical = run('jq -jcS .manifest api.json');
         expect(canonical.stdout).toBe(readFileSync(join(recordings, `${hash}.manifest.json`), 'utf8'));
-      }
 
-      writeFileSync(
-        join(recordings, 'edited.json'),
-        readFileSync(join(recordings, `${hash}.manifest.json`), 'utf8').replace(
-          `"size":${sealed.manifest.size}`,
-          `"size":${sealed.manifest.size + 1}`,
-        ),
-      );
-      const edited = run(
-        'openssl pkeyutl -verify -pubin -inkey gateway.pem -rawin -in edited.json -sigfile sig.bin',
-      );
-      expect(edited.status).not.toBe(0);
-      expect(edited.stdout).toMatch(/Signature Verification Failure/);
-    });
+        writeFileSync(
+          join(recordings, 'edited.json'),
+          readFileSync(join(recordings, `${hash}.manifest.json`), 'utf8').replace(
+            `"size":${sealed.manifest.size}`,
+            `"size":${sealed.manifest.size + 1}`,
+          ),
+        );
+        const edited = run(
+          'openssl pkeyutl -verify -pubin -inkey gateway.pem -rawin -in edited.json -sigfile sig.bin',
+        );
+        expect(edited.status).not.toBe(0);
+        expect(edited.stdout).toMatch(/Signature Verification Failure/);
+      },
+    );
   },
 );
