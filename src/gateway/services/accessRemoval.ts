@@ -4,6 +4,7 @@ import type { UserRecord } from '../db/users';
 import { conflict, notFound } from '../errors';
 import { describeRule } from './commandRulesAdmin';
 import type { Clock } from '../time';
+import { logAdministration } from './administrationEvent';
 
 /**
  * The administration use cases that take access away (the CLI). Each one is committed with its
@@ -116,13 +117,6 @@ export class AccessRemovalService {
 
   /** Done with the CLI on the gateway's machine: no actor login, no origin address. */
   private event(type: EventType, note: string): void {
-    this.store.events.append({
-      type,
-      at: this.clock(),
-      actorId: null,
-      originIp: null,
-      sessionId: null,
-      note,
-    });
+    logAdministration(this.store, this.clock, type, note);
   }
 }

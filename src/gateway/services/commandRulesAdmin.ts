@@ -6,6 +6,7 @@ import { badRequest, conflict, notFound } from '../errors';
 import { isReservedRuleName } from '../rules/builtIn';
 import { compilePattern, PatternError } from '../rules/pattern';
 import type { Clock } from '../time';
+import { logAdministration } from './administrationEvent';
 
 export const MAX_RULE_NAME_LENGTH = 64;
 
@@ -89,14 +90,7 @@ export class CommandRulesAdminService {
 
   /** Done with the CLI on the gateway's machine: no actor login, no origin address. */
   private event(type: EventType, note: string): void {
-    this.store.events.append({
-      type,
-      at: this.clock(),
-      actorId: null,
-      originIp: null,
-      sessionId: null,
-      note,
-    });
+    logAdministration(this.store, this.clock, type, note);
   }
 }
 
