@@ -6,6 +6,7 @@ import { click, closeApp, freshAppStart, mountApp, rowIds, signIn, typeInto } fr
 import { lastListQuery, type FakeGateway } from './support/fakeGateway';
 import { PIN_A, PIN_B } from './support/fixtures';
 import { logsHandlers, makeLogsFixture } from './support/sessionLogs';
+import { makePlayerFixture, playerHandlers } from './support/player';
 import { byTestId, requireTestId, settle, waitFor } from './support/mount';
 import { chooseOption } from './support/naive';
 
@@ -136,7 +137,7 @@ describe('the renderer as a whole', { timeout: 30_000 }, () => {
     expect(JSON.parse(localStorage.getItem(PREFERENCES_KEY) ?? '{}').theme).toBe('system');
   });
 
-  it('Live Stream opens the viewer; Video says it arrives with the player; Prevent Purge opens its dialog', async () => {
+  it('Live Stream opens the viewer; Video opens the Video of session screen; Prevent Purge opens its dialog', async () => {
     ({ wrapper } = await mountApp());
     await signIn();
     const live = fake.sessions.find((s) => s.status === 'live' && rowIds().includes(s.id))!;
@@ -145,8 +146,12 @@ describe('the renderer as a whole', { timeout: 30_000 }, () => {
     await settle();
     expect(fake.argsOf('live:open')).toEqual([[live.id]]);
     expect(byTestId('live-viewer')).not.toBeNull();
+    Object.assign(fake.handlers, playerHandlers(makePlayerFixture(finished.id)));
     await click(`action-video-${finished.id}`);
-    expect(text()).toContain('Video of session arrives with the recording player');
+    expect(fake.argsOf('downloads:start')).toEqual([[finished.id]]);
+    expect(requireTestId('video-title').textContent).toContain(`#${finished.id}`);
+    await click('video-back');
+    expect(byTestId('video-screen')).toBeNull();
     expect(byTestId('prevent-purge-dialog')).toBeNull();
     await click(`action-preventPurge-${finished.id}`);
     expect(byTestId('prevent-purge-dialog')).not.toBeNull();

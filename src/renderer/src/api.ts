@@ -7,6 +7,7 @@ import type {
   IpcEvents,
   IpcValue,
   LoginInput,
+  PlayerEventsInput,
   ProfileInput,
   SessionLogSearchInput,
   SessionTextInput,
@@ -90,6 +91,18 @@ export const api = {
   getSessionLogs: (sessionId: number) => invoke('logs:get', sessionId),
   getSessionText: (input: SessionTextInput) => invoke('logs:text', input),
   searchSessionLogs: (input: SessionLogSearchInput) => invoke('logs:search', input),
+  signingKey: (profileId: string) => invoke('profiles:signingKey', profileId),
+  trustSigningKey: (profileId: string, keyId: string) =>
+    invoke('profiles:trustSigningKey', { profileId, keyId }),
+  startDownload: (sessionId: number) => invoke('downloads:start', sessionId),
+  cancelDownload: (downloadId: string) => invoke('downloads:cancel', downloadId),
+  verifyLibraryItem: (itemId: string) => invoke('library:verify', itemId),
+  reportPlay: (itemId: string) => invoke('library:reportPlay', itemId),
+  openPlayer: (itemId: string) => invoke('player:open', { itemId }),
+  screenAt: (playerId: string, atMs: number) => invoke('player:screenAt', { playerId, atMs }),
+  playerEvents: (input: PlayerEventsInput) => invoke('player:events', input),
+  searchPlayer: (playerId: string, q: string) => invoke('player:search', { playerId, q }),
+  closePlayer: (playerId: string) => invoke('player:close', playerId),
 };
 
 /** In a browser the export waits on the bridge host: the browser's own download saves it. */

@@ -4,6 +4,7 @@
  */
 import liveEn from './live.en';
 import sessionLogsEn from './sessionLogs.en';
+import playerEn from './player.en';
 
 const en = {
   app: {
@@ -199,7 +200,6 @@ const en = {
     video: 'Video of session',
     preventPurge: 'Prevent Purge',
     configureAuditors: 'Configure Auditors',
-    arrivesWithPlayer: 'Video of session arrives with the recording player',
   },
   preventPurge: {
     title: 'Prevent purge · session #{id}',
@@ -238,6 +238,7 @@ const en = {
   },
   ...liveEn,
   ...sessionLogsEn,
+  ...playerEn,
 };
 
 export type Messages = typeof en;

@@ -1,6 +1,7 @@
 import type { Messages } from './en';
 import livePtBR from './live.pt-BR';
 import sessionLogsPtBR from './sessionLogs.pt-BR';
+import playerPtBR from './player.pt-BR';
 
 /** Portuguese (Brazil). Typed against en.ts, so a missing or misnamed key fails the type check. */
 const ptBR: Messages = {
@@ -197,7 +198,6 @@ const ptBR: Messages = {
     video: 'Vídeo da sessão',
     preventPurge: 'Impedir expurgo',
     configureAuditors: 'Configurar auditores',
-    arrivesWithPlayer: 'O vídeo da sessão chega com o reprodutor de gravações',
   },
   preventPurge: {
     title: 'Impedir expurgo · sessão #{id}',
@@ -237,6 +237,7 @@ const ptBR: Messages = {
   },
   ...livePtBR,
   ...sessionLogsPtBR,
+  ...playerPtBR,
 };
 
 export default ptBR;

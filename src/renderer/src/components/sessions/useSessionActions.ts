@@ -1,19 +1,16 @@
 import { ref } from 'vue';
-import { useMessage } from 'naive-ui';
-import { useI18n } from 'vue-i18n';
 import type { Session } from '@shared/api';
+import { usePlayerStore } from '../../stores/player';
 import { useSessionLogsStore } from '../../stores/sessionLogs';
 import type { ColumnAction } from './columnActions';
 
 /**
  * The one place where a row's action button leads somewhere: Live Stream opens the viewer, Session
- * Logs its screen, Drop, Prevent Purge and Configure Auditors their dialogs. Video of session
- * comes with the player, which replaces the last branch.
+ * Logs and Video of session their screens, Drop, Prevent Purge and Configure Auditors their dialogs.
  */
 export function useSessionActions() {
-  const message = useMessage();
-  const { t } = useI18n();
   const sessionLogs = useSessionLogsStore();
+  const player = usePlayerStore();
   const purgeSession = ref<Session | null>(null);
   const auditorsSession = ref<Session | null>(null);
   const liveSession = ref<Session | null>(null);
@@ -37,7 +34,7 @@ export function useSessionActions() {
         void sessionLogs.open(session);
         return;
       case 'video':
-        message.info(t('actions.arrivesWithPlayer'));
+        void player.open(session);
         return;
     }
   }
