@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
 import { commandBlockedMessage, type RuleAction } from '../../src/shared/rules';
-import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
-import { waitFor, waitForValue } from '../support/wait';
+import { waitFor } from '../support/wait';
+import { addOperatorKey, TmuxPanes, waitScreen, withKeyOptions, type Pane } from './opensshClient';
 import { connectOperator, openShell, startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
 
 const skip = sshdSkipReason() ?? missingProgram('ssh', 'tmux', 'sudo', 'less');
@@ -25,65 +25,29 @@ describe.skipIf(skip !== null)(
     let bed: Testbed;
     let keyFile: string;
     let userId: number;
-    const socket = `vigil-rules-${randomBytes(4).toString('hex')}`;
     const tag = randomBytes(4).toString('hex');
     const rules: string[] = [];
     const paths: string[] = [];
-    const tmux = (...args: string[]): string =>
-      execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    const panes = new TmuxPanes();
 
     beforeAll(async () => {
       sshd = await startSshd();
       bed = await startTestbed(sshd);
       userId = await bed.addUser('rita', 'rita-password-1');
       bed.admin.grantAccess('rita', TARGET_NAME, sshd.user);
-      const key = generateEd25519KeyPair('rita@laptop');
-      keyFile = join(bed.dataDir, 'rita_ed25519');
-      writeFileSync(keyFile, key.private, { mode: 0o600 });
-      writeFileSync(`${keyFile}.pub`, `${key.public}\n`);
-      const added = await runGatewayCli([
-        'user',
-        'key',
-        'add',
-        'rita',
-        `${keyFile}.pub`,
-        '--data',
-        bed.dataDir,
-      ]);
-      expect(added.code, added.stderr).toBe(0);
+      keyFile = await addOperatorKey(bed, 'rita');
     });
     afterEach(() => {
       for (const name of rules.splice(0)) bed.store.commandRules.remove(name);
       for (const path of paths.splice(0)) rmSync(path, { recursive: true, force: true });
     });
     afterAll(async () => {
-      try {
-        tmux('kill-server');
-      } catch {
-        // no server was started
-      }
+      panes.kill();
       await bed?.stop();
       await sshd?.stop();
     });
 
-    const sshArgs = (): string[] => [
-      '-p',
-      String(bed.sshPort),
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'LogLevel=ERROR',
-      '-i',
-      keyFile,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'BatchMode=yes',
-    ];
     const target = () => `rita@${sshd.user}@${TARGET_NAME}@127.0.0.1`;
-    const quote = (args: string[]): string => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
 
     function addRule(name: string, pattern: string, action: RuleAction): void {
       const added = bed.store.commandRules.add({
@@ -108,34 +72,18 @@ describe.skipIf(skip !== null)(
       return path;
     }
 
-    interface Pane {
+    interface ShellPane extends Pane {
       sessionId: number;
-      screen(): string;
-      keys(...keys: string[]): void;
-      /** Sends `text` in one write, as a paste without brackets does. */
-      literal(text: string): void;
     }
 
     /** `ssh` to the target in a new tmux pane, ready at a shell prompt. */
-    async function shell(name: string): Promise<Pane> {
+    async function shell(name: string): Promise<ShellPane> {
       const before = lastSessionId();
       // TERM names a terminal every target knows (the pane's own may be missing there).
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        name,
-        '-x',
-        '150',
-        '-y',
-        '40',
-        `TERM=xterm-256color ssh -tt ${quote([...sshArgs(), target()])}; echo SSH-EXIT=$?; sleep 600`,
-      );
+      const args = ['-tt', ...withKeyOptions(bed.sshPort, keyFile), target()];
       const pane = {
         sessionId: 0,
-        screen: () => tmux('capture-pane', '-p', '-J', '-t', name, '-S', '-500'),
-        keys: (...keys: string[]) => void tmux('send-keys', '-t', name, ...keys),
-        literal: (text: string) => void tmux('send-keys', '-t', name, '-l', text),
+        ...panes.ssh(name, args, { cols: 150, rows: 40 }, 'TERM=xterm-256color '),
       };
       pane.keys('echo READY-$((40+2))', 'Enter');
       await waitScreen(pane, /^READY-42$/m);
@@ -151,17 +99,6 @@ describe.skipIf(skip !== null)(
         id: number | null;
       };
       return row.id ?? 0;
-    }
-
-    async function waitScreen(p: { screen(): string }, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-      return waitForValue(
-        () => {
-          const text = p.screen();
-          return pattern.test(text) ? text : undefined;
-        },
-        () => `the pane to show ${String(pattern)}:\n${p.screen()}`,
-        timeoutMs,
-      );
     }
 
     /** Runs a command and waits for its end, so the shell is at its prompt again. */
@@ -257,8 +194,8 @@ describe.skipIf(skip !== null)(
       addRule(`no-rm-script-${tag}`, 'rm\\s+-rf', 'block');
       const p = await shell('script');
       const paste = (text: string): void => {
-        tmux('set-buffer', '-b', `script-${tag}`, text);
-        tmux('paste-buffer', '-p', '-d', '-b', `script-${tag}`, '-t', 'script');
+        panes.tmux('set-buffer', '-b', `script-${tag}`, text);
+        panes.tmux('paste-buffer', '-p', '-d', '-b', `script-${tag}`, '-t', 'script');
       };
       // The shell shows the pasted lines and runs them at the next Enter.
       paste(`cd /tmp\nrm -rf ${dir}`);
@@ -442,7 +379,7 @@ describe.skipIf(skip !== null)(
       const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
         const child = execFile(
           'ssh',
-          [...sshArgs(), target(), `rm -rf ${dir}`],
+          [...withKeyOptions(bed.sshPort, keyFile), target(), `rm -rf ${dir}`],
           { timeout: 20_000 },
           (err, _o, stderr) =>
             resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? -1), stderr }),

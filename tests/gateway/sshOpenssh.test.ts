@@ -1,16 +1,22 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
-import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
-import { waitFor, waitForValue } from '../support/wait';
+import { waitFor } from '../support/wait';
 import { RecordingReader } from '../../src/recording';
+import {
+  addOperatorKey,
+  opensshOptions,
+  TmuxPanes,
+  waitScreen,
+  withKeyOptions,
+  type Pane,
+} from './opensshClient';
 import { startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
-import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 
 const skip = sshdSkipReason() ?? missingProgram('ssh', 'tmux', 'sftp', 'scp');
 const PASSWORD = 'operator-password-2';
@@ -25,96 +31,26 @@ describe.skipIf(skip !== null)(
     let sshd: TestSshd;
     let bed: Testbed;
     let keyFile: string;
-    const socket = `vigil-test-${randomBytes(4).toString('hex')}`;
-    const tmux = (...args: string[]): string =>
-      execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    const panes = new TmuxPanes();
 
     beforeAll(async () => {
       sshd = await startSshd();
       bed = await startTestbed(sshd);
       await bed.addUser('olivia', PASSWORD);
       bed.admin.grantAccess('olivia', TARGET_NAME, sshd.user);
-      const key = generateEd25519KeyPair('olivia@laptop');
-      keyFile = join(bed.dataDir, 'olivia_ed25519');
-      writeFileSync(keyFile, key.private, { mode: 0o600 });
-      writeFileSync(`${keyFile}.pub`, `${key.public}\n`);
-      const added = await runGatewayCli([
-        'user',
-        'key',
-        'add',
-        'olivia',
-        `${keyFile}.pub`,
-        '--data',
-        bed.dataDir,
-      ]);
-      expect(added.code, added.stderr).toBe(0);
+      keyFile = await addOperatorKey(bed, 'olivia');
     });
     afterAll(async () => {
-      try {
-        tmux('kill-server');
-      } catch {
-        // no server was started
-      }
+      panes.kill();
       await bed?.stop();
       await sshd?.stop();
     });
 
-    const sshOptions = (logLevel = 'ERROR'): string[] => [
-      '-p',
-      String(bed.sshPort),
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      `LogLevel=${logLevel}`,
-    ];
-    const withKey = (): string[] => [
-      ...sshOptions(),
-      '-i',
-      keyFile,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      'BatchMode=yes',
-    ];
-    const quote = (args: string[]): string => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const sshOptions = (logLevel = 'ERROR'): string[] => opensshOptions(bed.sshPort, logLevel);
+    const withKey = (): string[] => withKeyOptions(bed.sshPort, keyFile);
 
     /** Runs `ssh ARGS` in a new tmux pane; the pane stays to show the end and ssh's exit status. */
-    function pane(name: string, args: string[]): { screen(): string; keys(...keys: string[]): void } {
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        name,
-        '-x',
-        '120',
-        '-y',
-        '40',
-        `ssh ${quote(args)}; echo SSH-EXIT=$?; sleep 600`,
-      );
-      return {
-        screen: () => tmux('capture-pane', '-p', '-t', name, '-S', '-500'),
-        keys: (...keys) => void tmux('send-keys', '-t', name, ...keys),
-      };
-    }
-
-    async function waitScreen(
-      p: { screen(): string },
-      pattern: string | RegExp,
-      timeoutMs = 15_000,
-    ): Promise<string> {
-      const shows = (text: string) =>
-        typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
-      return waitForValue(
-        () => {
-          const text = p.screen();
-          return shows(text) ? text : undefined;
-        },
-        () => `the pane to show ${String(pattern)}:\n${p.screen()}`,
-        timeoutMs,
-      );
-    }
+    const pane = (name: string, args: string[]): Pane => panes.ssh(name, args, { cols: 120, rows: 40 });
 
     /** What the gateway recorded as typed in a live session (its recording is flushed every second). */
     async function recordedInput(sessionId: number): Promise<string> {
