@@ -13,7 +13,7 @@ import { systemClock } from '../../src/gateway/time';
 import { SshAdminService } from '../../src/gateway/services/sshAdmin';
 import type { TestSshd } from '../support/sshd';
 import { FAST_SCRYPT } from '../support/gatewayApp';
-import { freePort, makeTempDir } from '../support/gateway';
+import { makeTempDir } from '../support/gateway';
 
 /** The listening sshd's pid (from its PidFile, next to its log). */
 export function sshdPid(sshd: TestSshd): number {
@@ -64,13 +64,13 @@ export const TARGET_NAME = 'web-01';
 
 export async function startTestbed(sshd: TestSshd, options: { dataDir?: string } = {}): Promise<Testbed> {
   const dataDir = options.dataDir ?? makeTempDir('vigil-sshgw-');
-  const sshPort = await freePort();
   const lines: string[] = [];
   const gateway = await startGateway(
     {
       dataDir,
       http: { host: '127.0.0.1', port: 0 },
-      ssh: { host: '127.0.0.1', port: sshPort },
+      // Port 0: the kernel picks a port nobody else can take between choosing and binding.
+      ssh: { host: '127.0.0.1', port: 0 },
     },
     {
       adminPassword: `admin-${randomBytes(6).toString('hex')}`,
@@ -78,6 +78,7 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
       logLevel: 'silent',
     },
   );
+  const sshPort = Number(gateway.sshAddress.slice(gateway.sshAddress.lastIndexOf(':') + 1));
   const secrets = () => new SecretBox(loadMasterKey(dataPaths(dataDir)));
   const admin = new AdminService(gateway.store, systemClock, secrets, FAST_SCRYPT);
   const sshAdmin = new SshAdminService(gateway.store, systemClock, secrets);

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,19 +58,6 @@ export function makeTempDir(prefix = 'vigil-gw-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Runs the gateway CLI (`node bin/vigil-gateway.js ...args`) to completion. */
 export function runGatewayCli(
   args: string[],
@@ -95,12 +81,12 @@ export function runGatewayCli(
 
 const FINGERPRINT_LINE = /TLS certificate SHA-256 fingerprint: ([0-9A-F:]{95})/;
 const LISTENING_LINE = /Vigil gateway listening on (https:\/\/\S+)/;
+const SSH_LISTENING_LINE = /Vigil SSH proxy listening on \S+:(\d+)/;
 
 export async function startGatewayProcess(options: StartOptions = {}): Promise<GatewayProcess> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? makeTempDir();
   const adminPassword = options.adminPassword ?? `admin-${randomBytes(9).toString('base64url')}`;
-  const [httpPort, sshPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
@@ -109,9 +95,10 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
       '--data',
       dataDir,
       '--http',
-      `127.0.0.1:${httpPort}`,
+      // Port 0 on both: chosen by the kernel at bind time, so parallel test files never collide.
+      '127.0.0.1:0',
       '--ssh',
-      `127.0.0.1:${sshPort}`,
+      '127.0.0.1:0',
     ],
     {
       cwd: REPO_ROOT,
@@ -151,6 +138,8 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
     throw err;
   }
 
+  const httpPort = Number(new URL(started.url).port);
+  const sshPort = Number(SSH_LISTENING_LINE.exec(output)?.[1] ?? 0);
   return {
     ...started,
     dataDir,
