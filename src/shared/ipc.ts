@@ -241,6 +241,54 @@ export interface IpcContract {
   /** Case-insensitive search of the rendered session text; each hit is when its line was shown. */
   'player:search': (input: PlayerSearchInput) => PlayerSearchResult;
   'player:close': (playerId: string) => null;
+  /**
+   * Exports a library item's recording (asks where to save first): asciicast at once, MP4 in the
+   * background with `exports:progress` events. A cancelled save dialog is state 'cancelled'.
+   */
+  'exports:start': (input: ExportInput) => ExportJob;
+  'exports:cancel': (exportId: string) => null;
+  /** Which ffmpeg MP4 export would use, and why the other places were passed over. */
+  'exports:ffmpeg': () => FfmpegStatus;
+  /** The app's own ffmpeg setting, tried first; null clears it. */
+  'exports:setFfmpegPath': (path: string | null) => FfmpegStatus;
+}
+
+export type ExportFormat = 'asciicast' | 'mp4';
+
+export interface ExportInput {
+  itemId: string;
+  format: ExportFormat;
+  /** MP4 frame size in pixels (even numbers); the terminal is scaled to fit, letterboxed. */
+  width?: number;
+  height?: number;
+}
+
+export type ExportState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface ExportJob {
+  exportId: string;
+  itemId: string;
+  format: ExportFormat;
+  state: ExportState;
+  /** 0..1 of the recording's duration written so far. */
+  progress: number;
+  /** Once done: where the file went. */
+  result: ExportResult | null;
+  error: { code: string; message: string } | null;
+}
+
+export type FfmpegSource = 'setting' | 'env' | 'package' | 'path';
+
+export interface FfmpegStatus {
+  /** The ffmpeg that works, or null when none does. */
+  path: string | null;
+  source: FfmpegSource | null;
+  /** First line of `ffmpeg -version`. */
+  version: string | null;
+  /** The app's own setting, when the user gave one. */
+  setting: string | null;
+  /** Every place looked at, in order, with why it was not used. */
+  tried: { source: FfmpegSource; path: string | null; problem: string | null }[];
 }
 
 export interface PlayerOpenInput {
@@ -349,6 +397,8 @@ export interface IpcEvents {
   'sessions:changed': SessionUpdate;
   /** A download's state or progress (at most a few times a second while running). */
   'downloads:progress': DownloadStatus;
+  /** An export's state or progress (at most a few times a second while running). */
+  'exports:progress': ExportJob;
 }
 export type IpcEventName = keyof IpcEvents;
 
@@ -406,6 +456,10 @@ export const IPC_CHANNELS = [
   'player:events',
   'player:search',
   'player:close',
+  'exports:start',
+  'exports:cancel',
+  'exports:ffmpeg',
+  'exports:setFfmpegPath',
 ] as const satisfies readonly IpcChannel[];
 
 export const IPC_EVENTS = [
@@ -416,6 +470,7 @@ export const IPC_EVENTS = [
   'live:closed',
   'sessions:changed',
   'downloads:progress',
+  'exports:progress',
 ] as const satisfies readonly IpcEventName[];
 
 /** Error codes handlers return besides the gateway's own. */
@@ -442,4 +497,9 @@ export const IPC_ERROR = {
   playerNotFound: 'PLAYER_NOT_FOUND',
   /** The recording file is missing, cut short before its first frame, or not a Vigil recording. */
   recordingUnreadable: 'RECORDING_UNREADABLE',
+  /** No working ffmpeg in any place looked at; the message lists them. */
+  ffmpegNotFound: 'FFMPEG_NOT_FOUND',
+  /** The recording's kind has no exporter for that format (e.g. asciicast of a graphical session). */
+  exportNotSupported: 'EXPORT_NOT_SUPPORTED',
+  exportNotFound: 'EXPORT_NOT_FOUND',
 } as const;

@@ -127,6 +127,20 @@ const PlayerSearchSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** MP4 sizes: even (H.264 with yuv420p halves both), from a thumbnail up to 4K. */
+const FrameSideSchema = Type.Integer({ minimum: 64, maximum: 4096, multipleOf: 2 });
+const ExportInputSchema = Type.Object(
+  {
+    itemId: LibraryItemIdSchema,
+    format: Type.Union([Type.Literal('asciicast'), Type.Literal('mp4')]),
+    width: Type.Optional(FrameSideSchema),
+    height: Type.Optional(FrameSideSchema),
+  },
+  { additionalProperties: false },
+);
+const ExportIdSchema = Type.String({ minLength: 1, maxLength: 64 });
+const FfmpegPathSchema = Type.Union([FilePathSchema, Type.Null()]);
+
 /** One schema per argument, in order. */
 export const PAYLOAD_SCHEMAS = {
   'app:info': [],
@@ -175,6 +189,10 @@ export const PAYLOAD_SCHEMAS = {
   'player:events': [PlayerEventsSchema],
   'player:search': [PlayerSearchSchema],
   'player:close': [PlayerIdSchema],
+  'exports:start': [ExportInputSchema],
+  'exports:cancel': [ExportIdSchema],
+  'exports:ffmpeg': [],
+  'exports:setFfmpegPath': [FfmpegPathSchema],
 } as const satisfies { readonly [C in IpcChannel]: readonly TSchema[] };
 
 /** What a channel's schemas accept, as an argument tuple. */

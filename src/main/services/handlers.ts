@@ -13,6 +13,7 @@ import type { LibraryFolder } from './library/folder';
 import type { Library } from './library/library';
 import type { LibraryPlays } from './library/offline-library';
 import type { LiveService } from './live-service';
+import type { ExportService } from './exports/export-service';
 import type { PlayerService } from './player-service';
 import type { SessionLogsService } from './session-logs-service';
 import type { SessionsService } from './sessions-service';
@@ -36,6 +37,8 @@ export interface HandlerDeps {
   offline?: OfflineServices;
   /** Playback of library recordings (absent where a test leaves it out). */
   player?: PlayerService;
+  /** asciicast and MP4 exports of library recordings (absent where a test leaves them out). */
+  exports?: ExportService;
   appInfo: AppInfo;
   /** Where unexpected (INTERNAL) errors are reported; the renderer gets only their message. */
   logError?: (channel: IpcChannel, error: unknown) => void;
@@ -58,6 +61,10 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   const player = (): PlayerService => {
     if (deps.player === undefined) throw new Error('The player is not set up in this process');
     return deps.player;
+  };
+  const exports = (): ExportService => {
+    if (deps.exports === undefined) throw new Error('Exports are not set up in this process');
+    return deps.exports;
   };
   const implementations: Implementations = {
     'app:info': () => deps.appInfo,
@@ -133,6 +140,13 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       await player().close(playerId);
       return null;
     },
+    'exports:start': (input) => exports().start(input),
+    'exports:cancel': (exportId) => {
+      exports().cancel(exportId);
+      return null;
+    },
+    'exports:ffmpeg': () => exports().ffmpeg(),
+    'exports:setFfmpegPath': (path) => exports().setFfmpegPath(path),
   };
   const logError = deps.logError ?? ((channel, error) => console.error(`IPC ${channel} failed`, error));
   const handlers = {} as Record<IpcChannel, IpcHandler<IpcChannel>>;
