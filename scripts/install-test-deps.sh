@@ -3,13 +3,14 @@
 # Chromium for the browser end-to-end suite, OpenSSH (server and client) as SSH peers,
 # gnome-keyring + libsecret (keytar's Secret Service, and its build headers), D-Bus, tmux,
 # sudo and less (a password prompt and a full-screen program in the audited-command rule tests),
-# openssl and jq (a sealed recording checked the way the README tells a third party to).
+# openssl and jq (a sealed recording checked the way the README tells a third party to),
+# ffmpeg (MP4 export encodes with it; its ffprobe checks the videos made).
 set -euo pipefail
 packages=(
   chromium
   openssh-server openssh-client sudo less
   gnome-keyring libsecret-1-0 libsecret-1-dev dbus
-  tmux passwd procps ca-certificates openssl jq
+  tmux passwd procps ca-certificates openssl jq ffmpeg
   python3 make g++
 )
 missing=()

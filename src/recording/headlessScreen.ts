@@ -6,6 +6,7 @@ import { charsOf, exactSerialization } from './screenPatch';
 const { Terminal } = headless;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
 type HeadlessAddon = Parameters<HeadlessTerminal['loadAddon']>[0];
+export type HeadlessBuffer = HeadlessTerminal['buffer']['active'];
 
 /** Chunk fed to the parser per budget turn: ~1-4 ms of parsing. */
 const BUDGETED_CHUNK_BYTES = 128 * 1024;
@@ -173,6 +174,17 @@ export class HeadlessScreen {
 
   cursor(): { x: number; y: number } {
     return { x: this.term.buffer.active.cursorX, y: this.term.buffer.active.cursorY };
+  }
+
+  /** The buffer on screen (normal or alternate), for reading its cells; valid until the next parse. */
+  get activeBuffer(): HeadlessBuffer {
+    return this.term.buffer.active;
+  }
+
+  /** True while a program hid the cursor (DECTCEM); xterm keeps this internal. */
+  cursorHidden(): boolean {
+    const core = this.term as unknown as { _core: { coreService?: { isCursorHidden?: boolean } } };
+    return core._core.coreService?.isCursorHidden === true;
   }
 
   dispose(): void {
