@@ -319,10 +319,10 @@ describe('browser downloads of the bridge', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const staged = async (content: string) => {
-    const path = await downloads.choose();
+  const staged = async (content: string, name = 'vigil-sessions-20260101-120000.csv') => {
+    const path = await downloads.choose(name);
     writeFileSync(path, content);
-    return { path, offer: downloads.deliver(path, 'vigil-sessions-20260101-120000.csv') };
+    return { path, offer: downloads.deliver(path, name) };
   };
 
   it('stages exports in a private folder and serves each one once, as an attachment', async () => {
@@ -337,9 +337,22 @@ describe('browser downloads of the bridge', () => {
     expect(first.headers.get('content-disposition')).toBe(
       'attachment; filename="vigil-sessions-20260101-120000.csv"',
     );
+    expect(first.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(await first.text()).toBe('id,operator\n1,bob\n');
     await expect.poll(() => existsSync(path)).toBe(false);
     expect((await fetch(base + offer.url)).status).toBe(404);
+  });
+
+  it('serves each export format as what it is', async () => {
+    for (const [name, type] of [
+      ['vigil-session-7.cast', 'application/x-asciicast'],
+      ['vigil-session-7.mp4', 'video/mp4'],
+      ['notes.weird', 'application/octet-stream'],
+    ] as const) {
+      const { path, offer } = await staged('x', name);
+      expect(path.endsWith(name.slice(name.lastIndexOf('.')))).toBe(true);
+      expect((await fetch(base + offer.url)).headers.get('content-type')).toBe(type);
+    }
   });
 
   it('serves nothing for unknown addresses and deletes unclaimed files when closed', async () => {

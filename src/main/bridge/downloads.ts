@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { BRIDGE_DOWNLOAD_PATH } from '../../shared/bridge';
 import type { ExportDownload } from '../../shared/ipc';
 import type { SaveTarget } from '../services';
 import { ensurePrivateDir } from './private-dir';
+
+/** What each export format is served as; anything else is plain bytes. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.csv': 'text/csv; charset=utf-8',
+  '.cast': 'application/x-asciicast',
+  '.mp4': 'video/mp4',
+};
 
 /** An export the page has not fetched yet is deleted after this long. */
 const UNCLAIMED_MS = 10 * 60_000;
@@ -17,7 +24,7 @@ interface Waiting {
 }
 
 /**
- * Exports in the browser bridge: the CSV is staged in a private folder, then fetched once by the
+ * Exports in the browser bridge: the file is staged in a private folder, then fetched once by the
  * page from an unguessable address and saved by the browser as a download (the browser's own
  * folder and prompt, as in any web app). A fetched or unclaimed file is deleted.
  */
@@ -29,9 +36,10 @@ export class BrowserDownloads implements SaveTarget {
     private readonly unclaimedMs = UNCLAIMED_MS,
   ) {}
 
-  async choose(): Promise<string> {
+  async choose(suggestedName: string): Promise<string> {
     ensurePrivateDir(this.dir);
-    return join(this.dir, `${randomBytes(16).toString('hex')}.csv`);
+    const extension = /^\.[a-z0-9]{1,8}$/i.test(extname(suggestedName)) ? extname(suggestedName) : '';
+    return join(this.dir, `${randomBytes(16).toString('hex')}${extension}`);
   }
 
   deliver(path: string, suggestedName: string): ExportDownload {
@@ -57,7 +65,7 @@ export class BrowserDownloads implements SaveTarget {
     this.waiting.delete(token);
     res.writeHead(200, {
       ...headers,
-      'content-type': 'text/csv; charset=utf-8',
+      'content-type': CONTENT_TYPES[extname(file.fileName).toLowerCase()] ?? 'application/octet-stream',
       'content-length': String(statSync(file.path).size),
       'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"`,
       'cache-control': 'no-store',
