@@ -1,11 +1,13 @@
 import { benchLive } from './live';
 import { benchLogs } from './logs';
+import { benchMp4, MP4_TARGET_REALTIME_FACTOR } from './mp4';
 import { benchRecording } from './recording';
-import { benchRecordingDownload } from './recordingDownload';
+import { benchRecordingDownload, DOWNLOAD_TARGET_RATIO } from './recordingDownload';
 import { formatRows, type BenchRow } from './report';
 import { benchSeek, OPEN_TARGET_MS, SEEK_TARGET_P95_MS } from './seek';
 import { benchSessions, formatSessionsReport } from './sessions';
 import { benchSsh } from './ssh';
+import { benchVideoOpen, VIDEO_OPEN_TARGET_MS } from './videoOpen';
 
 /**
  * `npm run bench [-- SECTION…]`: performance figures, each printed next to a baseline measured in
@@ -13,8 +15,10 @@ import { benchSsh } from './ssh';
  * list queries and CSV export; VIGIL_BENCH_SESSIONS changes the count), ssh (the proxy against
  * direct sshd and an OpenSSH bastion), live (live viewer latency), recording (writer and bytes per
  * hour), logs (an 8-hour session's text: build, then search p50/p95), download (a recording through
- * the gateway vs a bare server), seek (the player on an 8-hour recording: open to first screen,
- * screen at random times p50/p95). Default: all.
+ * the gateway vs a plain HTTPS server), video-open (Video clicked on a 1-hour session to its first
+ * screen, p50/p95), seek (the player on an 8-hour recording: open to first screen,
+ * screen at random times p50/p95), mp4 (a scripted 1-hour session exported as 1280x720 MP4 with the
+ * real ffmpeg: real-time factor). Default: all.
  */
 const SESSIONS_TARGET_P95_MS = 20;
 const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
@@ -60,7 +64,38 @@ async function seek(): Promise<string> {
   ].join('\n\n');
 }
 
+async function mp4(): Promise<string> {
+  const result = await benchMp4(log);
+  return [
+    formatRows('MP4 export: a 1-hour interactive session at 1280x720', result.rows),
+    result.realtimeFactor >= MP4_TARGET_REALTIME_FACTOR
+      ? `MP4 target met (>= ${MP4_TARGET_REALTIME_FACTOR}x real time).`
+      : `Target missed: MP4 export ${result.realtimeFactor.toFixed(1)}x real time < ${MP4_TARGET_REALTIME_FACTOR}x`,
+  ].join('\n\n');
+}
+
 const rows = (title: string, run: () => Promise<BenchRow[]>) => async () => formatRows(title, await run());
+
+async function download(): Promise<string> {
+  const result = await benchRecordingDownload(log);
+  const ratio = result.find((row) => row.name === 'gateway / plain HTTPS throughput')!.value;
+  return [
+    formatRows('Recording download: the gateway vs a plain HTTPS server', result),
+    ratio >= DOWNLOAD_TARGET_RATIO
+      ? `Download target met (${ratio.toFixed(2)}x >= ${DOWNLOAD_TARGET_RATIO}x a plain HTTPS transfer).`
+      : `Target missed: download ${ratio.toFixed(2)}x < ${DOWNLOAD_TARGET_RATIO}x a plain HTTPS transfer`,
+  ].join('\n\n');
+}
+
+async function videoOpen(): Promise<string> {
+  const result = await benchVideoOpen(log);
+  return [
+    formatRows('Video of session: a 1-hour recording, Video clicked to first screen', result.rows),
+    result.p95 < VIDEO_OPEN_TARGET_MS
+      ? `Video open target met (p95 < ${VIDEO_OPEN_TARGET_MS} ms).`
+      : `Target missed: Video click to first screen p95 ${result.p95.toFixed(0)} ms >= ${VIDEO_OPEN_TARGET_MS} ms`,
+  ].join('\n\n');
+}
 
 const SECTIONS: Record<string, () => Promise<string>> = {
   sessions,
@@ -68,8 +103,10 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   live: rows('Live Stream: target output to viewer', () => benchLive(log)),
   recording: rows('Recording', () => benchRecording()),
   logs,
-  download: rows('Recording download vs a bare server', () => benchRecordingDownload(log)),
+  download,
+  'video-open': videoOpen,
   seek,
+  mp4,
 };
 
 const wanted = process.argv.slice(2);

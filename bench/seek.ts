@@ -80,7 +80,9 @@ export async function benchSeek(log: (line: string) => void): Promise<SeekBenchR
     const checkpoints = reader.checkpoints.length;
     const segments = reader.segments.length;
     await reader.close();
-    const player = new PlayerService({ recordingPath: async () => path });
+    const cut = join(dir, 'cut-short.vrec');
+    // One service, as in the app: reading the session text in the background gives way to its requests.
+    const player = new PlayerService({ recordingPath: async (itemId) => (itemId === 'cut' ? cut : path) });
 
     // Open to first screen, a few times (the first includes loading the code paths).
     const opens: number[] = [];
@@ -99,15 +101,13 @@ export async function benchSeek(log: (line: string) => void): Promise<SeekBenchR
     );
 
     // The same file cut short (no index, as after a crash): the timeline is scanned from the events.
-    const cut = join(dir, 'cut-short.vrec');
     copyFileSync(path, cut);
     truncateSync(cut, statSync(cut).size - TRAILER_BYTES);
-    const scanning = new PlayerService({ recordingPath: async () => cut });
     const scanStarted = performance.now();
-    const scanned = await scanning.open({ itemId: 'cut' });
-    await scanning.screenAt({ playerId: scanned.playerId, atMs: 0 });
+    const scanned = await player.open({ itemId: 'cut' });
+    await player.screenAt({ playerId: scanned.playerId, atMs: 0 });
     const scanOpenMs = performance.now() - scanStarted;
-    await scanning.closeAll();
+    await player.close(scanned.playerId);
 
     const rnd = prng(7);
     const times: number[] = [];

@@ -1,5 +1,5 @@
-import { BrowserWindow, app, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
-import { dirname, join } from 'node:path';
+import { BrowserWindow, app, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CHANNELS } from '../shared/ipc';
 import { fail } from '../shared/result';
@@ -33,9 +33,11 @@ const events: EventSink = (event, payload) => {
 
 const saveTarget: SaveTarget = {
   async choose(suggestedName) {
+    // The filter follows the export (CSV, asciicast, MP4): a CSV-only filter would rename a video.
+    const extension = extname(suggestedName).slice(1);
     const options = {
       defaultPath: join(app.getPath('downloads'), suggestedName),
-      filters: [{ name: 'CSV', extensions: ['csv'] }],
+      filters: [{ name: extension.toUpperCase(), extensions: [extension] }],
     };
     const answer = mainWindow
       ? await dialog.showSaveDialog(mainWindow, options)
@@ -102,6 +104,7 @@ if (!app.requestSingleInstanceLock()) {
       events,
       appInfo: { version: app.getVersion(), platform: process.platform, host: 'electron' },
       gatewayUrl: process.env.VIGIL_GATEWAY_URL,
+      reveal: (path) => shell.showItemInFolder(path),
     });
     const { handlers } = services;
     app.on('will-quit', () => services.close());

@@ -1,6 +1,6 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { IPC_CHANNELS, IPC_ERROR, IPC_EVENTS, type VigilApi } from '../shared/ipc';
-import { fail } from '../shared/result';
+import { fail, ok } from '../shared/result';
 
 /**
  * Exposes exactly the IPC contract as `window.vigil`: no ipcRenderer, no Node, only the listed
@@ -30,6 +30,19 @@ const api: VigilApi = {
     return () => {
       ipcRenderer.removeListener(event, forward);
     };
+  },
+  // Only a File the user picked or dropped has a path; the renderer itself never learns others.
+  filePath(file) {
+    try {
+      const path = webUtils.getPathForFile(file as File);
+      return Promise.resolve(
+        path === '' ? fail(IPC_ERROR.validation, 'This file has no path on this computer') : ok(path),
+      );
+    } catch (error) {
+      return Promise.resolve(
+        fail(IPC_ERROR.validation, error instanceof Error ? error.message : String(error)),
+      );
+    }
   },
 };
 

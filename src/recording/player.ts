@@ -36,6 +36,8 @@ export class PlayerCursorError extends Error {
 export class RecordingPlayer {
   private text: Promise<{ lines: TextLine[]; folded: string[] }> | null = null;
   private closed = false;
+  /** Awaited between batches of the session text while it is read ahead of any search. */
+  private betweenBatches: (() => Promise<void>) | null = null;
 
   private constructor(
     private readonly reader: RecordingReader,
@@ -131,6 +133,15 @@ export class RecordingPlayer {
     return { hits, total };
   }
 
+  /**
+   * Reads the session text for search now, so the first search does not wait for it; `between`
+   * is awaited between batches, so work the user is waiting for can go first.
+   */
+  async prepareSearch(between: () => Promise<void>): Promise<void> {
+    if (this.text === null) this.betweenBatches = between;
+    await this.sessionText();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -148,7 +159,10 @@ export class RecordingPlayer {
     const lines: TextLine[] = [];
     try {
       const batches = extractText(this.reader.records(), { cols, rows, pty, cancelled: () => this.closed });
-      for await (const batch of batches) lines.push(...batch);
+      for await (const batch of batches) {
+        lines.push(...batch);
+        await this.betweenBatches?.();
+      }
     } catch (err) {
       if (err instanceof ExtractionCancelled) throw new FormatError('player closed');
       throw err;

@@ -1,12 +1,21 @@
 import { HeadlessScreen } from './headlessScreen';
 import { processParseBudget, type ParseBudget } from './parseBudget';
+import { incompleteCharBytes, sequenceStart } from './outputCut';
 
 export interface MirrorSnapshot {
-  /** Serialized screen: write it into a fresh terminal of cols x rows, then the output after `position`. */
+  /**
+   * Serialized screen: write it into a fresh terminal of cols x rows, then the output after
+   * `position`. When the output before it ended inside an escape sequence, the screen ends with
+   * that sequence's start, so the output after `position` completes it as it would have.
+   */
   screen: string;
   cols: number;
   rows: number;
-  /** Output bytes written to the mirror before this snapshot was asked for. */
+  /**
+   * Output bytes written to the mirror before this snapshot was asked for; more when that output
+   * ended inside a character, whose remaining bytes the screen then includes (a terminal drops
+   * them when they come again without the character's first byte).
+   */
   position: number;
   /** True once output had to be skipped because parsing fell too far behind. */
   approximate: boolean;
@@ -31,6 +40,8 @@ type Item =
   | { kind: 'snapshot'; position: number; resolve: (s: MirrorSnapshot) => void; reject: (e: Error) => void };
 
 const BATCH_BYTES = 128 * 1024;
+/** An unfinished escape sequence longer than this (a huge image or clipboard string) is not carried. */
+const MAX_CARRY_BYTES = 256 * 1024;
 
 /**
  * The live screen of a session, for viewers who join late. Output is queued and parsed in the
@@ -39,6 +50,11 @@ const BATCH_BYTES = 128 * 1024;
  * If bulk output outruns the budget beyond `maxBacklogBytes`, the oldest unparsed output is dropped
  * and the terminal restarts from the newest `keepOnOverflowBytes` (plenty to repaint a screen):
  * memory stays bounded and the snapshot is flagged approximate.
+ *
+ * A snapshot is serialized as exactly as a player checkpoint, and only where the output is between
+ * escape sequences: output arrives cut anywhere, and a serialized screen cannot hold a parser half
+ * way through a sequence. So the start of an unfinished sequence is carried after the screen, and a
+ * character cut in two is waited for.
  */
 export class TerminalMirror {
   private readonly screen: HeadlessScreen;
@@ -52,7 +68,13 @@ export class TerminalMirror {
   private skipped = 0;
   private failures = 0;
   private resetBeforeNextData = false;
+  /** Output parsed since the parser was last seen between sequences (the start of the unfinished one). */
+  private carry: Buffer = Buffer.alloc(0);
+  /** The unfinished sequence outgrew MAX_CARRY_BYTES: snapshots until it ends are approximate. */
+  private carryLost = false;
   private waitingSnapshots = 0;
+  /** A snapshot waits for the rest of a character: nothing to do until more comes in. */
+  private stalled = false;
   private running = false;
   private disposed = false;
 
@@ -109,6 +131,7 @@ export class TerminalMirror {
   }
 
   private kick(): void {
+    this.stalled = false;
     if (this.running) return;
     this.running = true;
     this.pump()
@@ -116,7 +139,7 @@ export class TerminalMirror {
       .finally(() => {
         this.running = false;
         if (this.disposed) this.screen.dispose();
-        else if (this.queue.length > 0) this.kick();
+        else if (this.queue.length > 0 && !this.stalled) this.kick();
       });
   }
 
@@ -133,6 +156,7 @@ export class TerminalMirror {
     this.queue = [];
     this.backlog = 0;
     this.resetBeforeNextData = true;
+    this.forgetCarry();
     try {
       this.onError(err);
     } catch {
@@ -146,18 +170,63 @@ export class TerminalMirror {
       if (item.kind === 'resize') {
         this.screen.resize(item.cols, item.rows);
       } else if (item.kind === 'snapshot') {
+        let missing = incompleteCharBytes(this.carry);
+        while (missing > 0) {
+          const rest = this.takeBytes(missing);
+          // No output after the cut yet: the snapshot waits for it (the next write resumes here).
+          if (rest === null) {
+            this.queue.unshift(item);
+            this.stalled = true;
+            return;
+          }
+          if (rest.length === 0) break;
+          await this.parse([rest]);
+          item.position += rest.length;
+          missing = incompleteCharBytes(this.carry);
+        }
         this.waitingSnapshots--;
-        item.resolve({
-          screen: this.screen.serialize(),
-          cols: this.screen.cols,
-          rows: this.screen.rows,
-          position: item.position,
-          approximate: this.skipped > 0 || this.failures > 0,
-        });
+        item.resolve(await this.snapshotAt(item.position));
       } else {
         await this.parse(this.takeBatch(item.data));
       }
     }
+  }
+
+  private async snapshotAt(position: number): Promise<MirrorSnapshot> {
+    let carried = '';
+    let lost = false;
+    if (!this.screen.betweenSequences()) {
+      const start = this.carryLost ? -1 : sequenceStart(this.carry);
+      if (start >= 0) carried = this.carry.subarray(start).toString('utf8');
+      else lost = true;
+    }
+    return {
+      screen: (await this.screen.serializeExact()) + carried,
+      cols: this.screen.cols,
+      rows: this.screen.rows,
+      position,
+      approximate: lost || this.skipped > 0 || this.failures > 0,
+    };
+  }
+
+  /**
+   * Up to `count` bytes from the data at the head of the queue (what completes a character cut in
+   * two); null when no output is queued yet. Stops at a resize or snapshot: the character is then
+   * left unfinished rather than crossing them.
+   */
+  private takeBytes(count: number): Buffer | null {
+    const taken: Buffer[] = [];
+    let left = count;
+    while (left > 0 && this.queue[0]?.kind === 'data') {
+      const head = this.queue[0];
+      const piece = head.data.subarray(0, left);
+      taken.push(piece);
+      left -= piece.length;
+      if (piece.length === head.data.length) this.queue.shift();
+      else head.data = head.data.subarray(piece.length);
+    }
+    if (taken.length === 0 && this.queue.length === 0) return null;
+    return Buffer.concat(taken);
   }
 
   /** The data items that follow `first` (up to a batch), parsed together. */
@@ -176,11 +245,36 @@ export class TerminalMirror {
     if (this.resetBeforeNextData) {
       this.resetBeforeNextData = false;
       this.screen.reset();
+      this.forgetCarry();
     }
     // A viewer waiting for a snapshot goes ahead of the budget.
     if (this.waitingSnapshots > 0) await Promise.all(pieces.map((piece) => this.screen.write(piece)));
     else await this.screen.writeBudgeted(pieces, this.budget, () => this.disposed);
     for (const piece of pieces) this.backlog -= piece.length;
+    this.keepCarry(pieces);
+  }
+
+  /** Keeps the output from the start of the sequence left unfinished, if any. */
+  private keepCarry(pieces: Buffer[]): void {
+    if (this.screen.betweenSequences()) {
+      this.forgetCarry();
+      return;
+    }
+    const joined = Buffer.concat([this.carry, ...pieces]);
+    // The last sequence introducer starts what is unfinished; anything before it is complete.
+    const start = sequenceStart(joined);
+    if (start < 0) {
+      // No new sequence: the lost one goes on, or a character is cut (its first bytes are enough).
+      this.carry = Buffer.from(joined.subarray(Math.max(0, joined.length - 3)));
+      return;
+    }
+    this.carryLost = joined.length - start > MAX_CARRY_BYTES;
+    this.carry = this.carryLost ? Buffer.alloc(0) : Buffer.from(joined.subarray(start));
+  }
+
+  private forgetCarry(): void {
+    this.carry = Buffer.alloc(0);
+    this.carryLost = false;
   }
 
   private dropOldest(): void {

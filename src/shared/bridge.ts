@@ -57,3 +57,12 @@ export function secretFromFragment(hash: string): string | null {
 
 /** Where the bridge host serves an exported file once to the page that asked for it. */
 export const BRIDGE_DOWNLOAD_PATH = '/downloads/';
+
+/**
+ * Where the page hands the bridge host a file the user picked or dropped (a browser page has no
+ * file paths): POST the bytes with this run's secret in BRIDGE_SECRET_HEADER and the file's name,
+ * URI-encoded, in BRIDGE_FILE_NAME_HEADER. The answer is a Result with the path the host keeps it at.
+ */
+export const BRIDGE_UPLOAD_PATH = '/uploads';
+export const BRIDGE_SECRET_HEADER = 'x-vigil-bridge-secret';
+export const BRIDGE_FILE_NAME_HEADER = 'x-vigil-file-name';

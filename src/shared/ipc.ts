@@ -3,7 +3,9 @@ import type {
   Block,
   BlockQuery,
   Me,
+  RecordingManifest,
   Session,
+  SessionEvent,
   SessionList,
   SessionLogSearch,
   SessionLogs,
@@ -104,6 +106,24 @@ export interface LibraryItem {
   /** The session's info, events and logs were saved with it (false for imports). */
   hasSnapshot: boolean;
   verification: Verification;
+}
+
+/** What was saved with a downloaded recording, so it can be reviewed offline. */
+export interface LibrarySnapshot {
+  savedAt: string;
+  session: Session;
+  /** Null when the user could not read them when it was downloaded. */
+  events: SessionEvent[] | null;
+  logs: SessionLogs | null;
+}
+
+/** An item with its manifest and, for downloads, the session's saved info, events and logs. */
+export interface LibraryItemDetails {
+  item: LibraryItem;
+  /** Null when manifest.json is missing or unreadable (the item is then Altered). */
+  manifest: RecordingManifest | null;
+  /** Null for imports (only the recording, manifest and signature were sent). */
+  snapshot: LibrarySnapshot | null;
 }
 
 export interface LibraryImportInput {
@@ -221,10 +241,12 @@ export interface IpcContract {
   'downloads:list': () => DownloadStatus[];
   /** The recordings on this computer: works offline and without login. */
   'library:list': () => LibraryItem[];
+  /** One item with its manifest and the snapshot saved with it (null for imports). */
+  'library:details': (itemId: string) => LibraryItemDetails;
   /** Checks an item again: size, SHA-256 and the manifest's signature. */
   'library:verify': (itemId: string) => LibraryItem;
   'library:delete': (itemId: string) => null;
-  /** The recording file's path, for the shell to show in its folder. */
+  /** Shows the recording file in the system's file manager (where there is one) and returns its path. */
   'library:reveal': (itemId: string) => { path: string };
   'library:import': (input: LibraryImportInput) => LibraryItem;
   'library:folder': () => { folder: string };
@@ -406,6 +428,11 @@ export type IpcEventName = keyof IpcEvents;
 export interface VigilApi {
   invoke<C extends IpcChannel>(channel: C, ...args: IpcArgs<C>): Promise<Result<IpcValue<C>>>;
   on<E extends IpcEventName>(event: E, listener: (payload: IpcEvents[E]) => void): () => void;
+  /**
+   * The path main can read a file the user picked or dropped at: the file's own path in Electron;
+   * in a browser the bridge host receives a copy and answers where it keeps it.
+   */
+  filePath(file: Blob): Promise<Result<string>>;
 }
 
 /** Every channel name, for registering handlers and for the preload allow-list. */
@@ -444,6 +471,7 @@ export const IPC_CHANNELS = [
   'downloads:cancel',
   'downloads:list',
   'library:list',
+  'library:details',
   'library:verify',
   'library:delete',
   'library:reveal',

@@ -177,6 +177,7 @@ export const PAYLOAD_SCHEMAS = {
   'downloads:cancel': [DownloadIdSchema],
   'downloads:list': [],
   'library:list': [],
+  'library:details': [LibraryItemIdSchema],
   'library:verify': [LibraryItemIdSchema],
   'library:delete': [LibraryItemIdSchema],
   'library:reveal': [LibraryItemIdSchema],

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDataDir } from '../../src/gateway/datadir';
 import { RecordingWriter, type FinishedRecording } from '../../src/recording';
 import { missingChromium } from '../support/browser';
-import { finishedSession, seedDataDir } from '../support/gateway';
+import { finishedSession, seedDataDir, withDataDir } from '../support/gateway';
 import { signIn, startE2E, type E2E } from './fixture';
 
 /**
@@ -159,11 +160,122 @@ describe.skipIf(skip !== null)(
       await page.getByTestId('player-play').click();
     });
 
+    it('exports the recording as asciicast', async () => {
+      await page.getByTestId('player-export').click();
+      await page.getByTestId('export-dialog').waitFor();
+      await page.getByTestId('export-format-asciicast').click();
+      // In a browser the export is an ordinary download, saved where the browser saves downloads.
+      const download = page.waitForEvent('download');
+      await page.getByTestId('export-start').click();
+      await page.getByTestId('export-saved').waitFor();
+      await e2e.screenshot(page, '32-video-export');
+      const name = (await download).suggestedFilename();
+      expect(name).toBe(`vigil-session-${sessionId}-20261006-090000.cast`);
+      const file = join(e2e.downloads, name);
+      await (await download).saveAs(file);
+      const [header, ...events] = readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown);
+      expect(header).toMatchObject({ version: 2, width: 100, height: 30, timestamp: STARTED / 1000 });
+      const output = (events as [number, string, string][])
+        .filter(([, code]) => code === 'o')
+        .map(([, , data]) => data)
+        .join('');
+      expect(output).toContain('$ ls /srv/vault\r\n');
+      expect(output).toContain('$ deploy zebra-release\r\n');
+      expect(output).toContain(`output line ${LINES - 1}`);
+      await page.getByTestId('export-close').click();
+      await expect.poll(() => page.getByTestId('export-dialog').count()).toBe(0);
+    });
+
     it('goes back to the Remote sessions list', async () => {
       await page.getByTestId('video-back').click();
       await page.getByTestId('sessions-screen').waitFor();
       expect(await page.getByTestId('video-screen').count()).toBe(0);
       await page.getByTestId(`action-video-${sessionId}`).waitFor();
     });
+
+    const videoDownloads = (id: number) =>
+      withDataDir(
+        e2e.gateway.dataDir,
+        (store) => store.events.list({ type: 'Video Download', sessionId: id }, 0, 10).total,
+      );
+    const bridgeDownload = async (id: number) => {
+      const listed = await e2e.bridge.services.handlers['downloads:list']();
+      return listed.ok ? listed.value.find((d) => d.sessionId === id) : undefined;
+    };
+
+    it('opens the video of the same session again at once, from the library, without a second download', async () => {
+      await page.getByTestId(`action-video-${sessionId}`).click();
+      await page.getByTestId('player').waitFor();
+      expect(await page.getByTestId('video-download').count()).toBe(0);
+      expect(await page.getByTestId('video-key-prompt').count()).toBe(0);
+      expect(await page.getByTestId('player-verification').getAttribute('data-status')).toBe('verified');
+      await expect.poll(terminalText).toContain('output line 0');
+      expect(await videoDownloads(sessionId)).toBe(1);
+      await page.getByTestId('video-back').click();
+      await page.getByTestId('sessions-screen').waitFor();
+    });
+
+    it('Back during a download keeps it running; Video again joins it, and it plays once done', async () => {
+      const second = await writeLines(e2e.gateway.dataDir, 'e2e-video-2', ['$ tail -f /var/log/kestrel.log']);
+      const [otherId] = (
+        await seedDataDir(e2e.gateway.dataDir, {
+          sessions: [
+            finishedSession('alice', STARTED + 3_600_000, {
+              device: 'vault-02',
+              durationMs: second.durationMs,
+              endedAt: STARTED + 3_600_000 + second.durationMs,
+              recording: { path: second.path, size: second.size, sha256: second.sha256 },
+            }),
+          ],
+        })
+      ).sessionIds;
+      await page.getByTestId('sessions-refresh').click();
+      await page.getByTestId(`action-video-${otherId}`).waitFor();
+
+      // A gateway that stops answering holds the download mid-way, for as long as the test needs.
+      e2e.gateway.child.kill('SIGSTOP');
+      try {
+        await page.getByTestId(`action-video-${otherId}`).click();
+        await page.getByTestId('video-download').waitFor();
+        await page.getByTestId('video-download-background').waitFor();
+        await page.getByTestId('video-back').click();
+        await page.getByTestId('sessions-screen').waitFor();
+        expect((await bridgeDownload(otherId!))?.state).toMatch(/^(queued|running)$/);
+
+        await page.getByTestId(`action-video-${otherId}`).click();
+        await page.getByTestId('video-download').waitFor();
+        expect((await bridgeDownload(otherId!))?.state).toMatch(/^(queued|running)$/);
+      } finally {
+        e2e.gateway.child.kill('SIGCONT');
+      }
+      await page.getByTestId('player').waitFor();
+      await expect.poll(terminalText).toContain('$ tail -f /var/log/kestrel.log');
+      expect((await bridgeDownload(otherId!))?.state).toBe('done');
+      expect(await videoDownloads(otherId!)).toBe(1);
+      await page.getByTestId('video-back').click();
+      await page.getByTestId('sessions-screen').waitFor();
+    });
   },
 );
+
+/** A short recording of `lines`, one a second. */
+async function writeLines(dataDir: string, name: string, lines: string[]): Promise<FinishedRecording> {
+  let now = 0;
+  const writer = new RecordingWriter({
+    path: join(ensureDataDir(dataDir).recordings, `${name}.rec`),
+    sessionId: name,
+    cols: 100,
+    rows: 30,
+    startedAt: new Date(STARTED),
+    now: () => now,
+  });
+  lines.forEach((line, second) => {
+    now = second * 1000;
+    writer.output(Buffer.from(`${line}\r\n`, 'utf8'));
+  });
+  now = lines.length * 1000;
+  return writer.close();
+}

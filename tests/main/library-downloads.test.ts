@@ -17,7 +17,8 @@ import { DirectorySaveTarget, createMainServices, type MainServices } from '../.
 import { DownloadManager } from '../../src/main/services/downloads/download-manager';
 import { LibraryFolder } from '../../src/main/services/library/folder';
 import { Library } from '../../src/main/services/library/library';
-import type { DownloadStatus, IpcChannel } from '../../src/shared/ipc';
+import { HeadlessScreen } from '../../src/recording/headlessScreen';
+import type { DownloadStatus, IpcChannel, PlayerScreen } from '../../src/shared/ipc';
 import { dataPaths } from '../../src/gateway/datadir';
 import {
   finishedSession,
@@ -42,6 +43,8 @@ describe('Recording downloads and the offline library against a real gateway pro
   const pushed: Pushed[] = [];
   /** Session id → the recording file on the gateway. */
   const recordings = new Map<number, string>();
+  /** Session id → the lines of output its recording shows, one every 100 ms from 0. */
+  const outputs = new Map<number, string[]>();
   let sessionIds: number[];
 
   const make = () =>
@@ -103,15 +106,14 @@ describe('Recording downloads and the offline library against a real gateway pro
     gateway = await startGatewayProcess();
     const sessions = [];
     const paths: string[] = [];
+    const lines: string[][] = [];
     for (let n = 0; n < 4; n++) {
       // Random text does not compress: the files stay a few hundred kilobytes, so a cut lands mid-way.
+      lines.push(Array.from({ length: 400 }, () => randomBytes(600).toString('base64')));
       const recording = await writeRecording(
         gateway.dataDir,
         `download-${n}`,
-        Array.from({ length: 400 }, (_, i) => ({
-          atMs: i * 100,
-          output: `${randomBytes(600).toString('base64')}\r\n`,
-        })),
+        lines[n]!.map((line, i) => ({ atMs: i * 100, output: `${line}\r\n` })),
         { startedAt: new Date(STARTED + n * 3_600_000) },
       );
       sessions.push(
@@ -126,6 +128,7 @@ describe('Recording downloads and the offline library against a real gateway pro
     const seeded = await seedDataDir(gateway.dataDir, { sessions });
     sessionIds = seeded.sessionIds;
     paths.forEach((path, n) => recordings.set(sessionIds[n]!, path));
+    lines.forEach((shown, n) => outputs.set(sessionIds[n]!, shown));
     proxy = await startCuttingProxy(gateway.httpPort);
     dir = mkdtempSync(join(tmpdir(), 'vigil-library-'));
     services = make();
@@ -394,6 +397,7 @@ describe('Recording downloads and the offline library against a real gateway pro
     expect(Math.abs(late.at - playedAt)).toBeLessThan(5_000);
     // The gateway logs the play before the app hears back and crosses it off its queue.
     await waitFor(() => services.plays.pending() === 0, 'the queue to empty');
+    await services.plays.flush(); // the queue file is saved after the play is crossed off
     expect(JSON.parse(readFileSync(join(dir, 'plays.json'), 'utf8'))).toEqual({ version: 1, plays: [] });
   });
 
@@ -468,7 +472,7 @@ describe('Recording downloads and the offline library against a real gateway pro
     });
   });
 
-  it('with the gateway stopped and no login, the library still lists and verifies', async () => {
+  it('with the gateway stopped and no login, the library still lists, verifies and plays', async () => {
     await gateway.stop({ keepData: true });
     services.close();
     services = make();
@@ -480,8 +484,36 @@ describe('Recording downloads and the offline library against a real gateway pro
       expect(value(await call('library:verify', item.itemId)).verification.status).toBe('verified');
     }
     expect(value(await call('auth:state'))).toBeNull();
+
+    const item = items.find((i) => i.sessionId === sessionIds[1])!;
+    const shown = outputs.get(item.sessionId)!;
+    const player = value(await call('player:open', { itemId: item.itemId }));
+    expect(player.durationMs).toBe(39_900);
+    // Each line fills exactly 8 rows of 100 columns, so the screen's rows join into the lines shown.
+    const screen = value(await call('player:screenAt', { playerId: player.playerId, atMs: 250 }));
+    expect((await rowsOf(screen)).join('')).toBe(shown.slice(0, 3).join(''));
+    const later = value(await call('player:screenAt', { playerId: player.playerId, atMs: 20_050 }));
+    expect((await rowsOf(later)).join('')).toContain(shown[200]);
+    const page = value(await call('player:events', { playerId: player.playerId, fromMs: 250, toMs: 400 }));
+    expect(page.events.map((e) => e.atMs)).toEqual([300, 400]);
+    const found = value(
+      await call('player:search', { playerId: player.playerId, q: shown[123]!.slice(0, 60) }),
+    );
+    expect(found.hits.map((hit) => hit.atMs)).toEqual([12_300]);
+    value(await call('player:close', player.playerId));
+    // The play is kept and reported once the gateway is reachable again.
+    expect(value(await call('library:reportPlay', item.itemId)).pending).toBeGreaterThan(0);
   });
 });
+
+/** The rows a fresh terminal shows after drawing a player screen. */
+async function rowsOf(screen: PlayerScreen): Promise<string[]> {
+  const terminal = new HeadlessScreen(screen.cols, screen.rows);
+  await terminal.write(screen.screen);
+  const rows = terminal.lines();
+  terminal.dispose();
+  return rows;
+}
 
 function partFiles(folder: string): string[] {
   if (!existsSync(folder)) return [];

@@ -143,6 +143,7 @@ describe('auth store', () => {
     window.vigil = {
       invoke: () => Promise.reject(new Error('socket closed')),
       on: () => () => undefined,
+      filePath: () => Promise.reject(new Error('socket closed')),
     };
     const auth = useAuthStore();
     const result = await auth.login({ profileId: 'p1', username: 'a', password: 'b', remember: false });

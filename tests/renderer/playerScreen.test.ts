@@ -191,4 +191,36 @@ describe('the Video of session screen', { timeout: 20_000 }, () => {
     expect(text('video-back')).toBe('Voltar para Sessões remotas');
     expect(text('player-verification')).toContain('Assinatura verificada');
   });
+
+  it('opened from the library it names the session from the item, and Back returns to the library', async () => {
+    const mounted = mountLive(VideoScreen, {}, { locale: 'en' });
+    wrapper = mounted.wrapper;
+    const store = usePlayerStore(mounted.pinia);
+    await store.openLibraryItem(fixture.item);
+    await waitFor(() => byTestId('player') !== null, 'the player');
+    expect(text('video-title')).toContain('#7');
+    expect(requireTestId('video-title').nextElementSibling?.textContent).toBe('ops.bob on db-1.internal');
+    expect(text('video-back')).toBe('Back to the library');
+    expect(fake.argsOf('downloads:start')).toEqual([]);
+  });
+
+  it('while downloading it says Back keeps the download, and the first search says it is preparing', async () => {
+    await openScreen();
+    expect(text('video-download-background')).toContain('keeps the download running');
+    let answer: (() => void) | null = null;
+    const search = fake.handlers['player:search']!;
+    fake.handlers['player:search'] = (input) =>
+      new Promise((resolve) => (answer = () => resolve(search(input))));
+    await finishDownload();
+    const input = requireTestId('player-search-input') as HTMLInputElement;
+    input.value = 'uptime';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    await settle(1);
+    requireTestId('player-search').click();
+    await waitFor(() => byTestId('player-search-preparing') !== null, 'the preparing note');
+    expect(text('player-search-preparing')).toContain('Preparing search');
+    answer!();
+    await waitFor(() => all('player-hit').length === 1, 'the hit');
+    expect(byTestId('player-search-preparing')).toBeNull();
+  });
 });

@@ -8,6 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   BRIDGE_IPC_PATH,
   BRIDGE_PROTOCOL,
+  BRIDGE_SECRET_HEADER,
   bridgePageUrl,
   secretFromProtocols,
   type BridgePush,
@@ -26,6 +27,7 @@ import {
 import { BrowserDownloads } from './downloads';
 import { ensurePrivateDir } from './private-dir';
 import { securityHeaders, serveRenderer, type Headers } from './static-files';
+import { BrowserUploads } from './uploads';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '../../..');
@@ -50,6 +52,8 @@ export interface BridgeHostOptions {
   /** Browser origins besides this host's own that may open the IPC socket (e.g. a Vite dev server). */
   allowedOrigins?: string[];
   timeoutMs?: number;
+  /** The largest file the page may hand over for import (default MAX_UPLOAD_BYTES). */
+  maxUploadBytes?: number;
 }
 
 export interface BridgeHost {
@@ -80,6 +84,7 @@ export async function startBridgeHost(options: BridgeHostOptions): Promise<Bridg
   if (!/^[\w-]{32,}$/.test(secret))
     throw new Error('The bridge secret must be 32 or more base64url characters');
   const downloads = new BrowserDownloads(join(userDataDir, 'exports'));
+  const uploads = new BrowserUploads(join(userDataDir, 'uploads'), options.maxUploadBytes);
   const sockets = new Set<WebSocket>();
   const events: EventSink = (event, payload) => {
     const message = JSON.stringify({ event, payload } satisfies BridgePush);
@@ -93,11 +98,17 @@ export async function startBridgeHost(options: BridgeHostOptions): Promise<Bridg
     appInfo: { version: packageVersion(), platform: process.platform, host: 'bridge' },
     gatewayUrl: options.gatewayUrl,
     timeoutMs: options.timeoutMs,
+    // A browser page cannot open the user's file manager: the page shows the path instead.
+    reveal: () => undefined,
   });
 
   let port = options.port;
   let headers: Headers = securityHeaders(port);
   const server = createServer((req, res) => {
+    if (uploads.handles(req)) {
+      void uploads.receive(req, res, headers, (r) => originAllowed(r) && secretSent(r, secret));
+      return;
+    }
     if (!downloads.serve(req, res, headers)) serveRenderer(rendererDir, req, res, headers);
   });
   const wss = new WebSocketServer({
@@ -143,6 +154,7 @@ export async function startBridgeHost(options: BridgeHostOptions): Promise<Bridg
     close: async () => {
       services.close();
       downloads.close();
+      uploads.close();
       for (const socket of sockets) socket.terminate();
       wss.close();
       server.closeAllConnections();
@@ -151,12 +163,21 @@ export async function startBridgeHost(options: BridgeHostOptions): Promise<Bridg
   };
 }
 
-/** Compares in constant time, so the answer's timing says nothing about how much of it matched. */
 function secretOffered(req: IncomingMessage, secret: string): boolean {
   const offered = secretFromProtocols(
     (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()),
   );
-  if (offered === null) return false;
+  return offered !== null && sameSecret(offered, secret);
+}
+
+/** An HTTP request of the page (an upload) carries the secret in a header instead. */
+function secretSent(req: IncomingMessage, secret: string): boolean {
+  const sent = req.headers[BRIDGE_SECRET_HEADER];
+  return typeof sent === 'string' && sameSecret(sent, secret);
+}
+
+/** Compares in constant time, so the answer's timing says nothing about how much of it matched. */
+function sameSecret(offered: string, secret: string): boolean {
   const expected = Buffer.from(secret);
   const actual = Buffer.from(offered);
   return actual.length === expected.length && timingSafeEqual(actual, expected);

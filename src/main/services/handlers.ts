@@ -9,6 +9,7 @@ import type { BlocksService } from './blocks-service';
 import { AppFailure, ValidationError, toAppError } from './errors';
 import type { ProfileStore } from './profile-store';
 import type { DownloadManager } from './downloads/download-manager';
+import { itemDetails } from './library/details';
 import type { LibraryFolder } from './library/folder';
 import type { Library } from './library/library';
 import type { LibraryPlays } from './library/offline-library';
@@ -50,6 +51,8 @@ export interface OfflineServices {
   downloads: DownloadManager;
   plays: LibraryPlays;
   signingKeys: SigningKeyService;
+  /** Shows a file in the system's file manager (a no-op where there is none, as in the bridge). */
+  reveal: (path: string) => Promise<void> | void;
 }
 
 export function createHandlers(deps: HandlerDeps): IpcHandlers {
@@ -122,12 +125,17 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'downloads:list': () => offline().downloads.list(),
     'library:list': () => offline().library.list(),
+    'library:details': (itemId) => itemDetails(offline().library, itemId),
     'library:verify': (itemId) => offline().library.verify(itemId),
     'library:delete': async (itemId) => {
       await offline().library.delete(itemId);
       return null;
     },
-    'library:reveal': (itemId) => offline().library.reveal(itemId),
+    'library:reveal': async (itemId) => {
+      const shown = await offline().library.reveal(itemId);
+      await offline().reveal(shown.path);
+      return shown;
+    },
     'library:import': (input) => offline().library.import(input),
     'library:folder': () => ({ folder: offline().libraryFolder.get() }),
     'library:setFolder': (folder) => ({ folder: offline().libraryFolder.set(folder) }),

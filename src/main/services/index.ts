@@ -5,6 +5,8 @@ import { describe } from './errors';
 import type { EventSink } from './events';
 import { createHandlers, type IpcHandlers, type OfflineServices } from './handlers';
 import { DownloadManager } from './downloads/download-manager';
+import { ExportService } from './exports/export-service';
+import { exportMp4, locateFfmpeg } from '../../recording/video';
 import { LibraryFolder } from './library/folder';
 import { Library } from './library/library';
 import { LibraryPlays } from './library/offline-library';
@@ -31,6 +33,13 @@ export interface MainServicesOptions {
   timeoutMs?: number;
   /** Ping interval of the gateway sockets (live streams, session updates). */
   heartbeatMs?: number;
+  /** Where MP4 export reads FFMPEG_PATH and PATH (default: this process's environment). */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Shows a library file in the system's file manager (Electron's shell). Absent, "reveal" only
+   * answers the path, as the browser bridge does: a web page cannot open a file manager.
+   */
+  reveal?: (path: string) => Promise<void> | void;
 }
 
 export interface MainServices {
@@ -46,6 +55,7 @@ export interface MainServices {
   plays: PlayQueue;
   offline: OfflineServices;
   player: PlayerService;
+  exports: ExportService;
   handlers: IpcHandlers;
   /** Drops the gateway sockets at once (the app or the bridge host is quitting). */
   close(): void;
@@ -90,6 +100,7 @@ export function createMainServices(options: MainServicesOptions): MainServices {
     downloads,
     plays: new LibraryPlays({ library, plays, profiles }),
     signingKeys: new SigningKeyService({ auth, profiles, now }),
+    reveal: options.reveal ?? (() => undefined),
   };
   // The player reads library items only: files on this computer, in folders the library named.
   const player = new PlayerService({
@@ -97,6 +108,14 @@ export function createMainServices(options: MainServicesOptions): MainServices {
       await library.get(itemId);
       return library.files(itemId).recording;
     },
+  });
+  const exports = new ExportService({
+    library,
+    saveTarget: options.saveTarget,
+    events: options.events,
+    userDataDir: options.userDataDir,
+    env: options.env ?? process.env,
+    video: { exportMp4, locateFfmpeg },
   });
   const handlers = createHandlers({
     profiles,
@@ -107,6 +126,7 @@ export function createMainServices(options: MainServicesOptions): MainServices {
     logs,
     offline,
     player,
+    exports,
     appInfo: options.appInfo,
   });
   const close = () => {
@@ -114,6 +134,8 @@ export function createMainServices(options: MainServicesOptions): MainServices {
     live.shutdown();
     downloads.close();
     void player.closeAll();
+    // Running MP4s are stopped; their partial files are deleted.
+    void exports.close();
   };
   return {
     profiles,
@@ -128,6 +150,7 @@ export function createMainServices(options: MainServicesOptions): MainServices {
     plays,
     offline,
     player,
+    exports,
     handlers,
     close,
   };

@@ -37,18 +37,29 @@ const DEFAULT_MAX_PLAYERS = 8;
 /**
  * Playback of recordings on this computer. The renderer never reads files: it opens a library item
  * and gets a player id, then asks for screens at times, pages of output to stream from there, and
- * text searches. Each player keeps its file open (and, once searched, the session text in memory)
- * until closed; a renderer that forgets to close is bounded by `maxPlayers`.
+ * text searches. Each player keeps its file open (and the session text in memory) until closed; a
+ * renderer that forgets to close is bounded by `maxPlayers`. Reading the session text of a long
+ * recording takes seconds, so it starts in the background once the first screen is out: by the time
+ * the user types a search it is usually ready. It gives way to the requests a screen waits for
+ * (open, screen at a time, output pages): between its batches it waits until none is running.
  */
 export class PlayerService {
   private readonly players = new Map<string, RecordingPlayer>();
+  private readonly searchStarted = new WeakSet<RecordingPlayer>();
+  /** Requests a screen is waiting for, running now; background reading pauses meanwhile. */
+  private foreground = 0;
+  private idleWaiters: (() => void)[] = [];
   private readonly maxPlayers: number;
 
   constructor(private readonly options: PlayerServiceOptions) {
     this.maxPlayers = options.maxPlayers ?? DEFAULT_MAX_PLAYERS;
   }
 
-  async open({ itemId }: PlayerOpenInput): Promise<PlayerInfo> {
+  open(input: PlayerOpenInput): Promise<PlayerInfo> {
+    return this.inForeground(() => this.openPlayer(input));
+  }
+
+  private async openPlayer({ itemId }: PlayerOpenInput): Promise<PlayerInfo> {
     const path = await this.options.recordingPath(itemId);
     let player: RecordingPlayer;
     try {
@@ -73,19 +84,27 @@ export class PlayerService {
   }
 
   screenAt({ playerId, atMs }: PlayerScreenInput): Promise<PlayerScreen> {
-    return this.use(playerId, (player) => player.screenAt(atMs));
+    return this.inForeground(() =>
+      this.use(playerId, async (player) => {
+        const screen = await player.screenAt(atMs);
+        this.prepareSearch(player);
+        return screen;
+      }),
+    );
   }
 
   events({ playerId, fromMs, toMs, cursor }: PlayerEventsInput): Promise<PlayerEventsPage> {
-    return this.use(playerId, async (player) => {
-      const page = await player.events(fromMs, toMs, cursor ?? null);
-      return {
-        next: page.next,
-        events: page.events.map((e) =>
-          e.type === 'output' ? { atMs: e.atMs, type: 'output', data: e.data.toString('base64') } : e,
-        ),
-      };
-    });
+    return this.inForeground(() =>
+      this.use(playerId, async (player) => {
+        const page = await player.events(fromMs, toMs, cursor ?? null);
+        return {
+          next: page.next,
+          events: page.events.map((e) =>
+            e.type === 'output' ? { atMs: e.atMs, type: 'output', data: e.data.toString('base64') } : e,
+          ),
+        };
+      }),
+    );
   }
 
   search({ playerId, q, limit }: PlayerSearchInput): Promise<PlayerSearchResult> {
@@ -125,6 +144,32 @@ export class PlayerService {
       if (error instanceof TerminalEmulationError)
         throw new RecordingUnreadableError(`its terminal output cannot be replayed here (${error.message})`);
       throw error;
+    }
+  }
+
+  private prepareSearch(player: RecordingPlayer): void {
+    if (this.searchStarted.has(player)) return;
+    this.searchStarted.add(player);
+    // After this answer is sent; a failure here is reported by the search that meets it.
+    setImmediate(() => void player.prepareSearch(() => this.backgroundTurn()).catch(() => undefined));
+  }
+
+  private async inForeground<T>(work: () => Promise<T>): Promise<T> {
+    this.foreground += 1;
+    try {
+      return await work();
+    } finally {
+      this.foreground -= 1;
+      if (this.foreground === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Lets requests already waiting in the event loop start, then waits until none is running. */
+  private async backgroundTurn(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.foreground === 0) return;
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
 

@@ -1,11 +1,14 @@
 import type {
   ExportDownload,
+  ExportInput,
+  ExportJob,
   GatewayProfile,
   IpcArgs,
   IpcChannel,
   IpcEventName,
   IpcEvents,
   IpcValue,
+  LibraryImportInput,
   LoginInput,
   PlayerEventsInput,
   ProfileInput,
@@ -96,14 +99,49 @@ export const api = {
     invoke('profiles:trustSigningKey', { profileId, keyId }),
   startDownload: (sessionId: number) => invoke('downloads:start', sessionId),
   cancelDownload: (downloadId: string) => invoke('downloads:cancel', downloadId),
+  listDownloads: () => invoke('downloads:list'),
+  listLibrary: () => invoke('library:list'),
   verifyLibraryItem: (itemId: string) => invoke('library:verify', itemId),
   reportPlay: (itemId: string) => invoke('library:reportPlay', itemId),
+  libraryDetails: (itemId: string) => invoke('library:details', itemId),
+  deleteLibraryItem: (itemId: string) => invoke('library:delete', itemId),
+  revealLibraryItem: (itemId: string) => invoke('library:reveal', itemId),
+  importRecording: (input: LibraryImportInput) => invoke('library:import', input),
+  libraryFolder: () => invoke('library:folder'),
+  setLibraryFolder: (folder: string) => invoke('library:setFolder', folder),
+  /** Where main can read a picked or dropped file (in a browser, the bridge host's copy of it). */
+  filePath: async (file: Blob): Promise<Result<string>> => {
+    try {
+      return await vigil().filePath(file);
+    } catch (error) {
+      return fail(IPC_ERROR.network, error instanceof Error ? error.message : String(error));
+    }
+  },
   openPlayer: (itemId: string) => invoke('player:open', { itemId }),
   screenAt: (playerId: string, atMs: number) => invoke('player:screenAt', { playerId, atMs }),
   playerEvents: (input: PlayerEventsInput) => invoke('player:events', input),
   searchPlayer: (playerId: string, q: string) => invoke('player:search', { playerId, q }),
   closePlayer: (playerId: string) => invoke('player:close', playerId),
+  startExport: async (input: ExportInput) => {
+    const result = await invoke('exports:start', input);
+    if (result.ok) deliverExport(result.value);
+    return result;
+  },
+  cancelExport: (exportId: string) => invoke('exports:cancel', exportId),
+  ffmpegStatus: () => invoke('exports:ffmpeg'),
+  setFfmpegPath: (path: string | null) => invoke('exports:setFfmpegPath', path),
+  /** An MP4 that finishes in the background reaches the browser's downloads from its last event. */
+  onExportProgress: (listener: (job: ExportJob) => void) =>
+    onEvent('exports:progress', (job) => {
+      deliverExport(job);
+      listener(job);
+    }),
 };
+
+/** Main announces a finished export once (the start answer, or one final event), so it is saved once. */
+function deliverExport(job: ExportJob): void {
+  if (job.state === 'done' && job.result?.download) saveDownload(job.result.download);
+}
 
 /** In a browser the export waits on the bridge host: the browser's own download saves it. */
 function saveDownload({ url, fileName }: ExportDownload): void {

@@ -6,7 +6,7 @@ import type {
   IpcValue,
   VigilApi,
 } from '../../../src/shared/ipc';
-import { fail, type Result } from '../../../src/shared/result';
+import { fail, ok, type Result } from '../../../src/shared/result';
 
 /**
  * A VigilApi object injected as `window.vigil`: the seam the renderer has for unit tests (the
@@ -45,6 +45,8 @@ export function createFakeVigil(handlers: Handlers = {}): FakeVigil {
 
   const api: VigilApi = {
     invoke,
+    // As the desktop app answers for a picked file: its path (here a made-up one, from its name).
+    filePath: async (file) => ok(`/picked/${(file as File).name}`),
     on(event, listener) {
       const set = listeners.get(event) ?? new Set();
       listeners.set(event, set);

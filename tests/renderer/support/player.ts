@@ -20,6 +20,9 @@ export interface PlayerFixture {
   outputs: { atMs: number; text: string }[];
   key: SigningKeyStatus;
   item: LibraryItem;
+  /** What library:list and downloads:list answer (empty: nothing kept, nothing running). */
+  library: LibraryItem[];
+  downloads: DownloadStatus[];
 }
 
 export function makePlayerFixture(sessionId: number, overrides: Partial<PlayerInfo> = {}): PlayerFixture {
@@ -73,6 +76,8 @@ export function makePlayerFixture(sessionId: number, overrides: Partial<PlayerIn
         keyId: 'ab'.repeat(32),
       },
     },
+    library: [],
+    downloads: [],
   };
 }
 
@@ -110,6 +115,8 @@ export function playerHandlers(fixture: PlayerFixture): Handlers {
     },
     'downloads:start': (sessionId) => ok(downloadStatus(sessionId)),
     'downloads:cancel': () => ok(null),
+    'downloads:list': () => ok(fixture.downloads),
+    'library:list': () => ok(fixture.library),
     'library:verify': () => ok(fixture.item),
     'library:reportPlay': () => ok({ pending: 0 }),
     'player:open': () => ok(fixture.info),

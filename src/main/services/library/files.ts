@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IPC_ERROR } from '../../../shared/ipc';
@@ -56,7 +57,8 @@ export async function syncFile(path: string): Promise<void> {
 
 /** Writes through a temporary file, flushed, then renamed: a crash leaves the old file or the new one. */
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  // Unique per write: two writes of one file at once must not share (and truncate) a temporary.
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.writeFile(data);

@@ -1,5 +1,8 @@
 import {
+  BRIDGE_FILE_NAME_HEADER,
   BRIDGE_IPC_PATH,
+  BRIDGE_SECRET_HEADER,
+  BRIDGE_UPLOAD_PATH,
   bridgeProtocols,
   secretFromFragment,
   type BridgeRequest,
@@ -138,6 +141,7 @@ export function createBridgeApi({ url, secret }: BridgeEndpoint = pageEndpoint()
         ws.send(JSON.stringify(request));
       });
     },
+    filePath: (file) => upload(url, secret, file),
     on(event, listener) {
       if (!knownEvents.has(event)) throw new Error(`Unknown IPC event "${String(event)}"`);
       const set = listeners.get(event) ?? new Set();
@@ -156,6 +160,29 @@ export function createBridgeApi({ url, secret }: BridgeEndpoint = pageEndpoint()
       failPending('The connection to the Vigil bridge was closed');
     },
   };
+}
+
+/** Hands the file to the bridge host (same origin as the socket), which answers where it keeps it. */
+async function upload(socketUrl: string, secret: string, file: Blob): Promise<Result<string>> {
+  const target = new URL(socketUrl);
+  target.protocol = target.protocol === 'wss:' ? 'https:' : 'http:';
+  target.pathname = BRIDGE_UPLOAD_PATH;
+  const name = (file as Blob & { name?: unknown }).name;
+  try {
+    const response = await fetch(target, {
+      method: 'POST',
+      headers: {
+        [BRIDGE_SECRET_HEADER]: secret,
+        [BRIDGE_FILE_NAME_HEADER]: encodeURIComponent(typeof name === 'string' ? name : 'file'),
+      },
+      body: file,
+    });
+    const answer: unknown = await response.json().catch(() => null);
+    if (isResult(answer)) return answer as Result<string>;
+    return fail(IPC_ERROR.network, `The Vigil bridge refused the file (HTTP ${response.status})`);
+  } catch (error) {
+    return fail(IPC_ERROR.network, error instanceof Error ? error.message : String(error));
+  }
 }
 
 function isResult(value: unknown): value is Result<unknown> {

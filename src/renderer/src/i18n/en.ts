@@ -5,6 +5,7 @@
 import liveEn from './live.en';
 import sessionLogsEn from './sessionLogs.en';
 import playerEn from './player.en';
+import libraryEn from './library.en';
 
 const en = {
   app: {
@@ -239,6 +240,7 @@ const en = {
   ...liveEn,
   ...sessionLogsEn,
   ...playerEn,
+  ...libraryEn,
 };
 
 export type Messages = typeof en;

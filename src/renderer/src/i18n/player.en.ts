@@ -4,9 +4,52 @@
  */
 const playerEn = {
   player: {
+    export: {
+      open: 'Export',
+      title: 'Export the recording',
+      format: 'Format',
+      asciicast: 'asciicast (.cast)',
+      asciicastHint:
+        'The terminal stream as text: plays in asciinema, searchable, a few hundred kB per hour.',
+      mp4: 'MP4 video',
+      mp4Hint:
+        'A video that plays everywhere, drawn from the recorded terminal. Takes a while for long sessions.',
+      onlyTerminal: 'asciicast is for terminal (SSH) recordings only.',
+      resolution: 'Resolution',
+      custom: 'Custom',
+      width: 'Width',
+      height: 'Height',
+      sizeRule: 'Even numbers from 64 to 4096.',
+      ffmpeg: {
+        checking: 'Looking for ffmpeg…',
+        found: 'ffmpeg: {path}',
+        sources: {
+          setting: 'your setting',
+          env: 'FFMPEG_PATH',
+          package: 'bundled with Vigil',
+          path: 'found on PATH',
+        },
+        missing: 'No working ffmpeg was found, so MP4 cannot be made. Install ffmpeg or give its path below.',
+        triedTitle: 'Places looked at',
+        notSet: 'not set',
+        setting: 'ffmpeg program (optional; tried first)',
+        placeholder: '/usr/bin/ffmpeg',
+        save: 'Use this ffmpeg',
+        clear: 'Clear',
+        failed: 'ffmpeg could not be checked: {message}',
+      },
+      start: 'Export',
+      running: 'Exporting… {percent}%',
+      cancel: 'Cancel export',
+      saved: 'Saved to {path} ({size}).',
+      cancelled: 'Export cancelled.',
+      failed: 'The export failed: {message}',
+      background: 'Closing this window keeps the export running; open it again to follow it.',
+    },
     title: 'Video of session · session #{id}',
     subtitle: '{user} on {device}',
     back: 'Back to Remote sessions',
+    backToLibrary: 'Back to the library',
     download: {
       title: 'Downloading the recording',
       hint: 'The recording is kept in the library on this computer, so it also plays offline later.',
@@ -17,6 +60,7 @@ const playerEn = {
       resumed: 'Resumed from {size}',
       queued: 'Waiting to start…',
       cancel: 'Cancel',
+      background: 'Going back keeps the download running in the background; Cancel stops it.',
     },
     key: {
       title: 'Trust this gateway’s signing key?',
@@ -70,6 +114,7 @@ const playerEn = {
       none: 'Nothing matches “{q}”.',
       count: '{shown} of {total} matches',
       failed: 'The search failed: {message}',
+      preparing: 'Preparing search… the first search reads the whole session once.',
     },
   },
 };

@@ -3,9 +3,53 @@ import type playerEn from './player.en';
 /** Textos em português do Brasil da tela Vídeo da sessão. */
 const playerPtBR: typeof playerEn = {
   player: {
+    export: {
+      open: 'Exportar',
+      title: 'Exportar a gravação',
+      format: 'Formato',
+      asciicast: 'asciicast (.cast)',
+      asciicastHint:
+        'O fluxo do terminal como texto: toca no asciinema, pesquisável, algumas centenas de kB por hora.',
+      mp4: 'Vídeo MP4',
+      mp4Hint:
+        'Um vídeo que toca em qualquer lugar, desenhado a partir do terminal gravado. Demora em sessões longas.',
+      onlyTerminal: 'asciicast é só para gravações de terminal (SSH).',
+      resolution: 'Resolução',
+      custom: 'Personalizada',
+      width: 'Largura',
+      height: 'Altura',
+      sizeRule: 'Números pares de 64 a 4096.',
+      ffmpeg: {
+        checking: 'Procurando o ffmpeg…',
+        found: 'ffmpeg: {path}',
+        sources: {
+          setting: 'sua configuração',
+          env: 'FFMPEG_PATH',
+          package: 'incluído no Vigil',
+          path: 'encontrado no PATH',
+        },
+        missing:
+          'Nenhum ffmpeg funcional foi encontrado, então não é possível gerar MP4. Instale o ffmpeg ou informe o caminho abaixo.',
+        triedTitle: 'Lugares verificados',
+        notSet: 'não definido',
+        setting: 'Programa ffmpeg (opcional; tentado primeiro)',
+        placeholder: '/usr/bin/ffmpeg',
+        save: 'Usar este ffmpeg',
+        clear: 'Limpar',
+        failed: 'Não foi possível verificar o ffmpeg: {message}',
+      },
+      start: 'Exportar',
+      running: 'Exportando… {percent}%',
+      cancel: 'Cancelar exportação',
+      saved: 'Salvo em {path} ({size}).',
+      cancelled: 'Exportação cancelada.',
+      failed: 'A exportação falhou: {message}',
+      background: 'Fechar esta janela mantém a exportação em andamento; abra de novo para acompanhar.',
+    },
     title: 'Vídeo da sessão · sessão #{id}',
     subtitle: '{user} em {device}',
     back: 'Voltar para Sessões remotas',
+    backToLibrary: 'Voltar para a biblioteca',
     download: {
       title: 'Baixando a gravação',
       hint: 'A gravação fica na biblioteca deste computador e depois também pode ser vista offline.',
@@ -16,6 +60,7 @@ const playerPtBR: typeof playerEn = {
       resumed: 'Retomado a partir de {size}',
       queued: 'Aguardando para começar…',
       cancel: 'Cancelar',
+      background: 'Voltar mantém o download em segundo plano; Cancelar o interrompe.',
     },
     key: {
       title: 'Confiar na chave de assinatura deste gateway?',
@@ -69,6 +114,7 @@ const playerPtBR: typeof playerEn = {
       none: 'Nada corresponde a “{q}”.',
       count: '{shown} de {total} resultados',
       failed: 'A busca falhou: {message}',
+      preparing: 'Preparando a busca… a primeira busca lê a sessão inteira uma vez.',
     },
   },
 };

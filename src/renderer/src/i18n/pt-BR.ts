@@ -2,6 +2,7 @@ import type { Messages } from './en';
 import livePtBR from './live.pt-BR';
 import sessionLogsPtBR from './sessionLogs.pt-BR';
 import playerPtBR from './player.pt-BR';
+import libraryPtBR from './library.pt-BR';
 
 /** Portuguese (Brazil). Typed against en.ts, so a missing or misnamed key fails the type check. */
 const ptBR: Messages = {
@@ -238,6 +239,7 @@ const ptBR: Messages = {
   ...livePtBR,
   ...sessionLogsPtBR,
   ...playerPtBR,
+  ...libraryPtBR,
 };
 
 export default ptBR;

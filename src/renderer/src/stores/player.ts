@@ -27,6 +27,8 @@ import type { TerminalFrame } from './live';
 import { useNavigationStore } from './navigation';
 
 export type PlayerPhase = 'idle' | 'downloading' | 'opening' | 'ready' | 'failed';
+/** The screen the player was opened from, where Back returns. */
+export type PlayerOrigin = 'sessions' | 'library';
 
 /** How often the clock moves while playing. */
 export const TICK_MS = 50;
@@ -43,8 +45,9 @@ function decode(data: string): Uint8Array {
 }
 
 /**
- * Video of session: downloads the recording into the library (asking once to trust the gateway's
- * signing key), opens it and plays it. The screen at a time comes from main; from there the output
+ * Video of session: plays a recording of the library, downloading it first when the library has no
+ * copy (asking once to trust the gateway's signing key). A download outlives the screen: leaving
+ * keeps it running and coming back joins it. The screen at a time comes from main; from there the output
  * is streamed page by page and handed to the terminal as the clock reaches it.
  */
 export const usePlayerStore = defineStore('player', () => {
@@ -52,6 +55,7 @@ export const usePlayerStore = defineStore('player', () => {
   const navigation = useNavigationStore();
 
   const session = shallowRef<Session | null>(null);
+  const origin = ref<PlayerOrigin>('sessions');
   const phase = ref<PlayerPhase>('idle');
   const download = shallowRef<DownloadStatus | null>(null);
   const error = ref<AppError | null>(null);
@@ -73,6 +77,8 @@ export const usePlayerStore = defineStore('player', () => {
   const results = shallowRef<PlayerSearchResult | null>(null);
   const searching = ref(false);
   const searchError = ref<AppError | null>(null);
+  /** No search has answered yet: the first one waits while main reads the session text. */
+  const searchPrepared = ref(false);
 
   /** Answers for an older screen or position must not land in the newer one. */
   let openTicket = 0;
@@ -98,6 +104,8 @@ export const usePlayerStore = defineStore('player', () => {
   const markers = computed(() => info.value?.markers ?? []);
   const hits = computed(() => results.value?.hits ?? []);
   const profileId = computed(() => auth.state?.profileId ?? null);
+  const searchPreparing = computed(() => searching.value && !searchPrepared.value);
+  const itemId = computed(() => item.value?.itemId ?? download.value?.itemId ?? null);
 
   function emit(frame: TerminalFrame): void {
     if (frame.kind === 'snapshot') waiting = [];
@@ -129,26 +137,56 @@ export const usePlayerStore = defineStore('player', () => {
     seeking.value = false;
   }
 
-  /** Shows the screen for a session and starts bringing its recording onto this computer. */
+  /**
+   * Shows the screen for a session of the Remote sessions list: plays the library's copy from this
+   * gateway when there is one, else joins its download or starts it.
+   */
   async function open(next: Session): Promise<void> {
     clear();
     const ticket = openTicket;
     session.value = next;
-    phase.value = 'downloading';
+    origin.value = 'sessions';
+    phase.value = 'opening';
     navigation.show('video');
+    const profile = profileId.value;
+    const kept = await api.listLibrary();
+    if (ticket !== openTicket) return;
+    const copy = kept.ok ? newestCopy(kept.value, next.id, profile) : undefined;
+    if (copy) {
+      item.value = copy;
+      return openItem(ticket, copy.itemId, false);
+    }
+    phase.value = 'downloading';
+    // Listening before asking what runs, so an end reported in between is not missed.
     unsubscribe = onEvent('downloads:progress', (status) => {
       if (ticket === openTicket) onProgress(status);
     });
     void checkKey(ticket);
+    const running = await api.listDownloads();
+    if (ticket !== openTicket) return;
+    const joined = running.ok ? runningDownload(running.value, next.id, profile) : undefined;
+    if (joined) return onProgress(joined);
     const started = await auth.run(() => api.startDownload(next.id));
     if (ticket !== openTicket) return;
     if (!started.ok) return failWith(started.error);
     onProgress(started.value);
   }
 
-  /** Starts the download again (a failed one resumes from its partial file). */
+  /** Plays a recording already in the library: nothing is downloaded and no login is needed. */
+  async function openLibraryItem(next: LibraryItem): Promise<void> {
+    clear();
+    const ticket = openTicket;
+    origin.value = 'library';
+    item.value = next;
+    phase.value = 'opening';
+    navigation.show('video');
+    await openItem(ticket, next.itemId, false);
+  }
+
+  /** Starts the download again (a failed one resumes from its partial file), or reopens the item. */
   function retry(): Promise<void> {
-    return session.value ? open(session.value) : Promise.resolve();
+    if (session.value) return open(session.value);
+    return item.value ? openLibraryItem(item.value) : Promise.resolve();
   }
 
   async function checkKey(ticket: number): Promise<void> {
@@ -166,6 +204,8 @@ export const usePlayerStore = defineStore('player', () => {
     if (status.sessionId !== session.value?.id) return;
     const current = download.value;
     if (current && current.downloadId !== status.downloadId) return;
+    // An answer sent before the end was reported must not take the player back to downloading.
+    if (current?.state === 'done') return;
     download.value = status;
     if (status.state === 'failed' || status.state === 'interrupted')
       failWith(status.error ?? { code: 'DOWNLOAD_FAILED', message: '' });
@@ -199,20 +239,36 @@ export const usePlayerStore = defineStore('player', () => {
 
   /** Opens the player once the file is in and the signing key was decided on. */
   async function openWhenReady(ticket: number): Promise<void> {
-    const itemId = download.value?.itemId;
-    if (!keyChecked || keyPrompt.value || download.value?.state !== 'done' || !itemId) return;
+    const downloaded = download.value?.itemId;
+    if (!keyChecked || keyPrompt.value || download.value?.state !== 'done' || !downloaded) return;
     if (phase.value !== 'downloading') return;
     phase.value = 'opening';
     // Checked again now that the key may have been trusted: the verdict is shown with the video.
-    const verified = await api.verifyLibraryItem(itemId);
+    await openItem(ticket, downloaded, true);
+  }
+
+  /**
+   * Opens a library item in main and draws its first screen. A copy kept from earlier is re-checked
+   * behind the first screen, so a tampered file still shows as Altered without delaying it.
+   */
+  async function openItem(ticket: number, id: string, verifyFirst: boolean): Promise<void> {
+    if (verifyFirst) await verify(ticket, id);
     if (ticket !== openTicket) return;
-    if (verified.ok) item.value = verified.value;
-    const opened = await api.openPlayer(itemId);
-    if (ticket !== openTicket) return;
+    const opened = await api.openPlayer(id);
+    if (ticket !== openTicket) {
+      if (opened.ok) void api.closePlayer(opened.value.playerId);
+      return;
+    }
     if (!opened.ok) return failWith(opened.error);
     info.value = opened.value;
     phase.value = 'ready';
     await seek(0);
+    if (!verifyFirst) await verify(ticket, id);
+  }
+
+  async function verify(ticket: number, id: string): Promise<void> {
+    const verified = await api.verifyLibraryItem(id);
+    if (ticket === openTicket && verified.ok) item.value = verified.value;
   }
 
   async function cancelDownload(): Promise<void> {
@@ -327,10 +383,10 @@ export const usePlayerStore = defineStore('player', () => {
   async function play(): Promise<void> {
     const player = info.value;
     if (!player || playing.value) return;
-    const itemId = download.value?.itemId;
-    if (!reported && itemId) {
+    const played = itemId.value;
+    if (!reported && played) {
       reported = true;
-      void api.reportPlay(itemId);
+      void api.reportPlay(played);
     }
     if (currentMs.value >= player.durationMs) await seek(0);
     playing.value = true;
@@ -381,7 +437,9 @@ export const usePlayerStore = defineStore('player', () => {
     searching.value = true;
     searchError.value = null;
     const result = await api.searchPlayer(player.playerId, q);
+    if (player !== info.value) return;
     searching.value = false;
+    searchPrepared.value = true;
     if (!result.ok) {
       searchError.value = result.error;
       return;
@@ -389,9 +447,9 @@ export const usePlayerStore = defineStore('player', () => {
     results.value = result.value;
   }
 
-  /** Back to the Remote sessions list. */
+  /** Back to the screen the video was opened from; a download keeps running in the background. */
   function close(): void {
-    navigation.show('sessions');
+    navigation.show(origin.value);
     clear();
   }
 
@@ -418,10 +476,12 @@ export const usePlayerStore = defineStore('player', () => {
     results.value = null;
     searching.value = false;
     searchError.value = null;
+    searchPrepared.value = false;
   }
 
   return {
     session,
+    origin,
     phase,
     download,
     error,
@@ -439,11 +499,13 @@ export const usePlayerStore = defineStore('player', () => {
     results,
     searching,
     searchError,
+    searchPreparing,
     durationMs,
     markers,
     hits,
     attach,
     open,
+    openLibraryItem,
     retry,
     trustKey,
     declineKey,
@@ -464,3 +526,28 @@ export const usePlayerStore = defineStore('player', () => {
     clear,
   };
 });
+
+/** The newest copy of a session downloaded from this gateway profile. */
+function newestCopy(
+  items: LibraryItem[],
+  sessionId: number,
+  profileId: string | null,
+): LibraryItem | undefined {
+  if (profileId === null) return undefined;
+  return items
+    .filter((i) => i.sessionId === sessionId && i.profileId === profileId)
+    .reduce<LibraryItem | undefined>((best, i) => (best && best.addedAt >= i.addedAt ? best : i), undefined);
+}
+
+function runningDownload(
+  downloads: DownloadStatus[],
+  sessionId: number,
+  profileId: string | null,
+): DownloadStatus | undefined {
+  return downloads.find(
+    (d) =>
+      d.sessionId === sessionId &&
+      d.profileId === profileId &&
+      (d.state === 'queued' || d.state === 'running'),
+  );
+}
