@@ -189,6 +189,28 @@ describe.skipIf(skip !== null)(
       await expect.poll(() => page.getByTestId('export-dialog').count()).toBe(0);
     });
 
+    it('copies the text of the paused screen and plays full screen', async () => {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: new URL(page.url()).origin,
+      });
+      await page.getByTestId('player-search').click();
+      await page.getByTestId('player-hit').first().click();
+      await expect.poll(terminalText).toContain('$ deploy zebra-release');
+      await page.getByTestId('player-copy').click();
+      await expect
+        .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+        .toContain('$ deploy zebra-release');
+      expect(await page.getByTestId('player-play').innerText()).toBe('Play');
+
+      const fullScreenPanel = () =>
+        page.evaluate(() => (document.fullscreenElement as HTMLElement | null)?.dataset.testid ?? null);
+      await page.getByTestId('player-full-screen').click();
+      await expect.poll(fullScreenPanel).toBe('player');
+      expect(await page.getByTestId('player-full-screen').innerText()).toBe('Exit full screen');
+      await page.getByTestId('player-full-screen').click();
+      await expect.poll(fullScreenPanel).toBe(null);
+    });
+
     it('goes back to the Remote sessions list', async () => {
       await page.getByTestId('video-back').click();
       await page.getByTestId('sessions-screen').waitFor();

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { IPC_ERROR } from '../../src/shared/ipc';
+import { fail } from '../../src/shared/result';
 import { useAuthStore } from '../../src/renderer/src/stores/auth';
 import { useNavigationStore } from '../../src/renderer/src/stores/navigation';
 import { usePlayerStore } from '../../src/renderer/src/stores/player';
@@ -75,6 +77,22 @@ describe('opening a video from the library or again from the list', () => {
     expect(fake.argsOf('library:reportPlay')).toEqual([['item-1']]);
     store.close();
     expect(useNavigationStore().view).toBe('sessions');
+  });
+
+  it('a kept copy whose file is gone is replaced by a fresh download', async () => {
+    signIn();
+    fixture.library = [fixture.item];
+    const handlers = playerHandlers(fixture);
+    fake = installFakeVigil({
+      ...handlers,
+      'player:open': () => fail(IPC_ERROR.recordingUnreadable, 'recording.vrec is missing'),
+    });
+    const store = usePlayerStore();
+    await store.open(session);
+    expect(fake.argsOf('player:open')).toEqual([[{ itemId: 'item-1' }]]);
+    expect(fake.argsOf('downloads:start')).toEqual([[7]]);
+    expect(store.phase).toBe('downloading');
+    expect(store.error).toBe(null);
   });
 
   it('a copy from another gateway profile does not count: the session is downloaded', async () => {

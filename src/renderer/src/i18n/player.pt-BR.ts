@@ -97,7 +97,14 @@ const playerPtBR: typeof playerEn = {
       skipIdle: 'Pular tempo ocioso',
       seek: 'Posição na gravação',
       activity: 'Saída ao longo do tempo',
-      shortcuts: 'Espaço reproduzir/pausar · ← → 5 s · [ ] velocidade · , . marcadores',
+      copy: 'Copiar texto',
+      copied: 'Texto da tela copiado (a seleção, quando houver).',
+      copyFailed: 'Não foi possível copiar: {message}',
+      fullScreen: 'Tela cheia',
+      exitFullScreen: 'Sair da tela cheia',
+      fullScreenFailed: 'Tela cheia indisponível: {message}',
+      shortcuts:
+        'Espaço reproduzir/pausar · ← → 5 s · [ ] velocidade · , . marcadores · C copiar texto · F tela cheia',
     },
     markers: {
       block: 'Bloqueio',

@@ -154,7 +154,11 @@ export const usePlayerStore = defineStore('player', () => {
     const copy = kept.ok ? newestCopy(kept.value, next.id, profile) : undefined;
     if (copy) {
       item.value = copy;
-      return openItem(ticket, copy.itemId, false);
+      const failure = await openItem(ticket, copy.itemId, false);
+      // A copy whose file went missing or unreadable is replaced by a fresh download.
+      if (failure !== IPC_ERROR.recordingUnreadable && failure !== IPC_ERROR.libraryItemNotFound) return;
+      item.value = null;
+      error.value = null;
     }
     phase.value = 'downloading';
     // Listening before asking what runs, so an end reported in between is not missed.
@@ -251,19 +255,23 @@ export const usePlayerStore = defineStore('player', () => {
    * Opens a library item in main and draws its first screen. A copy kept from earlier is re-checked
    * behind the first screen, so a tampered file still shows as Altered without delaying it.
    */
-  async function openItem(ticket: number, id: string, verifyFirst: boolean): Promise<void> {
+  async function openItem(ticket: number, id: string, verifyFirst: boolean): Promise<string | null> {
     if (verifyFirst) await verify(ticket, id);
-    if (ticket !== openTicket) return;
+    if (ticket !== openTicket) return null;
     const opened = await api.openPlayer(id);
     if (ticket !== openTicket) {
       if (opened.ok) void api.closePlayer(opened.value.playerId);
-      return;
+      return null;
     }
-    if (!opened.ok) return failWith(opened.error);
+    if (!opened.ok) {
+      failWith(opened.error);
+      return opened.error.code;
+    }
     info.value = opened.value;
     phase.value = 'ready';
     await seek(0);
     if (!verifyFirst) await verify(ticket, id);
+    return null;
   }
 
   async function verify(ticket: number, id: string): Promise<void> {
