@@ -7,6 +7,7 @@ import { canonicalJson, keyId } from '../../src/recording/manifest';
 import { missingChromium } from '../support/browser';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { connectOperator, openShell } from '../gateway/sshTestbed';
+import { grantOperatorSsh } from '../support/gateway';
 import { waitFor } from '../support/wait';
 import { signIn, startE2E, type E2E } from './fixture';
 
@@ -21,27 +22,11 @@ const OPERATOR_PASSWORD = 'operator-passphrase-lib';
 
 /** An operator logs in through the gateway, runs one command and leaves: a finished, sealed session. */
 async function recordSession(e2e: E2E, sshd: TestSshd): Promise<void> {
-  const cli = async (args: string[], stdin?: string) => {
-    const result = await e2e.gateway.cli(args, stdin);
-    if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);
-  };
-  await cli([
-    'target',
-    'add',
-    'ledger-db',
-    '--protocol',
-    'ssh',
-    '--host',
-    sshd.host,
-    '--port',
-    String(sshd.port),
-  ]);
-  await cli(['credential', 'add', 'ledger-db', sshd.user, '--password-stdin'], `${sshd.password}\n`);
-  await cli(
-    ['user', 'add', 'bruno', '--name', 'Bruno Operator', '--role', 'Operator', '--password-stdin'],
-    `${OPERATOR_PASSWORD}\n`,
+  await grantOperatorSsh(
+    e2e.gateway,
+    { name: 'ledger-db', sshd },
+    { login: 'bruno', name: 'Bruno Operator', password: OPERATOR_PASSWORD },
   );
-  await cli(['access', 'grant', 'bruno', 'ledger-db', sshd.user]);
   const operator = await connectOperator(e2e.gateway.sshPort, `bruno@${sshd.user}@ledger-db`, {
     password: OPERATOR_PASSWORD,
   });

@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
 import { missingChromium } from '../support/browser';
+import { grantOperatorSsh } from '../support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { connectOperator, openShell, type Terminal } from '../gateway/sshTestbed';
 import { signIn, startE2E, type E2E } from './fixture';
@@ -32,27 +33,11 @@ describe.skipIf(skip !== null)(`Live Stream in the desktop app ${skip ? `(skippe
   beforeAll(async () => {
     sshd = await startSshd();
     e2e = await startE2E({});
-    const cli = async (args: string[], stdin?: string) => {
-      const result = await e2e.gateway.cli(args, stdin);
-      if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);
-    };
-    await cli([
-      'target',
-      'add',
-      'web-01',
-      '--protocol',
-      'ssh',
-      '--host',
-      sshd.host,
-      '--port',
-      String(sshd.port),
-    ]);
-    await cli(['credential', 'add', 'web-01', sshd.user, '--password-stdin'], `${sshd.password}\n`);
-    await cli(
-      ['user', 'add', 'opal', '--name', 'Opal Operator', '--role', 'Operator', '--password-stdin'],
-      `${OPERATOR_PASSWORD}\n`,
+    await grantOperatorSsh(
+      e2e.gateway,
+      { name: 'web-01', sshd },
+      { login: 'opal', name: 'Opal Operator', password: OPERATOR_PASSWORD },
     );
-    await cli(['access', 'grant', 'opal', 'web-01', sshd.user]);
 
     operator = await connectOperator(e2e.gateway.sshPort, `opal@${sshd.user}@web-01`, {
       password: OPERATOR_PASSWORD,

@@ -8,7 +8,7 @@ import { HeadlessScreen } from '../../src/recording/headlessScreen';
 import type { Session } from '../../src/shared/api';
 import type { DownloadStatus, IpcChannel } from '../../src/shared/ipc';
 import { connectOperator, openShell } from '../gateway/sshTestbed';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway';
+import { grantOperatorSsh, startGatewayProcess, type GatewayProcess } from '../support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { waitFor } from '../support/wait';
 import { startCuttingProxy, type CuttingProxy } from './helpers/cuttingProxy';
@@ -46,11 +46,6 @@ describe.skipIf(skip !== null)(
     const call = <C extends IpcChannel>(channel: C, ...args: unknown[]) =>
       services.handlers[channel](...args);
 
-    async function cli(args: string[], stdin?: string): Promise<void> {
-      const result = await gateway.cli(args, stdin);
-      if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);
-    }
-
     /** Logs in as admin, trusting the certificate and the signing key the gateway shows. */
     async function signIn(): Promise<void> {
       const [profile] = value(await call('profiles:list'));
@@ -70,23 +65,11 @@ describe.skipIf(skip !== null)(
 
     /** The operator prints a few hundred kilobytes (so a cut lands mid-file), then a last line, and leaves. */
     async function recordSession(): Promise<void> {
-      await cli([
-        'target',
-        'add',
-        'vault-01',
-        '--protocol',
-        'ssh',
-        '--host',
-        sshd.host,
-        '--port',
-        String(sshd.port),
-      ]);
-      await cli(['credential', 'add', 'vault-01', sshd.user, '--password-stdin'], `${sshd.password}\n`);
-      await cli(
-        ['user', 'add', 'rita', '--name', 'Rita Operator', '--role', 'Operator', '--password-stdin'],
-        `${OPERATOR_PASSWORD}\n`,
+      await grantOperatorSsh(
+        gateway,
+        { name: 'vault-01', sshd },
+        { login: 'rita', name: 'Rita Operator', password: OPERATOR_PASSWORD },
       );
-      await cli(['access', 'grant', 'rita', 'vault-01', sshd.user]);
       const operator = await connectOperator(gateway.sshPort, `rita@${sshd.user}@vault-01`, {
         password: OPERATOR_PASSWORD,
       });

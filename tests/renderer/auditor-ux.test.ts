@@ -92,7 +92,7 @@ describe('what a new auditor meets in the app', { timeout: 30_000 }, () => {
     await signIn();
     const live = fake.sessions.find((s) => s.status === 'live' && s.allowedActions.includes('drop'))!;
     await click(`action-drop-${live.id}`);
-    expect(requireTestId('drop-confirm-session').textContent?.trim()).toBe(
+    expect(requireTestId('drop-confirm-which').textContent?.trim()).toBe(
       `${live.user.login}@${live.device} · session #${live.id}`,
     );
   });

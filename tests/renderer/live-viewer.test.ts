@@ -270,7 +270,7 @@ describe('LiveViewer', { timeout: 15_000 }, () => {
     await settle();
     requireTestId('live-drop').click();
     await settle();
-    expect(text('drop-confirm-session')).toBe('ops.bob@web-001 · session #3');
+    expect(text('drop-confirm-which')).toBe('ops.bob@web-001 · session #3');
   });
 
   it('offers Hold on! and Drop only when the session allows them', async () => {

@@ -161,6 +161,47 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
   };
 }
 
+/** An SSH server the gateway can reach, as the tests' sshd describes itself. */
+export interface SshTargetHost {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/**
+ * Sets up, through the gateway's own CLI, what an administrator would for one operator: the SSH
+ * target, its credential, the operator (role Operator) and the operator's access to that account.
+ */
+export async function grantOperatorSsh(
+  gateway: Pick<GatewayProcess, 'cli'>,
+  target: { name: string; sshd: SshTargetHost },
+  operator: { login: string; name: string; password: string },
+): Promise<void> {
+  const cli = async (args: string[], stdin?: string) => {
+    const result = await gateway.cli(args, stdin);
+    if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);
+  };
+  const { sshd } = target;
+  await cli([
+    'target',
+    'add',
+    target.name,
+    '--protocol',
+    'ssh',
+    '--host',
+    sshd.host,
+    '--port',
+    String(sshd.port),
+  ]);
+  await cli(['credential', 'add', target.name, sshd.user, '--password-stdin'], `${sshd.password}\n`);
+  await cli(
+    ['user', 'add', operator.login, '--name', operator.name, '--role', 'Operator', '--password-stdin'],
+    `${operator.password}\n`,
+  );
+  await cli(['access', 'grant', operator.login, target.name, sshd.user]);
+}
+
 /** Opens the data folder's database through the gateway's repositories, runs `fn`, closes it. */
 export async function withDataDir<T>(dataDir: string, fn: (store: Store) => T | Promise<T>): Promise<T> {
   const store = openStore(ensureDataDir(dataDir).database);
