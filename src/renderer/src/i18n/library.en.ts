@@ -4,6 +4,15 @@
  */
 const libraryEn = {
   library: {
+    downloads: {
+      title: 'Downloads',
+      session: 'Session #{id}',
+      failed: 'Stopped: {message}',
+      interrupted: 'Interrupted when the app closed. Retry resumes it.',
+      retry: 'Retry',
+      cancel: 'Cancel',
+      signInToRetry: 'Sign in to resume it',
+    },
     nav: 'Library',
     openFromLogin: 'Recordings on this computer',
     backToLogin: 'Back to sign in',

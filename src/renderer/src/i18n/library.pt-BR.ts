@@ -3,6 +3,15 @@ import type libraryEn from './library.en';
 /** Textos em português da tela Biblioteca (mesmas chaves de library.en.ts). */
 const libraryPtBR: typeof libraryEn = {
   library: {
+    downloads: {
+      title: 'Downloads',
+      session: 'Sessão #{id}',
+      failed: 'Parou: {message}',
+      interrupted: 'Interrompido quando o app fechou. Tentar de novo retoma.',
+      retry: 'Tentar de novo',
+      cancel: 'Cancelar',
+      signInToRetry: 'Faça login para retomar',
+    },
     nav: 'Biblioteca',
     openFromLogin: 'Gravações neste computador',
     backToLogin: 'Voltar ao login',

@@ -1,6 +1,6 @@
 import type { Composer } from 'vue-i18n';
 
-type Translate = Composer['t'];
+export type Translate = Composer['t'];
 
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
