@@ -11,6 +11,7 @@ import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { waitFor } from '../support/wait';
 import {
   connectionProcesses,
+  killAll,
   connectOperator,
   execCommand,
   openShell,
@@ -76,7 +77,7 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
   it('target sshd killed mid-session: the operator is told, the session finishes with an error', async () => {
     const { term, live } = await shell();
     const pid = await shellPid(term);
-    for (const sshdChild of connectionProcesses(sshd, pid)) process.kill(sshdChild, 'SIGKILL');
+    killAll(connectionProcesses(sshd, pid));
     const exit = await term.closed;
     expect(exit.code).toBe(255);
     expect(term.stdout()).toContain(`\r\nVigil: the connection to ${TARGET_NAME} was lost\r\n`);

@@ -37,6 +37,20 @@ export function connectionProcesses(sshd: TestSshd, pid: number): number[] {
   return chain;
 }
 
+/**
+ * SIGKILLs every process listed. One may already be gone: killing an sshd connection process
+ * makes its own children and parent exit by themselves, which is no failure here.
+ */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -137,7 +137,7 @@ function meanDifference(a: Buffer, b: Buffer): number {
   return sum / (blocks * 3);
 }
 
-describe.skipIf(missing)('MP4 export with the real ffmpeg', () => {
+describe.skipIf(missing)(`MP4 export with the real ffmpeg${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-mp4-test-'));
   const recording = join(dir, 'session.vrec');
   const video = join(dir, 'session.mp4');
@@ -175,20 +175,24 @@ describe.skipIf(missing)('MP4 export with the real ffmpeg', () => {
   });
 
   // The app finds this one before PATH's: its older ffmpeg takes other options for variable frame rates.
-  it.skipIf(!packagedFfmpeg().path)('makes the same video with the ffmpeg of the npm package', async () => {
-    const packaged = join(dir, 'packaged.mp4');
-    await exportMp4({
-      recordingPath: recording,
-      outputPath: packaged,
-      ...SIZE,
-      ffmpegPath: packagedFfmpeg().path!,
-    });
-    const probe = await probeVideo(packaged);
-    expect(probe.streams[0]).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p', ...SIZE });
-    expect(Math.abs(Number(probe.format.duration) - DURATION_MS / 1000)).toBeLessThanOrEqual(1);
-    const frame = await frameOfVideo(packaged, 4.5);
-    expect(meanDifference(frame, await renderFrameAt(recording, 4500, SIZE))).toBeLessThan(2.5);
-  });
+  const noPackage = packagedFfmpeg().problem;
+  it.skipIf(noPackage !== null)(
+    `makes the same video with the ffmpeg of the npm package${noPackage ? ` (skipped: ${noPackage})` : ''}`,
+    async () => {
+      const packaged = join(dir, 'packaged.mp4');
+      await exportMp4({
+        recordingPath: recording,
+        outputPath: packaged,
+        ...SIZE,
+        ffmpegPath: packagedFfmpeg().path!,
+      });
+      const probe = await probeVideo(packaged);
+      expect(probe.streams[0]).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p', ...SIZE });
+      expect(Math.abs(Number(probe.format.duration) - DURATION_MS / 1000)).toBeLessThanOrEqual(1);
+      const frame = await frameOfVideo(packaged, 4.5);
+      expect(meanDifference(frame, await renderFrameAt(recording, 4500, SIZE))).toBeLessThan(2.5);
+    },
+  );
 
   it('holds a frame while the screen is still instead of repeating it', async () => {
     const { stdout } = await run(ffprobe(), [
@@ -263,7 +267,7 @@ describe.skipIf(missing)('MP4 export with the real ffmpeg', () => {
   });
 });
 
-describe.skipIf(missing)('finding ffmpeg', () => {
+describe.skipIf(missing)(`finding ffmpeg${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-ffmpeg-find-'));
   const real = findProgram('ffmpeg')!;
   /** The real ffmpeg under another name, one per place it can be found. */
