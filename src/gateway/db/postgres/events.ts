@@ -1,0 +1,183 @@
+import type { EventType } from '../../../shared/events';
+import type { AsyncRepository } from '../asyncStore';
+import {
+  eventHash,
+  GENESIS_HASH,
+  type ChainLink,
+  type EventFilter,
+  type EventRecord,
+  type EventsRepository,
+  type NewEvent,
+} from '../events';
+import { likeSubstring } from '../sessionFilters';
+import type { Executor } from './connection';
+
+interface EventRow {
+  id: number;
+  at: number;
+  type: EventType;
+  actor_id: number | null;
+  actor_login: string | null;
+  actor_name: string | null;
+  origin_ip: string | null;
+  session_id: number | null;
+  note: string;
+  hash: string;
+}
+
+const toRecord = (r: EventRow): EventRecord => ({
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  actorId: r.actor_id,
+  actor:
+    r.actor_id === null ? null : { id: r.actor_id, login: r.actor_login ?? '', name: r.actor_name ?? '' },
+  originIp: r.origin_ip,
+  sessionId: r.session_id,
+  note: r.note,
+  hash: r.hash,
+});
+
+const SELECT = `
+  SELECT e.id, e.at, e.type, e.actor_id, u.login::text AS actor_login, u.name AS actor_name, e.origin_ip,
+    e.session_id, e.note, e.hash
+  FROM events e LEFT JOIN users u ON u.id = e.actor_id`;
+
+/**
+ * Held by the appender from reading the last link to inserting the next one. Gateway nodes append
+ * through separate connections; without it two of them could read the same last event and fork
+ * the chain. Transaction-scoped, so a crashed node never leaves it taken.
+ */
+const CHAIN_LOCK = 0x76696702;
+
+/** The audit trail on PostgreSQL (append-only: triggers refuse UPDATE, DELETE and TRUNCATE). */
+export class PgEventsRepository implements AsyncRepository<EventsRepository> {
+  constructor(private readonly sql: Executor) {}
+
+  append(event: NewEvent): Promise<EventRecord> {
+    return this.sql.atomic(async (tx) => {
+      await tx.rows('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      const [last] = await tx.rows<ChainLink>('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1');
+      const id = (last?.id ?? 0) + 1;
+      const prevHash = last?.hash ?? GENESIS_HASH;
+      const hash = eventHash(prevHash, { ...event, id });
+      await tx.run(
+        `INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          id,
+          event.at,
+          event.type,
+          event.actorId,
+          event.originIp,
+          event.sessionId,
+          event.note,
+          prevHash,
+          hash,
+        ],
+      );
+      const [row] = await tx.rows<EventRow>(`${SELECT} WHERE e.id = $1`, [id]);
+      return toRecord(row!);
+    });
+  }
+
+  async get(id: number): Promise<EventRecord | null> {
+    const [row] = await this.sql.rows<EventRow>(`${SELECT} WHERE e.id = $1`, [id]);
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /** Newest first. */
+  async list(
+    filter: EventFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; items: EventRecord[] }> {
+    const { where, values } = eventWhere(filter);
+    const [count] = await this.sql.rows<{ n: number }>(`SELECT count(*) AS n FROM events e ${where}`, values);
+    const rows = await this.sql.rows<EventRow>(
+      `${SELECT} ${where} ORDER BY e.id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      [...values, limit, offset],
+    );
+    return { total: count?.n ?? 0, items: rows.map(toRecord) };
+  }
+
+  /** Every event of one session, oldest first. */
+  async forSession(sessionId: number): Promise<EventRecord[]> {
+    const rows = await this.sql.rows<EventRow>(`${SELECT} WHERE e.session_id = $1 ORDER BY e.id`, [
+      sessionId,
+    ]);
+    return rows.map(toRecord);
+  }
+
+  /** Same contract as the SQLite repository's verifyChunk. */
+  async verifyChunk(
+    from: ChainLink,
+    limit: number,
+  ): Promise<{ last: ChainLink; brokenAt: number | null; done: boolean }> {
+    const rows = await this.sql.rows<{
+      id: number;
+      at: number;
+      type: EventType;
+      actor_id: number | null;
+      origin_ip: string | null;
+      session_id: number | null;
+      note: string;
+      prev_hash: string;
+      hash: string;
+    }>(
+      `SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events
+       WHERE id > $1 ORDER BY id LIMIT $2`,
+      [from.id, limit],
+    );
+    let last = from;
+    for (const r of rows) {
+      const expected = eventHash(last.hash, {
+        id: r.id,
+        at: r.at,
+        type: r.type,
+        actorId: r.actor_id,
+        originIp: r.origin_ip,
+        sessionId: r.session_id,
+        note: r.note,
+      });
+      if (r.id !== last.id + 1 || r.prev_hash !== last.hash || r.hash !== expected) {
+        return { last, brokenAt: r.id, done: true };
+      }
+      last = { id: r.id, hash: r.hash };
+    }
+    return { last, brokenAt: null, done: rows.length < limit };
+  }
+
+  async prevHashOf(id: number): Promise<string | null> {
+    const [row] = await this.sql.rows<{ prev_hash: string }>('SELECT prev_hash FROM events WHERE id = $1', [
+      id,
+    ]);
+    return row?.prev_hash ?? null;
+  }
+
+  async total(): Promise<number> {
+    const [row] = await this.sql.rows<{ n: number }>('SELECT count(*) AS n FROM events');
+    return row?.n ?? 0;
+  }
+}
+
+function eventWhere(filter: EventFilter): { where: string; values: unknown[] } {
+  const terms: string[] = [];
+  const values: unknown[] = [];
+  const add = (term: (n: string) => string, value: unknown) => {
+    values.push(value);
+    terms.push(term(`$${values.length}`));
+  };
+  if (filter.sessionId !== undefined) add((p) => `e.session_id = ${p}`, filter.sessionId);
+  if (filter.type !== undefined) add((p) => `e.type = ${p}`, filter.type);
+  if (filter.actor !== undefined) {
+    // users.login is CITEXT, so LIKE is case-insensitive as SQLite's is for ASCII.
+    add(
+      (p) => `e.actor_id IN (SELECT id FROM users WHERE login LIKE ${p} ESCAPE '\\')`,
+      likeSubstring(filter.actor),
+    );
+  }
+  if (filter.from !== undefined) add((p) => `e.at >= ${p}`, filter.from);
+  if (filter.to !== undefined) add((p) => `e.at <= ${p}`, filter.to);
+  return { where: terms.length === 0 ? '' : `WHERE ${terms.join(' AND ')}`, values };
+}
