@@ -1,24 +1,31 @@
+import { benchBus, BUS_HOLD_TARGET_P99_MS, BUS_RELAY_TARGET_ADDED_P99_MS } from './bus';
 import { benchLive } from './live';
 import { benchLogs } from './logs';
 import { benchMp4, MP4_TARGET_REALTIME_FACTOR } from './mp4';
 import { benchRecording } from './recording';
 import { benchRecordingDownload, DOWNLOAD_TARGET_RATIO } from './recordingDownload';
+import { benchRecordingsStore } from './recordingsStore';
 import { formatRows, type BenchRow } from './report';
 import { benchSeek, OPEN_TARGET_MS, SEEK_TARGET_P95_MS } from './seek';
 import { benchSessions, formatSessionsReport } from './sessions';
+import { benchSessionsPg, formatSessionsPgReport } from './sessionsPg';
 import { benchSsh } from './ssh';
 import { benchVideoOpen, VIDEO_OPEN_TARGET_MS } from './videoOpen';
 
 /**
  * `npm run bench [-- SECTION…]`: performance figures, each printed next to a baseline measured in
  * the same run (ratios), never asserted in tests. Sections: sessions (1,000,000 seeded sessions:
- * list queries and CSV export; VIGIL_BENCH_SESSIONS changes the count), ssh (the proxy against
+ * list queries and CSV export; VIGIL_BENCH_SESSIONS changes the count), sessions-pg (the same list
+ * queries on PostgreSQL, in a fresh database on the machine's server), ssh (the proxy against
  * direct sshd and an OpenSSH bastion), live (live viewer latency), recording (writer and bytes per
  * hour), logs (an 8-hour session's text: build, then search p50/p95), download (a recording through
  * the gateway vs a plain HTTPS server), video-open (Video clicked on a 1-hour session to its first
  * screen, p50/p95), seek (the player on an 8-hour recording: open to first screen,
  * screen at random times p50/p95), mp4 (a scripted 1-hour session exported as 1280x720 MP4 with the
- * real ffmpeg: real-time factor). Default: all.
+ * real ffmpeg: real-time factor), recordings-store (ranged reads of a 256 MB recording from the
+ * local folder, a shared folder and S3 vs the file read directly), bus (gateway nodes over the
+ * machine's NATS: request round trip, cross-node Hold on!, live frames relayed to another node).
+ * Default: all.
  */
 const SESSIONS_TARGET_P95_MS = 20;
 const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
@@ -39,6 +46,21 @@ async function sessions(): Promise<string> {
   return [
     formatSessionsReport(result, SESSIONS_TARGET_P95_MS, SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND),
     missed.length === 0 ? 'All session list targets met.' : `Targets missed: ${missed.join('; ')}`,
+  ].join('\n\n');
+}
+
+async function sessionsPg(): Promise<string> {
+  const count = Number(process.env.VIGIL_BENCH_SESSIONS ?? 1_000_000);
+  const runs = Number(process.env.VIGIL_BENCH_RUNS ?? 40);
+  const result = await benchSessionsPg({ count, runs, log });
+  const slow = result.queries.filter((q) => q.p95 >= SESSIONS_TARGET_P95_MS).map((q) => q.name);
+  const differ = result.queries.filter((q) => q.total !== q.sqliteTotal).map((q) => `${q.name} (total)`);
+  const missed = [...slow, ...differ];
+  return [
+    formatSessionsPgReport(result, SESSIONS_TARGET_P95_MS),
+    missed.length === 0
+      ? 'All PostgreSQL session list targets met, with the same totals as SQLite.'
+      : `Targets missed: ${missed.join('; ')}`,
   ].join('\n\n');
 }
 
@@ -97,8 +119,25 @@ async function videoOpen(): Promise<string> {
   ].join('\n\n');
 }
 
+async function bus(): Promise<string> {
+  const result = await benchBus(log);
+  const missed = [
+    ...(result.holdP99 < BUS_HOLD_TARGET_P99_MS
+      ? []
+      : [`cross-node Hold on! p99 ${result.holdP99.toFixed(1)} ms`]),
+    ...(result.relayAddedP99 < BUS_RELAY_TARGET_ADDED_P99_MS
+      ? []
+      : [`relay added p99 ${result.relayAddedP99.toFixed(2)} ms`]),
+  ];
+  return [
+    formatRows('Node bus over NATS (loopback): requests, cross-node Hold on!, live frame relay', result.rows),
+    missed.length === 0 ? 'Node bus targets met.' : `Targets missed: ${missed.join('; ')}`,
+  ].join('\n\n');
+}
+
 const SECTIONS: Record<string, () => Promise<string>> = {
   sessions,
+  'sessions-pg': sessionsPg,
   ssh: rows('SSH proxy vs direct sshd and an OpenSSH bastion', () => benchSsh({ log })),
   live: rows('Live Stream: target output to viewer', () => benchLive(log)),
   recording: rows('Recording', () => benchRecording()),
@@ -107,6 +146,10 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   'video-open': videoOpen,
   seek,
   mp4,
+  'recordings-store': rows('Recordings stores: ranged reads of one recording vs the local file', () =>
+    benchRecordingsStore(log),
+  ),
+  bus,
 };
 
 const wanted = process.argv.slice(2);

@@ -17,7 +17,7 @@ export interface SessionsBenchOptions {
   log: (line: string) => void;
 }
 
-interface QueryCase {
+export interface QueryCase {
   name: string;
   filter: SessionFilter;
   page?: number;
@@ -54,7 +54,8 @@ function time(runs: number, fn: () => void): number[] {
   return samples.sort((a, b) => a - b);
 }
 
-function cases(store: Store, now: number): QueryCase[] {
+/** The list filters timed on 1 M sessions (the PostgreSQL bench runs the same ones). */
+export function cases(store: Store, now: number): QueryCase[] {
   const sample = store.db
     .prepare('SELECT id, hash, user_login, device FROM sessions WHERE id = ?')
     .get(Math.floor((store.db.prepare('SELECT max(id) AS n FROM sessions').pluck().get() as number) / 2)) as {

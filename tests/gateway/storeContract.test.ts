@@ -684,6 +684,104 @@ describe.each(engines)('the store on $name', (engine) => {
     ]);
   });
 
+  test('the export gives every matching session, newest first, in batches of the size asked', async () => {
+    const proxy = name('export-proxy-');
+    const alice = await addUser(name('Carol'));
+    const bob = await addUser(name('Dave'));
+    const t0 = 1_710_000_000_000;
+    const spec = [
+      { user: alice, at: t0, device: 'db-01', reason: 'CHG-1001 disk', status: 'finished' },
+      { user: bob, at: t0 + 5, device: 'web-01', reason: null, status: 'finished' },
+      // Two sessions starting at the same instant: the larger id comes first.
+      { user: alice, at: t0 + 9, device: 'web-02', reason: 'chg-1002 certs', status: 'live' },
+      { user: bob, at: t0 + 9, device: 'DB-02', reason: 'reboot', status: 'live' },
+      { user: alice, at: t0 + 20, device: 'db-03', reason: null, status: 'finished' },
+    ] as const;
+    const ids: number[] = [];
+    for (const s of spec) {
+      ids.push(
+        await store.sessions.insert(
+          newSession(s.user, {
+            proxy,
+            device: s.device,
+            reason: s.reason,
+            status: s.status,
+            startedAt: s.at,
+            ...(s.status === 'finished' ? { endedAt: s.at + 1000, durationMs: 1000 } : {}),
+          }),
+        ),
+      );
+    }
+    await store.sessions.setPreventPurge(ids[4]!, 'legal hold', alice.id, 5);
+    const exported = async (filter: Parameters<ContractStore['sessions']['exportRows']>[0], batch = 2) => {
+      const batches: number[][] = [];
+      for await (const rows of store.sessions.exportRows({ proxy, ...filter }, { kind: 'all' }, batch)) {
+        batches.push(rows.map((r) => ids.indexOf(r.id)));
+      }
+      return batches;
+    };
+    expect(await exported({})).toEqual([[4, 3], [2, 1], [0]]);
+    expect(await exported({}, 10)).toEqual([[4, 3, 2, 1, 0]]);
+    expect(await exported({ device: 'db' })).toEqual([[4, 3], [0]]);
+    expect(await exported({ q: 'chg-100' })).toEqual([[2, 0]]);
+    expect(await exported({ q: 'legal', status: 'finished' })).toEqual([[4]]);
+    expect(await exported({ user: alice.login, from: t0 + 1, to: t0 + 20 })).toEqual([[4, 2]]);
+    expect(await exported({ device: 'nothing-like-it' })).toEqual([]);
+    const both = { user: alice.login.toUpperCase(), device: 'DB-0' };
+    expect(await exported(both)).toEqual([[4, 0]]);
+    expect((await store.sessions.list({ proxy, ...both }, { kind: 'all' }, alice.id, 0, 10)).total).toBe(2);
+    await store.auditors.replace(ids[1]!, [alice.id], null, 1);
+    const audited: number[] = [];
+    for await (const rows of store.sessions.exportRows({ proxy }, { kind: 'audited', userId: alice.id })) {
+      audited.push(...rows.map((r) => ids.indexOf(r.id)));
+    }
+    expect(audited).toEqual([1]);
+
+    // A reader may stop early; the first batch of one row is the newest finished session.
+    const reader = store.sessions
+      .exportRows({ proxy, status: 'finished' }, { kind: 'all' }, 1)
+      [Symbol.asyncIterator]();
+    const first = (await reader.next()).value as unknown[];
+    await reader.return?.();
+    expect(first).toEqual([
+      {
+        id: ids[4],
+        hash: expect.any(String) as string,
+        userLogin: alice.login,
+        originIp: '10.0.0.1',
+        credential: 'root',
+        device: 'db-03',
+        protocol: 'ssh',
+        proxy,
+        startedAt: t0 + 20,
+        endedAt: t0 + 1020,
+        durationMs: 1000,
+        status: 'finished',
+        preventPurge: true,
+      },
+    ]);
+  });
+
+  test('the reason search follows justifications and reasons as they are set, changed and cleared', async () => {
+    const proxy = name('reason-proxy-');
+    const operator = await addUser();
+    const id = await store.sessions.insert(
+      newSession(operator, { proxy, status: 'finished', reason: 'Routine' }),
+    );
+    const found = async (q: string) =>
+      (await store.sessions.list({ proxy, q }, { kind: 'all' }, operator.id, 0, 5)).total;
+    expect([await found('routine'), await found('ro'), await found('hold')]).toEqual([1, 1, 0]);
+    await store.sessions.setPreventPurge(id, 'Court HOLD 77', operator.id, 9);
+    expect([await found('hold 7'), await found('co'), await found('routine')]).toEqual([1, 1, 1]);
+    await opened.raw(`UPDATE sessions SET reason = 'other work' WHERE id = ${id}`);
+    expect([await found('routine'), await found('other'), await found('OT')]).toEqual([0, 1, 1]);
+    await store.sessions.clearPreventPurge(id);
+    expect([await found('hold'), await found('co')]).toEqual([0, 0]);
+    expect(
+      (await store.sessions.list({ proxy, hash: 'FEED' }, { kind: 'all' }, operator.id, 0, 5)).total,
+    ).toBe(1);
+  });
+
   test('audit events chain each to the one before, and the whole chain verifies', async () => {
     const { id: actorId, login } = await addUser(name('Auditor'));
     const before = await store.events.total();

@@ -1,3 +1,4 @@
+import type { ExportRows } from './sessionExport';
 import type { Store } from './store';
 
 /**
@@ -29,7 +30,10 @@ export const REPOSITORY_NAMES = [
 
 export type RepositoryName = (typeof REPOSITORY_NAMES)[number];
 
-export type AsyncRepositories = { [K in RepositoryName]: AsyncRepository<Store[K]> };
+/** Plus the engine-neutral export of the sessions list, which each engine reads its own way. */
+export type AsyncRepositories = { [K in RepositoryName]: AsyncRepository<Store[K]> } & {
+  sessions: { exportRows: ExportRows };
+};
 
 /** The storage an engine provides for some repositories (all of them once the engine is complete). */
 export type AsyncStoreOf<K extends RepositoryName> = Pick<AsyncRepositories, K> & {

@@ -451,6 +451,12 @@ const recordingSeals: Migration = (db) => {
   `);
 };
 
+/**
+ * Nothing on SQLite: the PostgreSQL sessions-list indexes (db/postgres/migrations.ts), a step here
+ * too so that both engines keep the same steps under the same names.
+ */
+const postgresSessionsList: Migration = () => undefined;
+
 export const MIGRATIONS: readonly Migration[] = [
   v1,
   v2,
@@ -461,4 +467,5 @@ export const MIGRATIONS: readonly Migration[] = [
   commandRules,
   sessionTextLog,
   recordingSeals,
+  postgresSessionsList,
 ];

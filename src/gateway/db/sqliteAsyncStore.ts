@@ -5,6 +5,7 @@ import {
   type AsyncRepository,
   type AsyncStore,
 } from './asyncStore';
+import { sqliteExportRows } from './sessionExport';
 import { openStore, type Store } from './store';
 
 type Call = () => unknown;
@@ -65,7 +66,11 @@ function wrap<R extends object>(repo: R, gate: Gate): AsyncRepository<R> {
 
 function repositories(store: Store, gate: Gate): AsyncRepositories {
   const entries = REPOSITORY_NAMES.map((name) => [name, wrap(store[name], gate)] as const);
-  return Object.fromEntries(entries) as unknown as AsyncRepositories;
+  const wrapped = Object.fromEntries(entries) as unknown as AsyncRepositories;
+  const read = <T>(call: () => T) => gate(call) as Promise<T>;
+  wrapped.sessions.exportRows = (filter, visibility, batchRows) =>
+    sqliteExportRows(store, read, filter, visibility, batchRows);
+  return wrapped;
 }
 
 async function inImmediateTransaction<T>(db: Db, fn: () => Promise<T>): Promise<T> {

@@ -411,6 +411,79 @@ const recordingSeals = `
   );
 `;
 
+/** Keeps `session_text` (see postgresSessionsList) in step with the sessions it holds. */
+const TEXT_ROW = `id, started_at, protocol, status, user_login, lower(reason::text),
+  lower(prevent_purge_justification::text)`;
+const TEXT_OF = (rows: string) =>
+  `INSERT INTO session_text (id, started_at, protocol, status, user_login, reason, justification)
+     SELECT ${TEXT_ROW} FROM ${rows} WHERE reason IS NOT NULL OR prevent_purge_justification IS NOT NULL`;
+const TEXT_COLUMNS = [
+  'started_at',
+  'protocol',
+  'status',
+  'user_login',
+  'reason',
+  'prevent_purge_justification',
+];
+/** The new rows of sessions an update changed in a column `session_text` keeps. */
+const TEXT_CHANGED = `(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id
+  WHERE (${TEXT_COLUMNS.map((c) => `o.${c}`).join(', ')}) IS DISTINCT FROM (${TEXT_COLUMNS.map((c) => `n.${c}`).join(', ')}))`;
+
+/**
+ * What the sessions list needs on PostgreSQL, whose planner cannot use the SQLite plan's tricks:
+ * - a newest-first walk of every filter column (each text column with the time and id behind it,
+ *   so one known value is a ready-sorted range);
+ * - the hash prefix through a lower-cased pattern index (LIKE on CITEXT cannot use an index), the
+ *   hash kept in it so a broad prefix is counted from the index alone;
+ * - the reason search in a narrow table of its own (`session_text`: the lower-cased texts of the
+ *   sessions that have one, with the columns a search narrows by), so counting tens of thousands
+ *   of trigram matches rechecks them in a table a tenth the size of the sessions, with plain LIKE
+ *   (ILIKE lower-cases every candidate). It replaces the trigram indexes on the sessions table.
+ */
+const postgresSessionsList = `
+  CREATE INDEX sessions_newest ON sessions(started_at, id);
+  CREATE INDEX sessions_user_newest ON sessions(user_login, started_at, id);
+  CREATE INDEX sessions_credential_newest ON sessions(credential, started_at, id);
+  CREATE INDEX sessions_device_newest ON sessions(device, started_at, id);
+  CREATE INDEX sessions_origin_ip_newest ON sessions(origin_ip, started_at, id);
+  CREATE INDEX sessions_hash_prefix ON sessions((lower(hash::text)) text_pattern_ops) INCLUDE (hash);
+
+  DROP INDEX sessions_reason_text, sessions_justification_text;
+  CREATE TABLE session_text (
+    id BIGINT PRIMARY KEY,
+    started_at BIGINT NOT NULL,
+    protocol TEXT NOT NULL,
+    status TEXT NOT NULL,
+    user_login CITEXT NOT NULL,
+    reason TEXT,
+    justification TEXT
+  );
+  ${TEXT_OF('sessions')};
+  CREATE INDEX session_text_newest ON session_text(started_at, id);
+  CREATE INDEX session_text_user ON session_text(user_login, started_at, id);
+  CREATE INDEX session_text_reason ON session_text USING gin (reason gin_trgm_ops);
+  CREATE INDEX session_text_justification ON session_text USING gin (justification gin_trgm_ops);
+  CREATE INDEX session_text_reason_prefix ON session_text(reason text_pattern_ops);
+  CREATE INDEX session_text_justification_prefix ON session_text(justification text_pattern_ops);
+  CREATE FUNCTION sessions_text() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN ${TEXT_OF('new_rows')};
+    ELSIF TG_OP = 'DELETE' THEN DELETE FROM session_text t USING old_rows o WHERE t.id = o.id;
+    ELSE
+      DELETE FROM session_text t USING ${TEXT_CHANGED} c WHERE t.id = c.id;
+      ${TEXT_OF(`${TEXT_CHANGED} r`)};
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER sessions_text_insert AFTER INSERT ON sessions REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sessions_text();
+  CREATE TRIGGER sessions_text_delete AFTER DELETE ON sessions REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sessions_text();
+  CREATE TRIGGER sessions_text_update AFTER UPDATE ON sessions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sessions_text();
+`;
+
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'v1', sql: v1 },
   { name: 'v2', sql: v2 },
@@ -421,6 +494,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'commandRules', sql: commandRules },
   { name: 'sessionTextLog', sql: sessionTextLog },
   { name: 'recordingSeals', sql: recordingSeals },
+  { name: 'postgresSessionsList', sql: postgresSessionsList },
 ];
 
 /** Any fixed number: every process that migrates takes this lock, so two nodes starting at once

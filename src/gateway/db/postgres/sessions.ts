@@ -1,21 +1,18 @@
 import type { AsyncRepository } from '../asyncStore';
-import {
-  likePrefix,
-  likeSubstring,
-  TEXT_FILTERS,
-  TEXT_KEYS,
-  usesTrigrams,
-  type SessionFilter,
-} from '../sessionFilters';
+import type { ExportRows, SessionExportRow } from '../sessionExport';
+import type { SessionFilter } from '../sessionFilters';
 import type { SessionsRepository } from '../sessions';
 import type { NewSession, Protocol, SessionRecord, SessionStatus, Visibility } from '../sessionTypes';
 import type { Executor } from './connection';
+import { PgSessionSearch } from './sessionSearch';
 
 /**
- * The export plan of the SQLite repository is SQLite SQL to run in batches; an engine-neutral export
- * (rows streamed in order) replaces it when the export service moves to the async store.
+ * The export plan of the SQLite repository is SQLite SQL to run in batches; both engines offer the
+ * engine-neutral `exportRows` instead (the rows themselves, newest first, in batches).
  */
-export type PgSessionsContract = Omit<AsyncRepository<SessionsRepository>, 'exportPlan'>;
+export type PgSessionsContract = Omit<AsyncRepository<SessionsRepository>, 'exportPlan'> & {
+  exportRows: ExportRows;
+};
 
 interface SessionRow {
   id: number;
@@ -106,46 +103,13 @@ function toRecord(row: SessionRow): SessionRecord {
   };
 }
 
-/**
- * The list's conditions, as on SQLite: the hash matches from its start, the other texts anywhere
- * (CITEXT makes LIKE case-insensitive), the reason search anywhere from three characters and from
- * the start below that, `from`/`to` inclusive. The query planner of PostgreSQL picks the index; the
- * 1 M-row benchmark on PostgreSQL is still to be run.
- */
-function listWhere(filter: SessionFilter, visibility: Visibility, values: unknown[]): string {
-  const terms: string[] = [];
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  if (visibility.kind === 'audited') {
-    terms.push(
-      `s.id IN (SELECT session_id FROM session_auditors WHERE user_id = ${param(visibility.userId)})`,
-    );
-  }
-  if (filter.id !== undefined) terms.push(`s.id = ${param(filter.id)}`);
-  for (const key of TEXT_KEYS) {
-    const text = filter[key];
-    if (text === undefined) continue;
-    const pattern = key === 'hash' ? likePrefix(text) : likeSubstring(text);
-    terms.push(`s.${TEXT_FILTERS[key].column} LIKE ${param(pattern)} ESCAPE '\\'`);
-  }
-  if (filter.protocol !== undefined) terms.push(`s.protocol = ${param(filter.protocol)}`);
-  if (filter.status !== undefined) terms.push(`s.status = ${param(filter.status)}`);
-  if (filter.proxy !== undefined)
-    terms.push(`s.proxy LIKE ${param(likeSubstring(filter.proxy))} ESCAPE '\\'`);
-  if (filter.from !== undefined) terms.push(`s.started_at >= ${param(filter.from)}`);
-  if (filter.to !== undefined) terms.push(`s.started_at <= ${param(filter.to)}`);
-  if (filter.q !== undefined) {
-    const q = param(usesTrigrams(filter.q) ? likeSubstring(filter.q) : likePrefix(filter.q));
-    terms.push(`(s.reason LIKE ${q} ESCAPE '\\' OR s.prevent_purge_justification LIKE ${q} ESCAPE '\\')`);
-  }
-  return terms.length === 0 ? '' : `WHERE ${terms.join(' AND ')}`;
-}
-
-/** The sessions table on PostgreSQL (all but the export plan). */
+/** The sessions table on PostgreSQL (all but the SQLite export plan). */
 export class PgSessionsRepository implements PgSessionsContract {
-  constructor(private readonly sql: Executor) {}
+  private readonly search: PgSessionSearch;
+
+  constructor(private readonly sql: Executor) {
+    this.search = new PgSessionSearch(sql);
+  }
 
   async insert(session: NewSession): Promise<number> {
     const [row] = await this.sql.rows<{ id: number }>(
@@ -208,29 +172,16 @@ export class PgSessionsRepository implements PgSessionsContract {
     offset: number,
     limit: number,
   ): Promise<{ total: number; items: SessionRecord[] }> {
-    if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
-      return { total: 0, items: [] };
-    }
-    const values: unknown[] = [];
-    const where = listWhere(filter, visibility, values);
-    const [count] = await this.sql.rows<{ n: number }>(
-      `SELECT count(*) AS n FROM sessions s ${where}`,
-      values,
-    );
-    const total = count?.n ?? 0;
-    if (total <= offset) return { total, items: [] };
-    const page = await this.sql.rows<{ id: number }>(
-      `SELECT s.id FROM sessions s ${where} ORDER BY s.started_at DESC, s.id DESC
-       LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-      [...values, limit, offset],
-    );
-    return {
-      total,
-      items: await this.getMany(
-        page.map((r) => r.id),
-        viewerId,
-      ),
-    };
+    const { total, ids } = await this.search.search(filter, visibility, offset, limit);
+    return { total, items: await this.getMany(ids, viewerId) };
+  }
+
+  exportRows(
+    filter: SessionFilter,
+    visibility: Visibility,
+    batchRows?: number,
+  ): AsyncIterable<SessionExportRow[]> {
+    return this.search.exportRows(filter, visibility, batchRows);
   }
 
   async setPreventPurge(id: number, justification: string, byUserId: number, at: number): Promise<boolean> {
