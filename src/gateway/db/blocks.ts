@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { BLOCK_SELECT, blockStatusWhere, blockToRecord, type BlockRow } from './rows/blocks';
 import type { UserRefRecord } from './sessionTypes';
 
 /** One "Hold on!" block: who was blocked in which session, by whom, and its release. */
@@ -13,42 +14,6 @@ export interface BlockRecord {
 }
 
 export type BlockStatus = 'active' | 'released';
-
-interface BlockRow {
-  id: number;
-  session_id: number;
-  blocked_user_id: number;
-  bu_login: string;
-  bu_name: string;
-  author_id: number;
-  au_login: string;
-  au_name: string;
-  blocked_at: number;
-  released_at: number | null;
-  releaser_id: number | null;
-  ru_login: string | null;
-  ru_name: string | null;
-}
-
-const SELECT = `
-  SELECT b.id, b.session_id, b.blocked_user_id, bu.login AS bu_login, bu.name AS bu_name,
-    b.author_id, au.login AS au_login, au.name AS au_name, b.blocked_at, b.released_at,
-    b.releaser_id, ru.login AS ru_login, ru.name AS ru_name
-  FROM blocks b
-  JOIN users bu ON bu.id = b.blocked_user_id
-  JOIN users au ON au.id = b.author_id
-  LEFT JOIN users ru ON ru.id = b.releaser_id`;
-
-const toRecord = (r: BlockRow): BlockRecord => ({
-  id: r.id,
-  sessionId: r.session_id,
-  blockedUser: { id: r.blocked_user_id, login: r.bu_login, name: r.bu_name },
-  author: { id: r.author_id, login: r.au_login, name: r.au_name },
-  blockedAt: r.blocked_at,
-  releasedAt: r.released_at,
-  releaser:
-    r.releaser_id === null ? null : { id: r.releaser_id, login: r.ru_login ?? '', name: r.ru_name ?? '' },
-});
 
 /**
  * The blocks table. A block stays active after its session ended until someone releases it: while
@@ -116,16 +81,16 @@ export class BlocksRepository {
   }
 
   get(id: number): BlockRecord | null {
-    const row = this.db.prepare(`${SELECT} WHERE b.id = ?`).get(id) as BlockRow | undefined;
-    return row === undefined ? null : toRecord(row);
+    const row = this.db.prepare(`${BLOCK_SELECT} WHERE b.id = ?`).get(id) as BlockRow | undefined;
+    return row === undefined ? null : blockToRecord(row);
   }
 
   /** The session's active block, if any. */
   activeForSession(sessionId: number): BlockRecord | null {
     const row = this.db
-      .prepare(`${SELECT} WHERE b.session_id = ? AND b.released_at IS NULL ORDER BY b.id LIMIT 1`)
+      .prepare(`${BLOCK_SELECT} WHERE b.session_id = ? AND b.released_at IS NULL ORDER BY b.id LIMIT 1`)
       .get(sessionId) as BlockRow | undefined;
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : blockToRecord(row);
   }
 
   /**
@@ -134,21 +99,16 @@ export class BlocksRepository {
    */
   activeBlockForUser(userId: number): BlockRecord | null {
     const row = this.db
-      .prepare(`${SELECT} WHERE b.blocked_user_id = ? AND b.released_at IS NULL ORDER BY b.id LIMIT 1`)
+      .prepare(`${BLOCK_SELECT} WHERE b.blocked_user_id = ? AND b.released_at IS NULL ORDER BY b.id LIMIT 1`)
       .get(userId) as BlockRow | undefined;
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : blockToRecord(row);
   }
 
   /** The Blocked users report, newest first; optionally only active or only released blocks. */
   list(status?: BlockStatus): BlockRecord[] {
-    const where =
-      status === undefined
-        ? ''
-        : status === 'active'
-          ? 'WHERE b.released_at IS NULL'
-          : 'WHERE b.released_at IS NOT NULL';
+    const where = blockStatusWhere(status);
     return (
-      this.db.prepare(`${SELECT} ${where} ORDER BY b.blocked_at DESC, b.id DESC`).all() as BlockRow[]
-    ).map(toRecord);
+      this.db.prepare(`${BLOCK_SELECT} ${where} ORDER BY b.blocked_at DESC, b.id DESC`).all() as BlockRow[]
+    ).map(blockToRecord);
   }
 }

@@ -1,5 +1,14 @@
 import type { CommandRule, Criticality, RuleAction } from '../../shared/rules';
 import type { Db } from './database';
+import {
+  RULE_SELECT,
+  riskyCommandsSelect,
+  riskyCommandToRecord,
+  riskyCommandValues,
+  ruleToRecord,
+  type RiskyCommandRow,
+  type RuleRow,
+} from './rows/commandRules';
 
 export interface CommandRuleRecord extends CommandRule {
   id: number;
@@ -24,30 +33,6 @@ export interface RiskyCommandRecord {
 
 export type NewRiskyCommand = Omit<RiskyCommandRecord, 'minute'>;
 
-interface RuleRow {
-  id: number;
-  name: string;
-  pattern: string;
-  score: number;
-  criticality: Criticality;
-  action: RuleAction;
-  target_id: number | null;
-  target: string | null;
-  created_at: number;
-}
-
-const toRule = (r: RuleRow): CommandRuleRecord => ({
-  id: r.id,
-  name: r.name,
-  pattern: r.pattern,
-  score: r.score,
-  criticality: r.criticality,
-  action: r.action,
-  targetId: r.target_id,
-  target: r.target,
-  createdAt: r.created_at,
-});
-
 /** Audited-command rules and the commands that matched them. */
 export class CommandRulesRepository {
   constructor(private readonly db: Db) {}
@@ -68,24 +53,14 @@ export class CommandRulesRepository {
   }
 
   get(name: string): CommandRuleRecord | null {
-    const row = this.db
-      .prepare(
-        `SELECT r.*, t.name AS target FROM command_rules r LEFT JOIN targets t ON t.id = r.target_id
-         WHERE r.name = ?`,
-      )
-      .get(name) as RuleRow | undefined;
-    return row === undefined ? null : toRule(row);
+    const row = this.db.prepare(`${RULE_SELECT} WHERE r.name = ?`).get(name) as RuleRow | undefined;
+    return row === undefined ? null : ruleToRecord(row);
   }
 
   /** Every rule, in the order they were added. */
   list(): CommandRuleRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT r.*, t.name AS target FROM command_rules r LEFT JOIN targets t ON t.id = r.target_id
-         ORDER BY r.id`,
-      )
-      .all() as RuleRow[];
-    return rows.map(toRule);
+    const rows = this.db.prepare(`${RULE_SELECT} ORDER BY r.id`).all() as RuleRow[];
+    return rows.map(ruleToRecord);
   }
 
   addRisky(command: NewRiskyCommand): void {
@@ -95,47 +70,12 @@ export class CommandRulesRepository {
            (session_id, at, offset_ms, minute, rule, score, criticality, action, command)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(
-        command.sessionId,
-        command.at,
-        command.offsetMs,
-        Math.floor(command.offsetMs / 60_000),
-        command.rule,
-        command.score,
-        command.criticality,
-        command.action,
-        command.command,
-      );
+      .run(...riskyCommandValues(command));
   }
 
   /** A session's matched commands, in the order they were typed. */
   risky(sessionId: number): RiskyCommandRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT session_id, at, offset_ms, minute, rule, score, criticality, action, command
-         FROM session_risky_commands WHERE session_id = ? ORDER BY id`,
-      )
-      .all(sessionId) as {
-      session_id: number;
-      at: number;
-      offset_ms: number;
-      minute: number;
-      rule: string;
-      score: number;
-      criticality: Criticality;
-      action: RuleAction;
-      command: string;
-    }[];
-    return rows.map((r) => ({
-      sessionId: r.session_id,
-      at: r.at,
-      offsetMs: r.offset_ms,
-      minute: r.minute,
-      rule: r.rule,
-      score: r.score,
-      criticality: r.criticality,
-      action: r.action,
-      command: r.command,
-    }));
+    const rows = this.db.prepare(riskyCommandsSelect('?')).all(sessionId) as RiskyCommandRow[];
+    return rows.map(riskyCommandToRecord);
   }
 }

@@ -3,6 +3,7 @@ import type { EventType } from '../../shared/events';
 import type { Db } from './database';
 import { likeSubstring, merge, whereSql, type Params, type Where } from './sessionFilters';
 import type { UserRefRecord } from './sessionTypes';
+import { eventToRecord, type EventRow } from './rows/events';
 
 export interface NewEvent {
   type: EventType;
@@ -45,31 +46,64 @@ export function eventHash(prevHash: string, e: NewEvent & { id: number }): strin
   return createHash('sha256').update(`${prevHash}\n${canonical}`, 'utf8').digest('hex');
 }
 
-interface EventRow {
+/** The values of an event's INSERT, in the order of its column list on both engines. */
+export const eventInsertValues = (id: number, event: NewEvent, prevHash: string, hash: string) => [
+  id,
+  event.at,
+  event.type,
+  event.actorId,
+  event.originIp,
+  event.sessionId,
+  event.note,
+  prevHash,
+  hash,
+];
+
+/** How far one `verifyChunk` got: the last event that checked out and the first that did not. */
+export interface ChainChunk {
+  last: ChainLink;
+  brokenAt: number | null;
+  done: boolean;
+}
+
+/** An event as stored, with the hash it links to. */
+export interface ChainRow {
   id: number;
   at: number;
   type: EventType;
   actor_id: number | null;
-  actor_login: string | null;
-  actor_name: string | null;
   origin_ip: string | null;
   session_id: number | null;
   note: string;
+  prev_hash: string;
   hash: string;
 }
 
-const toRecord = (r: EventRow): EventRecord => ({
-  id: r.id,
-  at: r.at,
-  type: r.type,
-  actorId: r.actor_id,
-  actor:
-    r.actor_id === null ? null : { id: r.actor_id, login: r.actor_login ?? '', name: r.actor_name ?? '' },
-  originIp: r.origin_ip,
-  sessionId: r.session_id,
-  note: r.note,
-  hash: r.hash,
-});
+/** Up to `limit` stored events after `after`, oldest first (placeholders in the engine's style). */
+export const chainRowsSelect = (after: string, limit: string): string =>
+  `SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events
+   WHERE id > ${after} ORDER BY id LIMIT ${limit}`;
+
+/** Checks `rows` (read with a `limit`) as the continuation of the chain after `from`. */
+export function checkChain(from: ChainLink, rows: readonly ChainRow[], limit: number): ChainChunk {
+  let last = from;
+  for (const r of rows) {
+    const expected = eventHash(last.hash, {
+      id: r.id,
+      at: r.at,
+      type: r.type,
+      actorId: r.actor_id,
+      originIp: r.origin_ip,
+      sessionId: r.session_id,
+      note: r.note,
+    });
+    if (r.id !== last.id + 1 || r.prev_hash !== last.hash || r.hash !== expected) {
+      return { last, brokenAt: r.id, done: true };
+    }
+    last = { id: r.id, hash: r.hash };
+  }
+  return { last, brokenAt: null, done: rows.length < limit };
+}
 
 /** The append-only audit trail (SQLite triggers refuse UPDATE and DELETE on it). */
 export class EventsRepository {
@@ -89,17 +123,7 @@ export class EventsRepository {
             `INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(
-            id,
-            event.at,
-            event.type,
-            event.actorId,
-            event.originIp,
-            event.sessionId,
-            event.note,
-            prevHash,
-            hash,
-          );
+          .run(...eventInsertValues(id, event, prevHash, hash));
         return this.get(id)!;
       })
       .immediate();
@@ -107,7 +131,7 @@ export class EventsRepository {
 
   get(id: number): EventRecord | null {
     const row = this.db.prepare(`${SELECT} WHERE e.id = ?`).get(id) as EventRow | undefined;
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : eventToRecord(row);
   }
 
   /** Newest first. */
@@ -121,7 +145,7 @@ export class EventsRepository {
     const rows = this.db
       .prepare(`${SELECT} ${whereSql(where)} ORDER BY e.id DESC LIMIT @limit OFFSET @offset`)
       .all({ ...where.params, limit, offset }) as EventRow[];
-    return { total, items: rows.map(toRecord) };
+    return { total, items: rows.map(eventToRecord) };
   }
 
   /** Every event of one session, oldest first. */
@@ -129,7 +153,7 @@ export class EventsRepository {
     const rows = this.db
       .prepare(`${SELECT} WHERE e.session_id = ? ORDER BY e.id`)
       .all(sessionId) as EventRow[];
-    return rows.map(toRecord);
+    return rows.map(eventToRecord);
   }
 
   /**
@@ -137,40 +161,9 @@ export class EventsRepository {
    * hash): each must follow the previous id, link to its hash and hash to what it stores. Returns
    * the last event that checked out and the first one that did not; `done` when the chain ended.
    */
-  verifyChunk(from: ChainLink, limit: number): { last: ChainLink; brokenAt: number | null; done: boolean } {
-    const rows = this.db
-      .prepare(
-        `SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events
-         WHERE id > ? ORDER BY id LIMIT ?`,
-      )
-      .all(from.id, limit) as {
-      id: number;
-      at: number;
-      type: EventType;
-      actor_id: number | null;
-      origin_ip: string | null;
-      session_id: number | null;
-      note: string;
-      prev_hash: string;
-      hash: string;
-    }[];
-    let last = from;
-    for (const r of rows) {
-      const expected = eventHash(last.hash, {
-        id: r.id,
-        at: r.at,
-        type: r.type,
-        actorId: r.actor_id,
-        originIp: r.origin_ip,
-        sessionId: r.session_id,
-        note: r.note,
-      });
-      if (r.id !== last.id + 1 || r.prev_hash !== last.hash || r.hash !== expected) {
-        return { last, brokenAt: r.id, done: true };
-      }
-      last = { id: r.id, hash: r.hash };
-    }
-    return { last, brokenAt: null, done: rows.length < limit };
+  verifyChunk(from: ChainLink, limit: number): ChainChunk {
+    const rows = this.db.prepare(chainRowsSelect('?', '?')).all(from.id, limit) as ChainRow[];
+    return checkChain(from, rows, limit);
   }
 
   /** The previous hash one event links to (null when the row is gone). */

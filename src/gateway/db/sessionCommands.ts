@@ -1,4 +1,9 @@
 import type { Db } from './database';
+import {
+  sessionCommandsSelect,
+  sessionCommandToRecord,
+  type SessionCommandRow,
+} from './rows/sessionCommands';
 
 export interface SessionCommandRecord {
   id: number;
@@ -31,26 +36,7 @@ export class SessionCommandsRepository {
   }
 
   list(sessionId: number): SessionCommandRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, session_id, at, offset_ms, minute, command FROM session_commands
-         WHERE session_id = ? ORDER BY id`,
-      )
-      .all(sessionId) as {
-      id: number;
-      session_id: number;
-      at: number;
-      offset_ms: number;
-      minute: number;
-      command: string;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      sessionId: r.session_id,
-      at: r.at,
-      offsetMs: r.offset_ms,
-      minute: r.minute,
-      command: r.command,
-    }));
+    const rows = this.db.prepare(sessionCommandsSelect('?')).all(sessionId) as SessionCommandRow[];
+    return rows.map(sessionCommandToRecord);
   }
 }

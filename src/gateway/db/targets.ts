@@ -9,6 +9,14 @@ export interface TargetRecord {
   port: number;
 }
 
+export interface NewTarget {
+  name: string;
+  protocol: Protocol;
+  host: string;
+  port: number;
+  at: number;
+}
+
 export interface CredentialRecord {
   id: number;
   targetId: number;
@@ -21,13 +29,7 @@ export class TargetsRepository {
   constructor(private readonly db: Db) {}
 
   /** null when a target with that name exists (names are case-insensitive). */
-  addTarget(input: {
-    name: string;
-    protocol: Protocol;
-    host: string;
-    port: number;
-    at: number;
-  }): number | null {
+  addTarget(input: NewTarget): number | null {
     const result = this.db
       .prepare(
         `INSERT INTO targets (name, protocol, host, port, created_at) VALUES (?, ?, ?, ?, ?)

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { userKeyToRecord, type UserKeyRow } from './rows/userKeys';
 
 export interface UserKeyRecord {
   id: number;
@@ -10,26 +11,6 @@ export interface UserKeyRecord {
   comment: string;
   createdAt: number;
 }
-
-interface UserKeyRow {
-  id: number;
-  user_id: number;
-  algorithm: string;
-  public_key: Buffer;
-  fingerprint: string;
-  comment: string;
-  created_at: number;
-}
-
-const toRecord = (r: UserKeyRow): UserKeyRecord => ({
-  id: r.id,
-  userId: r.user_id,
-  algorithm: r.algorithm,
-  publicKey: r.public_key,
-  fingerprint: r.fingerprint,
-  comment: r.comment,
-  createdAt: r.created_at,
-});
 
 /** Public keys operators log into the SSH proxy with (`user key add`). */
 export class UserKeysRepository {
@@ -57,7 +38,7 @@ export class UserKeysRepository {
   listForUser(userId: number): UserKeyRecord[] {
     return (
       this.db.prepare('SELECT * FROM user_keys WHERE user_id = ? ORDER BY id').all(userId) as UserKeyRow[]
-    ).map(toRecord);
+    ).map(userKeyToRecord);
   }
 
   /** Deletes the user's keys with this fingerprint or comment; the deleted keys. */
@@ -79,6 +60,6 @@ export class UserKeysRepository {
     const row = this.db
       .prepare('SELECT * FROM user_keys WHERE user_id = ? AND public_key = ?')
       .get(userId, publicKey) as UserKeyRow | undefined;
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : userKeyToRecord(row);
   }
 }

@@ -1,6 +1,7 @@
-import { PERMISSIONS, ROLES, type Permission, type Role } from '../../shared/permissions';
+import type { Permission, Role } from '../../shared/permissions';
 import type { Principal } from '../../shared/policy';
 import type { Db } from './database';
+import { byPermissionOrder, byRoleOrder, userStatusOf, userToRecord, type UserRow } from './rows/users';
 
 export interface UserRecord {
   id: number;
@@ -14,6 +15,14 @@ export interface UserRecord {
 /** Disabled users may not log in and can be enabled again; removed users stay only as history. */
 export type UserStatus = 'active' | 'disabled' | 'removed';
 
+export interface NewUser {
+  login: string;
+  name: string;
+  passwordHash: string;
+  roles: readonly Role[];
+  at: number;
+}
+
 export interface UserWithRoles {
   id: number;
   login: string;
@@ -22,44 +31,12 @@ export interface UserWithRoles {
   status: UserStatus;
 }
 
-interface UserRow {
-  id: number;
-  login: string;
-  name: string;
-  password_hash: string;
-  created_at: number;
-  disabled_at: number | null;
-  removed_at: number | null;
-}
-
-const statusOf = (row: { disabled_at: number | null; removed_at: number | null }): UserStatus =>
-  row.removed_at !== null ? 'removed' : row.disabled_at !== null ? 'disabled' : 'active';
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  login: row.login,
-  name: row.name,
-  passwordHash: row.password_hash,
-  createdAt: row.created_at,
-  status: statusOf(row),
-});
-
-/** Sorted in the order of ROLES / PERMISSIONS, so responses are stable. */
-const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
-const byPermissionOrder = (a: Permission, b: Permission) => PERMISSIONS.indexOf(a) - PERMISSIONS.indexOf(b);
-
 /** Users, their roles and what each role may do (users, user_roles, role_permissions). */
 export class UsersRepository {
   constructor(private readonly db: Db) {}
 
   /** Creates a user with roles; null when the login is taken (logins are case-insensitive). */
-  create(input: {
-    login: string;
-    name: string;
-    passwordHash: string;
-    roles: readonly Role[];
-    at: number;
-  }): number | null {
+  create(input: NewUser): number | null {
     return this.db
       .transaction(() => {
         const inserted = this.db
@@ -86,13 +63,13 @@ export class UsersRepository {
   /** An active user by id (null for disabled and removed users, as findByLogin). */
   findById(id: number): UserRecord | null {
     const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
-    return row === undefined || statusOf(row) !== 'active' ? null : toUser(row);
+    return row === undefined || userStatusOf(row) !== 'active' ? null : userToRecord(row);
   }
 
   /** Any user with this login, whatever its status (administration). */
   findAnyByLogin(login: string): UserRecord | null {
     const row = this.db.prepare('SELECT * FROM users WHERE login = ?').get(login) as UserRow | undefined;
-    return row === undefined ? null : toUser(row);
+    return row === undefined ? null : userToRecord(row);
   }
 
   /** Disables (true) or enables (false) an existing, not removed user; true when it changed. */
@@ -185,7 +162,7 @@ export class UsersRepository {
       login: r.login,
       name: r.name,
       roles: ((r.roles ?? '').split('\n').filter((x) => x !== '') as Role[]).sort(byRoleOrder),
-      status: statusOf(r),
+      status: userStatusOf(r),
     }));
     return roles === undefined
       ? users

@@ -1,42 +1,7 @@
 import type { AsyncRepository } from '../asyncStore';
 import type { BlockRecord, BlocksRepository, BlockStatus } from '../blocks';
+import { BLOCK_SELECT, blockStatusWhere, blockToRecord, type BlockRow } from '../rows/blocks';
 import type { Executor } from './connection';
-
-interface BlockRow {
-  id: number;
-  session_id: number;
-  blocked_user_id: number;
-  bu_login: string;
-  bu_name: string;
-  author_id: number;
-  au_login: string;
-  au_name: string;
-  blocked_at: number;
-  released_at: number | null;
-  releaser_id: number | null;
-  ru_login: string | null;
-  ru_name: string | null;
-}
-
-const SELECT = `
-  SELECT b.id, b.session_id, b.blocked_user_id, bu.login AS bu_login, bu.name AS bu_name,
-    b.author_id, au.login AS au_login, au.name AS au_name, b.blocked_at, b.released_at,
-    b.releaser_id, ru.login AS ru_login, ru.name AS ru_name
-  FROM blocks b
-  JOIN users bu ON bu.id = b.blocked_user_id
-  JOIN users au ON au.id = b.author_id
-  LEFT JOIN users ru ON ru.id = b.releaser_id`;
-
-const toRecord = (r: BlockRow): BlockRecord => ({
-  id: r.id,
-  sessionId: r.session_id,
-  blockedUser: { id: r.blocked_user_id, login: r.bu_login, name: r.bu_name },
-  author: { id: r.author_id, login: r.au_login, name: r.au_name },
-  blockedAt: r.blocked_at,
-  releasedAt: r.released_at,
-  releaser:
-    r.releaser_id === null ? null : { id: r.releaser_id, login: r.ru_login ?? '', name: r.ru_name ?? '' },
-});
 
 /** Any fixed number, paired with the blocked operator's id. */
 const BLOCKS_LOCK = 0x76696703;
@@ -104,35 +69,30 @@ export class PgBlocksRepository implements AsyncRepository<BlocksRepository> {
   }
 
   async get(id: number): Promise<BlockRecord | null> {
-    const [row] = await this.sql.rows<BlockRow>(`${SELECT} WHERE b.id = $1`, [id]);
-    return row === undefined ? null : toRecord(row);
+    const [row] = await this.sql.rows<BlockRow>(`${BLOCK_SELECT} WHERE b.id = $1`, [id]);
+    return row === undefined ? null : blockToRecord(row);
   }
 
   async activeForSession(sessionId: number): Promise<BlockRecord | null> {
     const [row] = await this.sql.rows<BlockRow>(
-      `${SELECT} WHERE b.session_id = $1 AND b.released_at IS NULL ORDER BY b.id LIMIT 1`,
+      `${BLOCK_SELECT} WHERE b.session_id = $1 AND b.released_at IS NULL ORDER BY b.id LIMIT 1`,
       [sessionId],
     );
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : blockToRecord(row);
   }
 
   async activeBlockForUser(userId: number): Promise<BlockRecord | null> {
     const [row] = await this.sql.rows<BlockRow>(
-      `${SELECT} WHERE b.blocked_user_id = $1 AND b.released_at IS NULL ORDER BY b.id LIMIT 1`,
+      `${BLOCK_SELECT} WHERE b.blocked_user_id = $1 AND b.released_at IS NULL ORDER BY b.id LIMIT 1`,
       [userId],
     );
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : blockToRecord(row);
   }
 
   async list(status?: BlockStatus): Promise<BlockRecord[]> {
-    const where =
-      status === undefined
-        ? ''
-        : status === 'active'
-          ? 'WHERE b.released_at IS NULL'
-          : 'WHERE b.released_at IS NOT NULL';
-    return (await this.sql.rows<BlockRow>(`${SELECT} ${where} ORDER BY b.blocked_at DESC, b.id DESC`)).map(
-      toRecord,
-    );
+    const where = blockStatusWhere(status);
+    return (
+      await this.sql.rows<BlockRow>(`${BLOCK_SELECT} ${where} ORDER BY b.blocked_at DESC, b.id DESC`)
+    ).map(blockToRecord);
   }
 }

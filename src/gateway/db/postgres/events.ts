@@ -1,9 +1,13 @@
-import type { EventType } from '../../../shared/events';
 import type { AsyncRepository } from '../asyncStore';
 import {
+  chainRowsSelect,
+  checkChain,
   eventHash,
+  eventInsertValues,
   GENESIS_HASH,
+  type ChainChunk,
   type ChainLink,
+  type ChainRow,
   type EventFilter,
   type EventRecord,
   type EventsRepository,
@@ -11,32 +15,7 @@ import {
 } from '../events';
 import { likeSubstring } from '../sessionFilters';
 import type { Executor } from './connection';
-
-interface EventRow {
-  id: number;
-  at: number;
-  type: EventType;
-  actor_id: number | null;
-  actor_login: string | null;
-  actor_name: string | null;
-  origin_ip: string | null;
-  session_id: number | null;
-  note: string;
-  hash: string;
-}
-
-const toRecord = (r: EventRow): EventRecord => ({
-  id: r.id,
-  at: r.at,
-  type: r.type,
-  actorId: r.actor_id,
-  actor:
-    r.actor_id === null ? null : { id: r.actor_id, login: r.actor_login ?? '', name: r.actor_name ?? '' },
-  originIp: r.origin_ip,
-  sessionId: r.session_id,
-  note: r.note,
-  hash: r.hash,
-});
+import { eventToRecord, type EventRow } from '../rows/events';
 
 const SELECT = `
   SELECT e.id, e.at, e.type, e.actor_id, u.login::text AS actor_login, u.name AS actor_name, e.origin_ip,
@@ -64,26 +43,16 @@ export class PgEventsRepository implements AsyncRepository<EventsRepository> {
       await tx.run(
         `INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          id,
-          event.at,
-          event.type,
-          event.actorId,
-          event.originIp,
-          event.sessionId,
-          event.note,
-          prevHash,
-          hash,
-        ],
+        eventInsertValues(id, event, prevHash, hash),
       );
       const [row] = await tx.rows<EventRow>(`${SELECT} WHERE e.id = $1`, [id]);
-      return toRecord(row!);
+      return eventToRecord(row!);
     });
   }
 
   async get(id: number): Promise<EventRecord | null> {
     const [row] = await this.sql.rows<EventRow>(`${SELECT} WHERE e.id = $1`, [id]);
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : eventToRecord(row);
   }
 
   /** Newest first. */
@@ -98,7 +67,7 @@ export class PgEventsRepository implements AsyncRepository<EventsRepository> {
       `${SELECT} ${where} ORDER BY e.id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
       [...values, limit, offset],
     );
-    return { total: count?.n ?? 0, items: rows.map(toRecord) };
+    return { total: count?.n ?? 0, items: rows.map(eventToRecord) };
   }
 
   /** Every event of one session, oldest first. */
@@ -106,46 +75,13 @@ export class PgEventsRepository implements AsyncRepository<EventsRepository> {
     const rows = await this.sql.rows<EventRow>(`${SELECT} WHERE e.session_id = $1 ORDER BY e.id`, [
       sessionId,
     ]);
-    return rows.map(toRecord);
+    return rows.map(eventToRecord);
   }
 
   /** Same contract as the SQLite repository's verifyChunk. */
-  async verifyChunk(
-    from: ChainLink,
-    limit: number,
-  ): Promise<{ last: ChainLink; brokenAt: number | null; done: boolean }> {
-    const rows = await this.sql.rows<{
-      id: number;
-      at: number;
-      type: EventType;
-      actor_id: number | null;
-      origin_ip: string | null;
-      session_id: number | null;
-      note: string;
-      prev_hash: string;
-      hash: string;
-    }>(
-      `SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events
-       WHERE id > $1 ORDER BY id LIMIT $2`,
-      [from.id, limit],
-    );
-    let last = from;
-    for (const r of rows) {
-      const expected = eventHash(last.hash, {
-        id: r.id,
-        at: r.at,
-        type: r.type,
-        actorId: r.actor_id,
-        originIp: r.origin_ip,
-        sessionId: r.session_id,
-        note: r.note,
-      });
-      if (r.id !== last.id + 1 || r.prev_hash !== last.hash || r.hash !== expected) {
-        return { last, brokenAt: r.id, done: true };
-      }
-      last = { id: r.id, hash: r.hash };
-    }
-    return { last, brokenAt: null, done: rows.length < limit };
+  async verifyChunk(from: ChainLink, limit: number): Promise<ChainChunk> {
+    const rows = await this.sql.rows<ChainRow>(chainRowsSelect('$1', '$2'), [from.id, limit]);
+    return checkChain(from, rows, limit);
   }
 
   async prevHashOf(id: number): Promise<string | null> {

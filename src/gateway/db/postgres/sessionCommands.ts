@@ -1,5 +1,10 @@
 import type { AsyncRepository } from '../asyncStore';
 import type { NewSessionCommand, SessionCommandRecord, SessionCommandsRepository } from '../sessionCommands';
+import {
+  sessionCommandsSelect,
+  sessionCommandToRecord,
+  type SessionCommandRow,
+} from '../rows/sessionCommands';
 import type { Executor } from './connection';
 
 /** Commands typed in each SSH session, on PostgreSQL. */
@@ -25,25 +30,7 @@ export class PgSessionCommandsRepository implements AsyncRepository<SessionComma
   }
 
   async list(sessionId: number): Promise<SessionCommandRecord[]> {
-    const rows = await this.sql.rows<{
-      id: number;
-      session_id: number;
-      at: number;
-      offset_ms: number;
-      minute: number;
-      command: string;
-    }>(
-      `SELECT id, session_id, at, offset_ms, minute, command FROM session_commands
-       WHERE session_id = $1 ORDER BY id`,
-      [sessionId],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      sessionId: r.session_id,
-      at: r.at,
-      offsetMs: r.offset_ms,
-      minute: r.minute,
-      command: r.command,
-    }));
+    const rows = await this.sql.rows<SessionCommandRow>(sessionCommandsSelect('$1'), [sessionId]);
+    return rows.map(sessionCommandToRecord);
   }
 }

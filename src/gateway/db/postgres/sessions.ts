@@ -2,7 +2,8 @@ import type { AsyncRepository } from '../asyncStore';
 import type { ExportRows, SessionExportRow } from '../sessionExport';
 import type { SessionFilter } from '../sessionFilters';
 import type { SessionsRepository } from '../sessions';
-import type { NewSession, Protocol, SessionRecord, SessionStatus, Visibility } from '../sessionTypes';
+import { sessionSelect, sessionToRecord, type SessionRow } from '../rows/sessions';
+import type { NewSession, SessionRecord, Visibility } from '../sessionTypes';
 import type { Executor } from './connection';
 import { PgSessionSearch } from './sessionSearch';
 
@@ -14,94 +15,8 @@ export type PgSessionsContract = Omit<AsyncRepository<SessionsRepository>, 'expo
   exportRows: ExportRows;
 };
 
-interface SessionRow {
-  id: number;
-  hash: string;
-  user_id: number;
-  user_login: string;
-  user_name: string;
-  origin_ip: string;
-  credential: string;
-  device: string;
-  protocol: Protocol;
-  proxy: string;
-  status: SessionStatus;
-  started_at: number;
-  ended_at: number | null;
-  duration_ms: number | null;
-  blocked: number;
-  reason: string | null;
-  error_message: string | null;
-  prevent_purge_justification: string | null;
-  prevent_purge_at: number | null;
-  prevent_purge_by: number | null;
-  pp_login: string | null;
-  pp_name: string | null;
-  recording_path: string | null;
-  recording_size: number | null;
-  recording_sha256: string | null;
-  is_auditor: boolean;
-  is_operator: boolean;
-  dropped_by_id: number | null;
-  dropped_by_login: string | null;
-  dropped_by_name: string | null;
-}
-
 /** The viewer is always $1. */
-const SELECT = `
-  SELECT s.id, s.hash, s.user_id, s.user_login, u.name AS user_name, s.origin_ip, s.credential, s.device,
-    s.protocol, s.proxy, s.status, s.started_at, s.ended_at, s.duration_ms, s.blocked, s.reason,
-    s.error_message, s.prevent_purge_justification, s.prevent_purge_at, s.prevent_purge_by,
-    pu.login AS pp_login, pu.name AS pp_name, s.recording_path, s.recording_size, s.recording_sha256,
-    EXISTS (SELECT 1 FROM session_auditors a WHERE a.session_id = s.id AND a.user_id = $1) AS is_auditor,
-    s.user_id = $1 AS is_operator,
-    du.id AS dropped_by_id, du.login AS dropped_by_login, du.name AS dropped_by_name
-  FROM sessions s
-  JOIN users u ON u.id = s.user_id
-  LEFT JOIN users pu ON pu.id = s.prevent_purge_by
-  LEFT JOIN users du ON s.status = 'finished' AND du.id = (
-    SELECT e.actor_id FROM events e WHERE e.session_id = s.id AND e.type = 'Drop session'
-    ORDER BY e.id DESC LIMIT 1)`;
-
-function toRecord(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    hash: row.hash,
-    user: { id: row.user_id, login: row.user_login, name: row.user_name },
-    originIp: row.origin_ip,
-    credential: row.credential,
-    device: row.device,
-    protocol: row.protocol,
-    proxy: row.proxy,
-    status: row.status,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    durationMs: row.duration_ms,
-    blocked: row.blocked === 1,
-    reason: row.reason,
-    errorMessage: row.error_message,
-    preventPurge:
-      row.prevent_purge_justification === null ||
-      row.prevent_purge_at === null ||
-      row.prevent_purge_by === null
-        ? null
-        : {
-            justification: row.prevent_purge_justification,
-            at: row.prevent_purge_at,
-            by: { id: row.prevent_purge_by, login: row.pp_login ?? '', name: row.pp_name ?? '' },
-          },
-    recording:
-      row.recording_size === null || row.recording_sha256 === null
-        ? null
-        : { path: row.recording_path, size: row.recording_size, sha256: row.recording_sha256 },
-    isAuditor: row.is_auditor,
-    isOperator: row.is_operator,
-    droppedBy:
-      row.dropped_by_id === null
-        ? null
-        : { id: row.dropped_by_id, login: row.dropped_by_login ?? '', name: row.dropped_by_name ?? '' },
-  };
-}
+const SELECT = sessionSelect('$1');
 
 /** The sessions table on PostgreSQL (all but the SQLite export plan). */
 export class PgSessionsRepository implements PgSessionsContract {
@@ -155,13 +70,13 @@ export class PgSessionsRepository implements PgSessionsContract {
 
   async get(id: number, viewerId: number): Promise<SessionRecord | null> {
     const [row] = await this.sql.rows<SessionRow>(`${SELECT} WHERE s.id = $2`, [viewerId, id]);
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : sessionToRecord(row);
   }
 
   async getMany(ids: readonly number[], viewerId: number): Promise<SessionRecord[]> {
     if (ids.length === 0) return [];
     const rows = await this.sql.rows<SessionRow>(`${SELECT} WHERE s.id = ANY($2::bigint[])`, [viewerId, ids]);
-    const byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
+    const byId = new Map(rows.map((r) => [r.id, sessionToRecord(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 

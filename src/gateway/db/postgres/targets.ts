@@ -1,19 +1,12 @@
 import type { AsyncRepository } from '../asyncStore';
-import type { Protocol } from '../sessionTypes';
-import type { CredentialRecord, TargetRecord, TargetsRepository } from '../targets';
+import type { CredentialRecord, NewTarget, TargetRecord, TargetsRepository } from '../targets';
 import type { Executor } from './connection';
 
 /** Targets, their credentials (encrypted blobs) and access grants, on PostgreSQL. */
 export class PgTargetsRepository implements AsyncRepository<TargetsRepository> {
   constructor(private readonly sql: Executor) {}
 
-  async addTarget(input: {
-    name: string;
-    protocol: Protocol;
-    host: string;
-    port: number;
-    at: number;
-  }): Promise<number | null> {
+  async addTarget(input: NewTarget): Promise<number | null> {
     const [row] = await this.sql.rows<{ id: number }>(
       `INSERT INTO targets (name, protocol, host, port, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (name) DO NOTHING RETURNING id`,

@@ -1,26 +1,7 @@
 import type { AsyncRepository } from '../asyncStore';
 import type { UserKeyRecord, UserKeysRepository } from '../userKeys';
+import { userKeyToRecord, type UserKeyRow } from '../rows/userKeys';
 import type { Executor } from './connection';
-
-interface UserKeyRow {
-  id: number;
-  user_id: number;
-  algorithm: string;
-  public_key: Buffer;
-  fingerprint: string;
-  comment: string;
-  created_at: number;
-}
-
-const toRecord = (r: UserKeyRow): UserKeyRecord => ({
-  id: r.id,
-  userId: r.user_id,
-  algorithm: r.algorithm,
-  publicKey: r.public_key,
-  fingerprint: r.fingerprint,
-  comment: r.comment,
-  createdAt: r.created_at,
-});
 
 /** Operators' SSH public keys, on PostgreSQL. */
 export class PgUserKeysRepository implements AsyncRepository<UserKeysRepository> {
@@ -40,7 +21,7 @@ export class PgUserKeysRepository implements AsyncRepository<UserKeysRepository>
     const rows = await this.sql.rows<UserKeyRow>('SELECT * FROM user_keys WHERE user_id = $1 ORDER BY id', [
       userId,
     ]);
-    return rows.map(toRecord);
+    return rows.map(userKeyToRecord);
   }
 
   async remove(userId: number, fingerprintOrComment: string): Promise<UserKeyRecord[]> {
@@ -48,7 +29,7 @@ export class PgUserKeysRepository implements AsyncRepository<UserKeysRepository>
       'DELETE FROM user_keys WHERE user_id = $1 AND (fingerprint = $2 OR comment = $2) RETURNING *',
       [userId, fingerprintOrComment],
     );
-    return rows.map(toRecord).sort((a, b) => a.id - b.id);
+    return rows.map(userKeyToRecord).sort((a, b) => a.id - b.id);
   }
 
   async find(userId: number, publicKey: Buffer): Promise<UserKeyRecord | null> {
@@ -56,6 +37,6 @@ export class PgUserKeysRepository implements AsyncRepository<UserKeysRepository>
       'SELECT * FROM user_keys WHERE user_id = $1 AND public_key = $2',
       [userId, publicKey],
     );
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : userKeyToRecord(row);
   }
 }

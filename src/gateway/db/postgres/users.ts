@@ -1,45 +1,15 @@
-import { PERMISSIONS, ROLES, type Permission, type Role } from '../../../shared/permissions';
+import type { Permission, Role } from '../../../shared/permissions';
 import type { Principal } from '../../../shared/policy';
 import type { AsyncRepository } from '../asyncStore';
-import type { UserRecord, UserStatus, UsersRepository, UserWithRoles } from '../users';
+import type { NewUser, UserRecord, UsersRepository, UserWithRoles } from '../users';
+import { byPermissionOrder, byRoleOrder, userStatusOf, userToRecord, type UserRow } from '../rows/users';
 import type { Executor } from './connection';
-
-interface UserRow {
-  id: number;
-  login: string;
-  name: string;
-  password_hash: string;
-  created_at: number;
-  disabled_at: number | null;
-  removed_at: number | null;
-}
-
-const statusOf = (row: { disabled_at: number | null; removed_at: number | null }): UserStatus =>
-  row.removed_at !== null ? 'removed' : row.disabled_at !== null ? 'disabled' : 'active';
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  login: row.login,
-  name: row.name,
-  passwordHash: row.password_hash,
-  createdAt: row.created_at,
-  status: statusOf(row),
-});
-
-const byRoleOrder = (a: Role, b: Role) => ROLES.indexOf(a) - ROLES.indexOf(b);
-const byPermissionOrder = (a: Permission, b: Permission) => PERMISSIONS.indexOf(a) - PERMISSIONS.indexOf(b);
 
 /** Users, their roles and what each role may do, on PostgreSQL. */
 export class PgUsersRepository implements AsyncRepository<UsersRepository> {
   constructor(private readonly sql: Executor) {}
 
-  create(input: {
-    login: string;
-    name: string;
-    passwordHash: string;
-    roles: readonly Role[];
-    at: number;
-  }): Promise<number | null> {
+  create(input: NewUser): Promise<number | null> {
     return this.sql.atomic(async (tx) => {
       const [row] = await tx.rows<{ id: number }>(
         `INSERT INTO users (login, name, password_hash, created_at) VALUES ($1, $2, $3, $4)
@@ -64,12 +34,12 @@ export class PgUsersRepository implements AsyncRepository<UsersRepository> {
 
   async findById(id: number): Promise<UserRecord | null> {
     const [row] = await this.sql.rows<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
-    return row === undefined || statusOf(row) !== 'active' ? null : toUser(row);
+    return row === undefined || userStatusOf(row) !== 'active' ? null : userToRecord(row);
   }
 
   async findAnyByLogin(login: string): Promise<UserRecord | null> {
     const [row] = await this.sql.rows<UserRow>('SELECT * FROM users WHERE login = $1', [login]);
-    return row === undefined ? null : toUser(row);
+    return row === undefined ? null : userToRecord(row);
   }
 
   async setDisabled(id: number, disabled: boolean, at: number): Promise<boolean> {
@@ -149,7 +119,7 @@ export class PgUsersRepository implements AsyncRepository<UsersRepository> {
       login: r.login,
       name: r.name,
       roles: [...r.roles].sort(byRoleOrder),
-      status: statusOf(r),
+      status: userStatusOf(r),
     }));
     return roles === undefined
       ? users
