@@ -160,15 +160,6 @@ export function payloadIsIntact(header: FrameHeader, payload: Buffer): boolean {
   return payload.length === header.length && crc32(payload) === header.crc;
 }
 
-export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
 export function writeVarint(buf: Buffer, at: number, n: number): number {
   while (n >= 0x80) {
     buf[at++] = (n & 0x7f) | 0x80;

@@ -131,11 +131,6 @@ export function allowedActions(principal: Principal, facts: SessionFacts): Sessi
   return SESSION_ACTIONS.filter((a) => decide(principal, a, facts).allowed);
 }
 
-/** Permission needed for gateway-wide actions that are not tied to one session. */
-export function canUseGlobal(principal: Principal, permission: Permission): boolean {
-  return hasPermission(principal, permission);
-}
-
 /**
  * Gateway-wide decisions (the audit area itself, or a permission not tied to one session), with
  * the same reasons as decide(). `null` asks only for access to the audit area.

@@ -70,6 +70,24 @@ describe.skipIf(skip !== null)(
       await rows().first().waitFor();
     }
 
+    /**
+     * The list's cells matching `selector` whose text is wider than the cell (cut, or spilling into
+     * the next column; the cell's own padding may be used), named by column; and how many were
+     * looked at, so finding no cell is not a pass.
+     */
+    const cutTexts = (selector: string) =>
+      page.getByTestId('sessions-table').evaluate((table, sel) => {
+        const elements = [...table.querySelectorAll<HTMLElement>(sel)];
+        const cut = elements
+          .filter((el) => el.scrollWidth > el.clientWidth)
+          .map(
+            (el) =>
+              `${el.closest('[data-col-key]')?.getAttribute('data-col-key')}: "${el.innerText}" ` +
+              `(${el.scrollWidth} px in ${el.clientWidth} px)`,
+          );
+        return { checked: elements.length, cut };
+      }, selector);
+
     async function applyFilters(): Promise<void> {
       await page.getByTestId('filter-apply').click();
       await page.waitForLoadState('networkidle');
@@ -113,6 +131,12 @@ describe.skipIf(skip !== null)(
           ),
         );
       expect(hidden).toBeLessThanOrEqual(0);
+      // Nor is a date, a time or a duration cut inside its column.
+      const times = await cutTexts(
+        'td[data-col-key="startedAt"], td[data-col-key="endedAt"], td[data-col-key="durationMs"]',
+      );
+      expect(times.checked).toBeGreaterThanOrEqual(3 * 30);
+      expect(times.cut).toEqual([]);
       await e2e.screenshot(page, '02-remote-sessions');
     });
 
@@ -225,6 +249,11 @@ describe.skipIf(skip !== null)(
       await page.getByTestId('locale-switch').click();
       await page.getByText('Sessões remotas').first().waitFor();
       expect(await page.evaluate(() => document.documentElement.lang)).toBe('pt-BR');
+      // The longer Portuguese titles wrap between words; none is cut.
+      await page.locator('th[data-col-key="proxy"]', { hasText: 'Tipo de proxy' }).waitFor();
+      const headers = await cutTexts('th[data-col-key]');
+      expect(headers.checked).toBeGreaterThanOrEqual(14);
+      expect(headers.cut).toEqual([]);
       await e2e.screenshot(page, '06-portuguese');
       await page.getByTestId('locale-switch').click();
       await page.getByText('Remote sessions').first().waitFor();

@@ -13,6 +13,7 @@ import { LiveHub } from '../../src/gateway/live/hub';
 import type { SessionUpdate } from '../../src/shared/live';
 import { makeTempDir } from '../support/gateway';
 import { TestLiveSession } from '../support/liveSession';
+import { waitFor } from '../support/wait';
 
 /** The machine's NATS server (VIGIL_TEST_NATS_URL changes it). */
 const NATS_URL = process.env.VIGIL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -204,20 +205,12 @@ describe.each(transports)('node bus over $name', (transport) => {
         },
         error: (e) => viewers[i]!.errors.push(e),
       });
-    const waitFor = (condition: () => boolean) =>
-      new Promise<void>((resolve) => {
-        const check = setInterval(() => {
-          if (!condition()) return;
-          clearInterval(check);
-          resolve();
-        }, 1);
-      });
     await follow(b, 0);
     // The second viewer joins once frames are already flowing to the first.
-    await waitFor(() => viewers[0]!.frames.length >= 20);
+    await waitFor(() => viewers[0]!.frames.length >= 20, 'frames flowing to the first viewer');
     await follow(c, 1);
     last = n + 100;
-    await waitFor(() => n >= last);
+    await waitFor(() => n >= last, 'a hundred more lines written while both viewers follow');
     clearInterval(writer);
     session.setBlocked(true, 'ana');
     session.output('after the block\n');
@@ -352,13 +345,7 @@ describe.each(transports)('node bus over $name', (transport) => {
       a.publishFrame(sessionId, { seq, kind: 'output', data: Buffer.from(text) });
     out(3, 'C');
     out(5, 'E'); // 4 never arrives
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (asked < 2) return;
-        clearInterval(check);
-        resolve();
-      }, 1);
-    });
+    await waitFor(() => asked >= 2, 'the follower to ask for a second snapshot');
     out(5, 'E');
     out(6, 'F');
     await got.done;

@@ -6,6 +6,7 @@ import { GENESIS_HASH, type ChainLink } from '../../src/gateway/db/events';
 import { openPool } from '../../src/gateway/db/postgres/connection';
 import { openPostgresStore, type PostgresStore } from '../../src/gateway/db/postgres/store';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { waitFor } from '../support/wait';
 
 let database: TestDatabase;
 let store: PostgresStore;
@@ -58,10 +59,6 @@ async function liveSessions(leases: NodeLeases, count: number): Promise<number[]
   return ids;
 }
 
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 async function chainIsValid(): Promise<boolean> {
   let from: ChainLink = { id: 0, hash: GENESIS_HASH };
   for (;;) {
@@ -89,7 +86,10 @@ test('of two peers racing for nodes that stopped heartbeating, exactly one claim
   expect(await store.sessions.finish(endedNormally, Date.now(), null)).toBe(true);
   for (const leases of dead) await leases.stop();
 
-  await until(async () => (await peers[0]!.expiredPeers()).length === 3);
+  await waitFor(
+    async () => (await peers[0]!.expiredPeers()).length === 3,
+    'the three stopped nodes to be seen as expired',
+  );
   const claims = await Promise.all(peers.map((peer) => peer.claimExpired()));
 
   const claimed: ClaimedNode[] = claims.flat();
@@ -134,7 +134,7 @@ test("a peer watching the leases finishes a dead node's sessions on its own", as
   await watcher.start();
   await victim.stop();
 
-  await until(async () => claims.length > 0);
+  await waitFor(() => claims.length > 0, "the watcher to claim the victim's node");
   await watcher.stop({ release: true });
 
   expect(claims).toEqual([

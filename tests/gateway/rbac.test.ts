@@ -107,16 +107,19 @@ const CASES: Case[] = [
     name: 'GET /sessions/:A/events',
     run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.A}/events`, token: w.token }),
     expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+    attempted: 'Log viewer (attempted)',
   },
   {
     name: 'GET /sessions/:L/events (live)',
     run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.L}/events`, token: w.token }),
     expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 200 },
+    attempted: 'Log viewer (attempted)',
   },
   {
     name: 'GET /sessions/:B/events (not audited by scoped)',
     run: (w) => w.gw.request({ method: 'GET', url: `/api/v1/sessions/${w.ids.B}/events`, token: w.token }),
     expect: { ...anon401, ...operators403, ...everyoneAudit(200), auditorNoLogs: 403, scoped: 404 },
+    attempted: 'Log viewer (attempted)',
   },
   {
     name: 'GET /sessions/:A/logs',

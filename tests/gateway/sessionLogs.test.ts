@@ -133,6 +133,23 @@ describe('who may read them', () => {
     expect((await get(`/api/v1/sessions/${ids.F}/events`, olga)).statusCode).toBe(403);
   });
 
+  test('a refused read of the events leaves a "Log viewer (attempted)" event, as a refused read of the logs does', async () => {
+    const olga = await gw.login('olga');
+    const attempts = () =>
+      gw.store.events.list({ sessionId: ids.F, type: 'Log viewer (attempted)' }, 0, 100).items;
+    const before = attempts().length;
+    const events = await get(`/api/v1/sessions/${ids.F}/events`, olga);
+    expect(events.statusCode).toBe(403);
+    expect(attempts()).toHaveLength(before + 1);
+    expect(attempts()[0]).toMatchObject({
+      actorId: operatorId,
+      sessionId: ids.F,
+      note: expect.stringContaining(events.json().error.message),
+    });
+    expect((await get(`/api/v1/sessions/${ids.F}/logs`, olga)).statusCode).toBe(403);
+    expect(attempts()).toHaveLength(before + 2);
+  });
+
   test("a scoped auditor reads the logs of the session they audit, not another's", async () => {
     const sami = await gw.login('sami');
     const before = logViewerEvents(ids.F);

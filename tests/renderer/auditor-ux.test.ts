@@ -98,6 +98,33 @@ describe('what a new auditor meets in the app', { timeout: 30_000 }, () => {
   });
 });
 
+describe('where toasts appear', { timeout: 30_000 }, () => {
+  let wrapper: VueWrapper | null = null;
+
+  beforeEach(() => {
+    freshAppStart();
+  });
+  afterEach(() => {
+    wrapper = closeApp(wrapper);
+  });
+
+  // The header's buttons (Log out, theme, language) sit at the top right: a toast there would hide them.
+  it('in the bottom-right corner, clear of the header buttons', async () => {
+    ({ wrapper } = await mountApp());
+    await signIn();
+    expect(requireTestId('logout').closest('header.app-header')).not.toBeNull();
+    await click('export-csv');
+    const container = requireTestId('export-done').closest<HTMLElement>('.n-message-container');
+    expect(container).not.toBeNull();
+    expect(container!.classList).toContain('n-message-container--bottom-right');
+    const place = getComputedStyle(container!);
+    expect(place.position).toBe('fixed');
+    expect(place.bottom).toMatch(/^\d+px$/);
+    expect(place.right).toMatch(/^\d+px$/);
+    expect(place.top).not.toMatch(/px$/);
+  });
+});
+
 describe('trusting a gateway certificate', { timeout: 30_000 }, () => {
   let fake: FakeGateway;
   let wrapper: VueWrapper | null = null;

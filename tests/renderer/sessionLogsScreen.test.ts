@@ -2,11 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import SessionLogsScreen from '../../src/renderer/src/components/sessionLogs/SessionLogsScreen.vue';
 import { useSessionLogsStore } from '../../src/renderer/src/stores/sessionLogs';
+import type { IpcChannel } from '../../src/shared/ipc';
 import { fail } from '../../src/shared/result';
-import { installFakeVigil, type FakeVigil } from './support/fakeVigil';
+import { installFakeVigil, type FakeVigil, type Handler } from './support/fakeVigil';
 import { mountLive } from './support/liveMount';
 import { byTestId, requireTestId, settle } from './support/mount';
-import { logsHandlers, makeLogsFixture, risky, type LogsFixture } from './support/sessionLogs';
+import { logsHandlers, makeLogsFixture, pageOf, risky, type LogsFixture } from './support/sessionLogs';
 
 const text = (testId: string) => requireTestId(testId).textContent?.replace(/\s+/g, ' ').trim() ?? '';
 const all = (selector: string) => [...document.querySelectorAll<HTMLElement>(selector)];
@@ -31,6 +32,26 @@ async function search(q: string): Promise<void> {
   requireTestId('logs-search').click();
   await settle(8);
 }
+
+/**
+ * Holds the answers of one channel until `release()`: the screen can be looked at while the
+ * request is still pending.
+ */
+function holdAnswers<C extends IpcChannel>(fake: FakeVigil, channel: C): { release(): void } {
+  const answer = fake.handlers[channel] as Handler<C>;
+  const waiting: Array<() => void> = [];
+  const held: Handler<C> = (...args) =>
+    new Promise((resolve) => waiting.push(() => resolve(answer(...args))));
+  (fake.handlers as Record<IpcChannel, unknown>)[channel] = held;
+  return {
+    release() {
+      for (const answerNow of waiting.splice(0)) answerNow();
+    },
+  };
+}
+
+const isSpinning = (testId: string) =>
+  requireTestId(testId).closest('.n-spin-content')?.classList.contains('n-spin-content--spinning') ?? false;
 
 const currentLine = () => document.querySelector<HTMLElement>('[data-current="true"]')?.dataset.testid;
 
@@ -228,6 +249,74 @@ describe('the Session Logs screen', { timeout: 20_000 }, () => {
     await settle();
     expect(byTestId('log-page-error')).toBeNull();
     expect(text('log-range')).toBe('Lines 201–400 of 450');
+  });
+
+  it('shows that the logs are loading until the gateway answers', async () => {
+    const logsAnswer = holdAnswers(fake, 'logs:get');
+    const mounted = mountLive(SessionLogsScreen, {}, { locale: 'en' });
+    wrapper = mounted.wrapper;
+    const opened = useSessionLogsStore(mounted.pinia).open(fixture.logs.session);
+    await settle();
+    expect(text('logs-loading')).toBe('Loading the session logs…');
+    expect(text('logs-title')).toBe('Session Logs · session #42'); // from the row it was opened from
+    expect(byTestId('logs-tabs')).toBeNull();
+
+    logsAnswer.release();
+    await opened;
+    await settle();
+    expect(byTestId('logs-loading')).toBeNull();
+    expect(byTestId('logs-tabs')).not.toBeNull();
+  });
+
+  it('spins over the shown text while another page loads', async () => {
+    await openScreen();
+    await showTab('log');
+    expect(isSpinning('log-text')).toBe(false);
+    const pageAnswer = holdAnswers(fake, 'logs:text');
+    all('[data-testid="log-pages"] .n-pagination-item')
+      .find((i) => i.textContent?.trim() === '2')!
+      .click();
+    await settle();
+    expect(isSpinning('log-text')).toBe(true);
+    expect(text('log-range')).toBe('Lines 1–200 of 450'); // what was shown stays shown meanwhile
+
+    pageAnswer.release();
+    await settle();
+    expect(isSpinning('log-text')).toBe(false);
+    expect(text('log-range')).toBe('Lines 201–400 of 450');
+  });
+
+  it('shows the search running until its hits arrive', async () => {
+    await openScreen();
+    await showTab('log');
+    const searchButton = () => requireTestId('logs-search');
+    expect(searchButton().classList.contains('n-button--loading')).toBe(false);
+    const searchAnswer = holdAnswers(fake, 'logs:search');
+    const input = requireTestId('logs-search-input') as HTMLInputElement;
+    input.value = 'secret';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    await settle(1);
+    searchButton().click();
+    await settle();
+    expect(searchButton().classList.contains('n-button--loading')).toBe(true);
+    expect(byTestId('logs-hit-counter')).toBeNull();
+
+    searchAnswer.release();
+    await settle(8);
+    expect(searchButton().classList.contains('n-button--loading')).toBe(false);
+    expect(text('logs-hit-counter')).toBe('1 of 4');
+  });
+
+  it('says when no command was typed and the terminal text is empty', async () => {
+    fixture.logs.commands = [];
+    fixture.logs.text = pageOf([], 0, 200);
+    await openScreen();
+    await showTab('log');
+    expect(byTestId('log-commands')).toBeNull();
+    expect(text('log-commands-empty')).toBe('No commands were typed in this session');
+    expect(byTestId('log-text')).toBeNull();
+    expect(text('log-text-empty')).toBe('The session printed no text');
+    expect(byTestId('log-range')).toBeNull();
   });
 
   it('says when nothing matches', async () => {

@@ -46,10 +46,6 @@ export function routeUpgrades(app: FastifyInstance): WebSocketServer {
   return wss;
 }
 
-export function isUpgrade(request: FastifyRequest): boolean {
-  return upgrades.has(request.raw);
-}
-
 /**
  * Completes the handshake of an upgrade request and hands the socket to `onOpen`; a plain HTTP
  * request gets a 400. Return `reply` from the handler afterwards (fastify no longer answers it).

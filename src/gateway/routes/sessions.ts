@@ -99,7 +99,8 @@ export function sessionRoutes(
     app.get(
       '/sessions/:id/events',
       {
-        preHandler: guard.session('events'),
+        // The events are part of the logs: a refusal is logged as a refused log viewing.
+        preHandler: guard.session('events', { attempted: () => ({ type: 'Log viewer (attempted)' }) }),
         schema: {
           ...common,
           summary: "The session's audit events, oldest first (live or finished)",

@@ -6,7 +6,7 @@ import {
   bridgeProtocols,
   secretFromFragment,
   type BridgeRequest,
-} from '../../../shared/bridge';
+} from '@shared/bridge';
 import {
   IPC_ERROR,
   IPC_EVENTS,
@@ -14,8 +14,8 @@ import {
   type IpcChannel,
   type IpcValue,
   type VigilApi,
-} from '../../../shared/ipc';
-import { fail, type Result } from '../../../shared/result';
+} from '@shared/ipc';
+import { fail, type Result } from '@shared/result';
 
 /** The IPC contract over the bridge host's WebSocket, for a renderer running outside Electron. */
 export interface BridgeApi extends VigilApi {
