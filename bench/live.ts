@@ -8,6 +8,7 @@ import { buildApp } from '../src/gateway/app';
 import { hashPassword } from '../src/gateway/crypto/passwords';
 import { ensureDataDir, loadTls } from '../src/gateway/datadir';
 import { openStore } from '../src/gateway/db/store';
+import { sqliteAsyncStore } from '../src/gateway/db/sqliteAsyncStore';
 import type { LiveHub } from '../src/gateway/live/hub';
 import { createGatewayServices } from '../src/gateway/services';
 import { TARGET_NAME, connectOperator, openShell, startTestbed } from '../tests/gateway/sshTestbed';
@@ -62,7 +63,11 @@ async function benchLiveFanOut(log: (line: string) => void): Promise<BenchRow[]>
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-live-'));
   const store = openStore(join(dir, 'vigil.db'));
   const tls = await loadTls(ensureDataDir(join(dir, 'data')));
-  const services = createGatewayServices({ store, identity: { scrypt: FAST_SCRYPT } });
+  const services = createGatewayServices({
+    store: sqliteAsyncStore(store, false),
+    dataDir: dir,
+    identity: { scrypt: FAST_SCRYPT },
+  });
   const { hub } = services;
   const app = await buildApp({ services, tls: { key: tls.key, cert: tls.cert } });
   try {
@@ -206,7 +211,7 @@ async function benchLiveSsh(log: (line: string) => void): Promise<BenchRow[]> {
   try {
     const password = 'bench-operator-password';
     await tb.addUser('benchop', password);
-    tb.admin.grantAccess('benchop', TARGET_NAME, sshd.user);
+    await tb.admin.grantAccess('benchop', TARGET_NAME, sshd.user);
     await tb.addUser('benchaud', 'bench-auditor-password', 'System Administrator');
     const login = await tb.gateway.app.inject({
       method: 'POST',

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { SessionTextRepository } from '../src/gateway/db/sessionText';
 import { openStore } from '../src/gateway/db/store';
+import { sqliteAsyncStore } from '../src/gateway/db/sqliteAsyncStore';
 import { RecordingWriter } from '../src/recording';
 import { SessionTextService } from '../src/gateway/services/sessionText';
 import type { BenchRow } from './report';
@@ -142,7 +142,7 @@ export async function benchLogs(log: (line: string) => void): Promise<LogsBenchR
     // Typed commands: one per Enter in the input.
     const commands = enters.map((t, i) => ({ sessionId, at: t, offsetMs: t, command: `command ${i} nginx` }));
     store.sessionCommands.addMany(commands);
-    const service = new SessionTextService(store, new SessionTextRepository(store.db), dir, () => Date.now());
+    const service = new SessionTextService(sqliteAsyncStore(store, false), dir, () => Date.now());
 
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();

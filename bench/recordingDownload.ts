@@ -3,11 +3,12 @@ import { createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, writeSync, 
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildApp } from '../src/gateway/app';
 import { hashPassword } from '../src/gateway/crypto/passwords';
 import { ensureDataDir, loadTls } from '../src/gateway/datadir';
 import { openStore } from '../src/gateway/db/store';
+import { sqliteAsyncStore } from '../src/gateway/db/sqliteAsyncStore';
 import { createGatewayServices } from '../src/gateway/services';
 import type { BenchRow } from './report';
 
@@ -54,7 +55,10 @@ export async function benchRecordingDownload(log: (line: string) => void): Promi
       recording: { path: 'recordings/bench.vrec', size: SIZE, sha256 },
     });
     const app = await buildApp({
-      services: createGatewayServices({ store }),
+      services: createGatewayServices({
+        store: sqliteAsyncStore(store, false),
+        dataDir: dirname(store.path),
+      }),
       tls: { key: tls.key, cert: tls.cert },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });

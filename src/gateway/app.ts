@@ -106,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     undefined,
     app.log,
   );
-  watcher.start();
+  await watcher.start();
   app.addHook('onClose', async () => watcher.stop());
   // Text builds in progress stop before the store they write to closes.
   app.addHook('onClose', async () => services.sessionText.close());

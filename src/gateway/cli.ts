@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULTS, parseAddress, type GatewayConfig } from './config';
 import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey } from './datadir';
-import { openStore, type Store } from './db/store';
+import { joinedStore, type AsyncStore } from './db/asyncStore';
+import { checkDatabaseUrl, openGatewayStore } from './db/openGatewayStore';
 import { GatewayError } from './errors';
 import { tuneHeapForStreaming } from './heapTuning';
 import { verifyRecording } from './seal/verifyFiles';
@@ -17,7 +18,7 @@ import { SshAdminService } from './services/sshAdmin';
 export const USAGE = `Usage: vigil-gateway COMMAND [options]
 
 Gateway:
-  serve [--data DIR] [--http HOST:PORT] [--ssh HOST:PORT]
+  serve [--data DIR] [--http HOST:PORT] [--ssh HOST:PORT] [--database URL]
         Start the gateway (HTTPS API on ${DEFAULTS.http}, SSH proxy address ${DEFAULTS.ssh}).
         First start: creates user admin with $VIGIL_ADMIN_PASSWORD, or prints a random password once.
 
@@ -65,7 +66,9 @@ Recordings:
         NAME.manifest.sig next to NAME.vrec, and the signing key of --data. Prints "Verified" with the
         key id, or what fails (signature, unknown key, size, SHA-256) and exits with 1.
 
-Every command takes --data DIR (default ${DEFAULTS.dataDir}). Quote roles with spaces: --role "PAM Auditor".
+Every command takes --data DIR (default ${DEFAULTS.dataDir}) and --database URL: a PostgreSQL URL
+(postgres://USER@HOST:PORT/DATABASE, default $VIGIL_DATABASE) instead of the SQLite file in the data
+folder. Quote roles with spaces: --role "PAM Auditor".
 Roles: System Administrator, PAM Administrator, PAM Auditor, Operator.
 `;
 
@@ -80,6 +83,7 @@ export interface CliIO {
 
 const OPTIONS = {
   data: { type: 'string' },
+  database: { type: 'string' },
   http: { type: 'string' },
   ssh: { type: 'string' },
   name: { type: 'string' },
@@ -118,21 +122,40 @@ class UsageError extends Error {}
 
 const str = (values: Values, name: OptionName) => values[name] as string | undefined;
 
+/** `--database` (runCli puts $VIGIL_DATABASE there when absent); undefined: SQLite in the data folder. */
+function databaseUrl(values: Values): string | undefined {
+  const given = str(values, 'database');
+  return given === undefined ? undefined : checkDatabaseUrl(given, '--database');
+}
+
 async function withStore<T>(
   values: Values,
-  fn: (store: Store, admin: AdminService) => Promise<T> | T,
+  fn: (store: AsyncStore, admin: AdminService) => Promise<T> | T,
 ): Promise<T> {
   const paths = ensureDataDir(str(values, 'data') ?? DEFAULTS.dataDir);
-  const store = openStore(paths.database);
+  const store = await openGatewayStore({ url: databaseUrl(values), sqlitePath: paths.database });
   try {
     const admin = new AdminService(store, systemClock, () => new SecretBox(loadMasterKey(paths)));
     return await fn(store, admin);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-function sshAdmin(store: Store, values: Values): SshAdminService {
+/** Runs `fn` in one transaction, with the administration services built on it. */
+function inTransaction<T>(
+  store: AsyncStore,
+  values: Values,
+  fn: (store: AsyncStore, admin: AdminService) => Promise<T>,
+): Promise<T> {
+  const paths = ensureDataDir(str(values, 'data') ?? DEFAULTS.dataDir);
+  return store.transaction((tx) => {
+    const joined = joinedStore(tx, store.dialect);
+    return fn(joined, new AdminService(joined, systemClock, () => new SecretBox(loadMasterKey(paths))));
+  });
+}
+
+function sshAdmin(store: AsyncStore, values: Values): SshAdminService {
   const paths = ensureDataDir(str(values, 'data') ?? DEFAULTS.dataDir);
   return new SshAdminService(store, systemClock, () => new SecretBox(loadMasterKey(paths)));
 }
@@ -165,9 +188,9 @@ function printTable(io: CliIO, rows: string[][]): void {
 }
 
 /** A value the command line got wrong (a bad pattern, score…) is a usage error, not a refusal. */
-function optionValues<T>(fn: () => T): T {
+async function optionValues<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof GatewayError && err.statusCode === 400) throw new UsageError(err.message);
     throw err;
@@ -182,6 +205,7 @@ const COMMANDS: Command[] = [
     async run({ values, io }) {
       const config: GatewayConfig = {
         dataDir: str(values, 'data') ?? DEFAULTS.dataDir,
+        databaseUrl: databaseUrl(values),
         http: parseAddress(str(values, 'http') ?? DEFAULTS.http, '--http'),
         ssh: parseAddress(str(values, 'ssh') ?? DEFAULTS.ssh, '--ssh'),
       };
@@ -223,8 +247,8 @@ const COMMANDS: Command[] = [
     args: [],
     options: [],
     async run({ values, io }) {
-      return withStore(values, (_store, admin) => {
-        const users = admin.listUsers();
+      return withStore(values, async (_store, admin) => {
+        const users = await admin.listUsers();
         printTable(io, [
           ['ID', 'LOGIN', 'NAME', 'STATUS', 'ROLES'],
           ...users.map((u) => [String(u.id), u.login, u.name, u.status, u.roles.join(', ')]),
@@ -238,9 +262,10 @@ const COMMANDS: Command[] = [
     args: ['ROLE', 'PERMISSION'],
     options: [],
     async run({ args, values, io }) {
-      return withStore(values, (_store, admin) => {
+      return withStore(values, async (_store, admin) => {
         const [role, permission] = args as [string, string];
-        const changed = verb === 'grant' ? admin.grant(role, permission) : admin.revoke(role, permission);
+        const changed =
+          verb === 'grant' ? await admin.grant(role, permission) : await admin.revoke(role, permission);
         if (verb === 'grant')
           io.out(changed ? `Granted ${permission} to ${role}` : `${role} already had ${permission}`);
         else io.out(changed ? `Revoked ${permission} from ${role}` : `${role} did not have ${permission}`);
@@ -257,10 +282,10 @@ const COMMANDS: Command[] = [
       const hostKey = str(values, 'host-key');
       const hostKeyText =
         hostKey === undefined || hostKey.startsWith('SHA256:') ? hostKey : readTextFile(hostKey);
-      return withStore(values, (store, admin) => {
+      return withStore(values, async (outer) => {
         const [name] = args as [string];
-        const fingerprint = store.transaction(() => {
-          admin.addTarget({
+        const fingerprint = await inTransaction(outer, values, async (store, admin) => {
+          await admin.addTarget({
             name,
             protocol: str(values, 'protocol')!,
             host: str(values, 'host')!,
@@ -285,11 +310,11 @@ const COMMANDS: Command[] = [
       const password = await readSecret(io);
       const keyFile = str(values, 'key-file');
       const privateKey = keyFile === undefined ? null : readTextFile(keyFile);
-      return withStore(values, (store, admin) => {
+      return withStore(values, async (outer) => {
         const [target, account] = args as [string, string];
-        const { result, fingerprint } = store.transaction(() => ({
-          result: admin.addCredential(target, account, password),
-          fingerprint: sshAdmin(store, values).setCredentialKey(target, account, privateKey),
+        const { result, fingerprint } = await inTransaction(outer, values, async (store, admin) => ({
+          result: await admin.addCredential(target, account, password),
+          fingerprint: await sshAdmin(store, values).setCredentialKey(target, account, privateKey),
         }));
         io.out(
           `${result === 'created' ? 'Stored' : 'Replaced'} the credential of ${account} on ${target} (encrypted)`,
@@ -306,8 +331,8 @@ const COMMANDS: Command[] = [
     async run({ args, values, io }) {
       const [login, file] = args as [string, string];
       const text = readTextFile(file);
-      return withStore(values, (store) => {
-        for (const key of sshAdmin(store, values).addUserKeys(login, text)) {
+      return withStore(values, async (store) => {
+        for (const key of await sshAdmin(store, values).addUserKeys(login, text)) {
           io.out(
             `${key.added ? 'Added' : 'Already had'} ${key.algorithm} key ${key.fingerprint} for ${login}`,
           );
@@ -321,8 +346,8 @@ const COMMANDS: Command[] = [
     args: ['LOGIN'],
     options: [],
     async run({ args, values, io }) {
-      return withStore(values, (store) => {
-        const keys = sshAdmin(store, values).listUserKeys(args[0]!);
+      return withStore(values, async (store) => {
+        const keys = await sshAdmin(store, values).listUserKeys(args[0]!);
         if (keys.length === 0) io.out(`${args[0]} has no SSH keys`);
         for (const key of keys) io.out(`${key.fingerprint}  ${key.algorithm}  ${key.comment}`.trimEnd());
         return 0;
@@ -334,8 +359,8 @@ const COMMANDS: Command[] = [
     args: ['NAME'],
     options: [],
     async run({ args, values, io }) {
-      return withStore(values, (store) => {
-        const forgotten = sshAdmin(store, values).forgetHostKey(args[0]!);
+      return withStore(values, async (store) => {
+        const forgotten = await sshAdmin(store, values).forgetHostKey(args[0]!);
         io.out(
           forgotten
             ? `Forgot the host key of ${args[0]}: the next connection pins the key it shows`
@@ -350,10 +375,10 @@ const COMMANDS: Command[] = [
     args: ['LOGIN', 'TARGET', 'ACCOUNT'],
     options: ['file-transfer'],
     async run({ args, values, io }) {
-      return withStore(values, (_store, admin) => {
+      return withStore(values, async (_store, admin) => {
         const [login, target, account] = args as [string, string, string];
         const fileTransfer = values['file-transfer'] === true;
-        const created = admin.grantAccess(login, target, account, { fileTransfer });
+        const created = await admin.grantAccess(login, target, account, { fileTransfer });
         const transfer = fileTransfer ? ' with file transfer (SFTP, scp, rsync)' : '';
         io.out(
           created
@@ -390,7 +415,7 @@ const COMMANDS: Command[] = [
 
 /** The audited-command rules: kept here, enforced by the running gateway's SSH proxy. */
 function ruleCommands(): Command[] {
-  const withRules = <T>(values: Values, fn: (rules: CommandRulesAdminService) => T): Promise<T> =>
+  const withRules = <T>(values: Values, fn: (rules: CommandRulesAdminService) => Promise<T>): Promise<T> =>
     withStore(values, (store) => fn(new CommandRulesAdminService(store, systemClock)));
   return [
     {
@@ -399,8 +424,8 @@ function ruleCommands(): Command[] {
       options: ['pattern', 'score', 'criticality', 'action', 'target'],
       required: ['pattern', 'score', 'criticality', 'action'],
       async run({ args, values, io }) {
-        return withRules(values, (rules) => {
-          const rule = optionValues(() =>
+        return withRules(values, async (rules) => {
+          const rule = await optionValues(() =>
             rules.add({
               name: args[0]!,
               pattern: str(values, 'pattern')!,
@@ -421,8 +446,8 @@ function ruleCommands(): Command[] {
       args: [],
       options: [],
       async run({ values, io }) {
-        return withRules(values, (rules) => {
-          const list = rules.list();
+        return withRules(values, async (rules) => {
+          const list = await rules.list();
           if (list.length === 0) {
             io.out('No audited-command rules.');
             return 0;
@@ -448,8 +473,8 @@ function ruleCommands(): Command[] {
       args: ['NAME'],
       options: [],
       async run({ args, values, io }) {
-        return withRules(values, (rules) => {
-          io.out(`Removed the command rule ${rules.remove(args[0]!).name}`);
+        return withRules(values, async (rules) => {
+          io.out(`Removed the command rule ${(await rules.remove(args[0]!)).name}`);
           return 0;
         });
       },
@@ -462,47 +487,47 @@ function removalCommands(): Command[] {
   const removal = (
     words: string[],
     args: string[],
-    run: (removals: AccessRemovalService, args: string[], io: CliIO) => void,
+    run: (removals: AccessRemovalService, args: string[], io: CliIO) => Promise<void>,
   ): Command => ({
     words,
     args,
     options: [],
     async run({ args: given, values, io }) {
-      return withStore(values, (store) => {
-        run(new AccessRemovalService(store, systemClock), given, io);
+      return withStore(values, async (store) => {
+        await run(new AccessRemovalService(store, systemClock), given, io);
         return 0;
       });
     },
   });
   return [
-    removal(['user', 'disable'], ['LOGIN'], (r, [login], io) =>
+    removal(['user', 'disable'], ['LOGIN'], async (r, [login], io) =>
       io.out(
-        r.disableUser(login!)
+        (await r.disableUser(login!))
           ? `Disabled ${login}: its logins, tokens and live sessions are ended`
           : `${login} was already disabled`,
       ),
     ),
-    removal(['user', 'enable'], ['LOGIN'], (r, [login], io) =>
-      io.out(r.enableUser(login!) ? `Enabled ${login}` : `${login} was not disabled`),
+    removal(['user', 'enable'], ['LOGIN'], async (r, [login], io) =>
+      io.out((await r.enableUser(login!)) ? `Enabled ${login}` : `${login} was not disabled`),
     ),
-    removal(['user', 'remove'], ['LOGIN'], (r, [login], io) => {
-      r.removeUser(login!);
+    removal(['user', 'remove'], ['LOGIN'], async (r, [login], io) => {
+      await r.removeUser(login!);
       io.out(`Removed ${login}: its sessions and events stay in the audit trail`);
     }),
-    removal(['user', 'key', 'remove'], ['LOGIN', 'FINGERPRINT|COMMENT'], (r, [login, key], io) => {
-      for (const fingerprint of r.removeUserKey(login!, key!))
+    removal(['user', 'key', 'remove'], ['LOGIN', 'FINGERPRINT|COMMENT'], async (r, [login, key], io) => {
+      for (const fingerprint of await r.removeUserKey(login!, key!))
         io.out(`Removed the SSH key ${fingerprint} of ${login}`);
     }),
-    removal(['access', 'revoke'], ['LOGIN', 'TARGET', 'ACCOUNT'], (r, [login, target, account], io) => {
-      r.revokeAccess(login!, target!, account!);
+    removal(['access', 'revoke'], ['LOGIN', 'TARGET', 'ACCOUNT'], async (r, [login, target, account], io) => {
+      await r.revokeAccess(login!, target!, account!);
       io.out(`Revoked the access of ${login} to ${account}@${target}`);
     }),
-    removal(['target', 'remove'], ['NAME'], (r, [name], io) => {
-      r.removeTarget(name!);
+    removal(['target', 'remove'], ['NAME'], async (r, [name], io) => {
+      await r.removeTarget(name!);
       io.out(`Removed target ${name} with its credentials and access grants`);
     }),
-    removal(['credential', 'remove'], ['TARGET', 'ACCOUNT'], (r, [target, account], io) => {
-      r.removeCredential(target!, account!);
+    removal(['credential', 'remove'], ['TARGET', 'ACCOUNT'], async (r, [target, account], io) => {
+      await r.removeCredential(target!, account!);
       io.out(`Removed the credential of ${account} on ${target} and its access grants`);
     }),
   ];
@@ -541,10 +566,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         `expected ${command.args.length === 0 ? 'no arguments' : command.args.join(' ')}: ${usageLine(command)}`,
       );
     }
-    const allowed = new Set<OptionName>(['data', 'help', ...command.options]);
+    const allowed = new Set<OptionName>(['data', 'database', 'help', ...command.options]);
     const extra = (Object.keys(values) as OptionName[]).filter((k) => !allowed.has(k));
     if (extra.length > 0)
       throw new UsageError(`${command.words.join(' ')} does not take --${extra.join(', --')}`);
+    const fromEnv = io.env.VIGIL_DATABASE;
+    if (values.database === undefined && fromEnv !== undefined && fromEnv !== '')
+      values.database = checkDatabaseUrl(fromEnv, 'VIGIL_DATABASE');
     const missing = (command.required ?? []).filter((k) => values[k] === undefined);
     if (missing.length > 0)
       throw new UsageError(`${command.words.join(' ')} needs --${missing.join(', --')}`);

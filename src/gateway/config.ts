@@ -6,6 +6,8 @@ export interface Address {
 
 export interface GatewayConfig {
   dataDir: string;
+  /** PostgreSQL URL; absent: SQLite in the data folder. */
+  databaseUrl?: string;
   http: Address;
   /** The SSH proxy's address. */
   ssh: Address;

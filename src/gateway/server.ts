@@ -4,7 +4,8 @@ import { buildApp } from './app';
 import { urlHost, type GatewayConfig } from './config';
 import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey, loadSigningKey, loadTls } from './datadir';
-import { openStore, type Store } from './db/store';
+import type { AsyncStore } from './db/asyncStore';
+import { openGatewayStore } from './db/openGatewayStore';
 import type { LiveHub } from './live/hub';
 import { createGatewayServices } from './services';
 import { AdminService } from './services/admin';
@@ -14,7 +15,7 @@ import { recoverInterruptedSessions } from './ssh/recovery';
 
 export interface RunningGateway {
   app: FastifyInstance;
-  store: Store;
+  store: AsyncStore;
   url: string;
   fingerprint: string;
   /** Live sessions of every protocol proxy; the HTTP side finds them here. */
@@ -39,7 +40,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
   const tls = await loadTls(paths);
   const signingKey = loadSigningKey(paths);
   const masterKey = loadMasterKey(paths);
-  const store = openStore(paths.database);
+  const store = await openGatewayStore({ url: config.databaseUrl, sqlitePath: paths.database });
   try {
     const services = createGatewayServices({ store, dataDir: paths.root, signingKey });
     const admin = new AdminService(store, services.clock, () => new SecretBox(masterKey));
@@ -59,7 +60,8 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       );
     }
     // Recordings whose sealing failed (or was cut by a stop) are sealed before serving them.
-    const sealed = services.seal.sealPending();
+    const sealed = await services.seal.sealPending();
+    await services.rules.refresh();
     if (sealed.length > 0)
       options.print(`Sealed ${sealed.length} recording(s) left unsealed: ${sealed.join(', ')}`);
     const { hub } = services;
@@ -107,11 +109,11 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       close: async () => {
         await ssh.close();
         await app.close();
-        store.close();
+        await store.close();
       },
     };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }

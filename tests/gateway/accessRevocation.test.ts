@@ -62,9 +62,9 @@ describe.skipIf(skip !== null)(`Access taken away${skip ? ` (skipped: ${skip})` 
 
   it('a disabled user is disconnected from its live session, logged out, and refused over HTTP and SSH', async () => {
     const id = await bed.addUser('dora', PASSWORD);
-    bed.admin.grantAccess('dora', TARGET_NAME, sshd.user);
+    await bed.admin.grantAccess('dora', TARGET_NAME, sshd.user);
     const key = generateEd25519KeyPair('dora@laptop');
-    bed.sshAdmin.addUserKeys('dora', key.public);
+    await bed.sshAdmin.addUserKeys('dora', key.public);
     const login = await api('POST', '/auth/login', { payload: { username: 'dora', password: PASSWORD } });
     expect(login.statusCode, login.body).toBe(200);
     const token = (login.json() as { token: string }).token;
@@ -100,7 +100,7 @@ describe.skipIf(skip !== null)(`Access taken away${skip ? ` (skipped: ${skip})` 
 
   it('revoking an access grant disconnects the session on that account and refuses the next one', async () => {
     const id = await bed.addUser('rita', PASSWORD);
-    bed.admin.grantAccess('rita', TARGET_NAME, sshd.user);
+    await bed.admin.grantAccess('rita', TARGET_NAME, sshd.user);
     const { term, sessionId } = await shellOf('rita', id);
 
     expect((await cli('access', 'revoke', 'rita', TARGET_NAME, sshd.user)).code).toBe(0);

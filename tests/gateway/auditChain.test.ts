@@ -189,7 +189,7 @@ describe('audit trail hash chain', () => {
     const rows = 40_000;
     insertChained(rows);
     // Observe (not replace) the chunked walk, to ask the API something once it has begun.
-    const events = gw.store.events;
+    const events = gw.services.store.events;
     const verifyChunk = events.verifyChunk.bind(events);
     let chunks = 0;
     events.verifyChunk = (from, limit) => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionLogs } from '../../src/shared/api';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
 import { commandBlockedMessage, type RuleAction } from '../../src/shared/rules';
 import { runGatewayCli } from '../support/gateway';
@@ -10,7 +11,14 @@ import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { waitFor } from '../support/wait';
 import { addOperatorKey, TmuxPanes, waitScreen, withKeyOptions, type Pane } from './opensshClient';
-import { connectOperator, openShell, startTestbed, TARGET_NAME, type Testbed } from './sshTestbed';
+import {
+  adminToken,
+  connectOperator,
+  openShell,
+  startTestbed,
+  TARGET_NAME,
+  type Testbed,
+} from './sshTestbed';
 
 const skip = sshdSkipReason() ?? missingProgram('ssh', 'tmux', 'sudo', 'less');
 
@@ -34,7 +42,7 @@ describe.skipIf(skip !== null)(
       sshd = await startSshd();
       bed = await startTestbed(sshd);
       userId = await bed.addUser('rita', 'rita-password-1');
-      bed.admin.grantAccess('rita', TARGET_NAME, sshd.user);
+      await bed.admin.grantAccess('rita', TARGET_NAME, sshd.user);
       keyFile = await addOperatorKey(bed, 'rita');
     });
     afterEach(() => {
@@ -139,6 +147,22 @@ describe.skipIf(skip !== null)(
       expect(events(p.sessionId, 'Prohibited Event')[0]!.note).toContain(`rm -rf ${dir}`);
       await waitFor(() => typed(p.sessionId).includes(`echo ${next}`), 'the next command in the log');
       expect(typed(p.sessionId)).not.toContain(`rm -rf ${dir}`);
+
+      // Once the session is over, its Session Logs show the blocked command under its rule.
+      p.keys('exit', 'Enter');
+      await waitScreen(p, /SSH-EXIT=\d+/);
+      await waitFor(() => events(p.sessionId, 'Terminated').length === 1, 'the session to be finished');
+      const res = await bed.gateway.app.inject({
+        method: 'GET',
+        url: `/api/v1/sessions/${p.sessionId}/logs`,
+        headers: { authorization: `Bearer ${await adminToken(bed)}` },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const logs = res.json() as SessionLogs;
+      expect(logs.riskyCommands).toMatchObject([
+        { rule: `no-rm-${tag}`, action: 'block', command: `rm -rf ${dir}` },
+      ]);
+      expect(logs.commands.map((c) => c.command)).not.toContain(`rm -rf ${dir}`);
     });
 
     it('blocks a pasted line with its Enter, and drops the rest of the paste', async () => {

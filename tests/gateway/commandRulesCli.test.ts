@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Store } from '../../src/gateway/db/store';
 import { RuleBook } from '../../src/gateway/rules/ruleBook';
 import { makeTempDir, runGatewayCli, withDataDir } from '../support/gateway';
+import { sqliteAsyncStore } from '../../src/gateway/db/sqliteAsyncStore';
 
 /** The audited-command rules CLI, run as the real binary against a data folder. */
 let dataDir: string;
@@ -167,10 +168,11 @@ describe('vigil-gateway rule', () => {
     expect(
       (await ruleAdd('db-drop', { pattern: 'DROP TABLE', action: 'interrupt', target: 'db-01' })).code,
     ).toBe(0);
-    await withDataDir(dataDir, (store) => {
+    await withDataDir(dataDir, async (store) => {
       const web = store.targets.findTarget('web-01')!.id;
       const db = store.targets.findTarget('db-01')!.id;
-      const book = new RuleBook(store);
+      const book = new RuleBook(sqliteAsyncStore(store, false));
+      await book.refresh();
       expect(book.forTarget(web).map((r) => r.name)).toEqual(['rm-rf']);
       expect(book.forTarget(db).map((r) => r.name)).toEqual(['rm-rf', 'sudo-db', 'db-drop']);
       expect(book.match('psql -c "DROP TABLE users"', web)).toBeNull();

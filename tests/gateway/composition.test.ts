@@ -30,15 +30,15 @@ function insertSession(seed: ReturnType<typeof finishedSession>): number {
 describe('the gateway services', () => {
   test('announce session changes themselves, so every caller (not only an HTTP route) updates the lists', async () => {
     const id = insertSession(finishedSession('olga', Date.parse('2025-05-01T08:00:00Z')));
-    const caller = gw.services.identity.authenticate(await gw.login('pat'), null);
+    const caller = await gw.services.identity.authenticate(await gw.login('pat'), null);
     expect(caller).not.toBeNull();
-    const session = gw.services.sessions.find(caller!, id)!;
+    const session = (await gw.services.sessions.find(caller!, id))!;
     const updates: SessionUpdate[] = [];
     gw.services.hub.on('update', (update) => updates.push(update));
 
-    gw.services.sessions.setPreventPurge(caller!, session, 'Kept for the incident review');
-    gw.services.sessions.clearPreventPurge(caller!, session, 'The incident review is closed');
-    gw.services.sessions.setAuditors(caller!, session, []);
+    await gw.services.sessions.setPreventPurge(caller!, session, 'Kept for the incident review');
+    await gw.services.sessions.clearPreventPurge(caller!, session, 'The incident review is closed');
+    await gw.services.sessions.setAuditors(caller!, session, []);
 
     expect(updates).toEqual([
       { type: 'session', sessionId: id, change: 'updated' },
@@ -63,6 +63,6 @@ describe('the gateway services', () => {
       .prepare(`SELECT note FROM events WHERE type = 'Terminated' AND session_id = ?`)
       .all(id) as { note: string }[];
     expect(terminated).toEqual([{ note: 'The gateway stopped while the session was live' }]);
-    expect(gw.services.ledger.listLive()).toEqual([]);
+    expect(await gw.services.ledger.listLive()).toEqual([]);
   });
 });

@@ -135,7 +135,7 @@ describe('login limits', () => {
     gw = await createTestGateway({ clock, identity: { perIpMaxAttempts: 1000 } });
     await gw.addUser('bob', 'Operator', 'bob-secret-1');
     const { IdentityService, DEFAULT_IDENTITY } = await import('../../src/gateway/services/identity');
-    const identity = new IdentityService(gw.store, clock, {
+    const identity = new IdentityService(gw.services.store, clock, {
       ...DEFAULT_IDENTITY,
       perIpMaxAttempts: 1000,
       scrypt: FAST_SCRYPT,

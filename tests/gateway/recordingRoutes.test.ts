@@ -128,7 +128,7 @@ describe('the manifest', () => {
     expect(readFileSync(join(gw.dir, 'recordings', 'aaaa1111.manifest.sig'), 'utf8').trim()).toBe(
       sealed.signature,
     );
-    expect(gw.services.seal.stored(ids.R)?.manifest).toBe(onDisk);
+    expect((await gw.services.seal.stored(ids.R))?.manifest).toBe(onDisk);
   });
 
   test('404 without a recording or its file, 409 while live, 404 for an unknown session', async () => {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { DataPaths } from '../../src/gateway/datadir';
 import { ensureDataDir } from '../../src/gateway/datadir';
-import { RecordingSealsRepository } from '../../src/gateway/db/recordingSeals';
 import { openStore } from '../../src/gateway/db/store';
 import { RecordingWriter, sha256File } from '../../src/recording';
 import { verifySealed, type RecordingManifest } from '../../src/recording/manifest';
@@ -57,8 +56,8 @@ async function writeRecording(hash: string, options: { closed: boolean }): Promi
 const terminatedNote = (sessionId: number) =>
   gw.store.events.list({ sessionId, type: 'Terminated' }, 0, 1).items[0]?.note;
 
-function checkSeal(sessionId: number): RecordingManifest {
-  const stored = gw.services.seal.stored(sessionId);
+async function checkSeal(sessionId: number): Promise<RecordingManifest> {
+  const stored = await gw.services.seal.stored(sessionId);
   expect(stored, 'a seal in the database').not.toBeNull();
   const session = gw.store.sessions.get(sessionId, operatorId)!;
   const file = join(gw.dir, session.recording!.path!);
@@ -79,7 +78,7 @@ describe('crash recovery', () => {
   test('a session a crash cut is sealed on recovery, its manifest saying so', async () => {
     const hash = 'feed0001';
     const path = await writeRecording(hash, { closed: false });
-    const id = gw.services.ledger.open(facts(), hash, Date.parse('2025-08-01T10:00:00Z'), path);
+    const id = await gw.services.ledger.open(facts(), hash, Date.parse('2025-08-01T10:00:00Z'), path);
 
     await recoverInterruptedSessions(gw.services.ledger, { root: gw.dir } as DataPaths, () =>
       Date.parse('2025-08-01T11:00:00Z'),
@@ -87,7 +86,7 @@ describe('crash recovery', () => {
 
     const session = gw.store.sessions.get(id, operatorId)!;
     expect(session.errorMessage).toBe(INTERRUPTED_MESSAGE);
-    const manifest = checkSeal(id);
+    const manifest = await checkSeal(id);
     expect(manifest).toMatchObject({
       sessionId: id,
       hash,
@@ -109,7 +108,7 @@ describe('a sealing failure loses nothing', () => {
   test('the session is finished and logged; the next start seals it', async () => {
     const logged: string[] = [];
     const broken = new RecordingSeal(
-      new RecordingSealsRepository(gw.store.db),
+      gw.services.store.recordingSeals,
       () => {
         throw new Error('signing key unreadable');
       },
@@ -118,14 +117,14 @@ describe('a sealing failure loses nothing', () => {
       (message) => logged.push(message),
       INTERRUPTED_MESSAGE,
     );
-    const ledger = new SessionLedger(gw.store, Date.now, broken);
+    const ledger = new SessionLedger(gw.services.store, Date.now, broken);
     const hash = 'feed0002';
     const path = await writeRecording(hash, { closed: true });
     const file = join(gw.dir, path);
     const recording = { path, size: statSync(file).size, sha256: await sha256File(file) };
-    const id = ledger.open(facts(), hash, Date.now() - 5_000, path);
+    const id = await ledger.open(facts(), hash, Date.now() - 5_000, path);
 
-    ledger.finish(id, facts(), Date.now(), {
+    await ledger.finish(id, facts(), Date.now(), {
       errorMessage: null,
       note: 'The operator closed the session',
       recording,
@@ -136,11 +135,11 @@ describe('a sealing failure loses nothing', () => {
       `The operator closed the session (recording SHA-256 ${recording.sha256})`,
     );
     expect(logged).toEqual([`Could not seal the recording of session ${id}: signing key unreadable`]);
-    expect(gw.services.seal.stored(id)).toBeNull();
+    expect(await gw.services.seal.stored(id)).toBeNull();
 
-    expect(gw.services.seal.sealPending()).toEqual([id]);
-    expect(checkSeal(id).recovered).toBeUndefined();
-    expect(gw.services.seal.sealPending()).toEqual([]);
+    expect(await gw.services.seal.sealPending()).toEqual([id]);
+    expect((await checkSeal(id)).recovered).toBeUndefined();
+    expect(await gw.services.seal.sealPending()).toEqual([]);
   });
 
   test('a gateway start seals what is unsealed, and leaves rows whose file is gone alone', async () => {
@@ -198,8 +197,12 @@ describe('the verify command', () => {
     const path = await writeRecording(hash, { closed: true });
     const file = join(gw.dir, path);
     const recording = { path, size: statSync(file).size, sha256: await sha256File(file) };
-    const id = gw.services.ledger.open(facts(), hash, Date.now() - 5_000, path);
-    gw.services.ledger.finish(id, facts(), Date.now(), { errorMessage: null, note: 'Closed', recording });
+    const id = await gw.services.ledger.open(facts(), hash, Date.now() - 5_000, path);
+    await gw.services.ledger.finish(id, facts(), Date.now(), {
+      errorMessage: null,
+      note: 'Closed',
+      recording,
+    });
     const verify = (...args: string[]) => runGatewayCli(['verify', ...args, '--data', gw.dir]);
 
     const ok = await verify(file);

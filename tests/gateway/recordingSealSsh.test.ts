@@ -41,7 +41,7 @@ describe.skipIf(unavailable !== null)(
       sshd = await startSshd();
       tb = await startTestbed(sshd);
       await tb.addUser('olga', password);
-      tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
+      await tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
       token = await adminToken(tb);
 
       const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SessionLogSearch, SessionLogs, SessionTextPage } from '../../src/shared/api';
 import { RecordingWriter } from '../../src/recording';
-import { SessionTextRepository } from '../../src/gateway/db/sessionText';
 import { SESSION_TEXT_VERSION, SessionTextService } from '../../src/gateway/services/sessionText';
 import { finishedSession, liveSession } from '../support/gateway';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
@@ -203,18 +202,13 @@ describe('the session text', () => {
       hash: 'hash-big',
       startedAt: base + 9_000_000,
     });
-    const service = new SessionTextService(
-      gw.store,
-      new SessionTextRepository(gw.store.db),
-      gw.dir,
-      Date.now,
-    );
+    const service = new SessionTextService(gw.services.store, gw.dir, Date.now);
     const build = service.ensure(id);
     await service.close();
     await expect(build).rejects.toThrow(/cancelled/);
     const lines = gw.store.db.prepare('SELECT count(*) AS n FROM session_log_lines WHERE session_id = ?');
     expect(lines.get(id)).toEqual({ n: 0 });
-    expect(new SessionTextRepository(gw.store.db).state(id)).toBeNull();
+    expect(gw.store.sessionText.state(id)).toBeNull();
     // The gateway's own service builds it in full.
     expect((await text(id, '?offset=19999')).items.map((l) => l.text)).toEqual([`${'w'.repeat(60)} 19999`]);
   });

@@ -42,7 +42,7 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     sshd = await startSshd();
     bed = await startTestbed(sshd);
     userId = await bed.addUser('frank', PASSWORD);
-    bed.admin.grantAccess('frank', TARGET_NAME, sshd.user);
+    await bed.admin.grantAccess('frank', TARGET_NAME, sshd.user);
   });
   afterAll(async () => {
     for (const c of clients) c.end();
@@ -120,7 +120,7 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     const second = await startTestbed(sshd2, { dataDir });
     try {
       const id = await second.addUser('gina', PASSWORD);
-      second.admin.grantAccess('gina', TARGET_NAME, sshd2.user);
+      await second.admin.grantAccess('gina', TARGET_NAME, sshd2.user);
       const client = await connectOperator(second.sshPort, `gina@${sshd2.user}@${TARGET_NAME}`, {
         password: PASSWORD,
       });

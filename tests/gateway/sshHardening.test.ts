@@ -50,11 +50,11 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
     sshd = await startSshd({ extraConfig: ['AcceptEnv *'] });
     bed = await startTestbed(sshd);
     userId = await bed.addUser('hana', PASSWORD);
-    bed.admin.grantAccess('hana', TARGET_NAME, sshd.user);
+    await bed.admin.grantAccess('hana', TARGET_NAME, sshd.user);
     const key = generateEd25519KeyPair('hana@laptop');
     keyFile = join(bed.dataDir, 'hana_ed25519');
     writeFileSync(keyFile, key.private, { mode: 0o600 });
-    bed.sshAdmin.addUserKeys('hana', key.public);
+    await bed.sshAdmin.addUserKeys('hana', key.public);
   });
   afterAll(async () => {
     for (const c of clients) c.end();
@@ -254,8 +254,8 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
         bed.dataDir,
       ]);
       expect(added.code, added.stderr).toBe(0);
-      bed.admin.addCredential(name, sshd.user, sshd.password);
-      bed.admin.grantAccess('hana', name, sshd.user);
+      await bed.admin.addCredential(name, sshd.user, sshd.password);
+      await bed.admin.grantAccess('hana', name, sshd.user);
     };
     const hostFingerprint = (): string => parsePublicKeys(sshd.hostPublicKey)[0]!.fingerprint;
 
@@ -299,7 +299,7 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
         credential: { id: 0, account: sshd.user, password: sshd.password, privateKey: null },
         pinnedHostKey: null,
         // A concurrent first connection pinned another key in the meantime.
-        pinHostKey: () => 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        pinHostKey: () => Promise.resolve('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
         pty: null,
         env: {},
         command: 'true',
@@ -410,7 +410,7 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
         rmSync(viaSftp);
         rmSync(viaScp);
       } finally {
-        bed.admin.grantAccess('hana', TARGET_NAME, sshd.user, { fileTransfer: false });
+        await bed.admin.grantAccess('hana', TARGET_NAME, sshd.user, { fileTransfer: false });
       }
     });
   });

@@ -37,7 +37,7 @@ describe.skipIf(skip !== null)(
       sshd = await startSshd();
       bed = await startTestbed(sshd);
       await bed.addUser('olivia', PASSWORD);
-      bed.admin.grantAccess('olivia', TARGET_NAME, sshd.user);
+      await bed.admin.grantAccess('olivia', TARGET_NAME, sshd.user);
       keyFile = await addOperatorKey(bed, 'olivia');
     });
     afterAll(async () => {

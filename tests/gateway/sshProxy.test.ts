@@ -34,7 +34,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     sshd = await startSshd();
     bed = await startTestbed(sshd);
     aliceId = await bed.addUser('alice', PASSWORD);
-    bed.admin.grantAccess('alice', TARGET_NAME, sshd.user);
+    await bed.admin.grantAccess('alice', TARGET_NAME, sshd.user);
   });
   afterAll(async () => {
     for (const c of clients) c.end();
@@ -262,7 +262,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
 
   it('refuses wrong passwords, and locks the login after five failures (also for SSH)', async () => {
     await bed.addUser('carol', PASSWORD);
-    bed.admin.grantAccess('carol', TARGET_NAME, sshd.user);
+    await bed.admin.grantAccess('carol', TARGET_NAME, sshd.user);
     for (let i = 0; i < 5; i++) {
       await expect(
         connectOperator(bed.sshPort, login('carol'), { password: 'wrong-password' }),
@@ -290,14 +290,14 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
 
     const key = generateEd25519KeyPair();
     await expect(connectOperator(bed.sshPort, login(), { privateKey: key.private })).rejects.toThrow();
-    bed.sshAdmin.addUserKeys('alice', key.public);
+    await bed.sshAdmin.addUserKeys('alice', key.public);
     const viaKey = await connectOperator(bed.sshPort, login(), { privateKey: key.private });
     clients.push(viaKey);
     const two = await execCommand(viaKey, 'echo key-ok');
     await two.closed;
     expect(two.stdout()).toBe('key-ok\n');
     const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 });
-    bed.sshAdmin.addUserKeys('alice', rsa.public);
+    await bed.sshAdmin.addUserKeys('alice', rsa.public);
     const viaRsa = await connectOperator(bed.sshPort, login(), { privateKey: rsa.private });
     clients.push(viaRsa);
     const three = await execCommand(viaRsa, 'echo rsa-ok');
@@ -306,9 +306,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
   });
 
   it('finishes the session with an error when the target refuses the stored credential', async () => {
-    bed.admin.addTarget({ name: 'web-badpw', protocol: 'ssh', host: sshd.host, port: sshd.port });
-    bed.admin.addCredential('web-badpw', sshd.user, 'not-the-password');
-    bed.admin.grantAccess('alice', 'web-badpw', sshd.user);
+    await bed.admin.addTarget({ name: 'web-badpw', protocol: 'ssh', host: sshd.host, port: sshd.port });
+    await bed.admin.addCredential('web-badpw', sshd.user, 'not-the-password');
+    await bed.admin.grantAccess('alice', 'web-badpw', sshd.user);
     const client = await operator('alice', PASSWORD, `${sshd.user}@web-badpw`);
     const term = await openShell(client);
     expect((await term.closed).code).toBe(1);
@@ -327,10 +327,10 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
   });
 
   it('logs into the target with a stored private key, and pins the target host key', async () => {
-    bed.admin.addTarget({ name: 'web-key', protocol: 'ssh', host: sshd.host, port: sshd.port });
-    bed.admin.addCredential('web-key', sshd.user, 'not-the-password');
-    bed.sshAdmin.setCredentialKey('web-key', sshd.user, sshd.privateKey);
-    bed.admin.grantAccess('alice', 'web-key', sshd.user);
+    await bed.admin.addTarget({ name: 'web-key', protocol: 'ssh', host: sshd.host, port: sshd.port });
+    await bed.admin.addCredential('web-key', sshd.user, 'not-the-password');
+    await bed.sshAdmin.setCredentialKey('web-key', sshd.user, sshd.privateKey);
+    await bed.admin.grantAccess('alice', 'web-key', sshd.user);
     const target = bed.store.targets.findTarget('web-key')!;
     expect(bed.store.targets.hostKey(target.id)).toBeNull();
     const client = await operator('alice', PASSWORD, `${sshd.user}@web-key`);
@@ -353,7 +353,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       "the target's host key changed (pinned SHA256:somethingelse, now SHA256:",
     );
     expect(newestSession(aliceId).errorMessage).toContain('host key changed');
-    expect(bed.sshAdmin.forgetHostKey('web-key')).toBe(true);
+    expect(await bed.sshAdmin.forgetHostKey('web-key')).toBe(true);
     const third = await execCommand(await operator('alice', PASSWORD, `${sshd.user}@web-key`), 'echo yes');
     expect((await third.closed).code).toBe(0);
     expect(bed.store.targets.hostKey(target.id)).toBe(pinned);

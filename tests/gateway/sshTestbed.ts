@@ -5,7 +5,7 @@ import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import { hashPassword } from '../../src/gateway/crypto/passwords';
 import { SecretBox } from '../../src/gateway/crypto/secrets';
 import { dataPaths, loadMasterKey } from '../../src/gateway/datadir';
-import type { Store } from '../../src/gateway/db/store';
+import { openStore, type Store } from '../../src/gateway/db/store';
 import type { RunningGateway } from '../../src/gateway/server';
 import { startGateway } from '../../src/gateway/server';
 import { AdminService } from '../../src/gateway/services/admin';
@@ -96,20 +96,22 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
   const secrets = () => new SecretBox(loadMasterKey(dataPaths(dataDir)));
   const admin = new AdminService(gateway.store, systemClock, secrets, FAST_SCRYPT);
   const sshAdmin = new SshAdminService(gateway.store, systemClock, secrets);
-  if (gateway.store.targets.findTarget(TARGET_NAME) === null) {
-    admin.addTarget({ name: TARGET_NAME, protocol: 'ssh', host: sshd.host, port: sshd.port });
-    admin.addCredential(TARGET_NAME, sshd.user, sshd.password);
+  // The test's own connection to the gateway's database, as the CLI would open it.
+  const store = openStore(dataPaths(dataDir).database);
+  if ((await gateway.store.targets.findTarget(TARGET_NAME)) === null) {
+    await admin.addTarget({ name: TARGET_NAME, protocol: 'ssh', host: sshd.host, port: sshd.port });
+    await admin.addCredential(TARGET_NAME, sshd.user, sshd.password);
   }
   return {
     gateway,
-    store: gateway.store,
+    store,
     sshd,
     dataDir,
     sshPort,
     admin,
     sshAdmin,
     addUser: async (login, password, role = 'Operator') => {
-      const id = gateway.store.users.create({
+      const id = store.users.create({
         login,
         name: `${login} name`,
         passwordHash: await hashPassword(password, FAST_SCRYPT),
@@ -120,6 +122,7 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
       return id;
     },
     stop: async () => {
+      store.close();
       await gateway.close();
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },

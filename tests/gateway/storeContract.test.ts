@@ -782,6 +782,212 @@ describe.each(engines)('the store on $name', (engine) => {
     ).toBe(1);
   });
 
+  /** A finished session for the text and seal tests: its own id, whatever else the file stored. */
+  const finishedSession = async (overrides: Partial<NewSession> = {}) =>
+    store.sessions.insert(
+      newSession(await addUser(), { status: 'finished', endedAt: 1_700_000_060_000, ...overrides }),
+    );
+  const textLines = (texts: readonly string[], firstOffsetMs = 0) =>
+    texts.map((text, i) => ({ offsetMs: firstOffsetMs + i * 1000, text }));
+  const builtText = async (sessionId: number, texts: readonly string[]) => {
+    await store.sessionText.appendLines(sessionId, 0, textLines(texts));
+    await store.sessionText.markBuilt(
+      sessionId,
+      { status: 'ready', lines: texts.length, message: null, version: 1 },
+      5,
+    );
+  };
+
+  test("a session's text is built in batches, counts as built once marked, and is read by pages", async () => {
+    const id = await finishedSession();
+    expect(await store.sessionText.state(id)).toBeNull();
+    await store.sessionText.appendLines(id, 0, textLines(['$ uptime', ' 10:00 up 3 days']));
+    await store.sessionText.appendLines(id, 2, []);
+    await store.sessionText.appendLines(id, 2, textLines(['$ exit'], 9_000));
+    expect(await store.sessionText.state(id)).toBeNull();
+    await store.sessionText.markBuilt(id, { status: 'ready', lines: 3, message: null, version: 1 }, 7);
+    expect(await store.sessionText.state(id)).toEqual({
+      status: 'ready',
+      lines: 3,
+      message: null,
+      version: 1,
+    });
+    expect(await store.sessionText.page(id, 1, 5)).toEqual([
+      { n: 1, offsetMs: 1000, text: ' 10:00 up 3 days' },
+      { n: 2, offsetMs: 9000, text: '$ exit' },
+    ]);
+    expect(await store.sessionText.page(id, 0, 1)).toEqual([{ n: 0, offsetMs: 0, text: '$ uptime' }]);
+    expect(await store.sessionText.page(id, 3, 5)).toEqual([]);
+
+    const unreadable = await finishedSession();
+    const why = { status: 'unavailable', lines: 0, message: 'The recording is missing', version: 1 } as const;
+    await store.sessionText.markBuilt(unreadable, why, 8);
+    expect(await store.sessionText.state(unreadable)).toEqual(why);
+    await store.sessionText.markBuilt(unreadable, { ...why, status: 'ready', message: null, version: 2 }, 9);
+    expect(await store.sessionText.state(unreadable)).toEqual({
+      ...why,
+      status: 'ready',
+      message: null,
+      version: 2,
+    });
+  });
+
+  test('removing a big text forgets it first, then takes its lines a chunk at a time', async () => {
+    const id = await finishedSession();
+    const other = await finishedSession();
+    const many = Array.from({ length: 20_001 }, (_, i) => `line ${i}`);
+    await builtText(id, many);
+    await builtText(other, ['kept']);
+    expect(await store.sessionText.removeSome(id)).toBe(true);
+    expect(await store.sessionText.state(id)).toBeNull();
+    expect(await store.sessionText.page(id, 20_000, 5)).toEqual([
+      { n: 20_000, offsetMs: 20_000_000, text: 'line 20000' },
+    ]);
+    expect(await store.sessionText.removeSome(id)).toBe(false);
+    expect(await store.sessionText.page(id, 0, 30_000)).toEqual([]);
+    expect(await store.sessionText.removeSome(id)).toBe(false);
+    expect(await store.sessionText.page(other, 0, 5)).toEqual([{ n: 0, offsetMs: 0, text: 'kept' }]);
+    expect((await store.sessionText.state(other))?.status).toBe('ready');
+  });
+
+  test('text search ignores case, also beyond ASCII, takes the query literally and counts every hit', async () => {
+    const id = await finishedSession();
+    const other = await finishedSession();
+    await builtText(id, [
+      '$ uptime',
+      'my_file  myxfile  ERROR.log',
+      '/dev/sda1  disk 100% full',
+      '$ echo Ação',
+      'AÇÃO',
+      'acao',
+      'back\\slash',
+      'École Straße',
+    ]);
+    await builtText(other, ['UPTIME elsewhere']);
+    const search = async (query: string, limit = 10) => {
+      const found = await store.sessionText.search(id, query, limit);
+      return { total: found.total, texts: found.items.map((l) => l.text) };
+    };
+    expect(await store.sessionText.search(id, 'UPTIME', 10)).toEqual({
+      total: 1,
+      items: [{ n: 0, offsetMs: 0, text: '$ uptime' }],
+    });
+    expect(await search('error.LOG')).toEqual({ total: 1, texts: ['my_file  myxfile  ERROR.log'] });
+    expect(await search('açã')).toEqual({ total: 2, texts: ['$ echo Ação', 'AÇÃO'] });
+    expect(await search('ÇÃ')).toEqual({ total: 2, texts: ['$ echo Ação', 'AÇÃO'] });
+    expect(await search('école')).toEqual({ total: 1, texts: ['École Straße'] });
+    expect(await search('ecole')).toEqual({ total: 0, texts: [] });
+    expect(await search('STRASSE')).toEqual({ total: 0, texts: [] });
+    expect(await search('100%')).toEqual({ total: 1, texts: ['/dev/sda1  disk 100% full'] });
+    expect(await search('my_f')).toEqual({ total: 1, texts: ['my_file  myxfile  ERROR.log'] });
+    expect((await search('%')).total).toBe(1);
+    expect((await search('_')).total).toBe(1);
+    expect(await search('k\\s')).toEqual({ total: 1, texts: ['back\\slash'] });
+    expect(await search('no-such-text')).toEqual({ total: 0, texts: [] });
+    expect(await search('a', 2)).toEqual({
+      total: 6,
+      texts: ['/dev/sda1  disk 100% full', '$ echo Ação'],
+    });
+  });
+
+  test('a text search keeps the first hits in text order and counts all of them, however many lines', async () => {
+    const id = await finishedSession();
+    // Every line holds the ASCII of the query, so a search beyond ASCII checks each of them.
+    await builtText(
+      id,
+      Array.from({ length: 12_000 }, (_, i) => (i % 1000 === 999 ? `row ${i} ÄRGER` : `row ${i} arger`)),
+    );
+    const folded = await store.sessionText.search(id, 'äRGER', 2);
+    expect(folded.total).toBe(12);
+    expect(folded.items).toEqual([
+      { n: 999, offsetMs: 999_000, text: 'row 999 ÄRGER' },
+      { n: 1999, offsetMs: 1_999_000, text: 'row 1999 ÄRGER' },
+    ]);
+    const ascii = await store.sessionText.search(id, 'ROW 4', 3);
+    // row 4, 40-49, 400-499, 4000-4999
+    expect(ascii.total).toBe(1 + 10 + 100 + 1000);
+    expect(ascii.items.map((l) => l.text)).toEqual(['row 4 arger', 'row 40 arger', 'row 41 arger']);
+  });
+
+  test('a text written in a transaction that fails is not kept', async () => {
+    const id = await finishedSession();
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.sessionText.appendLines(id, 0, textLines(['half']));
+        await tx.sessionText.markBuilt(id, { status: 'ready', lines: 1, message: null, version: 1 }, 3);
+        throw new Error('build stopped');
+      }),
+    ).rejects.toThrow('build stopped');
+    expect(await store.sessionText.state(id)).toBeNull();
+    expect(await store.sessionText.page(id, 0, 5)).toEqual([]);
+  });
+
+  test('a finished session with a hashed recording can be sealed, once', async () => {
+    const operator = await addUser();
+    const recording = { path: 'rec/sealed.vigil', size: 4096, sha256: 'ef'.repeat(32) };
+    const started = 1_700_000_000_000;
+    const id = await store.sessions.insert(
+      newSession(operator, {
+        status: 'finished',
+        device: 'DB-01',
+        startedAt: started,
+        endedAt: started + 9_000,
+        errorMessage: 'gateway node lost',
+        recording,
+      }),
+    );
+    const live = await store.sessions.insert(newSession(operator, { recording }));
+    const unhashed = await store.sessions.insert(
+      newSession(operator, { status: 'finished', endedAt: started + 1, durationMs: 1 }),
+    );
+    const timed = await store.sessions.insert(
+      newSession(operator, {
+        status: 'finished',
+        startedAt: started,
+        endedAt: started + 5,
+        durationMs: 3,
+        recording,
+      }),
+    );
+    const facts = await store.recordingSeals.sealable(id);
+    expect(facts).toEqual({
+      id,
+      hash: expect.any(String) as string,
+      operator: operator.login,
+      account: 'root',
+      target: 'DB-01',
+      protocol: 'ssh',
+      startedAt: started,
+      endedAt: started + 9_000,
+      durationMs: 9_000,
+      errorMessage: 'gateway node lost',
+      recording,
+    });
+    expect((await store.recordingSeals.sealable(timed))?.durationMs).toBe(3);
+    expect(await store.recordingSeals.sealable(live)).toBeNull();
+    expect(await store.recordingSeals.sealable(unhashed)).toBeNull();
+    expect(await store.recordingSeals.sealable(-1)).toBeNull();
+
+    const mine = async () =>
+      (await store.recordingSeals.unsealed())
+        .map((s) => s.id)
+        .filter((s) => [id, live, unhashed, timed].includes(s));
+    expect(await mine()).toEqual([id, timed]);
+
+    const seal = { manifest: '{"session":1}', signature: 'c2lnbmVk', keyId: 'key-1', signedAt: 42 };
+    expect(await store.recordingSeals.get(id)).toBeNull();
+    const sealed = await Promise.all([
+      store.recordingSeals.insert(id, seal),
+      store.recordingSeals.insert(id, { ...seal, signature: 'b3RoZXI=', signedAt: 43 }),
+    ]);
+    expect(sealed.filter(Boolean)).toHaveLength(1);
+    expect(await store.recordingSeals.insert(id, { ...seal, keyId: 'key-2' })).toBe(false);
+    expect(await store.recordingSeals.get(id)).toEqual(
+      sealed[0] ? seal : { ...seal, signature: 'b3RoZXI=', signedAt: 43 },
+    );
+    expect(await mine()).toEqual([timed]);
+  });
+
   test('audit events chain each to the one before, and the whole chain verifies', async () => {
     const { id: actorId, login } = await addUser(name('Auditor'));
     const before = await store.events.total();

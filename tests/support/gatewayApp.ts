@@ -6,6 +6,7 @@ import type { Role } from '../../src/shared/permissions';
 import { buildApp } from '../../src/gateway/app';
 import { hashPassword, type ScryptParams } from '../../src/gateway/crypto/passwords';
 import { openStore, type Store } from '../../src/gateway/db/store';
+import { sqliteAsyncStore } from '../../src/gateway/db/sqliteAsyncStore';
 import type { LiveHub } from '../../src/gateway/live/hub';
 import type { ViewerLimits } from '../../src/gateway/live/viewers';
 import { createGatewayServices, type GatewayServices } from '../../src/gateway/services';
@@ -43,8 +44,10 @@ export async function createTestGateway(
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-app-'));
   const store = openStore(join(dir, 'vigil.db'));
+  // Tests seed and inspect through the synchronous store; the services share its connection.
   const services = createGatewayServices({
-    store,
+    store: sqliteAsyncStore(store, false),
+    dataDir: dir,
     clock: options.clock,
     identity: { scrypt: FAST_SCRYPT, ...options.identity },
     viewerLimits: options.viewerLimits,
@@ -86,6 +89,7 @@ export async function createTestGateway(
       }),
     close: async () => {
       await app.close();
+      await services.store.close();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },

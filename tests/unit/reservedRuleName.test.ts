@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/gateway/db/store';
+import { sqliteAsyncStore } from '../../src/gateway/db/sqliteAsyncStore';
 import { GatewayError } from '../../src/gateway/errors';
 import { CommandRulesAdminService } from '../../src/gateway/services/commandRulesAdmin';
 
@@ -20,13 +21,13 @@ afterEach(() => {
 });
 
 describe('the name of the rule the gateway applies itself', () => {
-  it('cannot be taken by an administrator, in any case', () => {
-    const admin = new CommandRulesAdminService(store, () => 1);
+  it('cannot be taken by an administrator, in any case', async () => {
+    const admin = new CommandRulesAdminService(sqliteAsyncStore(store, false), () => 1);
     const input = { pattern: 'rm', score: '50', criticality: 'high', action: 'block' };
     for (const name of ['line-too-long', 'Line-Too-Long']) {
       let refused: unknown = null;
       try {
-        admin.add({ ...input, name });
+        await admin.add({ ...input, name });
       } catch (err) {
         refused = err;
       }
@@ -36,7 +37,7 @@ describe('the name of the rule the gateway applies itself', () => {
         message: expect.stringContaining('is reserved') as string,
       });
     }
-    expect(admin.list()).toEqual([]);
-    expect(admin.add({ ...input, name: 'line-too-long-2' }).name).toBe('line-too-long-2');
+    expect(await admin.list()).toEqual([]);
+    expect((await admin.add({ ...input, name: 'line-too-long-2' })).name).toBe('line-too-long-2');
   });
 });

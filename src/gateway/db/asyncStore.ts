@@ -26,13 +26,17 @@ export const REPOSITORY_NAMES = [
   'userKeys',
   'sessionCommands',
   'commandRules',
+  'sessionText',
+  'recordingSeals',
 ] as const satisfies readonly (keyof Store)[];
 
 export type RepositoryName = (typeof REPOSITORY_NAMES)[number];
 
 /** Plus the engine-neutral export of the sessions list, which each engine reads its own way. */
-export type AsyncRepositories = { [K in RepositoryName]: AsyncRepository<Store[K]> } & {
-  sessions: { exportRows: ExportRows };
+export type AsyncRepositories = {
+  [K in RepositoryName]: K extends 'sessions'
+    ? Omit<AsyncRepository<Store[K]>, 'exportPlan'> & { exportRows: ExportRows }
+    : AsyncRepository<Store[K]>;
 };
 
 /** The storage an engine provides for some repositories (all of them once the engine is complete). */
@@ -47,3 +51,16 @@ export type AsyncStoreOf<K extends RepositoryName> = Pick<AsyncRepositories, K> 
 };
 
 export type AsyncStore = AsyncStoreOf<RepositoryName>;
+
+/**
+ * The repositories of an open transaction as a store whose own transactions join it: services
+ * built on it run several use cases as one commit (the CLI adds a target with its host key).
+ */
+export function joinedStore(tx: AsyncRepositories, dialect: AsyncStore['dialect']): AsyncStore {
+  return {
+    ...tx,
+    dialect,
+    transaction: (fn) => fn(tx),
+    close: () => Promise.resolve(),
+  };
+}

@@ -5,8 +5,10 @@ import { openDatabase, type Db, type OpenOptions } from './database';
 import { EventsRepository } from './events';
 import { IdentityRepository } from './identity';
 import { MetaRepository } from './meta';
+import { RecordingSealsRepository } from './recordingSeals';
 import { SessionCommandsRepository } from './sessionCommands';
 import { SessionsRepository } from './sessions';
+import { SessionTextRepository } from './sessionText';
 import { TargetsRepository } from './targets';
 import { UserKeysRepository } from './userKeys';
 import { UsersRepository } from './users';
@@ -26,6 +28,8 @@ export interface Store {
   userKeys: UserKeysRepository;
   sessionCommands: SessionCommandsRepository;
   commandRules: CommandRulesRepository;
+  sessionText: SessionTextRepository;
+  recordingSeals: RecordingSealsRepository;
   /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -47,6 +51,8 @@ export function openStore(path: string, options: OpenOptions = {}): Store {
     userKeys: new UserKeysRepository(db),
     sessionCommands: new SessionCommandsRepository(db),
     commandRules: new CommandRulesRepository(db),
+    sessionText: new SessionTextRepository(db),
+    recordingSeals: new RecordingSealsRepository(db),
     transaction: <T>(fn: () => T) => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

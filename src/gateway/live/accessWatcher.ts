@@ -1,12 +1,12 @@
 import { ACCESS_GENERATION_KEY } from '../db/migrations';
 import type { SessionUpdate } from '../../shared/live';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import type { Clock } from '../time';
 import type { LiveHub, LiveSession } from './hub';
 
 /** What is re-checked besides the live sessions: live viewers and update subscribers. */
 export interface Recheckable {
-  recheck(): void;
+  recheck(): void | Promise<void>;
 }
 
 export interface AccessWatcherOptions {
@@ -34,12 +34,13 @@ export class AccessWatcher {
   #generation: string | null = null;
   #lastFull = 0;
   #timer: NodeJS.Timeout | null = null;
+  #ticking = false;
   readonly #ending = new Set<LiveSession>();
   /** Sessions that held a grant when they started: losing it ends them. */
   readonly #granted = new WeakSet<LiveSession>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly hub: LiveHub,
     private readonly others: readonly Recheckable[],
     private readonly clock: Clock,
@@ -47,13 +48,13 @@ export class AccessWatcher {
     private readonly log: WatcherLogger = { warn: () => undefined },
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     if (this.#timer !== null) return;
     this.hub.on('update', this.onUpdate);
-    for (const live of this.hub.list()) this.noteGrant(live);
-    this.#generation = this.readGeneration();
+    for (const live of this.hub.list()) await this.noteGrant(live);
+    this.#generation = await this.readGeneration();
     this.#lastFull = this.clock();
-    this.#timer = setInterval(() => this.tick(), this.options.pollMs);
+    this.#timer = setInterval(() => void this.tick(), this.options.pollMs);
     this.#timer.unref();
   }
 
@@ -64,63 +65,66 @@ export class AccessWatcher {
   }
 
   /** Re-checks everything now. */
-  check(): void {
-    for (const live of this.hub.list()) this.checkSession(live);
-    for (const other of this.others) other.recheck();
+  async check(): Promise<void> {
+    for (const live of this.hub.list()) await this.checkSession(live);
+    for (const other of this.others) await other.recheck();
   }
 
   private readonly onUpdate = (update: SessionUpdate): void => {
     if (update.change !== 'started') return;
     const live = this.hub.get(update.sessionId);
     if (live === undefined) return;
-    try {
-      this.noteGrant(live);
-    } catch (err) {
-      this.log.warn({ sessionId: live.sessionId, err: (err as Error).message }, 'Access check failed');
-    }
+    this.noteGrant(live).catch((err: Error) =>
+      this.log.warn({ sessionId: live.sessionId, err: err.message }, 'Access check failed'),
+    );
   };
 
-  private noteGrant(live: LiveSession): void {
-    const row = this.store.sessions.get(live.sessionId, live.operatorUserId);
-    if (row !== null && this.store.targets.stillGranted(row.user.id, row.device, row.credential))
+  private async noteGrant(live: LiveSession): Promise<void> {
+    const row = await this.store.sessions.get(live.sessionId, live.operatorUserId);
+    if (row !== null && (await this.store.targets.stillGranted(row.user.id, row.device, row.credential)))
       this.#granted.add(live);
   }
 
-  private tick(): void {
+  /** One poll; a poll still running when the next is due lets that one pass. */
+  private async tick(): Promise<void> {
+    if (this.#ticking) return;
+    this.#ticking = true;
     try {
-      const generation = this.readGeneration();
+      const generation = await this.readGeneration();
       const now = this.clock();
       if (generation === this.#generation && now - this.#lastFull < this.options.fullCheckMs) return;
       this.#generation = generation;
       this.#lastFull = now;
-      this.check();
+      await this.check();
     } catch (err) {
       // A closing database during shutdown, or a busy one: the next tick tries again.
       this.log.warn({ err: (err as Error).message }, 'Access check failed');
+    } finally {
+      this.#ticking = false;
     }
   }
 
-  private readGeneration(): string | null {
+  private readGeneration(): Promise<string | null> {
     return this.store.meta.get(ACCESS_GENERATION_KEY);
   }
 
-  private checkSession(live: LiveSession): void {
+  private async checkSession(live: LiveSession): Promise<void> {
     if (this.#ending.has(live)) return;
-    const row = this.store.sessions.get(live.sessionId, live.operatorUserId);
+    const row = await this.store.sessions.get(live.sessionId, live.operatorUserId);
     if (row === null || row.status !== 'live') return;
     let why: string;
-    if (this.store.users.findById(row.user.id) === null) {
+    if ((await this.store.users.findById(row.user.id)) === null) {
       why = `${row.user.login} was disabled or removed`;
     } else if (
       this.#granted.has(live) &&
-      !this.store.targets.stillGranted(row.user.id, row.device, row.credential)
+      !(await this.store.targets.stillGranted(row.user.id, row.device, row.credential))
     ) {
       why = `${row.user.login} no longer has access to ${row.credential}@${row.device}`;
     } else {
       return;
     }
     this.#ending.add(live);
-    this.store.events.append({
+    await this.store.events.append({
       type: 'Access revoked',
       at: this.clock(),
       actorId: null,

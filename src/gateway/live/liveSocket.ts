@@ -24,11 +24,11 @@ export interface LiveSocketDeps {
  * login may have changed since the ticket was issued. Refusals close the socket with LIVE_CLOSE
  * codes (a browser sees close codes, not handshake statuses).
  */
-export function serveLiveViewer(
+export async function serveLiveViewer(
   ws: WebSocket,
   deps: LiveSocketDeps,
   request: { sessionId: number; ticket: string | undefined; originIp: string | null },
-): void {
+): Promise<void> {
   pushOnly(ws);
   const { sessionId } = request;
   const grant = request.ticket === undefined ? null : deps.tickets.redeem(request.ticket, sessionId);
@@ -36,13 +36,13 @@ export function serveLiveViewer(
     closeWith(ws, LIVE_CLOSE.badTicket, 'The live ticket is invalid, expired, used or for another session');
     return;
   }
-  const caller = deps.identity.authenticateHash(grant.tokenHash, request.originIp);
+  const caller = await deps.identity.authenticateHash(grant.tokenHash, request.originIp);
   if (caller === null || caller.userId !== grant.userId) {
     closeWith(ws, LIVE_CLOSE.badTicket, 'The login behind this ticket ended: log in again');
     return;
   }
   try {
-    deps.guard.authorizeSession(caller, sessionId, 'liveStream');
+    await deps.guard.authorizeSession(caller, sessionId, 'liveStream');
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
     closeWith(ws, error.statusCode === 409 ? LIVE_CLOSE.notLive : LIVE_CLOSE.forbidden, error.message);
@@ -53,13 +53,18 @@ export function serveLiveViewer(
     closeWith(ws, LIVE_CLOSE.notLive, `Session ${sessionId} is not connected to this gateway`);
     return;
   }
-  deps.control.recordViewer(caller, sessionId);
-  deps.viewers.attach(ws, live, () => {
+  await deps.control.recordViewer(caller, sessionId);
+  if (ws.readyState !== ws.OPEN) return;
+  if (deps.hub.get(sessionId) !== live) {
+    closeWith(ws, LIVE_CLOSE.notLive, `Session ${sessionId} ended`);
+    return;
+  }
+  deps.viewers.attach(ws, live, async () => {
     // The same decision as above, taken again with the login and permissions as they are now.
-    const now = deps.identity.authenticateHash(grant.tokenHash, request.originIp);
+    const now = await deps.identity.authenticateHash(grant.tokenHash, request.originIp);
     if (now === null) return { code: LIVE_CLOSE.badTicket, reason: 'The login ended: log in again' };
     try {
-      deps.guard.authorizeSession(now, sessionId, 'liveStream');
+      await deps.guard.authorizeSession(now, sessionId, 'liveStream');
       return null;
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;

@@ -14,6 +14,8 @@ interface Subscriber {
   ws: WebSocket;
   tokenHash: string;
   originIp: string | null;
+  /** The pushes in flight: each waits for the one before, so updates arrive in order. */
+  sending: Promise<void>;
 }
 
 /**
@@ -35,7 +37,12 @@ export class SessionUpdates {
 
   subscribe(ws: WebSocket, caller: Caller): void {
     pushOnly(ws);
-    const subscriber = { ws, tokenHash: caller.tokenHash, originIp: caller.originIp };
+    const subscriber: Subscriber = {
+      ws,
+      tokenHash: caller.tokenHash,
+      originIp: caller.originIp,
+      sending: Promise.resolve(),
+    };
     this.#subscribers.add(subscriber);
     ws.on('close', () => this.#subscribers.delete(subscriber));
   }
@@ -45,9 +52,9 @@ export class SessionUpdates {
   }
 
   /** Closes the subscribers whose login ended (logout, disabled user) without waiting for an update. */
-  recheck(): void {
-    for (const subscriber of this.#subscribers) {
-      if (this.identity.authenticateHash(subscriber.tokenHash, subscriber.originIp) === null)
+  async recheck(): Promise<void> {
+    for (const subscriber of [...this.#subscribers]) {
+      if ((await this.identity.authenticateHash(subscriber.tokenHash, subscriber.originIp)) === null)
         closeWith(subscriber.ws, LIVE_CLOSE.badTicket, 'The login ended: log in again');
     }
   }
@@ -58,15 +65,17 @@ export class SessionUpdates {
 
   private readonly onUpdate = (update: SessionUpdate) => {
     const message = JSON.stringify(update);
-    for (const subscriber of this.#subscribers) this.push(subscriber, update, message);
+    for (const subscriber of this.#subscribers) {
+      subscriber.sending = subscriber.sending.then(() => this.push(subscriber, update, message));
+    }
   };
 
-  private push(subscriber: Subscriber, update: SessionUpdate, message: string): void {
+  private async push(subscriber: Subscriber, update: SessionUpdate, message: string): Promise<void> {
     const { ws } = subscriber;
     if (ws.readyState !== ws.OPEN) return;
     let audience: 'visible' | 'hidden' | 'loggedOut';
     try {
-      audience = this.audience(subscriber, update.sessionId);
+      audience = await this.audience(subscriber, update.sessionId);
     } catch {
       // Whatever failed here must not reach the proxy that emitted the update.
       closeWith(ws, 1011, 'Internal error');
@@ -79,11 +88,14 @@ export class SessionUpdates {
     else ws.send(message);
   }
 
-  private audience(subscriber: Subscriber, sessionId: number): 'visible' | 'hidden' | 'loggedOut' {
-    const caller = this.identity.authenticateHash(subscriber.tokenHash, subscriber.originIp);
+  private async audience(
+    subscriber: Subscriber,
+    sessionId: number,
+  ): Promise<'visible' | 'hidden' | 'loggedOut'> {
+    const caller = await this.identity.authenticateHash(subscriber.tokenHash, subscriber.originIp);
     if (caller === null) return 'loggedOut';
     try {
-      this.guard.authorizeSession(caller, sessionId, 'view');
+      await this.guard.authorizeSession(caller, sessionId, 'view');
       return 'visible';
     } catch (error) {
       if (error instanceof GatewayError) return 'hidden';

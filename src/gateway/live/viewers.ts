@@ -39,7 +39,8 @@ const json = (message: LiveServerMessage): string => JSON.stringify(message);
  * Asked again whenever access may have been taken away (logout, a revoked permission): null while
  * the viewer may keep watching, else the close code and reason it is closed with.
  */
-export type ViewerCheck = () => { code: number; reason: string } | null;
+type Refusal = { code: number; reason: string } | null;
+export type ViewerCheck = () => Refusal | Promise<Refusal>;
 
 /** One viewer's socket and where it is in the stream. */
 class LiveViewer {
@@ -266,12 +267,12 @@ export class LiveViewers {
   }
 
   /** Closes every viewer that may no longer watch (its login ended or it lost the permission). */
-  recheck(): void {
+  async recheck(): Promise<void> {
     for (const channel of [...this.#channels.values()]) {
       for (const viewer of [...channel.viewers]) {
-        let refusal: ReturnType<ViewerCheck>;
+        let refusal: Refusal;
         try {
-          refusal = viewer.check();
+          refusal = await viewer.check();
         } catch {
           refusal = { code: 1011, reason: 'Internal error' };
         }

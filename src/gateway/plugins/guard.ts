@@ -52,7 +52,7 @@ export interface Guard {
    * The checks of `session()` for an already authenticated caller outside a route's preHandler
    * (a live viewer whose ticket is redeemed later); throws the same errors.
    */
-  authorizeSession(caller: Caller, id: number, action: SessionCheck): SessionRecord;
+  authorizeSession(caller: Caller, id: number, action: SessionCheck): Promise<SessionRecord>;
 }
 
 /** What a session route asks of the caller. */
@@ -68,14 +68,19 @@ export interface Attempt {
   note: string;
 }
 
-export type AttemptRecorder = (caller: Caller, attempt: Attempt) => void;
+export type AttemptRecorder = (caller: Caller, attempt: Attempt) => void | Promise<void>;
+
+export interface AttemptedEvent {
+  type: AttemptedEventType;
+  sessionId?: number | null;
+}
 
 export interface GuardOptions {
   /**
    * The "(attempted)" event a 403 on this route logs. `sessionId` defaults to the route's `:id`
    * when that session exists (it is logged even when the caller may not learn that it exists).
    */
-  attempted?: (request: FastifyRequest) => { type: AttemptedEventType; sessionId?: number | null };
+  attempted?: (request: FastifyRequest) => AttemptedEvent | Promise<AttemptedEvent>;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,512})$/;
@@ -103,22 +108,22 @@ export function createGuard(
   sessions: SessionService,
   recordAttempt: AttemptRecorder = () => undefined,
 ): Guard {
-  const authenticate = (request: FastifyRequest): Caller => {
+  const authenticate = async (request: FastifyRequest): Promise<Caller> => {
     if (request.caller !== null) return request.caller;
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
       throw unauthorized('Authentication required: send Authorization: Bearer TOKEN');
     }
     const match = BEARER.exec(header);
-    const caller = match === null ? null : identity.authenticate(match[1]!, request.ip);
+    const caller = match === null ? null : await identity.authenticate(match[1]!, request.ip);
     if (caller === null)
       throw unauthorized('The token is invalid, expired or revoked: log in again', 'INVALID_TOKEN');
     request.caller = caller;
     return caller;
   };
 
-  const auditArea = (request: FastifyRequest): Caller => {
-    const caller = authenticate(request);
+  const auditArea = async (request: FastifyRequest): Promise<Caller> => {
+    const caller = await authenticate(request);
     enforce(decideGlobal(caller.principal, null));
     request.visibility = seesAllSessions(caller.principal)
       ? { kind: 'all' }
@@ -126,8 +131,12 @@ export function createGuard(
     return caller;
   };
 
-  const authorizeSession = (caller: Caller, id: number, action: SessionCheck): SessionRecord => {
-    const session = sessions.find(caller, id);
+  const authorizeSession = async (
+    caller: Caller,
+    id: number,
+    action: SessionCheck,
+  ): Promise<SessionRecord> => {
+    const session = await sessions.find(caller, id);
     if (session === null || !canSeeSession(caller.principal, { isAuditor: session.isAuditor })) {
       throw notFound(`Session ${id} not found`);
     }
@@ -149,20 +158,20 @@ export function createGuard(
     return session;
   };
 
-  const routeSessionId = (request: FastifyRequest, caller: Caller): number | null => {
+  const routeSessionId = async (request: FastifyRequest, caller: Caller): Promise<number | null> => {
     const id = (request.params as { id?: unknown } | undefined)?.id;
-    return typeof id === 'number' && sessions.find(caller, id) !== null ? id : null;
+    return typeof id === 'number' && (await sessions.find(caller, id)) !== null ? id : null;
   };
 
   /** Runs a check; a 403 on a route with an "(attempted)" event logs it before answering. */
   const logRefusals =
     (
       options: GuardOptions | undefined,
-      check: (request: FastifyRequest) => void,
+      check: (request: FastifyRequest) => Promise<void>,
     ): preHandlerAsyncHookHandler =>
     async (request: FastifyRequest, _reply: FastifyReply) => {
       try {
-        check(request);
+        await check(request);
       } catch (error) {
         const caller = request.caller;
         if (
@@ -171,10 +180,10 @@ export function createGuard(
           error instanceof GatewayError &&
           error.statusCode === 403
         ) {
-          const { type, sessionId } = options.attempted(request);
-          recordAttempt(caller, {
+          const { type, sessionId } = await options.attempted(request);
+          await recordAttempt(caller, {
             type,
-            sessionId: sessionId === undefined ? routeSessionId(request, caller) : sessionId,
+            sessionId: sessionId === undefined ? await routeSessionId(request, caller) : sessionId,
             note: error.message,
           });
         }
@@ -184,31 +193,31 @@ export function createGuard(
 
   return {
     authenticated: needsCaller(async (request: FastifyRequest, _reply: FastifyReply) => {
-      authenticate(request);
+      await authenticate(request);
     }),
     auditArea: needsCaller(async (request: FastifyRequest, _reply: FastifyReply) => {
-      auditArea(request);
+      await auditArea(request);
     }),
     permission: (permission, options) =>
       needsCaller(
-        logRefusals(options, (request) => {
-          const caller = auditArea(request);
+        logRefusals(options, async (request) => {
+          const caller = await auditArea(request);
           enforce(decideGlobal(caller.principal, permission));
         }),
       ),
     policy: (decision, options) =>
       needsCaller(
-        logRefusals(options, (request) => {
-          enforce(decision(auditArea(request).principal));
+        logRefusals(options, async (request) => {
+          enforce(decision((await auditArea(request)).principal));
         }),
       ),
     session: (action, options) =>
       needsCaller(
-        logRefusals(options, (request) => {
-          const caller = auditArea(request);
+        logRefusals(options, async (request) => {
+          const caller = await auditArea(request);
           const id = (request.params as { id?: unknown }).id;
           if (typeof id !== 'number') throw badRequest('params.id must be a session id');
-          request.session = authorizeSession(caller, id, action);
+          request.session = await authorizeSession(caller, id, action);
         }),
       ),
     authorizeSession,

@@ -33,7 +33,7 @@ export function authRoutes(identity: IdentityService, guard: Guard): FastifyPlug
         },
       },
       async (request, reply) => {
-        identity.logout(guarded(request).caller);
+        await identity.logout(guarded(request).caller);
         return reply.status(204).send(null);
       },
     );

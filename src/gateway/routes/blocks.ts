@@ -34,9 +34,9 @@ export function blockRoutes(control: LiveControlService, guard: Guard): FastifyP
       '/blocks/:id/release',
       {
         preHandler: guard.policy(decideBlockedUsersReport, {
-          attempted: (request) => ({
+          attempted: async (request) => ({
             type: 'Interactivity unlocked (attempted)',
-            sessionId: control.sessionOfBlock((request.params as { id: number }).id),
+            sessionId: await control.sessionOfBlock((request.params as { id: number }).id),
           }),
         }),
         schema: {

@@ -11,6 +11,7 @@ import { serveLiveViewer } from '../live/liveSocket';
 import type { LiveTickets } from '../live/tickets';
 import type { SessionUpdates } from '../live/updatesSocket';
 import { acceptWebSocket } from '../live/upgrade';
+import { closeWith } from '../live/socketPolicy';
 import { guarded, guardedSession, type Guard } from '../plugins/guard';
 import { iso } from '../time';
 import type { LiveControlService } from '../services/liveControl';
@@ -121,9 +122,12 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const sessionId = request.params.id;
         const ticket = request.query.ticket;
-        acceptWebSocket(deps.wss, request, reply, (ws) =>
-          serveLiveViewer(ws, deps, { sessionId, ticket, originIp: request.ip }),
-        );
+        acceptWebSocket(deps.wss, request, reply, (ws) => {
+          serveLiveViewer(ws, deps, { sessionId, ticket, originIp: request.ip }).catch((err: Error) => {
+            request.log.error({ err, sessionId }, 'Live viewer failed');
+            closeWith(ws, 1011, 'Internal error');
+          });
+        });
         return reply;
       },
     );

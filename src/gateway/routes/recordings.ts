@@ -101,7 +101,7 @@ export function recordingRoutes(recordings: RecordingService, guard: Guard): Fas
         }
         const start = range.kind === 'partial' ? range.start : 0;
         const end = range.kind === 'partial' ? range.end : file.size - 1;
-        if (start === 0 && request.method === 'GET') recordings.downloaded(caller, session, file);
+        if (start === 0 && request.method === 'GET') await recordings.downloaded(caller, session, file);
         if (range.kind === 'partial') {
           reply.code(206).header('content-range', `bytes ${start}-${end}/${file.size}`);
         }
@@ -136,7 +136,7 @@ export function recordingRoutes(recordings: RecordingService, guard: Guard): Fas
       },
       async (request, reply) => {
         const { caller, session } = guardedSession(request);
-        recordings.played(caller, session, request.body.at);
+        await recordings.played(caller, session, request.body.at);
         return reply.code(204).send(null);
       },
     );

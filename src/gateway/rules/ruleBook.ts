@@ -1,6 +1,6 @@
 import type { CommandRule, RuleAction } from '../../shared/rules';
 import { RULES_GENERATION_KEY } from '../db/migrations';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import { compilePattern } from './pattern';
 
 export interface CompiledRule extends CommandRule {
@@ -15,22 +15,25 @@ export interface RuleBookLogger {
 }
 
 /**
- * The audited-command rules in force. The CLI (another process) changes them in the database and
- * bumps a counter; every check reads that counter first (one indexed row), so a rule added while a
- * session runs applies to that session's very next command.
+ * The audited-command rules in force. The CLI (another process, maybe on another node) changes them
+ * in the database and bumps a counter; `refresh` reads that counter (one indexed row) and reloads
+ * the rules when it moved. The SSH proxy refreshes at each Enter before it checks the line, so a
+ * rule added while a session runs applies to that session's very next command; checks themselves
+ * are synchronous, on the rules of the last refresh.
  */
 export class RuleBook {
   #generation: string | null = null;
   #rules: CompiledRule[] = [];
+  #running: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly log: RuleBookLogger = { warn: () => undefined },
   ) {}
 
-  /** The rules for a session on this target, current as of now. */
+  /** The rules for a session on this target, as of the last refresh. */
   forTarget(targetId: number): readonly CompiledRule[] {
-    this.refresh();
     return this.#rules.filter((r) => r.targetId === null || r.targetId === targetId);
   }
 
@@ -53,11 +56,32 @@ export class RuleBook {
     return best;
   }
 
-  private refresh(): void {
-    const generation = this.store.meta.get(RULES_GENERATION_KEY);
+  /**
+   * Brings the rules up to date with the database. Calls made while a read runs share the read
+   * after it, so every caller sees the rules as of a read that started after its call.
+   */
+  refresh(): Promise<void> {
+    if (this.#queued !== null) return this.#queued;
+    if (this.#running === null) {
+      this.#running = this.#read().finally(() => {
+        this.#running = null;
+      });
+      return this.#running;
+    }
+    this.#queued = this.#running
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = null;
+        return this.refresh();
+      });
+    return this.#queued;
+  }
+
+  async #read(): Promise<void> {
+    const generation = await this.store.meta.get(RULES_GENERATION_KEY);
     if (generation === this.#generation) return;
     const rules: CompiledRule[] = [];
-    for (const rule of this.store.commandRules.list()) {
+    for (const rule of await this.store.commandRules.list()) {
       try {
         rules.push({ ...rule, regex: compilePattern(rule.pattern) });
       } catch (err) {

@@ -2,7 +2,8 @@ import { randomBytes, sign } from 'node:crypto';
 import { existsSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { SigningKey } from '../datadir';
-import type { RecordingSealsRepository, SealableSession, StoredSeal } from '../db/recordingSeals';
+import type { AsyncRepositories } from '../db/asyncStore';
+import type { SealableSession, StoredSeal } from '../db/recordingSeals';
 import { FORMAT_VERSION } from '../../recording/format';
 import type { Clock } from '../time';
 import { canonicalManifestBytes, keyId, type RecordingManifest } from '../../recording/manifest';
@@ -27,7 +28,7 @@ export class RecordingSeal {
   #key: { signing: SigningKey; id: string } | null = null;
 
   constructor(
-    private readonly seals: RecordingSealsRepository,
+    private readonly seals: AsyncRepositories['recordingSeals'],
     private readonly loadKey: () => SigningKey,
     private readonly dataDir: string,
     private readonly clock: Clock,
@@ -43,7 +44,7 @@ export class RecordingSeal {
   }
 
   /** The session's seal, if it has one. */
-  stored(sessionId: number): StoredSeal | null {
+  stored(sessionId: number): Promise<StoredSeal | null> {
     return this.seals.get(sessionId);
   }
 
@@ -58,13 +59,13 @@ export class RecordingSeal {
    * the file is missing, or the key or the files fail; the session stays unsealed then and
    * `sealPending` retries.
    */
-  seal(sessionId: number, options: SealOptions = {}): StoredSeal | null {
-    const session = this.seals.sealable(sessionId);
+  async seal(sessionId: number, options: SealOptions = {}): Promise<StoredSeal | null> {
+    const session = await this.seals.sealable(sessionId);
     if (session === null) return null;
     if (!existsSync(this.recordingFile(session.recording.path))) {
       throw new Error(`the recording file ${session.recording.path} is missing`);
     }
-    const existing = this.seals.get(sessionId);
+    const existing = await this.seals.get(sessionId);
     if (existing !== null) {
       this.writeFiles(session, existing, { onlyMissing: true });
       return existing;
@@ -81,8 +82,8 @@ export class RecordingSeal {
     };
     // Files first: when the database then fails, the next start seals again and replaces them.
     this.writeFiles(session, seal, { onlyMissing: false });
-    if (!this.seals.insert(sessionId, seal)) {
-      const first = this.seals.get(sessionId)!;
+    if (!(await this.seals.insert(sessionId, seal))) {
+      const first = (await this.seals.get(sessionId))!;
       this.writeFiles(session, first, { onlyMissing: false });
       return first;
     }
@@ -90,9 +91,9 @@ export class RecordingSeal {
   }
 
   /** As seal(), but a failure is logged instead of thrown: finishing a session never depends on it. */
-  sealQuietly(sessionId: number, options: SealOptions = {}): StoredSeal | null {
+  async sealQuietly(sessionId: number, options: SealOptions = {}): Promise<StoredSeal | null> {
     try {
-      return this.seal(sessionId, options);
+      return await this.seal(sessionId, options);
     } catch (err) {
       this.log(`Could not seal the recording of session ${sessionId}: ${(err as Error).message}`);
       return null;
@@ -103,12 +104,12 @@ export class RecordingSeal {
    * Seals every finished recording that has no seal yet (run at start); returns the ids sealed.
    * Rows whose file is not there (removed, or never written) are left alone: nothing to vouch for.
    */
-  sealPending(): number[] {
+  async sealPending(): Promise<number[]> {
     const sealed: number[] = [];
-    for (const session of this.seals.unsealed()) {
+    for (const session of await this.seals.unsealed()) {
       if (!existsSync(this.recordingFile(session.recording.path))) continue;
       const recovered = session.errorMessage === this.recoveredMessage;
-      if (this.sealQuietly(session.id, { recovered }) !== null) sealed.push(session.id);
+      if ((await this.sealQuietly(session.id, { recovered })) !== null) sealed.push(session.id);
     }
     return sealed;
   }

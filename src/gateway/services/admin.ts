@@ -9,7 +9,7 @@ import {
 import { generatePassword, hashPassword, DEFAULT_SCRYPT, type ScryptParams } from '../crypto/passwords';
 import type { SecretBox } from '../crypto/secrets';
 import type { Protocol } from '../db/sessionTypes';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import type { UserWithRoles } from '../db/users';
 import { badRequest, conflict, notFound } from '../errors';
 import type { Clock } from '../time';
@@ -25,7 +25,7 @@ export const BOOTSTRAP_KEY = 'bootstrap_admin';
 /** The administration use cases behind the CLI. */
 export class AdminService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly clock: Clock,
     private readonly secrets: () => SecretBox,
     private readonly scrypt: ScryptParams = DEFAULT_SCRYPT,
@@ -49,10 +49,10 @@ export class AdminService {
     const generated = input.password === undefined;
     const password = input.password ?? generatePassword();
     checkPassword(password);
-    if (this.store.users.findByLogin(input.login) !== null)
+    if ((await this.store.users.findByLogin(input.login)) !== null)
       throw conflict(`User ${input.login} already exists`);
     const passwordHash = await hashPassword(password, this.scrypt);
-    const id = this.store.users.create({
+    const id = await this.store.users.create({
       login: input.login,
       name,
       passwordHash,
@@ -63,21 +63,26 @@ export class AdminService {
     return { id, password, generated };
   }
 
-  listUsers(): UserWithRoles[] {
-    return this.store.users.list();
+  async listUsers(): Promise<UserWithRoles[]> {
+    return await this.store.users.list();
   }
 
   /** true when the role did not have the permission yet. */
-  grant(role: string, permission: string): boolean {
-    return this.store.users.grant(parseRole(role), parsePermission(permission));
+  async grant(role: string, permission: string): Promise<boolean> {
+    return await this.store.users.grant(parseRole(role), parsePermission(permission));
   }
 
   /** true when the role had the permission. */
-  revoke(role: string, permission: string): boolean {
-    return this.store.users.revoke(parseRole(role), parsePermission(permission));
+  async revoke(role: string, permission: string): Promise<boolean> {
+    return await this.store.users.revoke(parseRole(role), parsePermission(permission));
   }
 
-  addTarget(input: { name: string; protocol: string; host: string; port: string | number }): number {
+  async addTarget(input: {
+    name: string;
+    protocol: string;
+    host: string;
+    port: string | number;
+  }): Promise<number> {
     if (!TARGET.test(input.name)) {
       throw badRequest(
         'NAME must be 1-128 letters, digits, dots, dashes or underscores, starting with a letter or digit',
@@ -89,7 +94,7 @@ export class AdminService {
     const port = Number(input.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw badRequest('--port must be an integer from 1 to 65535');
-    const id = this.store.targets.addTarget({
+    const id = await this.store.targets.addTarget({
       name: input.name,
       protocol: input.protocol as Protocol,
       host: input.host,
@@ -101,37 +106,37 @@ export class AdminService {
   }
 
   /** Stores the account's password encrypted (AES-256-GCM); replaces an existing one. */
-  addCredential(targetName: string, account: string, password: string): 'created' | 'updated' {
-    const target = this.store.targets.findTarget(targetName);
+  async addCredential(targetName: string, account: string, password: string): Promise<'created' | 'updated'> {
+    const target = await this.store.targets.findTarget(targetName);
     if (target === null) throw notFound(`Unknown target ${targetName}`);
     if (!ACCOUNT.test(account))
       throw badRequest('ACCOUNT must be 1-128 characters without spaces, @, : or /');
     if (password.length === 0) throw badRequest('The password read from stdin is empty');
     const secret = this.secrets().seal(password, credentialContext(target.id, account));
-    return this.store.targets.setCredential(target.id, account, secret, this.clock());
+    return await this.store.targets.setCredential(target.id, account, secret, this.clock());
   }
 
   /**
    * Lets LOGIN open sessions to TARGET as ACCOUNT, with file transfer (SFTP, scp, rsync) only when
    * `fileTransfer` says so; false when the grant existed (it then takes the given file-transfer flag).
    */
-  grantAccess(
+  async grantAccess(
     login: string,
     targetName: string,
     account: string,
     options: { fileTransfer?: boolean } = {},
-  ): boolean {
-    const user = this.store.users.findByLogin(login);
+  ): Promise<boolean> {
+    const user = await this.store.users.findByLogin(login);
     if (user === null) throw notFound(`Unknown user ${login}`);
-    const target = this.store.targets.findTarget(targetName);
+    const target = await this.store.targets.findTarget(targetName);
     if (target === null) throw notFound(`Unknown target ${targetName}`);
-    const credential = this.store.targets.findCredential(target.id, account);
+    const credential = await this.store.targets.findCredential(target.id, account);
     if (credential === null) {
       throw notFound(
         `No credential for account ${account} on target ${target.name}: add it with "credential add"`,
       );
     }
-    return this.store.targets.grantAccess(
+    return await this.store.targets.grantAccess(
       user.id,
       credential.id,
       this.clock(),
@@ -146,9 +151,10 @@ export class AdminService {
   async bootstrapAdmin(
     password: string | undefined,
   ): Promise<{ created: boolean; generatedPassword: string | null }> {
-    if (this.store.meta.get(BOOTSTRAP_KEY) !== null) return { created: false, generatedPassword: null };
+    if ((await this.store.meta.get(BOOTSTRAP_KEY)) !== null)
+      return { created: false, generatedPassword: null };
     let generatedPassword: string | null = null;
-    if (this.store.users.findByLogin('admin') === null) {
+    if ((await this.store.users.findByLogin('admin')) === null) {
       const result = await this.addUser({
         login: 'admin',
         name: 'Administrator',
@@ -157,7 +163,7 @@ export class AdminService {
       });
       generatedPassword = result.generated ? result.password : null;
     }
-    this.store.meta.setOnce(BOOTSTRAP_KEY, new Date(this.clock()).toISOString());
+    await this.store.meta.setOnce(BOOTSTRAP_KEY, new Date(this.clock()).toISOString());
     return { created: true, generatedPassword };
   }
 }

@@ -1,4 +1,4 @@
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import type { Attempt } from '../plugins/guard';
 import type { Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
@@ -6,12 +6,12 @@ import { callerEvent, type Caller } from './caller';
 /** Writes the "(attempted)" events the route guard reports. */
 export class AttemptLog {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly clock: Clock,
   ) {}
 
-  record(caller: Caller, attempt: Attempt): void {
-    this.store.events.append(
+  async record(caller: Caller, attempt: Attempt): Promise<void> {
+    await this.store.events.append(
       callerEvent(caller, attempt.type, this.clock(), attempt.sessionId, `Refused: ${attempt.note}`),
     );
   }

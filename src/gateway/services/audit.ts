@@ -1,6 +1,6 @@
 import type { AuditEventList, AuditEventQuery, ChainStatus, ChainVerifyScope } from '../../shared/api';
 import { GENESIS_HASH, type ChainLink } from '../db/events';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import { toApiEvent } from './mappers';
 import { paging, toEventFilter } from './queries';
 
@@ -19,13 +19,13 @@ export class AuditService {
   private readonly running = new Map<ChainVerifyScope, Promise<ChainStatus>>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly options: AuditOptions = DEFAULT_AUDIT,
   ) {}
 
-  list(query: AuditEventQuery): AuditEventList {
+  async list(query: AuditEventQuery): Promise<AuditEventList> {
     const { page, pageSize, offset } = paging(query);
-    const { total, items } = this.store.events.list(toEventFilter(query), offset, pageSize);
+    const { total, items } = await this.store.events.list(toEventFilter(query), offset, pageSize);
     return { items: items.map(toApiEvent), total, page, pageSize };
   }
 
@@ -47,35 +47,36 @@ export class AuditService {
   private async walk(scope: ChainVerifyScope): Promise<ChainStatus> {
     let from: ChainLink = { id: 0, hash: GENESIS_HASH };
     if (scope === 'new') {
-      const checkpoint = this.checkpoint();
-      if (checkpoint !== null && !this.stillHolds(checkpoint)) return this.broken(checkpoint.id);
+      const checkpoint = await this.checkpoint();
+      if (checkpoint !== null && !(await this.stillHolds(checkpoint))) return this.broken(checkpoint.id);
       from = checkpoint ?? from;
     }
     for (;;) {
-      const chunk = this.store.events.verifyChunk(from, this.options.chunkRows);
+      const chunk = await this.store.events.verifyChunk(from, this.options.chunkRows);
       if (chunk.brokenAt !== null) return this.broken(chunk.brokenAt);
       from = chunk.last;
       if (chunk.done) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (from.id > (this.checkpoint()?.id ?? 0)) this.store.meta.set(CHECKPOINT_KEY, JSON.stringify(from));
+    if (from.id > ((await this.checkpoint())?.id ?? 0))
+      await this.store.meta.set(CHECKPOINT_KEY, JSON.stringify(from));
     return { ok: true, events: from.id, brokenAt: null };
   }
 
   /** The event a verification ended on still has its content and the hash it was verified with. */
-  private stillHolds(checkpoint: ChainLink): boolean {
-    const prevHash = this.store.events.prevHashOf(checkpoint.id);
+  private async stillHolds(checkpoint: ChainLink): Promise<boolean> {
+    const prevHash = await this.store.events.prevHashOf(checkpoint.id);
     if (prevHash === null) return false;
-    const check = this.store.events.verifyChunk({ id: checkpoint.id - 1, hash: prevHash }, 1);
+    const check = await this.store.events.verifyChunk({ id: checkpoint.id - 1, hash: prevHash }, 1);
     return check.brokenAt === null && check.last.hash === checkpoint.hash;
   }
 
-  private broken(brokenAt: number): ChainStatus {
-    return { ok: false, events: this.store.events.total(), brokenAt };
+  private async broken(brokenAt: number): Promise<ChainStatus> {
+    return { ok: false, events: await this.store.events.total(), brokenAt };
   }
 
-  private checkpoint(): ChainLink | null {
-    const stored = this.store.meta.get(CHECKPOINT_KEY);
+  private async checkpoint(): Promise<ChainLink | null> {
+    const stored = await this.store.meta.get(CHECKPOINT_KEY);
     if (stored === null) return null;
     const link = JSON.parse(stored) as Partial<ChainLink>;
     return typeof link.id === 'number' && typeof link.hash === 'string'

@@ -1,7 +1,7 @@
 import type { EventType } from '../../shared/events';
 import { CRITICALITIES, RULE_ACTIONS } from '../../shared/rules';
 import type { CommandRuleRecord } from '../db/commandRules';
-import type { Store } from '../db/store';
+import type { AsyncRepositories, AsyncStore } from '../db/asyncStore';
 import { badRequest, conflict, notFound } from '../errors';
 import { isReservedRuleName } from '../rules/builtIn';
 import { compilePattern, PatternError } from '../rules/pattern';
@@ -33,11 +33,11 @@ export interface CommandRuleInput {
  */
 export class CommandRulesAdminService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly clock: Clock,
   ) {}
 
-  add(input: CommandRuleInput): CommandRuleRecord {
+  async add(input: CommandRuleInput): Promise<CommandRuleRecord> {
     checkName(input.name);
     try {
       compilePattern(input.pattern);
@@ -48,9 +48,9 @@ export class CommandRulesAdminService {
     const score = parseScore(input.score);
     const criticality = oneOf(CRITICALITIES, input.criticality, '--criticality');
     const action = oneOf(RULE_ACTIONS, input.action, '--action');
-    const targetId = input.target === undefined ? null : this.targetId(input.target);
-    return this.store.transaction(() => {
-      const added = this.store.commandRules.add({
+    const targetId = input.target === undefined ? null : await this.targetId(input.target);
+    return this.store.transaction(async (tx) => {
+      const added = await tx.commandRules.add({
         name: input.name,
         pattern: input.pattern,
         score,
@@ -60,37 +60,37 @@ export class CommandRulesAdminService {
         createdAt: this.clock(),
       });
       if (!added) throw conflict(`A rule named ${input.name} already exists (names ignore case)`);
-      const rule = this.store.commandRules.get(input.name)!;
-      this.event('Command rule added', `Added the command rule ${describeRule(rule)}`);
+      const rule = (await tx.commandRules.get(input.name))!;
+      await this.event(tx, 'Command rule added', `Added the command rule ${describeRule(rule)}`);
       return rule;
     });
   }
 
   /** Every rule, oldest first. */
-  list(): CommandRuleRecord[] {
+  async list(): Promise<CommandRuleRecord[]> {
     return this.store.commandRules.list();
   }
 
   /** Removes the rule of that name (any case); returns it as it was. */
-  remove(name: string): CommandRuleRecord {
-    return this.store.transaction(() => {
-      const rule = this.store.commandRules.get(name);
-      if (rule === null || !this.store.commandRules.remove(rule.name))
+  remove(name: string): Promise<CommandRuleRecord> {
+    return this.store.transaction(async (tx) => {
+      const rule = await tx.commandRules.get(name);
+      if (rule === null || !(await tx.commandRules.remove(rule.name)))
         throw notFound(`No command rule named ${name}`);
-      this.event('Command rule removed', `Removed the command rule ${describeRule(rule)}`);
+      await this.event(tx, 'Command rule removed', `Removed the command rule ${describeRule(rule)}`);
       return rule;
     });
   }
 
-  private targetId(name: string): number {
-    const target = this.store.targets.findTarget(name);
+  private async targetId(name: string): Promise<number> {
+    const target = await this.store.targets.findTarget(name);
     if (target === null) throw notFound(`Unknown target ${name}`);
     return target.id;
   }
 
   /** Done with the CLI on the gateway's machine: no actor login, no origin address. */
-  private event(type: EventType, note: string): void {
-    logAdministration(this.store, this.clock, type, note);
+  private event(repos: Pick<AsyncRepositories, 'events'>, type: EventType, note: string): Promise<void> {
+    return logAdministration(repos, this.clock, type, note);
   }
 }
 

@@ -7,7 +7,7 @@ import {
   type ScryptParams,
 } from '../crypto/passwords';
 import { hashToken, newToken } from '../crypto/tokens';
-import type { Store } from '../db/store';
+import type { AsyncRepositories, AsyncStore } from '../db/asyncStore';
 import type { UserRecord } from '../db/users';
 import { tooManyRequests, unauthorized } from '../errors';
 import { RefusalThrottle, SlidingWindow } from './loginLimits';
@@ -67,7 +67,7 @@ export class IdentityService {
   private readonly refusals: RefusalThrottle;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly clock: Clock,
     private readonly options: IdentityOptions = DEFAULT_IDENTITY,
   ) {
@@ -80,13 +80,13 @@ export class IdentityService {
     const now = this.clock();
     const token = newToken();
     const expiresAt = now + this.options.tokenTtlMs;
-    this.store.transaction(() => {
-      this.store.identity.clearFailures(username);
-      this.store.identity.insertToken(hashToken(token), user.id, now, expiresAt, originIp);
-      this.store.identity.pruneTokens(now);
-      this.event('Login', user.id, originIp, '');
+    await this.store.transaction(async (tx) => {
+      await tx.identity.clearFailures(username);
+      await tx.identity.insertToken(hashToken(token), user.id, now, expiresAt, originIp);
+      await tx.identity.pruneTokens(now);
+      await this.event(tx, 'Login', user.id, originIp, '');
     });
-    return { token, expiresAt: iso(expiresAt), user: this.me(user.id) };
+    return { token, expiresAt: iso(expiresAt), user: await this.me(user.id) };
   }
 
   /**
@@ -95,15 +95,15 @@ export class IdentityService {
    */
   async verifyLogin(username: string, password: string, originIp: string | null): Promise<number> {
     const user = await this.checkPassword(username, password, originIp);
-    this.store.identity.clearFailures(username);
+    await this.store.identity.clearFailures(username);
     return user.id;
   }
 
   /** Throws login()'s 429 while the login is locked (also for logins without a password). */
-  assertNotLocked(username: string, originIp: string | null): void {
-    const lockedUntil = this.store.identity.lockedUntil(username);
+  async assertNotLocked(username: string, originIp: string | null): Promise<void> {
+    const lockedUntil = await this.store.identity.lockedUntil(username);
     if (lockedUntil !== null && lockedUntil > this.clock()) {
-      this.refusalEvent(
+      await this.refusalEvent(
         username,
         username,
         originIp,
@@ -118,23 +118,23 @@ export class IdentityService {
     password: string,
     originIp: string | null,
   ): Promise<UserRecord> {
-    const reservation = this.reserve(username, originIp);
-    const user = this.store.users.findByLogin(username);
+    const reservation = await this.reserve(username, originIp);
+    const user = await this.store.users.findByLogin(username);
     // Unknown logins are checked against a decoy hash: same work, same answer, no enumeration.
     const matches = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash()));
-    if (user === null || !matches) throw this.failed(username, user?.id ?? null, reservation);
+    if (user === null || !matches) throw await this.failed(username, user?.id ?? null, reservation);
     if (reservation.originIp !== null) this.perIp.release(reservation.originIp, reservation.at);
     // Failures of checks that ran alongside this one may have locked the login meanwhile.
-    this.assertNotLocked(username, originIp);
+    await this.assertNotLocked(username, originIp);
     return user;
   }
 
   /** Takes this check's slots before any hashing, or throws the 429 that refuses it. */
-  private reserve(username: string, originIp: string | null): Reservation {
-    this.assertNotLocked(username, originIp);
+  private async reserve(username: string, originIp: string | null): Promise<Reservation> {
+    await this.assertNotLocked(username, originIp);
     const at = this.clock();
     if (originIp !== null && !this.perIp.reserve(originIp, at)) {
-      this.refusalEvent(
+      await this.refusalEvent(
         `address ${originIp}`,
         username,
         originIp,
@@ -143,12 +143,12 @@ export class IdentityService {
       throw tooManyRequests('Too many failed logins from this address: try again later', 'RATE_LIMITED');
     }
     const { maxFailures, failureWindowMs } = this.options;
-    const id = this.store.transaction(() =>
-      this.store.identity.reserveAttempt(username, at, originIp, maxFailures, at - failureWindowMs),
+    const id = await this.store.transaction((tx) =>
+      tx.identity.reserveAttempt(username, at, originIp, maxFailures, at - failureWindowMs),
     );
     if (id === null) {
       if (originIp !== null) this.perIp.release(originIp, at);
-      this.refusalEvent(
+      await this.refusalEvent(
         username,
         username,
         originIp,
@@ -160,46 +160,51 @@ export class IdentityService {
   }
 
   /** A refusal event, at most one per key and interval; the note counts the ones held back. */
-  private refusalEvent(key: string, username: string, originIp: string | null, note: string): void {
+  private async refusalEvent(
+    key: string,
+    username: string,
+    originIp: string | null,
+    note: string,
+  ): Promise<void> {
     const held = this.refusals.take(key.toLowerCase(), this.clock());
     if (held === null) return;
-    const userId = this.store.users.findByLogin(username)?.id ?? null;
+    const userId = (await this.store.users.findByLogin(username))?.id ?? null;
     const more = held === 0 ? '' : ` (${held} more refused since the previous event)`;
-    this.event('Login locked', userId, originIp, `${note}${more}`);
+    await this.event(this.store, 'Login locked', userId, originIp, `${note}${more}`);
   }
 
   /** The caller behind a bearer token, or null when it is unknown, revoked or expired. */
-  authenticate(token: string, originIp: string | null): Caller | null {
+  authenticate(token: string, originIp: string | null): Promise<Caller | null> {
     return this.authenticateHash(hashToken(token), originIp);
   }
 
   /** As authenticate(), for a token known by its hash (a live ticket keeps only that). */
-  authenticateHash(tokenHash: string, originIp: string | null): Caller | null {
-    const record = this.store.identity.findToken(tokenHash);
+  async authenticateHash(tokenHash: string, originIp: string | null): Promise<Caller | null> {
+    const record = await this.store.identity.findToken(tokenHash);
     if (record === null || record.revokedAt !== null || record.expiresAt <= this.clock()) return null;
-    const user = this.store.users.findById(record.userId);
+    const user = await this.store.users.findById(record.userId);
     if (user === null) return null;
     return {
       userId: user.id,
       login: user.login,
       name: user.name,
-      principal: this.store.users.principal(user.id),
+      principal: await this.store.users.principal(user.id),
       tokenHash,
       originIp,
     };
   }
 
-  logout(caller: Caller): void {
-    this.store.transaction(() => {
-      this.store.identity.revokeToken(caller.tokenHash, this.clock());
-      this.event('Logout', caller.userId, caller.originIp, '');
+  async logout(caller: Caller): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.identity.revokeToken(caller.tokenHash, this.clock());
+      await this.event(tx, 'Logout', caller.userId, caller.originIp, '');
     });
   }
 
-  me(userId: number): Me {
-    const user = this.store.users.findById(userId);
+  async me(userId: number): Promise<Me> {
+    const user = await this.store.users.findById(userId);
     if (user === null) throw unauthorized('The user no longer exists');
-    const principal = this.store.users.principal(userId);
+    const principal = await this.store.users.principal(userId);
     return {
       id: user.id,
       login: user.login,
@@ -213,20 +218,21 @@ export class IdentityService {
     return hashPassword(password, this.options.scrypt);
   }
 
-  private failed(username: string, userId: number | null, reservation: Reservation): Error {
+  private failed(username: string, userId: number | null, reservation: Reservation): Promise<Error> {
     const { maxFailures, failureWindowMs, lockMs } = this.options;
     const { originIp } = reservation;
     const now = this.clock();
-    return this.store.transaction(() => {
-      this.store.identity.failAttempt(reservation.id);
-      this.event('Login failed', userId, originIp, `Login "${username}" failed`);
-      if (this.store.identity.failuresSince(username, now - failureWindowMs) < maxFailures) {
+    return this.store.transaction(async (tx) => {
+      await tx.identity.failAttempt(reservation.id);
+      await this.event(tx, 'Login failed', userId, originIp, `Login "${username}" failed`);
+      if ((await tx.identity.failuresSince(username, now - failureWindowMs)) < maxFailures) {
         return unauthorized(INVALID, 'INVALID_CREDENTIALS');
       }
       const until = now + lockMs;
-      this.store.identity.lock(username, until);
-      this.store.identity.clearFailures(username);
-      this.event(
+      await tx.identity.lock(username, until);
+      await tx.identity.clearFailures(username);
+      await this.event(
+        tx,
         'Login locked',
         userId,
         originIp,
@@ -241,13 +247,14 @@ export class IdentityService {
     return this.decoy;
   }
 
-  private event(
+  private async event(
+    repos: Pick<AsyncRepositories, 'events'>,
     type: 'Login' | 'Login failed' | 'Login locked' | 'Logout',
     actorId: number | null,
     originIp: string | null,
     note: string,
-  ) {
-    this.store.events.append({ type, at: this.clock(), actorId, originIp, sessionId: null, note });
+  ): Promise<void> {
+    await repos.events.append({ type, at: this.clock(), actorId, originIp, sessionId: null, note });
   }
 }
 

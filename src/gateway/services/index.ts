@@ -1,8 +1,5 @@
-import { dirname } from 'node:path';
 import { dataPaths, loadSigningKey, type SigningKey } from '../datadir';
-import { RecordingSealsRepository } from '../db/recordingSeals';
-import { SessionTextRepository } from '../db/sessionText';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import { LiveHub } from '../live/hub';
 import { LiveTickets } from '../live/tickets';
 import { RuleBook } from '../rules/ruleBook';
@@ -20,13 +17,13 @@ import { SessionService } from './sessions';
 import { SessionTextService } from './sessionText';
 
 export interface GatewayServiceOptions {
-  store: Store;
+  store: AsyncStore;
   clock?: Clock;
   identity?: Partial<IdentityOptions>;
   /** Flow control of Live Stream viewers (tests make them small). */
   viewerLimits?: Partial<ViewerLimits>;
-  /** The data folder recording paths are relative to; defaults to the database's folder. */
-  dataDir?: string;
+  /** The data folder recording paths are relative to. */
+  dataDir: string;
   /** The key that seals recordings; loaded (or made) from the data folder on first use when absent. */
   signingKey?: SigningKey;
   /** Where failures nobody waits for (sealing a recording) are reported; default: standard error. */
@@ -38,7 +35,7 @@ export interface GatewayServiceOptions {
  * them, so a login lock, a block or a session change is seen the same way by both.
  */
 export interface GatewayServices {
-  store: Store;
+  store: AsyncStore;
   clock: Clock;
   identity: IdentityService;
   sessions: SessionService;
@@ -63,20 +60,14 @@ export interface GatewayServices {
 
 /** The gateway's composition root. */
 export function createGatewayServices(options: GatewayServiceOptions): GatewayServices {
-  const { store } = options;
+  const { store, dataDir } = options;
   const clock = options.clock ?? systemClock;
   const hub = new LiveHub();
-  const sessionText = new SessionTextService(
-    store,
-    new SessionTextRepository(store.db),
-    options.dataDir ?? dirname(store.path),
-    clock,
-  );
+  const sessionText = new SessionTextService(store, dataDir, clock);
   sessionText.watch(hub);
-  const dataDir = options.dataDir ?? dirname(store.path);
   const signingKey = options.signingKey;
   const seal = new RecordingSeal(
-    new RecordingSealsRepository(store.db),
+    store.recordingSeals,
     () => signingKey ?? loadSigningKey(dataPaths(dataDir)),
     dataDir,
     clock,

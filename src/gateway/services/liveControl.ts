@@ -4,7 +4,7 @@ import type { EventType } from '../../shared/events';
 import { decideOwnSession } from '../../shared/policy';
 import type { BlockRecord } from '../db/blocks';
 import type { SessionRecord } from '../db/sessionTypes';
-import type { Store } from '../db/store';
+import type { AsyncRepositories, AsyncStore } from '../db/asyncStore';
 import { conflict, forbidden, notFound } from '../errors';
 import type { LiveHub, LiveSession } from '../live/hub';
 import { iso, type Clock } from '../time';
@@ -24,7 +24,7 @@ export class LiveControlService {
   readonly #dropping = new Set<number>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly hub: LiveHub,
     private readonly clock: Clock,
   ) {}
@@ -36,7 +36,13 @@ export class LiveControlService {
       throw conflict(`Session ${session.id} is already being dropped`, 'INVALID_STATE');
     this.#dropping.add(session.id);
     try {
-      this.event(caller, 'Drop session', session.id, `Dropped the session of ${session.user.login}`);
+      await this.event(
+        this.store,
+        caller,
+        'Drop session',
+        session.id,
+        `Dropped the session of ${session.user.login}`,
+      );
       const ended = once(live, 'ended', { signal: AbortSignal.timeout(DROP_SETTLE_MS) }).catch(
         () => undefined,
       );
@@ -49,11 +55,11 @@ export class LiveControlService {
   }
 
   /** Blocks (true) or releases (false) the operator's input in a live session. */
-  setInteractivity(caller: Caller, session: SessionRecord, blocked: boolean): Session {
+  async setInteractivity(caller: Caller, session: SessionRecord, blocked: boolean): Promise<Session> {
     const live = this.connected(session, blocked ? 'blocked' : 'released');
     if (blocked) {
-      this.store.transaction(() => {
-        const block = this.store.blocks.create({
+      await this.store.transaction(async (tx) => {
+        const block = await tx.blocks.create({
           sessionId: session.id,
           blockedUserId: session.user.id,
           authorId: caller.userId,
@@ -61,56 +67,69 @@ export class LiveControlService {
         });
         if (block === null)
           throw conflict('Interactivity is already blocked in this session', 'ALREADY_BLOCKED');
-        this.event(caller, 'Interactivity blocked', session.id, `Blocked the input of ${session.user.login}`);
+        await this.event(
+          tx,
+          caller,
+          'Interactivity blocked',
+          session.id,
+          `Blocked the input of ${session.user.login}`,
+        );
       });
       this.tellOperator(session.user.id, true, caller.login);
     } else {
       // The session's own block, or the operator's block set in another of their sessions.
       const block =
-        this.store.blocks.activeForSession(session.id) ??
-        (live.blocked ? this.store.blocks.activeBlockForUser(session.user.id) : null);
+        (await this.store.blocks.activeForSession(session.id)) ??
+        (live.blocked ? await this.store.blocks.activeBlockForUser(session.user.id) : null);
       if (block === null) throw conflict('Interactivity is not blocked in this session', 'NOT_BLOCKED');
-      this.releaseRecord(caller, block);
-      this.releaseOperatorIfFree(session.user.id, caller.login);
+      await this.releaseRecord(caller, block);
+      await this.releaseOperatorIfFree(session.user.id, caller.login);
     }
     return this.reload(caller, session.id);
   }
 
-  listBlocks(query: BlockQuery): BlockList {
-    return { items: this.store.blocks.list(query.status).map(toApiBlock) };
+  async listBlocks(query: BlockQuery): Promise<BlockList> {
+    return { items: (await this.store.blocks.list(query.status)).map(toApiBlock) };
   }
 
   /** Releases a block from the report; a session still live gets its operator's input back. */
-  releaseBlock(caller: Caller, blockId: number): Block {
-    const block = this.store.blocks.get(blockId);
+  async releaseBlock(caller: Caller, blockId: number): Promise<Block> {
+    const block = await this.store.blocks.get(blockId);
     if (block === null) throw notFound(`Block ${blockId} not found`);
     const own = decideOwnSession('interactivity', block.blockedUser.id === caller.userId);
     if (!own.allowed) {
-      this.event(caller, 'Interactivity unlocked (attempted)', block.sessionId, `Refused: ${own.reason}`);
+      await this.event(
+        this.store,
+        caller,
+        'Interactivity unlocked (attempted)',
+        block.sessionId,
+        `Refused: ${own.reason}`,
+      );
       throw forbidden(own.reason);
     }
-    this.releaseRecord(caller, block);
+    await this.releaseRecord(caller, block);
     if (this.hub.get(block.sessionId) === undefined) this.hub.notify(block.sessionId, 'updated');
-    this.releaseOperatorIfFree(block.blockedUser.id, caller.login);
-    return toApiBlock(this.store.blocks.get(blockId)!);
+    await this.releaseOperatorIfFree(block.blockedUser.id, caller.login);
+    return toApiBlock((await this.store.blocks.get(blockId))!);
   }
 
   /** The session of a block, for the "(attempted)" event of a refused release. */
-  sessionOfBlock(blockId: number): number | null {
-    return this.store.blocks.get(blockId)?.sessionId ?? null;
+  async sessionOfBlock(blockId: number): Promise<number | null> {
+    return (await this.store.blocks.get(blockId))?.sessionId ?? null;
   }
 
   /** Each viewer's start is evidence. */
-  recordViewer(caller: Caller, sessionId: number): void {
-    this.event(caller, 'Live Stream', sessionId, 'Started watching the live session');
+  recordViewer(caller: Caller, sessionId: number): Promise<void> {
+    return this.event(this.store, caller, 'Live Stream', sessionId, 'Started watching the live session');
   }
 
-  private releaseRecord(caller: Caller, block: BlockRecord): void {
-    this.store.transaction(() => {
-      if (!this.store.blocks.release(block.id, caller.userId, this.clock())) {
+  private async releaseRecord(caller: Caller, block: BlockRecord): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.blocks.release(block.id, caller.userId, this.clock()))) {
         throw conflict(`Block ${block.id} was already released`, 'NOT_BLOCKED');
       }
-      this.event(
+      await this.event(
+        tx,
         caller,
         'Interactivity unlocked',
         block.sessionId,
@@ -125,8 +144,8 @@ export class LiveControlService {
   }
 
   /** Gives the operator's input back once none of their blocks is active any more. */
-  private releaseOperatorIfFree(userId: number, by: string): void {
-    if (this.store.blocks.activeBlockForUser(userId) === null) this.tellOperator(userId, false, by);
+  private async releaseOperatorIfFree(userId: number, by: string): Promise<void> {
+    if ((await this.store.blocks.activeBlockForUser(userId)) === null) this.tellOperator(userId, false, by);
   }
 
   /** The live session behind a row the database calls live; a row without one is stale. */
@@ -141,14 +160,20 @@ export class LiveControlService {
     return live;
   }
 
-  private reload(caller: Caller, id: number): Session {
-    const record = this.store.sessions.get(id, caller.userId);
+  private async reload(caller: Caller, id: number): Promise<Session> {
+    const record = await this.store.sessions.get(id, caller.userId);
     if (record === null) throw notFound(`Session ${id} not found`);
     return toApiSession(record, caller.principal);
   }
 
-  private event(caller: Caller, type: EventType, sessionId: number, note: string): void {
-    this.store.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
+  private async event(
+    repos: Pick<AsyncRepositories, 'events'>,
+    caller: Caller,
+    type: EventType,
+    sessionId: number,
+    note: string,
+  ): Promise<void> {
+    await repos.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
   }
 }
 

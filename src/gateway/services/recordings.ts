@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { RecordingManifest, SealedRecording } from '../../shared/api';
 import type { SessionRecord } from '../db/sessionTypes';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import { badRequest, conflict, notFound } from '../errors';
 import type { RecordingSeal } from '../seal/recordingSeal';
 import type { Clock } from '../time';
@@ -25,7 +25,7 @@ export interface RecordingFile {
  */
 export class RecordingService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly seal: RecordingSeal,
     private readonly clock: Clock,
   ) {}
@@ -35,13 +35,13 @@ export class RecordingService {
   }
 
   /** The signed manifest; a recording left unsealed (a failure at its end) is sealed now. */
-  manifest(session: SessionRecord): SealedRecording {
+  async manifest(session: SessionRecord): Promise<SealedRecording> {
     const recording = this.recordingOf(session);
-    let stored = this.seal.stored(session.id);
+    let stored = await this.seal.stored(session.id);
     if (stored === null) {
       if (!existsSync(this.seal.recordingFile(recording.path))) throw this.missing(session);
       try {
-        stored = this.seal.seal(session.id);
+        stored = await this.seal.seal(session.id);
       } catch (err) {
         throw conflict(
           `The recording of session ${session.id} is not sealed yet: ${(err as Error).message}`,
@@ -87,8 +87,8 @@ export class RecordingService {
   }
 
   /** A download that starts at byte 0 (a resumed range is the same download, not logged again). */
-  downloaded(caller: Caller, session: SessionRecord, file: RecordingFile): void {
-    this.store.events.append(
+  async downloaded(caller: Caller, session: SessionRecord, file: RecordingFile): Promise<void> {
+    await this.store.events.append(
       callerEvent(
         caller,
         'Video Download',
@@ -103,7 +103,7 @@ export class RecordingService {
    * A play of the recording, at `at` when the app reports one made offline. The time must lie
    * between the session's end and now (a little ahead of now counts as now).
    */
-  played(caller: Caller, session: SessionRecord, at: string | undefined): void {
+  async played(caller: Caller, session: SessionRecord, at: string | undefined): Promise<void> {
     const now = this.clock();
     let when = now;
     if (at !== undefined) {
@@ -121,7 +121,7 @@ export class RecordingService {
       when = Math.min(parsed, now);
     }
     const late = when < now ? ` (reported at ${new Date(now).toISOString()})` : '';
-    this.store.events.append(
+    await this.store.events.append(
       callerEvent(
         caller,
         'Session Play',

@@ -3,7 +3,7 @@ import type { RuleAction } from '../../shared/rules';
 import type { NewRiskyCommand } from '../db/commandRules';
 import type { NewSessionCommand } from '../db/sessionCommands';
 import type { SessionsRepository } from '../db/sessions';
-import type { Store } from '../db/store';
+import type { AsyncRepositories, AsyncStore } from '../db/asyncStore';
 import type { RecordingSeal } from '../seal/recordingSeal';
 import type { Clock } from '../time';
 
@@ -52,7 +52,7 @@ export interface RecordingFacts {
  */
 export class SessionLedger {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly clock: Clock,
     /** Seals each finished recording after its row is committed (a failure is logged, never thrown). */
     private readonly seal: Pick<RecordingSeal, 'sealQuietly'> | null = null,
@@ -63,64 +63,71 @@ export class SessionLedger {
   }
 
   /** A live session: its row, the recording it is written to, and the Started event. */
-  open(facts: SessionFacts, hash: string, startedAt: number, recordingPath: string): number {
-    return this.store.transaction(() => {
-      const id = this.store.sessions.insert({ ...this.row(facts, hash, startedAt), status: 'live' });
-      this.store.sessions.setRecordingPath(id, recordingPath);
-      this.event('Started', facts, id, startedAt, startedNote(facts));
+  open(facts: SessionFacts, hash: string, startedAt: number, recordingPath: string): Promise<number> {
+    return this.store.transaction(async (tx) => {
+      const id = await tx.sessions.insert({ ...this.row(facts, hash, startedAt), status: 'live' });
+      await tx.sessions.setRecordingPath(id, recordingPath);
+      await this.event(tx, 'Started', facts, id, startedAt, startedNote(facts));
       return id;
     });
   }
 
   /** A session whose target leg never opened: finished at once with the reason as its error. */
-  failed(facts: SessionFacts, startedAt: number, reason: string): number {
+  failed(facts: SessionFacts, startedAt: number, reason: string): Promise<number> {
     const endedAt = Math.max(startedAt, this.clock());
-    return this.store.transaction(() => {
-      const id = this.store.sessions.insert({
+    return this.store.transaction(async (tx) => {
+      const id = await tx.sessions.insert({
         ...this.row(facts, this.newHash(), startedAt),
         status: 'finished',
         endedAt,
         durationMs: endedAt - startedAt,
         errorMessage: reason,
       });
-      this.event('Started', facts, id, startedAt, startedNote(facts));
-      this.event('Terminated', facts, id, endedAt, `Could not open the target session: ${reason}`);
+      await this.event(tx, 'Started', facts, id, startedAt, startedNote(facts));
+      await this.event(tx, 'Terminated', facts, id, endedAt, `Could not open the target session: ${reason}`);
       return id;
     });
   }
 
-  finish(
+  async finish(
     id: number,
     facts: SessionFacts,
     endedAt: number,
     outcome: { errorMessage: string | null; note: string; recording: RecordingFacts | null },
-  ): void {
-    this.store.transaction(() => {
-      this.store.sessions.finish(id, endedAt, outcome.errorMessage);
-      if (outcome.recording !== null) this.store.sessions.setRecording(id, outcome.recording);
-      this.event('Terminated', facts, id, endedAt, withRecordingHash(outcome.note, outcome.recording));
+  ): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.sessions.finish(id, endedAt, outcome.errorMessage);
+      if (outcome.recording !== null) await tx.sessions.setRecording(id, outcome.recording);
+      await this.event(
+        tx,
+        'Terminated',
+        facts,
+        id,
+        endedAt,
+        withRecordingHash(outcome.note, outcome.recording),
+      );
     });
-    if (outcome.recording !== null) this.seal?.sealQuietly(id);
+    if (outcome.recording !== null) await this.seal?.sealQuietly(id);
   }
 
   /** A command the operator typed (stored as it happens, so a crash cannot lose it). */
-  addCommand(command: NewSessionCommand): void {
-    this.store.sessionCommands.addMany([command]);
+  addCommand(command: NewSessionCommand): Promise<void> {
+    return this.store.sessionCommands.addMany([command]);
   }
 
   /**
    * A command an audited-command rule matched: the risky command (with a copy of the rule) and its
    * event, Observed for allow, Prohibited for block and interrupt, in one transaction.
    */
-  commandMatched(facts: SessionFacts, match: NewRiskyCommand): void {
+  commandMatched(facts: SessionFacts, match: NewRiskyCommand): Promise<void> {
     const shown =
       match.command.length > MAX_NOTE_COMMAND
         ? `${match.command.slice(0, MAX_NOTE_COMMAND)}…`
         : match.command;
     const outcome = MATCH_OUTCOME[match.action];
-    this.store.transaction(() => {
-      this.store.commandRules.addRisky(match);
-      this.store.events.append({
+    return this.store.transaction(async (tx) => {
+      await tx.commandRules.addRisky(match);
+      await tx.events.append({
         type: match.action === 'allow' ? 'Observed Event' : 'Prohibited Event',
         at: match.at,
         actorId: facts.userId,
@@ -132,8 +139,8 @@ export class SessionLedger {
   }
 
   /** A session the proxy refused to open (no grant, blocked, file transfer): an event, no session row. */
-  refused(who: { userId: number; originIp: string }, note: string): void {
-    this.store.events.append({
+  async refused(who: { userId: number; originIp: string }, note: string): Promise<void> {
+    await this.store.events.append({
       type: 'Access refused',
       at: this.clock(),
       actorId: who.userId,
@@ -151,11 +158,10 @@ export class SessionLedger {
     who: { userId: number; originIp: string },
     target: { id: number; name: string },
     fingerprint: string,
-  ): string | null {
-    return this.store.transaction(() => {
-      if (!this.store.targets.pinHostKey(target.id, fingerprint))
-        return this.store.targets.hostKey(target.id);
-      this.store.events.append({
+  ): Promise<string | null> {
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.targets.pinHostKey(target.id, fingerprint))) return tx.targets.hostKey(target.id);
+      await tx.events.append({
         type: 'Host key pinned',
         at: this.clock(),
         actorId: who.userId,
@@ -168,16 +174,16 @@ export class SessionLedger {
   }
 
   /** Sessions the database still calls live (at start: a crash or kill cut them). */
-  listLive(): LiveSessionRow[] {
+  listLive(): Promise<LiveSessionRow[]> {
     return this.store.sessions.listLive();
   }
 
   /** Finishes a session the previous run left live; false when it was no longer live. */
-  finishInterrupted(session: LiveSessionRow, outcome: InterruptedOutcome): boolean {
-    const finished = this.store.transaction(() => {
-      if (!this.store.sessions.finish(session.id, outcome.endedAt, outcome.errorMessage)) return false;
-      if (outcome.recording !== null) this.store.sessions.setRecording(session.id, outcome.recording);
-      this.store.events.append({
+  async finishInterrupted(session: LiveSessionRow, outcome: InterruptedOutcome): Promise<boolean> {
+    const finished = await this.store.transaction(async (tx) => {
+      if (!(await tx.sessions.finish(session.id, outcome.endedAt, outcome.errorMessage))) return false;
+      if (outcome.recording !== null) await tx.sessions.setRecording(session.id, outcome.recording);
+      await tx.events.append({
         type: 'Terminated',
         at: this.clock(),
         actorId: session.userId,
@@ -187,7 +193,7 @@ export class SessionLedger {
       });
       return true;
     });
-    if (finished && outcome.recording !== null) this.seal?.sealQuietly(session.id, { recovered: true });
+    if (finished && outcome.recording !== null) await this.seal?.sealQuietly(session.id, { recovered: true });
     return finished;
   }
 
@@ -204,14 +210,15 @@ export class SessionLedger {
     };
   }
 
-  private event(
+  private async event(
+    repos: Pick<AsyncRepositories, 'events'>,
     type: 'Started' | 'Terminated',
     facts: SessionFacts,
     sessionId: number,
     at: number,
     note: string,
-  ) {
-    this.store.events.append({ type, at, actorId: facts.userId, originIp: facts.originIp, sessionId, note });
+  ): Promise<void> {
+    await repos.events.append({ type, at, actorId: facts.userId, originIp: facts.originIp, sessionId, note });
   }
 }
 

@@ -3,8 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { SessionLogHit, SessionLogSearch, SessionTextPage } from '../../shared/api';
 import type { SessionUpdate } from '../../shared/live';
-import type { SessionTextRepository, SessionTextState, StoredTextLine } from '../db/sessionText';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
+import type { SessionTextState, StoredTextLine } from '../db/sessionText';
 import { RecordingReader } from '../../recording';
 import { ExtractionCancelled, extractText } from '../../recording/sessionText/extractor';
 import type { Clock } from '../time';
@@ -31,8 +31,7 @@ export class SessionTextService {
   private unwatch: (() => void) | null = null;
 
   constructor(
-    private readonly store: Store,
-    private readonly texts: SessionTextRepository,
+    private readonly store: AsyncStore,
     /** The data folder: recording paths are relative to it. */
     private readonly dataDir: string,
     private readonly clock: Clock,
@@ -48,9 +47,9 @@ export class SessionTextService {
   }
 
   /** The session's text state, building it first when missing or built by an older extractor. */
-  ensure(sessionId: number): Promise<SessionTextState> {
-    const state = this.texts.state(sessionId);
-    if (state !== null && state.version === SESSION_TEXT_VERSION) return Promise.resolve(state);
+  async ensure(sessionId: number): Promise<SessionTextState> {
+    const state = await this.store.sessionText.state(sessionId);
+    if (state !== null && state.version === SESSION_TEXT_VERSION) return state;
     let build = this.builds.get(sessionId);
     if (build === undefined) {
       build = this.build(sessionId).finally(() => this.builds.delete(sessionId));
@@ -63,9 +62,10 @@ export class SessionTextService {
     const state = await this.ensure(sessionId);
     if (state.status !== 'ready')
       return { status: state.status, message: state.message, total: 0, offset, items: [] };
-    const items = this.texts
-      .page(sessionId, offset, limit)
-      .map((l) => ({ ...l, minute: minuteOf(l.offsetMs) }));
+    const items = (await this.store.sessionText.page(sessionId, offset, limit)).map((l) => ({
+      ...l,
+      minute: minuteOf(l.offsetMs),
+    }));
     return { status: 'ready', message: null, total: state.lines, offset, items };
   }
 
@@ -78,11 +78,10 @@ export class SessionTextService {
     const state = await this.ensure(sessionId);
     const lines =
       state.status === 'ready'
-        ? this.texts.search(sessionId, query, limit)
+        ? await this.store.sessionText.search(sessionId, query, limit)
         : { total: 0, items: [] as StoredTextLine[] };
     const needle = query.toLowerCase();
-    const commands = this.store.sessionCommands
-      .list(sessionId)
+    const commands = (await this.store.sessionCommands.list(sessionId))
       .map((c, n): SessionLogHit => ({
         kind: 'command',
         n,
@@ -116,7 +115,7 @@ export class SessionTextService {
   private async build(sessionId: number): Promise<SessionTextState> {
     const unavailable = (message: string) =>
       this.save(sessionId, { status: 'unavailable', lines: 0, message });
-    const session = this.store.sessions.get(sessionId, 0);
+    const session = await this.store.sessions.get(sessionId, 0);
     if (session === null) throw new Error(`Session ${sessionId} not found`);
     // Only a finished session has its whole recording; the routes refuse live ones before this.
     if (session.status !== 'finished') throw new Error(`Session ${sessionId} is live`);
@@ -142,7 +141,7 @@ export class SessionTextService {
       for await (const batch of extractText(reader.records(), options)) {
         // Small transactions with a turn of the event loop between them: requests keep flowing.
         for (let at = 0; at < batch.length; at += INSERT_CHUNK) {
-          this.texts.appendLines(sessionId, n, batch.slice(at, at + INSERT_CHUNK));
+          await this.store.sessionText.appendLines(sessionId, n, batch.slice(at, at + INSERT_CHUNK));
           n += Math.min(INSERT_CHUNK, batch.length - at);
           await yieldToLoop();
         }
@@ -157,14 +156,14 @@ export class SessionTextService {
     return this.save(sessionId, { status: 'ready', lines: n, message: null });
   }
 
-  private save(sessionId: number, state: Omit<SessionTextState, 'version'>): SessionTextState {
+  private async save(sessionId: number, state: Omit<SessionTextState, 'version'>): Promise<SessionTextState> {
     const built = { ...state, version: SESSION_TEXT_VERSION };
-    this.texts.markBuilt(sessionId, built, this.clock());
+    await this.store.sessionText.markBuilt(sessionId, built, this.clock());
     return built;
   }
 
   private async remove(sessionId: number): Promise<void> {
-    while (this.texts.removeSome(sessionId)) await yieldToLoop();
+    while (await this.store.sessionText.removeSome(sessionId)) await yieldToLoop();
   }
 }
 

@@ -15,12 +15,12 @@ import { AUDIT_ROLES } from '../../shared/permissions';
 import { hasAuditRole, mayListSelfAsAuditor } from '../../shared/policy';
 import type { EventRecord } from '../db/events';
 import type { SessionRecord, Visibility } from '../db/sessionTypes';
-import type { Store } from '../db/store';
+import type { AsyncRepositories, AsyncStore } from '../db/asyncStore';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type { LiveHub } from '../live/hub';
 import { iso, type Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
-import { CSV_SELECT, csvStream } from './csv';
+import { csvStream } from './csv';
 import { toApiSession, toUserRef } from './mappers';
 import { describeQuery, paging, toSessionFilter } from './queries';
 
@@ -33,20 +33,26 @@ export type SessionChanges = Pick<LiveHub, 'notify'>;
  */
 export class SessionService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly clock: Clock,
     private readonly changes: SessionChanges,
   ) {}
 
-  list(caller: Caller, visibility: Visibility, query: SessionQuery): SessionList {
+  async list(caller: Caller, visibility: Visibility, query: SessionQuery): Promise<SessionList> {
     const filter = toSessionFilter(query);
     const { page, pageSize, offset } = paging(query);
-    const { total, items } = this.store.sessions.list(filter, visibility, caller.userId, offset, pageSize);
+    const { total, items } = await this.store.sessions.list(
+      filter,
+      visibility,
+      caller.userId,
+      offset,
+      pageSize,
+    );
     return { items: items.map((s) => toApiSession(s, caller.principal)), total, page, pageSize };
   }
 
   /** The session as `caller` sees it, or null when it does not exist. */
-  find(caller: Caller, id: number): SessionRecord | null {
+  find(caller: Caller, id: number): Promise<SessionRecord | null> {
     return this.store.sessions.get(id, caller.userId);
   }
 
@@ -54,45 +60,49 @@ export class SessionService {
     return toApiSession(session, caller.principal);
   }
 
-  exportCsv(caller: Caller, visibility: Visibility, query: SessionQuery): Readable {
+  async exportCsv(caller: Caller, visibility: Visibility, query: SessionQuery): Promise<Readable> {
     const filter = toSessionFilter(query);
-    const plan = this.store.sessions.exportPlan(filter, visibility, CSV_SELECT);
-    this.event(
+    await this.event(
+      this.store,
       caller,
       'Exported Details',
       null,
       `Exported the sessions list as CSV (${describeQuery(query)})`,
     );
-    return csvStream(this.store.path, plan);
+    return csvStream(this.store.sessions.exportRows(filter, visibility));
   }
 
-  setPreventPurge(caller: Caller, session: SessionRecord, rawJustification: string): Session {
+  async setPreventPurge(caller: Caller, session: SessionRecord, rawJustification: string): Promise<Session> {
     const justification = checkJustification(rawJustification);
-    this.store.transaction(() => {
-      if (!this.store.sessions.setPreventPurge(session.id, justification, caller.userId, this.clock())) {
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.sessions.setPreventPurge(session.id, justification, caller.userId, this.clock()))) {
         throw conflict('Prevent purge is already set for this session');
       }
-      this.event(caller, 'Prevent purge set', session.id, justification);
+      await this.event(tx, caller, 'Prevent purge set', session.id, justification);
     });
     this.changes.notify(session.id, 'updated');
     return this.reload(caller, session.id);
   }
 
-  clearPreventPurge(caller: Caller, session: SessionRecord, rawJustification: string): Session {
+  async clearPreventPurge(
+    caller: Caller,
+    session: SessionRecord,
+    rawJustification: string,
+  ): Promise<Session> {
     const justification = checkJustification(rawJustification);
-    this.store.transaction(() => {
-      if (!this.store.sessions.clearPreventPurge(session.id)) {
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.sessions.clearPreventPurge(session.id))) {
         throw conflict('Prevent purge is not set for this session');
       }
-      this.event(caller, 'Prevent purge cleared', session.id, justification);
+      await this.event(tx, caller, 'Prevent purge cleared', session.id, justification);
     });
     this.changes.notify(session.id, 'updated');
     return this.reload(caller, session.id);
   }
 
   /** The session's audit events, oldest first (live or finished). */
-  events(session: SessionRecord): SessionEventList {
-    return { items: this.store.events.forSession(session.id).map(toSessionEvent) };
+  async events(session: SessionRecord): Promise<SessionEventList> {
+    return { items: (await this.store.events.forSession(session.id)).map(toSessionEvent) };
   }
 
   /**
@@ -100,15 +110,18 @@ export class SessionService {
    * rule as it was when the command matched, since the rule may have changed or gone since.
    * `text` is the first page of the session text (SessionTextService).
    */
-  logs(caller: Caller, session: SessionRecord, text: SessionTextPage): SessionLogs {
-    this.event(caller, 'Log viewer', session.id, `Read the logs of session ${session.id}`);
-    const commands = this.store.sessionCommands
-      .list(session.id)
-      .map((c) => ({ at: iso(c.at), offsetMs: c.offsetMs, minute: c.minute, command: c.command }));
+  async logs(caller: Caller, session: SessionRecord, text: SessionTextPage): Promise<SessionLogs> {
+    await this.event(this.store, caller, 'Log viewer', session.id, `Read the logs of session ${session.id}`);
+    const commands = (await this.store.sessionCommands.list(session.id)).map((c) => ({
+      at: iso(c.at),
+      offsetMs: c.offsetMs,
+      minute: c.minute,
+      command: c.command,
+    }));
     return {
       session: toApiSession(session, caller.principal),
       user: { ...toUserRef(session.user), originIp: session.originIp },
-      riskyCommands: this.store.commandRules.risky(session.id).map((r) => ({
+      riskyCommands: (await this.store.commandRules.risky(session.id)).map((r) => ({
         rule: r.rule,
         score: r.score,
         criticality: r.criticality,
@@ -118,20 +131,20 @@ export class SessionService {
         offsetMs: r.offsetMs,
         minute: r.minute,
       })),
-      events: this.events(session).items,
+      events: (await this.events(session)).items,
       commands,
       text,
     };
   }
 
-  auditors(session: SessionRecord): Auditors {
-    return { auditors: this.store.auditors.list(session.id).map(toUserRef) };
+  async auditors(session: SessionRecord): Promise<Auditors> {
+    return { auditors: (await this.store.auditors.list(session.id)).map(toUserRef) };
   }
 
   /** Only users holding an audit role may audit; unknown ids are refused, nothing changes. */
-  setAuditors(caller: Caller, session: SessionRecord, userIds: readonly number[]): Auditors {
+  async setAuditors(caller: Caller, session: SessionRecord, userIds: readonly number[]): Promise<Auditors> {
     const wanted = [...new Set(userIds)];
-    const users = this.store.users.withRoles(wanted);
+    const users = await this.store.users.withRoles(wanted);
     const unknown = wanted.filter((id) => !users.some((u) => u.id === id));
     if (unknown.length > 0)
       throw badRequest(`Unknown user id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
@@ -143,42 +156,46 @@ export class SessionService {
         'NOT_AN_AUDITOR',
       );
     }
-    const listed = this.store.auditors.list(session.id);
+    const listed = await this.store.auditors.list(session.id);
     if (
       wanted.includes(caller.userId) &&
       !listed.some((u) => u.id === caller.userId) &&
       !mayListSelfAsAuditor(caller.principal)
     ) {
       const reason = 'Listing yourself as an auditor needs the Logs and Recording permissions it would grant';
-      this.event(caller, 'Auditors changed (attempted)', session.id, `Refused: ${reason}`);
+      await this.event(this.store, caller, 'Auditors changed (attempted)', session.id, `Refused: ${reason}`);
       throw forbidden(reason);
     }
     const before = listed.map((u) => u.login);
-    this.store.transaction(() => {
-      this.store.auditors.replace(session.id, wanted, caller.userId, this.clock());
-      const after = this.store.auditors.list(session.id).map((u) => u.login);
-      this.event(caller, 'Auditors changed', session.id, auditorsNote(before, after));
+    await this.store.transaction(async (tx) => {
+      await tx.auditors.replace(session.id, wanted, caller.userId, this.clock());
+      const after = (await tx.auditors.list(session.id)).map((u) => u.login);
+      await this.event(tx, caller, 'Auditors changed', session.id, auditorsNote(before, after));
     });
     this.changes.notify(session.id, 'updated');
     return this.auditors(session);
   }
 
   /** Users who may be picked as auditors: holders of an audit role. */
-  auditorCandidates(): UserList {
+  async auditorCandidates(): Promise<UserList> {
     return {
-      items: this.store.users
-        .list(AUDIT_ROLES)
-        .map((u) => ({ id: u.id, login: u.login, name: u.name, roles: u.roles })),
+      items: (await this.store.users.list(AUDIT_ROLES)).map((u) => ({
+        id: u.id,
+        login: u.login,
+        name: u.name,
+        roles: u.roles,
+      })),
     };
   }
 
-  private reload(caller: Caller, id: number): Session {
-    const record = this.store.sessions.get(id, caller.userId);
+  private async reload(caller: Caller, id: number): Promise<Session> {
+    const record = await this.store.sessions.get(id, caller.userId);
     if (record === null) throw notFound(`Session ${id} not found`);
     return toApiSession(record, caller.principal);
   }
 
-  private event(
+  private async event(
+    repos: Pick<AsyncRepositories, 'events'>,
     caller: Caller,
     type:
       | 'Exported Details'
@@ -189,8 +206,8 @@ export class SessionService {
       | 'Auditors changed (attempted)',
     sessionId: number | null,
     note: string,
-  ) {
-    this.store.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
+  ): Promise<void> {
+    await repos.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
   }
 }
 

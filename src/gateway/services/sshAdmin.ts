@@ -1,5 +1,5 @@
 import type { SecretBox } from '../crypto/secrets';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import type { UserKeyRecord } from '../db/userKeys';
 import { badRequest, notFound } from '../errors';
 import type { Clock } from '../time';
@@ -14,34 +14,41 @@ import {
 /** The administration use cases of the SSH proxy behind the CLI: operator keys, target keys. */
 export class SshAdminService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly clock: Clock,
     private readonly secrets: () => SecretBox,
   ) {}
 
   /** Adds the public keys of an authorized_keys-style text; returns them with whether each was new. */
-  addUserKeys(login: string, text: string): { fingerprint: string; algorithm: string; added: boolean }[] {
-    const user = this.store.users.findByLogin(login);
+  async addUserKeys(
+    login: string,
+    text: string,
+  ): Promise<{ fingerprint: string; algorithm: string; added: boolean }[]> {
+    const user = await this.store.users.findByLogin(login);
     if (user === null) throw notFound(`Unknown user ${login}`);
     const keys = withKeyErrors(() => parsePublicKeys(text));
-    return this.store.transaction(() =>
-      keys.map((k) => ({
-        fingerprint: k.fingerprint,
-        algorithm: k.algorithm,
-        added: this.store.userKeys.add({
-          userId: user.id,
-          algorithm: k.algorithm,
-          publicKey: k.blob,
+    return this.store.transaction(async (tx) => {
+      const added = [];
+      for (const k of keys) {
+        added.push({
           fingerprint: k.fingerprint,
-          comment: k.comment,
-          createdAt: this.clock(),
-        }),
-      })),
-    );
+          algorithm: k.algorithm,
+          added: await tx.userKeys.add({
+            userId: user.id,
+            algorithm: k.algorithm,
+            publicKey: k.blob,
+            fingerprint: k.fingerprint,
+            comment: k.comment,
+            createdAt: this.clock(),
+          }),
+        });
+      }
+      return added;
+    });
   }
 
-  listUserKeys(login: string): UserKeyRecord[] {
-    const user = this.store.users.findByLogin(login);
+  async listUserKeys(login: string): Promise<UserKeyRecord[]> {
+    const user = await this.store.users.findByLogin(login);
     if (user === null) throw notFound(`Unknown user ${login}`);
     return this.store.userKeys.listForUser(user.id);
   }
@@ -50,18 +57,22 @@ export class SshAdminService {
    * Stores (or, with null, removes) the private key the gateway logs into TARGET as ACCOUNT with,
    * next to the credential's password. Returns the key's public fingerprint.
    */
-  setCredentialKey(targetName: string, account: string, privateKey: string | null): string | null {
-    const target = this.store.targets.findTarget(targetName);
+  async setCredentialKey(
+    targetName: string,
+    account: string,
+    privateKey: string | null,
+  ): Promise<string | null> {
+    const target = await this.store.targets.findTarget(targetName);
     if (target === null) throw notFound(`Unknown target ${targetName}`);
-    const credential = this.store.targets.findCredential(target.id, account);
+    const credential = await this.store.targets.findCredential(target.id, account);
     if (credential === null) throw notFound(`No credential for account ${account} on target ${target.name}`);
     if (privateKey === null) {
-      this.store.targets.setCredentialKey(credential.id, null);
+      await this.store.targets.setCredentialKey(credential.id, null);
       return null;
     }
     const fingerprint = withKeyErrors(() => checkPrivateKey(privateKey));
     const sealed = this.secrets().seal(privateKey, credentialKeyContext(target.id, account));
-    this.store.targets.setCredentialKey(credential.id, sealed);
+    await this.store.targets.setCredentialKey(credential.id, sealed);
     return fingerprint;
   }
 
@@ -69,18 +80,18 @@ export class SshAdminService {
    * Registers the host key the target must show (a fingerprint, a .pub file or an ssh-keyscan
    * line): its first connection is then checked like any later one. Returns the fingerprint.
    */
-  setHostKey(targetName: string, keyText: string): string {
-    const target = this.store.targets.findTarget(targetName);
+  async setHostKey(targetName: string, keyText: string): Promise<string> {
+    const target = await this.store.targets.findTarget(targetName);
     if (target === null) throw notFound(`Unknown target ${targetName}`);
     if (target.protocol !== 'ssh') throw badRequest('--host-key is for SSH targets');
     const fingerprint = withKeyErrors(() => hostKeyFingerprint(keyText));
-    this.store.targets.setHostKey(target.id, fingerprint);
+    await this.store.targets.setHostKey(target.id, fingerprint);
     return fingerprint;
   }
 
   /** Forgets the host key pinned for a target; false when none was pinned. */
-  forgetHostKey(targetName: string): boolean {
-    const target = this.store.targets.findTarget(targetName);
+  async forgetHostKey(targetName: string): Promise<boolean> {
+    const target = await this.store.targets.findTarget(targetName);
     if (target === null) throw notFound(`Unknown target ${targetName}`);
     return this.store.targets.forgetHostKey(target.id);
   }

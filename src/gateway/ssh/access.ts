@@ -1,7 +1,7 @@
 import { blockedOperatorMessage } from '../../shared/messages';
 import { credentialContext } from '../services/admin';
 import type { SecretBox } from '../crypto/secrets';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import type { TargetRecord } from '../db/targets';
 import { PROXY_MESSAGES, TARGET_ERRORS } from './messages';
 import type { SshRoute } from './route';
@@ -25,16 +25,16 @@ export type AccessDecision =
  */
 export class AccessPolicy {
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly secrets: () => SecretBox,
   ) {}
 
-  decide(
+  async decide(
     user: { id: number; login: string },
     route: SshRoute | null,
     gateway: { host: string; port: number },
-  ): AccessDecision {
-    const block = this.store.blocks.activeBlockForUser(user.id);
+  ): Promise<AccessDecision> {
+    const block = await this.store.blocks.activeBlockForUser(user.id);
     if (block !== null) {
       return {
         allowed: false,
@@ -49,17 +49,18 @@ export class AccessPolicy {
       reason: 'access',
       message: PROXY_MESSAGES.accessNotGranted(user.login, route.account, route.target),
     } as const;
-    const target = this.store.targets.findTarget(route.target);
+    const target = await this.store.targets.findTarget(route.target);
     if (target === null || target.protocol !== 'ssh') return refused;
-    const credential = this.store.targets.findCredential(target.id, route.account);
-    if (credential === null || !this.store.targets.hasAccess(user.id, credential.id)) return refused;
+    const credential = await this.store.targets.findCredential(target.id, route.account);
+    if (credential === null || !(await this.store.targets.hasAccess(user.id, credential.id))) return refused;
+    const sealedKey = await this.store.targets.credentialKey(credential.id);
+    const fileTransfer = await this.store.targets.mayTransferFiles(user.id, credential.id);
     try {
       const box = this.secrets();
-      const sealedKey = this.store.targets.credentialKey(credential.id);
       return {
         allowed: true,
         target,
-        fileTransfer: this.store.targets.mayTransferFiles(user.id, credential.id),
+        fileTransfer,
         credential: {
           id: credential.id,
           account: credential.account,

@@ -50,6 +50,12 @@ export interface CommandGateOptions {
   commands: TypedCommands;
   /** The rules that apply to the session now, oldest first (asked per input: they change while it runs). */
   rules: () => readonly CompiledRule[];
+  /**
+   * Brings `rules` up to date with the database; awaited at each Enter before the line is checked,
+   * so a rule added while the session runs applies to its next command. Without it, `rules` is
+   * taken as current.
+   */
+  refreshRules?: () => Promise<void>;
   /** Input on to the target (and the command extraction). */
   send: (data: Buffer) => void;
   /**
@@ -100,6 +106,9 @@ export class CommandGate {
   readonly #settleMs: number;
   readonly #now: () => number;
   /** Input not sent yet; while holding, its first byte is the undecided Enter. */
+  /** The rules were read again since the last Enter went on (see refreshRules). */
+  #rulesFresh = false;
+  #rulesReading = false;
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #holding = false;
@@ -214,6 +223,7 @@ export class CommandGate {
         const verdict = this.#verdict(current());
         if ('waitUntil' in verdict) return this.#wake(verdict.waitUntil);
         this.#holding = false;
+        this.#rulesFresh = false;
         this.#clearTimer();
         const { match } = verdict;
         if (match !== null && match.rule.action !== 'allow') {
@@ -232,10 +242,14 @@ export class CommandGate {
         continue;
       }
       const { commands } = this.#o;
+      if (!commands.fullScreen && !this.#rulesFresh && this.#o.refreshRules !== undefined) {
+        return this.#refreshRules();
+      }
       if (commands.fullScreen || current().length === 0) {
         // Nothing to check: the chunk goes on in one piece, as input always did.
         this.#take(chunk.length);
         this.#sendUnchecked(chunk);
+        this.#rulesFresh = false;
         continue;
       }
       if (at > 0) {
@@ -275,6 +289,19 @@ export class CommandGate {
     }
     this.#sendRunKey(true);
     return false;
+  }
+
+  /** Holds the queue until the rules were read again, then goes on with them. */
+  #refreshRules(): void {
+    if (this.#rulesReading) return;
+    this.#rulesReading = true;
+    this.#o.refreshRules!()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#rulesReading = false;
+        this.#rulesFresh = true;
+        if (!this.#closed && !this.#holding && this.#yielded === null) this.#pump();
+      });
   }
 
   #yield(): void {

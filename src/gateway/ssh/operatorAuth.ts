@@ -1,5 +1,5 @@
 import type { AuthContext, AuthenticationType, KeyboardAuthContext, PublicKeyAuthContext } from 'ssh2';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import { GatewayError } from '../errors';
 import type { IdentityService } from '../services/identity';
 import { verifySignature } from './keys';
@@ -23,7 +23,7 @@ export class OperatorAuth {
   #failures = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AsyncStore,
     private readonly identity: IdentityService,
     private readonly originIp: string,
     /** Password failures on one connection before it is closed. */
@@ -44,10 +44,10 @@ export class OperatorAuth {
         void this.#password(ctx.password, login, route).then((ok) => this.#decide(ctx, ok));
         return;
       case 'keyboard-interactive':
-        this.#keyboard(ctx, login, route);
+        this.#keyboard(ctx, login, route).catch(() => ctx.reject(METHODS));
         return;
       case 'publickey':
-        this.#publicKey(ctx, login, route);
+        this.#publicKey(ctx, login, route).catch(() => ctx.reject(METHODS));
         return;
       default:
         ctx.reject(METHODS);
@@ -72,7 +72,7 @@ export class OperatorAuth {
   ): Promise<boolean> {
     try {
       const id = await this.identity.verifyLogin(login, password, this.originIp);
-      return this.#accepted(id, route);
+      return await this.#accepted(id, route);
     } catch (err) {
       // 401 (wrong password) and 429 (locked); anything else is refused the same way.
       if (err instanceof GatewayError && err.statusCode === 429) onLocked?.(err.message);
@@ -80,8 +80,8 @@ export class OperatorAuth {
     }
   }
 
-  #keyboard(ctx: KeyboardAuthContext, login: string, route: SshRoute | null): void {
-    const locked = this.#lockMessage(login);
+  async #keyboard(ctx: KeyboardAuthContext, login: string, route: SshRoute | null): Promise<void> {
+    const locked = await this.#lockMessage(login);
     if (locked !== null) return this.#tellAndRefuse(ctx, locked);
     ctx.prompt([{ prompt: 'Vigil password: ', echo: false }], '', '', (answers) => {
       let lockedMessage: string | null = null;
@@ -103,29 +103,29 @@ export class OperatorAuth {
     });
   }
 
-  #lockMessage(login: string): string | null {
+  async #lockMessage(login: string): Promise<string | null> {
     try {
-      this.identity.assertNotLocked(login, this.originIp);
+      await this.identity.assertNotLocked(login, this.originIp);
       return null;
     } catch (err) {
       return err instanceof GatewayError ? err.message : 'This login is locked';
     }
   }
 
-  #publicKey(ctx: PublicKeyAuthContext, login: string, route: SshRoute | null): void {
-    const user = this.store.users.findByLogin(login);
-    const key = user === null ? null : this.store.userKeys.find(user.id, ctx.key.data);
+  async #publicKey(ctx: PublicKeyAuthContext, login: string, route: SshRoute | null): Promise<void> {
+    const user = await this.store.users.findByLogin(login);
+    const key = user === null ? null : await this.store.userKeys.find(user.id, ctx.key.data);
     if (user === null || key === null) return ctx.reject(METHODS);
-    if (this.#lockMessage(login) !== null) return ctx.reject(METHODS);
+    if ((await this.#lockMessage(login)) !== null) return ctx.reject(METHODS);
     // Without a signature the client only asks whether this key would do.
     if (ctx.signature === undefined || ctx.blob === undefined) return ctx.accept();
     if (!verifySignature(key.publicKey, ctx.blob, ctx.signature, ctx.hashAlgo)) return ctx.reject(METHODS);
-    this.#accepted(user.id, route);
+    if (!(await this.#accepted(user.id, route))) return ctx.reject(METHODS);
     ctx.accept();
   }
 
-  #accepted(userId: number, route: SshRoute | null): boolean {
-    const user = this.store.users.findById(userId);
+  async #accepted(userId: number, route: SshRoute | null): Promise<boolean> {
+    const user = await this.store.users.findById(userId);
     if (user === null) return false;
     this.#operator = { id: user.id, login: user.login, route };
     return true;

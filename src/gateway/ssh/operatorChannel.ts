@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { PseudoTtyInfo, ServerChannel, Session } from 'ssh2';
 import type { DataPaths } from '../datadir';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import type { LiveHub } from '../live/hub';
 import { RecordingWriter, TerminalMirror, type RecordingWriterOptions } from '../../recording';
 import type { CompiledRule, RuleBook } from '../rules/ruleBook';
@@ -19,7 +19,7 @@ import { TypedCommands } from './typedCommands';
 
 /** What every session channel of the proxy needs. */
 export interface ChannelServices {
-  store: Store;
+  store: AsyncStore;
   hub: LiveHub;
   access: AccessPolicy;
   ledger: SessionLedger;
@@ -126,15 +126,15 @@ export class OperatorChannel {
     const asked = describeRequest(request);
     const who = { userId: this.operator.id, originIp: this.originIp };
     const where = route === null ? '' : ` as ${route.account} on ${route.target}`;
-    const decision = access.decide(this.operator, route, publicAddress);
+    const decision = await access.decide(this.operator, route, publicAddress);
     if (!decision.allowed) {
-      ledger.refused(who, `SSH ${asked}${where} refused (${decision.reason}): ${decision.message}`);
+      await ledger.refused(who, `SSH ${asked}${where} refused (${decision.reason}): ${decision.message}`);
       return this.#refuse(channel, decision.message);
     }
 
     const { target, credential } = decision;
     if (subsystem !== null && subsystem !== 'sftp') {
-      ledger.refused(who, `SSH ${asked}${where} refused: unknown subsystem`);
+      await ledger.refused(who, `SSH ${asked}${where} refused: unknown subsystem`);
       return this.#refuse(channel, PROXY_MESSAGES.subsystemRefused(subsystem));
     }
     const transfer = subsystem !== null || (command !== null && fileTransferProgram(command) !== null);
@@ -144,7 +144,7 @@ export class OperatorChannel {
       target.name,
     );
     if (transfer && !decision.fileTransfer) {
-      ledger.refused(who, `SSH ${asked}${where} refused: file transfer not granted`);
+      await ledger.refused(who, `SSH ${asked}${where} refused: file transfer not granted`);
       return this.#refuse(channel, notGranted);
     }
     const facts: SessionFacts = {
@@ -156,11 +156,17 @@ export class OperatorChannel {
     };
     const startedAt = clock();
     // `ssh host command` is read exactly as sent: a rule that blocks it refuses the session.
+    if (command !== null) await this.#readRules(null, () => this.services.rules.refresh());
     const rule = command === null ? null : this.services.rules.match(command, target.id);
     if (rule !== null && command !== null && rule.action !== 'allow') {
       const message = commandBlockedMessage(rule.name);
-      const sessionId = ledger.failed(facts, startedAt, message);
-      ledger.commandMatched(facts, { ...riskyOf(rule, command), sessionId, at: startedAt, offsetMs: 0 });
+      const sessionId = await ledger.failed(facts, startedAt, message);
+      await ledger.commandMatched(facts, {
+        ...riskyOf(rule, command),
+        sessionId,
+        at: startedAt,
+        offsetMs: 0,
+      });
       return this.#refuse(channel, message);
     }
     const requestedPty = this.#pty;
@@ -169,7 +175,7 @@ export class OperatorChannel {
       leg = await (this.services.connectTarget ?? openTargetLeg)({
         target,
         credential,
-        pinnedHostKey: this.services.store.targets.hostKey(target.id),
+        pinnedHostKey: await this.services.store.targets.hostKey(target.id),
         pinHostKey: (fingerprint) => ledger.pinHostKey(who, target, fingerprint),
         pty: requestedPty,
         env: this.#env,
@@ -178,17 +184,26 @@ export class OperatorChannel {
       });
     } catch (err) {
       const reason = err instanceof TargetError ? err.reason : (err as Error).message;
-      ledger.failed(facts, startedAt, reason);
+      await ledger.failed(facts, startedAt, reason);
       return this.#refuse(channel, PROXY_MESSAGES.targetFailed(credential.account, target.name, reason));
     }
     if (this.#closed) {
       leg.client.end();
-      ledger.failed(facts, startedAt, 'The operator left before the target session opened');
+      await ledger.failed(facts, startedAt, 'The operator left before the target session opened');
       return;
     }
     // A channel without a terminal may still carry a file transfer its command line hides.
     const watchTransfer = !decision.fileTransfer && requestedPty === null;
-    this.#open(channel, leg, facts, startedAt, command, watchTransfer ? notGranted : null, target.id, rule);
+    await this.#open(
+      channel,
+      leg,
+      facts,
+      startedAt,
+      command,
+      watchTransfer ? notGranted : null,
+      target.id,
+      rule,
+    );
     // The terminal may have been resized while the target leg opened.
     const pty = this.#pty;
     if (
@@ -200,7 +215,7 @@ export class OperatorChannel {
     }
   }
 
-  #open(
+  async #open(
     channel: ServerChannel,
     leg: TargetLeg,
     facts: SessionFacts,
@@ -211,13 +226,20 @@ export class OperatorChannel {
     targetId: number,
     /** The allow rule the command of `ssh host command` matched. */
     commandRule: CompiledRule | null,
-  ): void {
+  ): Promise<void> {
     const { ledger, paths, hub, clock } = this.services;
     const hash = ledger.newHash();
     const file = `${hash}.vrec`;
     const recordingPath = `recordings/${file}`;
     const absolutePath = join(paths.recordings, file);
-    const sessionId = ledger.open(facts, hash, startedAt, recordingPath);
+    const sessionId = await ledger.open(facts, hash, startedAt, recordingPath);
+    if (this.#closed) {
+      // The operator left while the session row was written: nothing was recorded.
+      leg.client.end();
+      const reason = 'The operator left before the target session opened';
+      await ledger.finish(sessionId, facts, clock(), { errorMessage: reason, note: reason, recording: null });
+      return;
+    }
     const cols = this.#pty?.cols || 80;
     const rows = this.#pty?.rows || 24;
     let failRecording: (err: Error) => void = () => undefined;
@@ -245,18 +267,21 @@ export class OperatorChannel {
     } catch (err) {
       leg.client.end();
       const reason = `Recording could not start: ${(err as Error).message}`;
-      ledger.finish(sessionId, facts, clock(), { errorMessage: reason, note: reason, recording: null });
+      await ledger.finish(sessionId, facts, clock(), { errorMessage: reason, note: reason, recording: null });
       return this.#refuse(channel, PROXY_MESSAGES.recordingFailed);
     }
     const record = (text: string, offsetMs: number): void => {
       writer.marker('command', text);
-      ledger.addCommand({ sessionId, at: startedAt + offsetMs, offsetMs, command: text });
+      this.#written(
+        sessionId,
+        ledger.addCommand({ sessionId, at: startedAt + offsetMs, offsetMs, command: text }),
+      );
     };
     // `ssh host command` is itself the command; what is typed at a terminal is extracted as it runs.
     if (command !== null) record(command, 0);
     if (command !== null && commandRule !== null) {
       writer.marker('policy', `${commandRule.action} ${commandRule.name}: ${command.slice(0, 500)}`);
-      ledger.commandMatched(facts, {
+      await ledger.commandMatched(facts, {
         ...riskyOf(commandRule, command),
         sessionId,
         at: startedAt,
@@ -285,16 +310,22 @@ export class OperatorChannel {
           ),
       }),
       commands,
-      rules: { current: () => this.#readRules(sessionId, () => rules.forTarget(targetId), []) },
+      rules: {
+        current: () => rules.forTarget(targetId),
+        refresh: () => this.#readRules(sessionId, () => rules.refresh()),
+      },
       ledger,
       clock,
       refuseFileTransfer:
         transferRefusal === null
           ? null
           : () => {
-              ledger.refused(
-                { userId: facts.userId, originIp: facts.originIp },
-                `SSH file transfer refused on session ${sessionId}: not granted`,
+              this.#written(
+                sessionId,
+                ledger.refused(
+                  { userId: facts.userId, originIp: facts.originIp },
+                  `SSH file transfer refused on session ${sessionId}: not granted`,
+                ),
               );
               return {
                 reason: 'failed',
@@ -320,19 +351,26 @@ export class OperatorChannel {
   }
 
   /**
-   * Reads the rules for an Enter. When the database cannot be read (it closes at shutdown), the
-   * line goes on unchecked rather than the error ending the gateway; the log says so.
+   * Reads the rules again for an Enter. When the database cannot be read (it closes at shutdown),
+   * the line is checked against the rules read last rather than the error ending the gateway; the
+   * log says so.
    */
-  #readRules<T>(sessionId: number, read: () => T, unreadable: T): T {
+  async #readRules(sessionId: number | null, read: () => Promise<void>): Promise<void> {
     try {
-      return read();
+      await read();
     } catch (err) {
       this.services.log?.warn(
         { sessionId, err: (err as Error).message },
-        'Command rules could not be read; the line goes on unchecked',
+        'Command rules could not be read; the line is checked against the rules read last',
       );
-      return unreadable;
     }
+  }
+
+  /** A write the session does not wait for (its recording has the same facts): a failure is logged. */
+  #written(sessionId: number, write: Promise<void>): void {
+    write.catch((err: Error) =>
+      this.services.log?.warn({ sessionId, err: err.message }, 'A session fact could not be stored'),
+    );
   }
 
   /** Shows the operator why, on stderr (their terminal), and ends the channel with status 1. */

@@ -3,7 +3,7 @@ import ssh2, { type Connection, type Server } from 'ssh2';
 import type { Address } from '../config';
 import type { SecretBox } from '../crypto/secrets';
 import type { DataPaths } from '../datadir';
-import type { Store } from '../db/store';
+import type { AsyncStore } from '../db/asyncStore';
 import type { LiveHub } from '../live/hub';
 import type { RecordingWriterOptions } from '../../recording';
 import type { RuleBook } from '../rules/ruleBook';
@@ -25,7 +25,7 @@ export interface ProxyLogger {
 }
 
 export interface SshProxyDeps {
-  store: Store;
+  store: AsyncStore;
   hub: LiveHub;
   identity: IdentityService;
   /** Every session row and event the proxy writes goes through it. */

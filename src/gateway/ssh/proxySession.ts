@@ -60,6 +60,8 @@ export interface ProxySessionOptions {
 export interface SessionRules {
   /** The rules that apply now, oldest first (they change while the session runs). */
   current(): readonly CompiledRule[];
+  /** Reads the rules again from the database (awaited at each Enter before the line is checked). */
+  refresh?(): Promise<void>;
 }
 
 /** Input kept as evidence per block; nothing slows the operator down then, so the rest is dropped. */
@@ -109,6 +111,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     return new CommandGate({
       commands,
       rules: () => rules.current(),
+      refreshRules: rules.refresh === undefined ? undefined : () => rules.refresh!(),
       send: (data) => this.#send(data),
       matched: (match, dropped) => this.#ruleMatched(match, dropped),
       flowControl: (paused) => (paused ? this.#holdInput('rules') : this.#releaseInput('rules')),
@@ -298,18 +301,22 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     const offsetMs = o.writer.elapsed();
     o.writer.marker('policy', `${rule.action} ${rule.name}: ${command.slice(0, 500)}`);
     try {
-      o.ledger.commandMatched(o.facts, {
-        sessionId: this.sessionId,
-        at: this.startedAt.getTime() + offsetMs,
-        offsetMs,
-        rule: rule.name,
-        score: rule.score,
-        criticality: rule.criticality,
-        action: rule.action,
-        command,
-      });
+      o.ledger
+        .commandMatched(o.facts, {
+          sessionId: this.sessionId,
+          at: this.startedAt.getTime() + offsetMs,
+          offsetMs,
+          rule: rule.name,
+          score: rule.score,
+          criticality: rule.criticality,
+          action: rule.action,
+          command,
+        })
+        .catch(() => {
+          // The database refused (e.g. closed at shutdown): the recording's marker still tells.
+        });
     } catch {
-      // The database refused (e.g. closed at shutdown): the recording's marker still tells.
+      // As above, when the refusal came at once.
     }
     if (rule.action === 'allow') return;
     if (dropped > 0)
@@ -438,7 +445,7 @@ export class ProxySession extends EventEmitter<LiveSessionEvents> implements Liv
     const recording = await this.#closeRecording();
     o.mirror.dispose();
     try {
-      o.ledger.finish(this.sessionId, o.facts, endedAt, {
+      await o.ledger.finish(this.sessionId, o.facts, endedAt, {
         errorMessage: outcome.errorMessage ?? (recording.ok ? null : PROXY_MESSAGES.recordingFailed),
         note: outcome.note,
         recording: recording.facts,

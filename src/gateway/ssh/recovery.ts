@@ -24,7 +24,7 @@ export async function recoverInterruptedSessions(
   clock: Clock,
 ): Promise<RecoveredSession[]> {
   const recovered: RecoveredSession[] = [];
-  for (const session of ledger.listLive()) {
+  for (const session of await ledger.listLive()) {
     let recording: RecoveredSession['recording'] = null;
     let note = INTERRUPTED_MESSAGE;
     if (session.recordingPath !== null) {
@@ -40,7 +40,7 @@ export async function recoverInterruptedSessions(
     }
     const now = clock();
     const endedAt = recording === null ? now : Math.min(now, session.startedAt + recording.durationMs);
-    ledger.finishInterrupted(session, {
+    await ledger.finishInterrupted(session, {
       endedAt: Math.max(endedAt, session.startedAt),
       errorMessage: INTERRUPTED_MESSAGE,
       note,

@@ -13,7 +13,7 @@ export interface TargetRequest {
    * Pins the key shown on the first connection; returns the key pinned now. Only when that is the
    * key shown does the connection go on: a concurrent first connection may have pinned another.
    */
-  pinHostKey(fingerprint: string): string | null;
+  pinHostKey(fingerprint: string): Promise<string | null>;
   pty: PseudoTtyInfo | null;
   env: Readonly<Record<string, string>>;
   /** null opens a shell (or the subsystem); otherwise the command of `ssh … command`. */
@@ -100,23 +100,25 @@ export function openTargetLeg(request: TargetRequest): Promise<TargetLeg> {
       readyTimeout: request.readyTimeoutMs ?? 20_000,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
-      hostVerifier: (key: Buffer) => {
+      // Two parameters: ssh2 waits for `verify`, so the first key can be pinned in the database.
+      hostVerifier: (key: Buffer, verify: (accepted: boolean) => void) => {
         const shown = keyFingerprint(key);
-        if (request.pinnedHostKey === null) {
-          let pinned: string | null;
-          try {
-            pinned = request.pinHostKey(shown);
-          } catch (err) {
-            hostKeyProblem = TARGET_ERRORS.hostKeyNotPinned((err as Error).message);
-            return false;
-          }
-          if (pinned === shown) return true;
-          hostKeyProblem = TARGET_ERRORS.hostKeyChanged(pinned ?? 'none', shown);
-          return false;
+        if (request.pinnedHostKey !== null) {
+          if (shown !== request.pinnedHostKey)
+            hostKeyProblem = TARGET_ERRORS.hostKeyChanged(request.pinnedHostKey, shown);
+          verify(shown === request.pinnedHostKey);
+          return;
         }
-        if (shown === request.pinnedHostKey) return true;
-        hostKeyProblem = TARGET_ERRORS.hostKeyChanged(request.pinnedHostKey, shown);
-        return false;
+        request.pinHostKey(shown).then(
+          (pinned) => {
+            if (pinned !== shown) hostKeyProblem = TARGET_ERRORS.hostKeyChanged(pinned ?? 'none', shown);
+            verify(pinned === shown);
+          },
+          (err: Error) => {
+            hostKeyProblem = TARGET_ERRORS.hostKeyNotPinned(err.message);
+            verify(false);
+          },
+        );
       },
     });
   });

@@ -8,8 +8,10 @@ import { PgEventsRepository } from './events';
 import { PgIdentityRepository } from './identity';
 import { PgMetaRepository } from './meta';
 import { migratePostgres } from './migrations';
+import { PgRecordingSealsRepository } from './recordingSeals';
 import { PgSessionCommandsRepository } from './sessionCommands';
 import { PgSessionsRepository, type PgSessionsContract } from './sessions';
+import { PgSessionTextRepository } from './sessionText';
 import { PgTargetsRepository } from './targets';
 import { PgUserKeysRepository } from './userKeys';
 import { PgUsersRepository } from './users';
@@ -25,7 +27,9 @@ export type PostgresRepositoryName =
   | 'auditors'
   | 'blocks'
   | 'sessionCommands'
-  | 'commandRules';
+  | 'commandRules'
+  | 'sessionText'
+  | 'recordingSeals';
 
 /** Every repository but the sessions export plan (see PgSessionsContract). */
 export type PostgresRepositories = Pick<AsyncRepositories, PostgresRepositoryName> & {
@@ -51,6 +55,8 @@ function repositories(sql: Executor): PostgresRepositories {
     blocks: new PgBlocksRepository(sql),
     sessionCommands: new PgSessionCommandsRepository(sql),
     commandRules: new PgCommandRulesRepository(sql),
+    sessionText: new PgSessionTextRepository(sql),
+    recordingSeals: new PgRecordingSealsRepository(sql),
   };
 }
 
