@@ -21,6 +21,20 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The gateway suite again, on PostgreSQL (the machine's server, a database per test store).
+          name: 'gateway-pg',
+          environment: 'node',
+          include: ['tests/gateway/**/*.test.ts'],
+          // The store contract runs both engines itself; the list planner is SQLite's own.
+          exclude: ['tests/gateway/storeContract.test.ts', 'tests/gateway/sessionSearch.test.ts'],
+          env: { VIGIL_TEST_DATABASE: 'postgres' },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'renderer',
           environment: 'happy-dom',
           include: ['tests/renderer/**/*.test.ts'],

@@ -7,6 +7,7 @@ import { followRemoteSession, LiveSessionHost } from '../src/gateway/cluster/liv
 import { connectNatsNodeBus } from '../src/gateway/cluster/natsNodeBus';
 import type { NodeBus } from '../src/gateway/cluster/nodeBus';
 import { openStore } from '../src/gateway/db/store';
+import { sqliteAsyncStore } from '../src/gateway/db/sqliteAsyncStore';
 import { LiveHub } from '../src/gateway/live/hub';
 import { TestLiveSession } from '../tests/support/liveSession';
 import type { BenchRow } from './report';
@@ -66,7 +67,7 @@ export async function benchBus(log: (line: string) => void = () => undefined): P
       status: 'live',
       startedAt: Date.now(),
     });
-    const session = new TestLiveSession(sessionId, userId, new Date(), store);
+    const session = new TestLiveSession(sessionId, userId, new Date(), sqliteAsyncStore(store, false));
     hub.add(session);
 
     log('request/reply round trips');

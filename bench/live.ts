@@ -136,7 +136,12 @@ async function runScenario(scenario: Scenario, env: Env): Promise<number[]> {
     status: 'live',
     startedAt,
   });
-  const session = new TestLiveSession(sessionId, env.operator, new Date(startedAt), env.store);
+  const session = new TestLiveSession(
+    sessionId,
+    env.operator,
+    new Date(startedAt),
+    sqliteAsyncStore(env.store, false),
+  );
   env.hub.add(session);
   const samples: number[] = [];
   const sentAt = new Map<number, number>();

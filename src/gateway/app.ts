@@ -95,7 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // The WebSocket side: upgrades go through the router, so the guard answers them like requests.
   const wss = routeUpgrades(app);
-  const updates = new SessionUpdates(hub, identity, guard);
+  const updates = new SessionUpdates(services.live.changes, identity, guard);
   app.addHook('onClose', async () => updates.dispose());
   // Access taken away (logout, or the CLI in another process) ends sessions and streams it covered.
   const watcher = new AccessWatcher(
@@ -116,7 +116,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(authRoutes(identity, guard));
       await api.register(sessionRoutes(sessions, services.sessionText, guard));
       await api.register(
-        liveRoutes({ guard, control: liveControl, tickets, updates, wss, identity, hub, viewers }),
+        liveRoutes({
+          guard,
+          control: liveControl,
+          tickets,
+          updates,
+          wss,
+          identity,
+          live: services.live,
+          viewers,
+        }),
       );
       await api.register(blockRoutes(liveControl, guard));
       await api.register(recordingRoutes(services.recordings, guard));

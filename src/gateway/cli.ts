@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULTS, parseAddress, type GatewayConfig } from './config';
+import { hostname } from 'node:os';
+import { DEFAULTS, parseAddress, type ClusterConfig, type GatewayConfig } from './config';
 import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey } from './datadir';
 import { joinedStore, type AsyncStore } from './db/asyncStore';
@@ -19,8 +20,12 @@ export const USAGE = `Usage: vigil-gateway COMMAND [options]
 
 Gateway:
   serve [--data DIR] [--http HOST:PORT] [--ssh HOST:PORT] [--database URL]
+        [--nats URL [--node NAME] [--cluster NAME]]
         Start the gateway (HTTPS API on ${DEFAULTS.http}, SSH proxy address ${DEFAULTS.ssh}).
         First start: creates user admin with $VIGIL_ADMIN_PASSWORD, or prints a random password once.
+        --nats (or $VIGIL_NATS): one node of several sharing the --database, reaching each other
+        through this NATS server; --node names this node (default: the host name), --cluster
+        the cluster (default vigil).
 
 Administration (works while the gateway runs):
   user add LOGIN --name NAME --role ROLE [--password-stdin]
@@ -101,6 +106,9 @@ const OPTIONS = {
   action: { type: 'string' },
   target: { type: 'string' },
   'log-level': { type: 'string' },
+  nats: { type: 'string' },
+  node: { type: 'string' },
+  cluster: { type: 'string' },
   manifest: { type: 'string' },
   signature: { type: 'string' },
   'public-key': { type: 'string' },
@@ -187,6 +195,36 @@ function printTable(io: CliIO, rows: string[][]): void {
     );
 }
 
+const NODE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `--nats` (or $VIGIL_NATS) with this node's and the cluster's names; undefined: a single gateway. */
+function clusterConfig(values: Values, env: CliIO['env']): ClusterConfig | undefined {
+  const natsUrl = str(values, 'nats') ?? (env.VIGIL_NATS === '' ? undefined : env.VIGIL_NATS);
+  if (natsUrl === undefined) {
+    if (values.node !== undefined || values.cluster !== undefined)
+      throw new UsageError('--node and --cluster go with --nats');
+    return undefined;
+  }
+  if (!/^(nats|tls):\/\/\S+$/.test(natsUrl))
+    throw new UsageError(`--nats must be nats://HOST:PORT, got "${natsUrl}"`);
+  if (values.database === undefined)
+    throw new UsageError('--nats needs --database: the nodes share one PostgreSQL database');
+  const nodeId =
+    str(values, 'node') ??
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 64);
+  const name = str(values, 'cluster') ?? 'vigil';
+  for (const [option, value] of [
+    ['--node', nodeId],
+    ['--cluster', name],
+  ] as const) {
+    if (!NODE_NAME.test(value))
+      throw new UsageError(`${option} must be 1-64 letters, digits, dashes or underscores, got "${value}"`);
+  }
+  return { nodeId, natsUrl, name };
+}
+
 /** A value the command line got wrong (a bad pattern, score…) is a usage error, not a refusal. */
 async function optionValues<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -201,11 +239,12 @@ const COMMANDS: Command[] = [
   {
     words: ['serve'],
     args: [],
-    options: ['http', 'ssh', 'log-level'],
+    options: ['http', 'ssh', 'log-level', 'nats', 'node', 'cluster'],
     async run({ values, io }) {
       const config: GatewayConfig = {
         dataDir: str(values, 'data') ?? DEFAULTS.dataDir,
         databaseUrl: databaseUrl(values),
+        cluster: clusterConfig(values, io.env),
         http: parseAddress(str(values, 'http') ?? DEFAULTS.http, '--http'),
         ssh: parseAddress(str(values, 'ssh') ?? DEFAULTS.ssh, '--ssh'),
       };

@@ -8,9 +8,20 @@ export interface GatewayConfig {
   dataDir: string;
   /** PostgreSQL URL; absent: SQLite in the data folder. */
   databaseUrl?: string;
+  /** One node of several sharing the PostgreSQL database, reaching the others over NATS. */
+  cluster?: ClusterConfig;
   http: Address;
   /** The SSH proxy's address. */
   ssh: Address;
+}
+
+export interface ClusterConfig {
+  /** This node's name (unique in the cluster, the same across restarts). */
+  nodeId: string;
+  /** `nats://host:port` (several separated by commas). */
+  natsUrl: string;
+  /** The cluster's name: the first token of its NATS subjects, so clusters can share a NATS server. */
+  name: string;
 }
 
 export const DEFAULTS = { dataDir: './data', http: '127.0.0.1:8443', ssh: '127.0.0.1:2222' } as const;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app';
 import { urlHost, type GatewayConfig } from './config';
@@ -7,6 +8,9 @@ import { ensureDataDir, loadMasterKey, loadSigningKey, loadTls } from './datadir
 import type { AsyncStore } from './db/asyncStore';
 import { openGatewayStore } from './db/openGatewayStore';
 import type { LiveHub } from './live/hub';
+import { NodeLeases } from './cluster/leases';
+import type { NodeBus } from './cluster/nodeBus';
+import { connectNatsNodeBus } from './cluster/natsNodeBus';
 import { createGatewayServices } from './services';
 import { AdminService } from './services/admin';
 import { loadHostKey } from './ssh/hostKey';
@@ -41,8 +45,25 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
   const signingKey = loadSigningKey(paths);
   const masterKey = loadMasterKey(paths);
   const store = await openGatewayStore({ url: config.databaseUrl, sqlitePath: paths.database });
+  let bus: NodeBus | undefined;
+  let leases: NodeLeases | undefined;
   try {
-    const services = createGatewayServices({ store, dataDir: paths.root, signingKey });
+    if (config.cluster !== undefined) {
+      if (!('pool' in store))
+        throw new Error('--nats needs --database: the nodes of a cluster share one PostgreSQL database');
+      bus = await connectNatsNodeBus({
+        url: config.cluster.natsUrl,
+        nodeId: config.cluster.nodeId,
+        prefix: config.cluster.name,
+        log: (message) => options.print(`Node bus: ${message}`),
+      });
+    }
+    const services = createGatewayServices({
+      store,
+      dataDir: paths.root,
+      signingKey,
+      cluster: bus === undefined ? undefined : { bus },
+    });
     const admin = new AdminService(store, services.clock, () => new SecretBox(masterKey));
     const boot = await admin.bootstrapAdmin(options.adminPassword);
     if (boot.generatedPassword !== null) {
@@ -65,6 +86,23 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
     if (sealed.length > 0)
       options.print(`Sealed ${sealed.length} recording(s) left unsealed: ${sealed.join(', ')}`);
     const { hub } = services;
+    await services.live.start();
+    if (bus !== undefined && 'pool' in store) {
+      leases = new NodeLeases(
+        store.pool as pg.Pool,
+        bus.nodeId,
+        {},
+        {
+          // Every node's session lists learn that the lost node's sessions ended.
+          claimed: (node) => node.sessionIds.forEach((id) => hub.notify(id, 'finished')),
+          lost: () =>
+            options.print('This node missed its lease: peers took it for dead and finished its sessions'),
+          error: (error) => options.print(`Node lease: ${error.message}`),
+        },
+      );
+      await leases.start();
+      options.print(`Gateway node ${bus.nodeId} joined cluster ${config.cluster!.name}`);
+    }
     const app = await buildApp({
       services,
       tls: { key: tls.key, cert: tls.cert },
@@ -109,10 +147,16 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       close: async () => {
         await ssh.close();
         await app.close();
+        // Every session here ended cleanly: the lease goes, and no peer will take this node for dead.
+        await leases?.stop({ release: true });
+        await services.live.stop();
+        await bus?.close();
         await store.close();
       },
     };
   } catch (err) {
+    await leases?.stop();
+    await bus?.close();
     await store.close();
     throw err;
   }

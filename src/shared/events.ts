@@ -39,6 +39,8 @@ export const EVENT_TYPES = [
   // host key trusted on first use.
   'Access refused',
   'Host key pinned',
+  // Several gateway nodes: a node back after peers finished its sessions recovers their recordings.
+  'Recording recovered',
   // Audited-command rules kept with the CLI.
   'Command rule added',
   'Command rule removed',

@@ -221,7 +221,7 @@ describe.skipIf(skip !== null)(
     const videoDownloads = (id: number) =>
       withDataDir(
         e2e.gateway.dataDir,
-        (store) => store.events.list({ type: 'Video Download', sessionId: id }, 0, 10).total,
+        async (store) => (await store.events.list({ type: 'Video Download', sessionId: id }, 0, 10)).total,
       );
     const bridgeDownload = async (id: number) => {
       const listed = await e2e.bridge.services.handlers['downloads:list']();

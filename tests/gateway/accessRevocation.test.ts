@@ -58,7 +58,8 @@ describe.skipIf(skip !== null)(`Access taken away${skip ? ` (skipped: ${skip})` 
       headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
     });
 
-  const events = (type: 'User disabled' | 'Access revoked') => bed.store.events.list({ type }, 0, 100).items;
+  const events = async (type: 'User disabled' | 'Access revoked') =>
+    (await bed.store.events.list({ type }, 0, 100)).items;
 
   it('a disabled user is disconnected from its live session, logged out, and refused over HTTP and SSH', async () => {
     const id = await bed.addUser('dora', PASSWORD);
@@ -75,11 +76,13 @@ describe.skipIf(skip !== null)(`Access taken away${skip ? ` (skipped: ${skip})` 
     await term.waitFor(OPERATOR_MESSAGES.dropped);
     await term.closed;
     await waitFor(
-      () => bed.store.sessions.get(sessionId, id)!.status === 'finished',
+      async () => (await bed.store.sessions.get(sessionId, id))!.status === 'finished',
       'the session row to finish',
     );
-    expect(events('User disabled')).toMatchObject([{ actor: null, note: expect.stringContaining('dora') }]);
-    expect(events('Access revoked')).toContainEqual(
+    expect(await events('User disabled')).toMatchObject([
+      { actor: null, note: expect.stringContaining('dora') },
+    ]);
+    expect(await events('Access revoked')).toContainEqual(
       expect.objectContaining({ sessionId, note: 'Session ended: dora was disabled or removed' }),
     );
 
@@ -108,10 +111,10 @@ describe.skipIf(skip !== null)(`Access taken away${skip ? ` (skipped: ${skip})` 
     await term.waitFor(OPERATOR_MESSAGES.dropped);
     await term.closed;
     await waitFor(
-      () => bed.store.sessions.get(sessionId, id)!.status === 'finished',
+      async () => (await bed.store.sessions.get(sessionId, id))!.status === 'finished',
       'the session row to finish',
     );
-    expect(events('Access revoked')).toContainEqual(
+    expect(await events('Access revoked')).toContainEqual(
       expect.objectContaining({
         sessionId,
         note: `Session ended: rita no longer has access to ${sshd.user}@${TARGET_NAME}`,

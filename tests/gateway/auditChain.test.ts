@@ -1,6 +1,10 @@
+import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eventHash, GENESIS_HASH } from '../../src/gateway/db/events';
+import { openGatewayStore } from '../../src/gateway/db/openGatewayStore';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
+import type { SqlValue } from '../support/testDatabase';
 
 let gw: TestGateway;
 let token: string;
@@ -10,7 +14,7 @@ beforeEach(async () => {
   await gw.addUser('admin', 'System Administrator');
   token = await gw.login('admin');
   for (let i = 0; i < 5; i++) {
-    gw.store.events.append({
+    await gw.store.events.append({
       type: 'Exported Details',
       at: 1_700_000_000_000 + i,
       actorId: 1,
@@ -27,9 +31,9 @@ afterEach(async () => {
 
 const verify = async () => (await gw.request({ method: 'GET', url: '/api/v1/audit/verify', token })).json();
 
-function appendExports(count: number): void {
+async function appendExports(count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
-    gw.store.events.append({
+    await gw.store.events.append({
       type: 'Exported Details',
       at: 1_700_000_100_000 + i,
       actorId: 1,
@@ -40,18 +44,65 @@ function appendExports(count: number): void {
   }
 }
 
-/** Appends many chained events in one transaction (append() writes one event per transaction). */
-function insertChained(count: number): void {
-  const last = gw.store.db.prepare('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as {
-    id: number;
-    hash: string;
-  };
-  const insert = gw.store.db.prepare(
-    'INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  gw.store.db.transaction(() => {
-    let prev = last.hash;
-    for (let id = last.id + 1; id <= last.id + count; id++) {
+/**
+ * Lets the test alter events as an attacker with direct database access would: SQLite's guards
+ * are dropped; PostgreSQL's are already off for the test's SQL (see testDatabase.ts).
+ */
+async function bypassAppendOnly(): Promise<void> {
+  if (gw.engine !== 'sqlite') return;
+  await gw.sql('DROP TRIGGER events_no_update');
+  await gw.sql('DROP TRIGGER events_no_delete');
+}
+
+/** SQL with the database's guards in force, as any client other than the test's own would run it. */
+async function guardedSql(text: string): Promise<void> {
+  if (gw.engine === 'sqlite') {
+    await gw.sql(text);
+    return;
+  }
+  const client = new pg.Client({ connectionString: gw.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+interface EventRow {
+  id: number;
+  at: number;
+  type: 'Exported Details';
+  actor_id: number | null;
+  origin_ip: string | null;
+  session_id: number | null;
+  note: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Events as stored (PostgreSQL hands BIGINT columns to the test's SQL as strings). */
+async function eventRows(where = '', params: SqlValue[] = []): Promise<EventRow[]> {
+  const rows = await gw.sql(`SELECT * FROM events ${where} ORDER BY id`, params);
+  const numberOrNull = (v: unknown) => (v === null ? null : Number(v));
+  return rows.map((r) => ({
+    ...(r as unknown as EventRow),
+    id: Number(r.id),
+    at: Number(r.at),
+    actor_id: numberOrNull(r.actor_id),
+    session_id: numberOrNull(r.session_id),
+  }));
+}
+
+/** Appends many chained events straight into the table, a few hundred rows per statement. */
+async function insertChained(count: number): Promise<void> {
+  const [last] = await eventRows('WHERE id = (SELECT max(id) FROM events)');
+  let prev = last!.hash;
+  const batch = 500;
+  for (let first = last!.id + 1; first <= last!.id + count; first += batch) {
+    const values: SqlValue[] = [];
+    const upTo = Math.min(first + batch - 1, last!.id + count);
+    for (let id = first; id <= upTo; id++) {
       const event = {
         id,
         at: 1_700_000_200_000 + id,
@@ -62,7 +113,7 @@ function insertChained(count: number): void {
         note: `bulk ${id}`,
       };
       const hash = eventHash(prev, event);
-      insert.run(
+      values.push(
         id,
         event.at,
         event.type,
@@ -75,22 +126,18 @@ function insertChained(count: number): void {
       );
       prev = hash;
     }
-  })();
+    const placeholders = Array.from({ length: upTo - first + 1 }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    await gw.sql(
+      `INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash) VALUES ${placeholders.join(', ')}`,
+      values,
+    );
+  }
 }
 
 describe('audit trail hash chain', () => {
-  test('each event links to the previous one', () => {
-    const rows = gw.store.db.prepare('SELECT * FROM events ORDER BY id').all() as {
-      id: number;
-      at: number;
-      type: 'Login';
-      actor_id: number | null;
-      origin_ip: string | null;
-      session_id: number | null;
-      note: string;
-      prev_hash: string;
-      hash: string;
-    }[];
+  test('each event links to the previous one', async () => {
+    const rows = await eventRows();
+    expect(rows).toHaveLength(6);
     let prev = GENESIS_HASH;
     for (const r of rows) {
       expect(r.prev_hash).toBe(prev);
@@ -109,47 +156,40 @@ describe('audit trail hash chain', () => {
     }
   });
 
-  test('SQLite refuses to update or delete events', () => {
-    expect(() => gw.store.db.prepare("UPDATE events SET note = 'x' WHERE id = 2").run()).toThrow(
-      /append-only/,
-    );
-    expect(() => gw.store.db.prepare('DELETE FROM events WHERE id = 2').run()).toThrow(/append-only/);
-    expect(() => gw.store.db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
+  test('the database refuses to update or delete events', async () => {
+    await expect(guardedSql("UPDATE events SET note = 'x' WHERE id = 2")).rejects.toThrow(/append-only/);
+    await expect(guardedSql('DELETE FROM events WHERE id = 2')).rejects.toThrow(/append-only/);
+    await expect(guardedSql('DELETE FROM events')).rejects.toThrow(/append-only/);
+    expect(await gw.count('events')).toBe(6);
+    expect(await verify()).toEqual({ ok: true, events: 6, brokenAt: null });
   });
 
-  test('verify is ok, then detects an edited note after the trigger was dropped', async () => {
+  test('verify is ok, then detects an edited note once the append-only guard was bypassed', async () => {
     expect(await verify()).toEqual({ ok: true, events: 6, brokenAt: null });
-    gw.store.db.exec('DROP TRIGGER events_no_update');
-    gw.store.db.prepare("UPDATE events SET note = 'export 999' WHERE id = 4").run();
+    await bypassAppendOnly();
+    await gw.sql("UPDATE events SET note = 'export 999' WHERE id = 4");
     expect(await verify()).toEqual({ ok: false, events: 6, brokenAt: 4 });
   });
 
   test('detects a deleted event, and a rewritten event whose own hash was recomputed', async () => {
-    gw.store.db.exec('DROP TRIGGER events_no_delete; DROP TRIGGER events_no_update');
-    gw.store.db.prepare('DELETE FROM events WHERE id = 3').run();
+    await bypassAppendOnly();
+    await gw.sql('DELETE FROM events WHERE id = 3');
     expect(await verify()).toEqual({ ok: false, events: 5, brokenAt: 4 });
 
-    const row = gw.store.db.prepare('SELECT * FROM events WHERE id = 5').get() as {
-      prev_hash: string;
-      at: number;
-      actor_id: number;
-      origin_ip: string;
-    };
-    const forged = eventHash(row.prev_hash, {
+    const [row] = await eventRows('WHERE id = ?', [5]);
+    const forged = eventHash(row!.prev_hash, {
       id: 5,
-      at: row.at,
+      at: row!.at,
       type: 'Exported Details',
-      actorId: row.actor_id,
-      originIp: row.origin_ip,
+      actorId: row!.actor_id,
+      originIp: row!.origin_ip,
       sessionId: null,
       note: 'forged',
     });
-    gw.store.db.prepare("UPDATE events SET note = 'forged', hash = ? WHERE id = 5").run(forged);
-    gw.store.db
-      .prepare(
-        'INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash) SELECT 3, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events WHERE id = 2',
-      )
-      .run();
+    await gw.sql("UPDATE events SET note = 'forged', hash = ? WHERE id = 5", [forged]);
+    await gw.sql(
+      'INSERT INTO events (id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash) SELECT 3, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events WHERE id = 2',
+    );
     // Row 3 is back, but as a copy of row 2; row 6 no longer links to the forged row 5 either.
     const status = await verify();
     expect(status.ok).toBe(false);
@@ -160,15 +200,15 @@ describe('audit trail hash chain', () => {
     const verifyNew = async () =>
       (await gw.request({ method: 'GET', url: '/api/v1/audit/verify?scope=new', token })).json();
     expect(await verifyNew()).toEqual({ ok: true, events: 6, brokenAt: null });
-    gw.store.db.exec('DROP TRIGGER events_no_update');
-    gw.store.db.prepare("UPDATE events SET note = 'export 999' WHERE id = 3").run();
-    appendExports(2);
+    await bypassAppendOnly();
+    await gw.sql("UPDATE events SET note = 'export 999' WHERE id = 3");
+    await appendExports(2);
     // Rows 1-6 were verified before the edit: only 7 and 8 are checked.
     expect(await verifyNew()).toEqual({ ok: true, events: 8, brokenAt: null });
     expect(await verify()).toEqual({ ok: false, events: 8, brokenAt: 3 });
 
     // The event the last verification ended on must still hold the hash it was verified with.
-    gw.store.db.prepare("UPDATE events SET note = 'export 998' WHERE id = 8").run();
+    await gw.sql("UPDATE events SET note = 'export 998' WHERE id = 8");
     expect(await verifyNew()).toEqual({ ok: false, events: 8, brokenAt: 8 });
     expect(
       (await gw.request({ method: 'GET', url: '/api/v1/audit/verify?scope=old', token })).statusCode,
@@ -179,15 +219,15 @@ describe('audit trail hash chain', () => {
     const verifyNew = async () =>
       (await gw.request({ method: 'GET', url: '/api/v1/audit/verify?scope=new', token })).json();
     expect(await verifyNew()).toEqual({ ok: true, events: 6, brokenAt: null });
-    appendExports(3);
-    gw.store.db.exec('DROP TRIGGER events_no_update');
-    gw.store.db.prepare("UPDATE events SET note = 'rewritten' WHERE id = 8").run();
+    await appendExports(3);
+    await bypassAppendOnly();
+    await gw.sql("UPDATE events SET note = 'rewritten' WHERE id = 8");
     expect(await verifyNew()).toEqual({ ok: false, events: 9, brokenAt: 8 });
   });
 
   test('the API keeps answering while a long chain is verified', async () => {
     const rows = 40_000;
-    insertChained(rows);
+    await insertChained(rows);
     // Observe (not replace) the chunked walk, to ask the API something once it has begun.
     const events = gw.services.store.events;
     const verifyChunk = events.verifyChunk.bind(events);
@@ -209,23 +249,23 @@ describe('audit trail hash chain', () => {
   });
 
   test('appends stay chained when two connections write (gateway and CLI)', async () => {
-    const { openStore } = await import('../../src/gateway/db/store');
-    const other = openStore(gw.store.path);
+    const other = await openGatewayStore({ url: gw.databaseUrl, sqlitePath: join(gw.dir, 'vigil.db') });
+    const append = (store: typeof other) =>
+      store.events.append({
+        type: 'Login',
+        at: Date.now(),
+        actorId: 1,
+        originIp: null,
+        sessionId: null,
+        note: '',
+      });
     try {
-      for (let i = 0; i < 20; i++) {
-        const store = i % 2 === 0 ? other : gw.store;
-        store.events.append({
-          type: 'Login',
-          at: Date.now(),
-          actorId: 1,
-          originIp: null,
-          sessionId: null,
-          note: '',
-        });
-      }
+      for (let i = 0; i < 20; i++) await append(i % 2 === 0 ? other : gw.store);
+      // And both at once: each append takes the chain's lock, so none forks it.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => append(i % 2 === 0 ? other : gw.store)));
     } finally {
-      other.close();
+      await other.close();
     }
-    expect(await verify()).toEqual({ ok: true, events: 26, brokenAt: null });
+    expect(await verify()).toEqual({ ok: true, events: 36, brokenAt: null });
   });
 });

@@ -6,7 +6,7 @@ import { startTestSession } from '../support/liveSession';
 
 /**
  * Drop, "Hold on!" and the Blocked users report over HTTP, against a real
- * SQLite database and a LiveHub with test-driven live sessions.
+ * database (SQLite or PostgreSQL) and a LiveHub with test-driven live sessions.
  */
 let gw: TestGateway;
 let ids: { admin: number; ana: number; bia: number; olga: number };
@@ -21,7 +21,7 @@ beforeEach(async () => {
     bia: await gw.addUser('bia', 'PAM Administrator'),
     olga: await gw.addUser('olga', 'Operator'),
   };
-  gw.store.users.revoke('PAM Administrator', 'PAM.SessionManagement.Livestream');
+  await gw.store.users.revoke('PAM Administrator', 'PAM.SessionManagement.Livestream');
   tokens = {
     admin: await gw.login('admin'),
     ana: await gw.login('ana'),
@@ -37,11 +37,11 @@ afterEach(async () => {
 const interactivity = (id: number, blocked: unknown, token: string | undefined) =>
   gw.request({ method: 'PUT', url: `/api/v1/sessions/${id}/interactivity`, payload: { blocked }, token });
 
-const events = (type: string) => gw.store.events.list({ type: type as never }, 0, 100).items;
+const events = async (type: string) => (await gw.store.events.list({ type: type as never }, 0, 100)).items;
 
 describe('PUT /sessions/:id/interactivity', () => {
   test('blocks and releases the operator input, with records and events', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const updates: SessionUpdate[] = [];
     gw.liveHub.on('update', (u) => updates.push(u));
 
@@ -51,7 +51,7 @@ describe('PUT /sessions/:id/interactivity', () => {
     expect(live.blockCalls).toEqual([{ blocked: true, by: 'ana' }]);
     expect(live.type('rm -rf /tmp/x\r')).toBe(false);
     expect(updates).toContainEqual({ type: 'session', sessionId: live.sessionId, change: 'updated' });
-    const [event] = events('Interactivity blocked');
+    const [event] = await events('Interactivity blocked');
     expect(event).toMatchObject({ sessionId: live.sessionId, actor: { login: 'ana' } });
 
     const active = (
@@ -70,14 +70,14 @@ describe('PUT /sessions/:id/interactivity', () => {
     const again = await interactivity(live.sessionId, true, tokens.admin);
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('ALREADY_BLOCKED');
-    expect(gw.store.blocks.list()).toHaveLength(1);
+    expect(await gw.store.blocks.list()).toHaveLength(1);
 
     const released = await interactivity(live.sessionId, false, tokens.admin);
     expect(released.statusCode, released.body).toBe(200);
     expect(released.json().blocked).toBe(false);
     expect(live.blocked).toBe(false);
     expect(live.type('ls\r')).toBe(true);
-    expect(events('Interactivity unlocked')[0]).toMatchObject({
+    expect((await events('Interactivity unlocked'))[0]).toMatchObject({
       sessionId: live.sessionId,
       actor: { login: 'admin' },
     });
@@ -100,35 +100,38 @@ describe('PUT /sessions/:id/interactivity', () => {
   });
 
   test('a permissionless caller gets 403 and an "(attempted)" event; nothing else changes', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const res = await interactivity(live.sessionId, true, tokens.bia);
     expect(res.statusCode).toBe(403);
     expect(res.json().error.message).toBe('Missing permission PAM.SessionManagement.Livestream');
-    const [attempt] = events('Interactivity blocked (attempted)');
+    const [attempt] = await events('Interactivity blocked (attempted)');
     expect(attempt).toMatchObject({ sessionId: live.sessionId, actor: { login: 'bia' } });
     expect(attempt!.note).toContain('Missing permission PAM.SessionManagement.Livestream');
     expect(live.blockCalls).toEqual([]);
-    expect(gw.store.blocks.list()).toEqual([]);
+    expect(await gw.store.blocks.list()).toEqual([]);
 
     expect((await interactivity(live.sessionId, false, tokens.bia)).statusCode).toBe(403);
-    expect(events('Interactivity unlocked (attempted)')).toHaveLength(1);
+    expect(await events('Interactivity unlocked (attempted)')).toHaveLength(1);
 
     // Operators are outside the audit area altogether; their attempt is evidence too.
     const operator = await interactivity(live.sessionId, true, tokens.olga);
     expect(operator.statusCode).toBe(403);
-    expect(events('Interactivity blocked (attempted)').map((e) => e.actor?.login)).toEqual(['olga', 'bia']);
+    expect((await events('Interactivity blocked (attempted)')).map((e) => e.actor?.login)).toEqual([
+      'olga',
+      'bia',
+    ]);
 
     // An unknown session is logged without a session; anonymous callers are not logged at all.
     expect((await interactivity(999_999, true, tokens.olga)).statusCode).toBe(403);
-    expect(events('Interactivity blocked (attempted)')[0]).toMatchObject({ sessionId: null });
-    const before = snapshot(gw.store);
+    expect((await events('Interactivity blocked (attempted)'))[0]).toMatchObject({ sessionId: null });
+    const before = await snapshot(gw);
     expect((await interactivity(live.sessionId, true, undefined)).statusCode).toBe(401);
-    expect(snapshot(gw.store)).toEqual(before);
+    expect(await snapshot(gw)).toEqual(before);
   });
 
   test('bad input is a 400 and changes nothing', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
-    const before = snapshot(gw.store);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
+    const before = await snapshot(gw);
     for (const payload of [
       {},
       { blocked: 'yes' },
@@ -156,22 +159,22 @@ describe('PUT /sessions/:id/interactivity', () => {
       });
       expect(res.statusCode, id).toBe(400);
     }
-    expect(snapshot(gw.store)).toEqual(before);
+    expect(await snapshot(gw)).toEqual(before);
     expect(live.blockCalls).toEqual([]);
   });
 });
 
 describe('Blocked users report', () => {
   test('a block outlives its session and refuses the operator until released from the report', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     await interactivity(live.sessionId, true, tokens.ana);
-    live.end('terminated');
+    await live.end('terminated');
 
     const session = (
       await gw.request({ method: 'GET', url: `/api/v1/sessions/${live.sessionId}`, token: tokens.ana })
     ).json();
     expect(session).toMatchObject({ status: 'finished', blocked: true });
-    const active = gw.store.blocks.activeBlockForUser(ids.olga);
+    const active = await gw.store.blocks.activeBlockForUser(ids.olga);
     expect(active).toMatchObject({ author: { login: 'ana', name: 'ana name' }, sessionId: live.sessionId });
     expect(blockedOperatorMessage(active!.author.login, new Date(active!.blockedAt))).toMatch(
       /^Error\. User has been prevented to start sessions by ana on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
@@ -192,9 +195,9 @@ describe('Blocked users report', () => {
       releaser: { login: 'admin' },
       author: { login: 'ana' },
     });
-    expect(gw.store.blocks.activeBlockForUser(ids.olga)).toBeNull();
+    expect(await gw.store.blocks.activeBlockForUser(ids.olga)).toBeNull();
     expect(updates).toEqual([{ type: 'session', sessionId: live.sessionId, change: 'updated' }]);
-    expect(events('Interactivity unlocked')[0]).toMatchObject({
+    expect((await events('Interactivity unlocked'))[0]).toMatchObject({
       sessionId: live.sessionId,
       actor: { login: 'admin' },
     });
@@ -218,9 +221,9 @@ describe('Blocked users report', () => {
   });
 
   test('releasing from the report while the session is live gives the input back', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     await interactivity(live.sessionId, true, tokens.ana);
-    const [block] = gw.store.blocks.list('active');
+    const [block] = await gw.store.blocks.list('active');
     const res = await gw.request({
       method: 'POST',
       url: `/api/v1/blocks/${block!.id}/release`,
@@ -236,9 +239,9 @@ describe('Blocked users report', () => {
   });
 
   test('the report needs Livestream; a refused release is an "(attempted)" event of its session', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     await interactivity(live.sessionId, true, tokens.ana);
-    const [block] = gw.store.blocks.list('active');
+    const [block] = await gw.store.blocks.list('active');
     expect((await gw.request({ method: 'GET', url: '/api/v1/blocks', token: tokens.bia })).statusCode).toBe(
       403,
     );
@@ -252,16 +255,16 @@ describe('Blocked users report', () => {
       token: tokens.bia,
     });
     expect(res.statusCode).toBe(403);
-    expect(events('Interactivity unlocked (attempted)')).toMatchObject([
+    expect(await events('Interactivity unlocked (attempted)')).toMatchObject([
       { sessionId: live.sessionId, actor: { login: 'bia' } },
     ]);
-    expect(gw.store.blocks.get(block!.id)?.releasedAt).toBeNull();
+    expect((await gw.store.blocks.get(block!.id))?.releasedAt).toBeNull();
     expect(live.blocked).toBe(true);
   });
 
   test('the report lists newest first and filters by status', async () => {
-    const a = startTestSession(gw.store, gw.liveHub, ids.olga);
-    const b = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const a = await startTestSession(gw.store, gw.liveHub, ids.olga);
+    const b = await startTestSession(gw.store, gw.liveHub, ids.olga);
     await interactivity(a.sessionId, true, tokens.ana);
     await interactivity(b.sessionId, true, tokens.ana);
     await interactivity(a.sessionId, false, tokens.ana);
@@ -272,13 +275,13 @@ describe('Blocked users report', () => {
     ).json();
     expect(active.items.map((x: { sessionId: number }) => x.sessionId)).toEqual([b.sessionId]);
     // Two blocks of one operator: the oldest active one is the one named in the refusal.
-    expect(gw.store.blocks.activeBlockForUser(ids.olga)?.sessionId).toBe(b.sessionId);
+    expect((await gw.store.blocks.activeBlockForUser(ids.olga))?.sessionId).toBe(b.sessionId);
   });
 });
 
 describe('POST /sessions/:id/drop', () => {
   test('ends the session and answers with it finished', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const res = await gw.request({
       method: 'POST',
       url: `/api/v1/sessions/${live.sessionId}/drop`,
@@ -289,7 +292,9 @@ describe('POST /sessions/:id/drop', () => {
     expect(res.json().endedAt).not.toBeNull();
     expect(live.droppedBy).toBe('bia');
     expect(gw.liveHub.get(live.sessionId)).toBeUndefined();
-    expect(events('Drop session')).toMatchObject([{ sessionId: live.sessionId, actor: { login: 'bia' } }]);
+    expect(await events('Drop session')).toMatchObject([
+      { sessionId: live.sessionId, actor: { login: 'bia' } },
+    ]);
 
     // Whoever lists it later learns who ended it, not just that it finished.
     const listed = (await gw.request({ method: 'GET', url: '/api/v1/sessions', token: tokens.admin })).json();
@@ -308,7 +313,7 @@ describe('POST /sessions/:id/drop', () => {
   });
 
   test('needs the Drop permission', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const res = await gw.request({
       method: 'POST',
       url: `/api/v1/sessions/${live.sessionId}/drop`,
@@ -322,7 +327,7 @@ describe('POST /sessions/:id/drop', () => {
 
 describe('live rows the gateway is not connected to, and finished sessions', () => {
   test('a stale live row is a 409 with a clear message and nothing changes', async () => {
-    const id = gw.store.sessions.insert({
+    const id = await gw.store.sessions.insert({
       hash: 'stale-1',
       userId: ids.olga,
       originIp: '10.0.0.1',
@@ -333,7 +338,7 @@ describe('live rows the gateway is not connected to, and finished sessions', () 
       status: 'live',
       startedAt: Date.now() - 60_000,
     });
-    const before = snapshot(gw.store);
+    const before = await snapshot(gw);
     const drop = await gw.request({
       method: 'POST',
       url: `/api/v1/sessions/${id}/drop`,
@@ -347,12 +352,12 @@ describe('live rows the gateway is not connected to, and finished sessions', () 
     const block = await interactivity(id, true, tokens.admin);
     expect(block.statusCode).toBe(409);
     expect(block.json().error.code).toBe('NOT_CONNECTED');
-    expect(snapshot(gw.store)).toEqual(before);
+    expect(await snapshot(gw)).toEqual(before);
   });
 
   test('finished sessions cannot be dropped, blocked or watched', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
-    live.end('terminated');
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
+    await live.end('terminated');
     const calls = [
       { method: 'POST' as const, url: `/api/v1/sessions/${live.sessionId}/drop` },
       { method: 'POST' as const, url: `/api/v1/sessions/${live.sessionId}/live-ticket` },
@@ -375,7 +380,7 @@ describe('live rows the gateway is not connected to, and finished sessions', () 
 
 describe('POST /sessions/:id/live-ticket', () => {
   test('issues a 30 s ticket to Livestream holders only', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const res = await gw.request({
       method: 'POST',
       url: `/api/v1/sessions/${live.sessionId}/live-ticket`,
@@ -397,7 +402,7 @@ describe('POST /sessions/:id/live-ticket', () => {
 
 describe('session-row changes reach the LiveHub', () => {
   test('prevent purge and auditors notify "updated"', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const updates: SessionUpdate[] = [];
     gw.liveHub.on('update', (u) => updates.push(u));
     const url = `/api/v1/sessions/${live.sessionId}`;

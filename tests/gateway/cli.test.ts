@@ -6,18 +6,35 @@ import { dataPaths, loadMasterKey } from '../../src/gateway/datadir';
 import { credentialContext } from '../../src/gateway/services/admin';
 import { generateEd25519KeyPair } from '../../src/gateway/ssh/keys';
 import { makeTempDir, runGatewayCli, withDataDir } from '../support/gateway';
+import { createDatabaseFor, databaseUrlOf, openSqlAccess } from '../support/testDatabase';
 
 /** The administration CLI, run as the real binary against a data folder. */
 let dataDir: string;
+let database: Awaited<ReturnType<typeof createDatabaseFor>>;
 const cli = (args: string[], stdin?: string) => runGatewayCli([...args, '--data', dataDir], { stdin });
 
-beforeAll(() => {
+beforeAll(async () => {
   dataDir = join(makeTempDir('vigil-cli-'), 'data');
+  database = await createDatabaseFor(dataDir);
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  await database.drop();
 });
+
+/** Rows of a table the repositories do not list, counted over a connection of the test's own. */
+async function countRows(table: string): Promise<number> {
+  const access = await openSqlAccess({
+    url: databaseUrlOf(dataDir),
+    sqlitePath: dataPaths(dataDir).database,
+  });
+  try {
+    return await access.count(table);
+  } finally {
+    await access.close();
+  }
+}
 
 describe('vigil-gateway CLI', () => {
   test('--help lists every command', async () => {
@@ -58,8 +75,12 @@ describe('vigil-gateway CLI', () => {
 
     const { verifyPassword } = await import('../../src/gateway/crypto/passwords');
     await withDataDir(dataDir, async (store) => {
-      expect(await verifyPassword('ana-secret-123', store.users.findByLogin('ana')!.passwordHash)).toBe(true);
-      expect(await verifyPassword(password!, store.users.findByLogin('olga')!.passwordHash)).toBe(true);
+      expect(
+        await verifyPassword('ana-secret-123', (await store.users.findByLogin('ana'))!.passwordHash),
+      ).toBe(true);
+      expect(await verifyPassword(password!, (await store.users.findByLogin('olga'))!.passwordHash)).toBe(
+        true,
+      );
     });
 
     const list = await cli(['user', 'list']);
@@ -93,7 +114,7 @@ describe('vigil-gateway CLI', () => {
     const unknownCommand = await cli(['user', 'delete', 'ana']);
     expect(unknownCommand.code).toBe(2);
     expect(unknownCommand.stderr).toContain('unknown command "user delete ana"');
-    await withDataDir(dataDir, (store) => expect(store.users.findByLogin('bob')).toBeNull());
+    await withDataDir(dataDir, async (store) => expect(await store.users.findByLogin('bob')).toBeNull());
   });
 
   test('role grant / revoke', async () => {
@@ -104,8 +125,8 @@ describe('vigil-gateway CLI', () => {
     );
     const revoke = await cli(['role', 'revoke', 'PAM Auditor', 'PAM.SessionManagement.Logs']);
     expect(revoke.stdout).toBe('Revoked PAM.SessionManagement.Logs from PAM Auditor\n');
-    await withDataDir(dataDir, (store) =>
-      expect(store.users.permissionsOf('PAM Auditor')).toEqual([
+    await withDataDir(dataDir, async (store) =>
+      expect(await store.users.permissionsOf('PAM Auditor')).toEqual([
         'PAM.SessionManagement.Livestream',
         'PAM.SessionManagement.Recording',
         'PAM.SessionManagement.Drop',
@@ -148,9 +169,9 @@ describe('vigil-gateway CLI', () => {
     );
     expect((await cli(['credential', 'add', 'web-01', 'root'])).code).toBe(2);
 
-    await withDataDir(dataDir, (store) => {
-      const t = store.targets.findTarget('web-01')!;
-      const blob = store.targets.findCredential(t.id, 'root')!.secret;
+    await withDataDir(dataDir, async (store) => {
+      const t = (await store.targets.findTarget('web-01'))!;
+      const blob = (await store.targets.findCredential(t.id, 'root'))!.secret;
       expect(blob.includes(Buffer.from(secret))).toBe(false);
       const box = new SecretBox(loadMasterKey(dataPaths(dataDir)));
       expect(box.open(blob, credentialContext(t.id, 'root'))).toBe(secret);
@@ -168,9 +189,9 @@ describe('vigil-gateway CLI', () => {
     );
   });
   test('user disable ends the tokens and refuses the login; user enable lets it in again', async () => {
-    await withDataDir(dataDir, (store) => {
-      const olga = store.users.findByLogin('olga')!.id;
-      store.identity.insertToken('olga-token-hash', olga, Date.now(), Date.now() + 3_600_000, null);
+    await withDataDir(dataDir, async (store) => {
+      const olga = (await store.users.findByLogin('olga'))!.id;
+      await store.identity.insertToken('olga-token-hash', olga, Date.now(), Date.now() + 3_600_000, null);
     });
     const disabled = await cli(['user', 'disable', 'olga']);
     expect(disabled).toMatchObject({
@@ -178,10 +199,10 @@ describe('vigil-gateway CLI', () => {
       stdout: 'Disabled olga: its logins, tokens and live sessions are ended\n',
     });
     expect((await cli(['user', 'disable', 'olga'])).stdout).toBe('olga was already disabled\n');
-    await withDataDir(dataDir, (store) => {
-      expect(store.users.findByLogin('olga')).toBeNull();
-      expect(store.identity.findToken('olga-token-hash')!.revokedAt).not.toBeNull();
-      expect(store.events.list({ type: 'User disabled' }, 0, 10).items).toMatchObject([
+    await withDataDir(dataDir, async (store) => {
+      expect(await store.users.findByLogin('olga')).toBeNull();
+      expect((await store.identity.findToken('olga-token-hash'))!.revokedAt).not.toBeNull();
+      expect((await store.events.list({ type: 'User disabled' }, 0, 10)).items).toMatchObject([
         { actor: null, note: 'Disabled olga; ended 1 login token(s)' },
       ]);
     });
@@ -189,10 +210,10 @@ describe('vigil-gateway CLI', () => {
 
     expect((await cli(['user', 'enable', 'olga'])).stdout).toBe('Enabled olga\n');
     expect((await cli(['user', 'enable', 'olga'])).stdout).toBe('olga was not disabled\n');
-    await withDataDir(dataDir, (store) => {
-      expect(store.users.findByLogin('olga')).not.toBeNull();
+    await withDataDir(dataDir, async (store) => {
+      expect(await store.users.findByLogin('olga')).not.toBeNull();
       // Enabling does not bring an ended token back.
-      expect(store.identity.findToken('olga-token-hash')!.revokedAt).not.toBeNull();
+      expect((await store.identity.findToken('olga-token-hash'))!.revokedAt).not.toBeNull();
     });
     expect((await cli(['user', 'disable', 'nobody'])).stderr).toContain('Unknown user nobody');
   });
@@ -221,19 +242,19 @@ describe('vigil-gateway CLI', () => {
       code: 0,
       stdout: 'Removed the credential of root on web-01 and its access grants\n',
     });
-    await withDataDir(dataDir, (store) => {
-      const target = store.targets.findTarget('web-01')!;
-      expect(store.targets.findCredential(target.id, 'root')).toBeNull();
-      expect(store.db.prepare('SELECT count(*) AS n FROM access_grants').get()).toEqual({ n: 0 });
+    await withDataDir(dataDir, async (store) => {
+      const target = (await store.targets.findTarget('web-01'))!;
+      expect(await store.targets.findCredential(target.id, 'root')).toBeNull();
     });
+    expect(await countRows('access_grants')).toBe(0);
     expect(await cli(['target', 'remove', 'web-01'])).toMatchObject({
       code: 0,
       stdout: 'Removed target web-01 with its credentials and access grants\n',
     });
     expect((await cli(['target', 'remove', 'web-01'])).stderr).toContain('Unknown target web-01');
-    await withDataDir(dataDir, (store) => {
-      expect(store.targets.findTarget('web-01')).toBeNull();
-      expect(store.events.list({ type: 'Access revoked' }, 0, 10).items.map((e) => e.note)).toEqual([
+    await withDataDir(dataDir, async (store) => {
+      expect(await store.targets.findTarget('web-01')).toBeNull();
+      expect((await store.events.list({ type: 'Access revoked' }, 0, 10)).items.map((e) => e.note)).toEqual([
         'Removed the target web-01, its credentials and access grants',
         'Removed the credential root@web-01 and its access grants',
         expect.stringMatching(/^Removed the SSH key\(s\) SHA256:\S+ of olga$/),
@@ -243,9 +264,9 @@ describe('vigil-gateway CLI', () => {
   });
 
   test('user remove keeps the history: sessions and events still name the user', async () => {
-    await withDataDir(dataDir, (store) => {
-      const olga = store.users.findByLogin('olga')!.id;
-      store.sessions.insert({
+    await withDataDir(dataDir, async (store) => {
+      const olga = (await store.users.findByLogin('olga'))!.id;
+      await store.sessions.insert({
         hash: 'olga-session',
         userId: olga,
         originIp: '10.0.0.9',
@@ -270,12 +291,12 @@ describe('vigil-gateway CLI', () => {
       'User olga already exists',
     );
     expect((await cli(['user', 'list'])).stdout).toMatch(/olga\s+Olga Souza\s+removed\s+Operator/);
-    await withDataDir(dataDir, (store) => {
-      expect(store.users.findByLogin('olga')).toBeNull();
-      const olga = store.users.findAnyByLogin('olga')!;
-      const session = store.sessions.list({}, { kind: 'all' }, olga.id, 0, 10).items;
+    await withDataDir(dataDir, async (store) => {
+      expect(await store.users.findByLogin('olga')).toBeNull();
+      const olga = (await store.users.findAnyByLogin('olga'))!;
+      const session = (await store.sessions.list({}, { kind: 'all' }, olga.id, 0, 10)).items;
       expect(session).toMatchObject([{ hash: 'olga-session', user: { login: 'olga', name: 'Olga Souza' } }]);
-      expect(store.events.list({ type: 'User removed' }, 0, 10).items).toHaveLength(1);
+      expect((await store.events.list({ type: 'User removed' }, 0, 10)).items).toHaveLength(1);
     });
   });
 });

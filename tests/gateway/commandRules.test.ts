@@ -45,8 +45,8 @@ describe.skipIf(skip !== null)(
       await bed.admin.grantAccess('rita', TARGET_NAME, sshd.user);
       keyFile = await addOperatorKey(bed, 'rita');
     });
-    afterEach(() => {
-      for (const name of rules.splice(0)) bed.store.commandRules.remove(name);
+    afterEach(async () => {
+      for (const name of rules.splice(0)) await bed.store.commandRules.remove(name);
       for (const path of paths.splice(0)) rmSync(path, { recursive: true, force: true });
     });
     afterAll(async () => {
@@ -57,8 +57,8 @@ describe.skipIf(skip !== null)(
 
     const target = () => `rita@${sshd.user}@${TARGET_NAME}@127.0.0.1`;
 
-    function addRule(name: string, pattern: string, action: RuleAction): void {
-      const added = bed.store.commandRules.add({
+    async function addRule(name: string, pattern: string, action: RuleAction): Promise<void> {
+      const added = await bed.store.commandRules.add({
         name,
         pattern,
         score: 70,
@@ -86,7 +86,7 @@ describe.skipIf(skip !== null)(
 
     /** `ssh` to the target in a new tmux pane, ready at a shell prompt. */
     async function shell(name: string): Promise<ShellPane> {
-      const before = lastSessionId();
+      const before = await lastSessionId();
       // TERM names a terminal every target knows (the pane's own may be missing there).
       const args = ['-tt', ...withKeyOptions(bed.sshPort, keyFile), target()];
       const pane = {
@@ -95,18 +95,14 @@ describe.skipIf(skip !== null)(
       };
       pane.keys('echo READY-$((40+2))', 'Enter');
       await waitScreen(pane, /^READY-42$/m);
-      pane.sessionId = lastSessionId();
+      pane.sessionId = await lastSessionId();
       expect(pane.sessionId).toBeGreaterThan(before);
       return pane;
     }
 
-    function lastSessionId(): number {
-      const row = bed.store.db
-        .prepare('SELECT max(id) AS id FROM sessions WHERE user_id = ?')
-        .get(userId) as {
-        id: number | null;
-      };
-      return row.id ?? 0;
+    async function lastSessionId(): Promise<number> {
+      const [row] = await bed.sql('SELECT max(id) AS id FROM sessions WHERE user_id = ?', [userId]);
+      return Number(row?.id ?? 0);
     }
 
     /** Runs a command and waits for its end, so the shell is at its prompt again. */
@@ -117,14 +113,15 @@ describe.skipIf(skip !== null)(
     }
 
     const risky = (sessionId: number) => bed.store.commandRules.risky(sessionId);
-    const events = (sessionId: number, type: string) =>
-      bed.store.events.forSession(sessionId).filter((e) => e.type === type);
-    const typed = (sessionId: number) => bed.store.sessionCommands.list(sessionId).map((c) => c.command);
+    const events = async (sessionId: number, type: string) =>
+      (await bed.store.events.forSession(sessionId)).filter((e) => e.type === type);
+    const typed = async (sessionId: number) =>
+      (await bed.store.sessionCommands.list(sessionId)).map((c) => c.command);
     const blockedLine = (rule: string) => new RegExp(`^${escape(commandBlockedMessage(rule))}$`, 'm');
 
     it('blocks a typed command: it never runs, the operator is told, the shell goes on', async () => {
       const dir = targetDir('typed');
-      addRule(`no-rm-${tag}`, 'rm\\s+-rf', 'block');
+      await addRule(`no-rm-${tag}`, 'rm\\s+-rf', 'block');
       const p = await shell('typed');
       p.keys(`rm -rf ${dir}`, 'Enter');
       await waitScreen(p, blockedLine(`no-rm-${tag}`));
@@ -135,7 +132,7 @@ describe.skipIf(skip !== null)(
       // The line was cleared, not run: the next command ran alone.
       expect(p.screen()).not.toMatch(/rm -rf \S+echo/);
 
-      const [match] = risky(p.sessionId);
+      const [match] = await risky(p.sessionId);
       expect(match).toMatchObject({
         rule: `no-rm-${tag}`,
         action: 'block',
@@ -143,15 +140,21 @@ describe.skipIf(skip !== null)(
         score: 70,
         command: `rm -rf ${dir}`,
       });
-      expect(events(p.sessionId, 'Prohibited Event')).toHaveLength(1);
-      expect(events(p.sessionId, 'Prohibited Event')[0]!.note).toContain(`rm -rf ${dir}`);
-      await waitFor(() => typed(p.sessionId).includes(`echo ${next}`), 'the next command in the log');
-      expect(typed(p.sessionId)).not.toContain(`rm -rf ${dir}`);
+      expect(await events(p.sessionId, 'Prohibited Event')).toHaveLength(1);
+      expect((await events(p.sessionId, 'Prohibited Event'))[0]!.note).toContain(`rm -rf ${dir}`);
+      await waitFor(
+        async () => (await typed(p.sessionId)).includes(`echo ${next}`),
+        'the next command in the log',
+      );
+      expect(await typed(p.sessionId)).not.toContain(`rm -rf ${dir}`);
 
       // Once the session is over, its Session Logs show the blocked command under its rule.
       p.keys('exit', 'Enter');
       await waitScreen(p, /SSH-EXIT=\d+/);
-      await waitFor(() => events(p.sessionId, 'Terminated').length === 1, 'the session to be finished');
+      await waitFor(
+        async () => (await events(p.sessionId, 'Terminated')).length === 1,
+        'the session to be finished',
+      );
       const res = await bed.gateway.app.inject({
         method: 'GET',
         url: `/api/v1/sessions/${p.sessionId}/logs`,
@@ -168,7 +171,7 @@ describe.skipIf(skip !== null)(
     it('blocks a pasted line with its Enter, and drops the rest of the paste', async () => {
       const dir = targetDir('pasted');
       const after = join(dir, 'after-paste');
-      addRule(`no-rm-paste-${tag}`, 'rm\\s+-rf', 'block');
+      await addRule(`no-rm-paste-${tag}`, 'rm\\s+-rf', 'block');
       const p = await shell('pasted');
       p.literal(`rm -rf ${dir}\rtouch ${after}\r`);
       const screen = await waitScreen(p, blockedLine(`no-rm-paste-${tag}`));
@@ -176,12 +179,14 @@ describe.skipIf(skip !== null)(
       await run(p, 'true');
       expect(existsSync(dir)).toBe(true);
       expect(existsSync(after)).toBe(false);
-      expect(risky(p.sessionId).map((r) => [r.action, r.command])).toEqual([['block', `rm -rf ${dir}`]]);
+      expect((await risky(p.sessionId)).map((r) => [r.action, r.command])).toEqual([
+        ['block', `rm -rf ${dir}`],
+      ]);
     });
 
     it('blocks a line padded past what the gateway reads, whatever its tail', async () => {
       const dir = targetDir('padded');
-      addRule(`no-rm-padded-${tag}`, 'rm\\s+-rf', 'block');
+      await addRule(`no-rm-padded-${tag}`, 'rm\\s+-rf', 'block');
       const p = await shell('padded');
       // One write, as a paste: 9,000 spaces push the command past the first 8 KiB of the line.
       p.literal(`${' '.repeat(9000)}rm -rf ${dir}\r`);
@@ -189,20 +194,20 @@ describe.skipIf(skip !== null)(
       await run(p, 'true');
       // Padded on both sides: the last row the terminal shows holds no `rm` either.
       p.literal(`${' '.repeat(9000)}rm -rf ${dir}${' '.repeat(300)}; true\r`);
-      await waitFor(() => risky(p.sessionId).length === 2, 'the second match');
+      await waitFor(async () => (await risky(p.sessionId)).length === 2, 'the second match');
       await run(p, 'true');
       expect(existsSync(dir)).toBe(true);
       const line = { rule: 'line-too-long', action: 'block', criticality: 'high', score: 100 };
-      expect(risky(p.sessionId)).toMatchObject([line, line]);
+      expect(await risky(p.sessionId)).toMatchObject([line, line]);
       // What was read of it, marked as cut.
-      expect(risky(p.sessionId)[0]!.command).toMatch(/…$/);
-      expect(events(p.sessionId, 'Prohibited Event')).toHaveLength(2);
-      expect(typed(p.sessionId).join('\n')).not.toContain('rm -rf');
+      expect((await risky(p.sessionId))[0]!.command).toMatch(/…$/);
+      expect(await events(p.sessionId, 'Prohibited Event')).toHaveLength(2);
+      expect((await typed(p.sessionId)).join('\n')).not.toContain('rm -rf');
     });
 
     it('blocks a line typed ahead while a command runs (the terminal echoes it, not the shell)', async () => {
       const dir = targetDir('ahead');
-      addRule(`no-rm-ahead-${tag}`, 'rm\\s+-rf', 'block');
+      await addRule(`no-rm-ahead-${tag}`, 'rm\\s+-rf', 'block');
       const p = await shell('ahead');
       p.keys('sleep 1; echo SLEPT', 'Enter');
       p.keys(`rm -rf ${dir}`, 'Enter');
@@ -210,12 +215,12 @@ describe.skipIf(skip !== null)(
       await waitScreen(p, /^SLEPT\s*$/m);
       await run(p, 'true');
       expect(existsSync(dir)).toBe(true);
-      expect(risky(p.sessionId).map((r) => r.command)).toEqual([`rm -rf ${dir}`]);
+      expect((await risky(p.sessionId)).map((r) => r.command)).toEqual([`rm -rf ${dir}`]);
     });
 
     it('checks the lines of a bracketed paste: at the Enter that runs them, or at their own', async () => {
       const dir = targetDir('script');
-      addRule(`no-rm-script-${tag}`, 'rm\\s+-rf', 'block');
+      await addRule(`no-rm-script-${tag}`, 'rm\\s+-rf', 'block');
       const p = await shell('script');
       const paste = (text: string): void => {
         panes.tmux('set-buffer', '-b', `script-${tag}`, text);
@@ -232,16 +237,16 @@ describe.skipIf(skip !== null)(
       await run(p, 'true');
       // A blocked line inside the paste stops it there.
       paste(`rm -rf ${dir}\necho SCRIPT-RAN\n`);
-      await waitFor(() => risky(p.sessionId).length === 2, 'the second match');
+      await waitFor(async () => (await risky(p.sessionId)).length === 2, 'the second match');
       await run(p, 'true');
       expect(existsSync(dir)).toBe(true);
       expect(p.screen()).not.toMatch(/^SCRIPT-RAN$/m);
-      expect(risky(p.sessionId).map((r) => r.command)).toEqual([`rm -rf ${dir}`, `rm -rf ${dir}`]);
+      expect((await risky(p.sessionId)).map((r) => r.command)).toEqual([`rm -rf ${dir}`, `rm -rf ${dir}`]);
     });
 
     it('an interrupt rule blocks the command and drops the session', async () => {
       const word = `INTERRUPT-${tag}`;
-      addRule(`interrupt-${tag}`, word, 'interrupt');
+      await addRule(`interrupt-${tag}`, word, 'interrupt');
       const p = await shell('interrupt');
       p.keys(`echo ${word}-$((1+1))`, 'Enter');
       const screen = await waitScreen(p, /SSH-EXIT=\d+/);
@@ -249,27 +254,32 @@ describe.skipIf(skip !== null)(
       expect(screen).toMatch(new RegExp(`^${OPERATOR_MESSAGES.dropped}$`, 'm'));
       expect(screen).not.toContain(`${word}-2`);
       expect(screen).toContain('SSH-EXIT=255');
-      await waitFor(() => events(p.sessionId, 'Terminated').length === 1, 'the session to be finished');
-      const row = bed.store.db
-        .prepare('SELECT status, error_message AS error FROM sessions WHERE id = ?')
-        .get(p.sessionId) as { status: string; error: string | null };
+      await waitFor(
+        async () => (await events(p.sessionId, 'Terminated')).length === 1,
+        'the session to be finished',
+      );
+      const [row] = await bed.sql('SELECT status, error_message AS error FROM sessions WHERE id = ?', [
+        p.sessionId,
+      ]);
       expect(row).toEqual({ status: 'finished', error: `Dropped by policy (interrupt-${tag})` });
-      expect(events(p.sessionId, 'Terminated')[0]!.note).toMatch(
+      expect((await events(p.sessionId, 'Terminated'))[0]!.note).toMatch(
         new RegExp(`^${escape(`Dropped by policy (interrupt-${tag})`)}`),
       );
-      expect(events(p.sessionId, 'Prohibited Event')).toHaveLength(1);
-      expect(risky(p.sessionId).map((r) => r.action)).toEqual(['interrupt']);
+      expect(await events(p.sessionId, 'Prohibited Event')).toHaveLength(1);
+      expect((await risky(p.sessionId)).map((r) => r.action)).toEqual(['interrupt']);
     });
 
     it('an allow rule lets the command run and logs it', async () => {
-      addRule(`watch-uname-${tag}`, '^uname\\b', 'allow');
+      await addRule(`watch-uname-${tag}`, '^uname\\b', 'allow');
       const p = await shell('allow');
       await run(p, 'uname -s');
       expect(p.screen()).toMatch(/^Linux$/m);
-      const rows = risky(p.sessionId);
+      // An allowed command runs without waiting for its record, which lands just after.
+      await waitFor(async () => (await risky(p.sessionId)).length > 0, 'the allowed command to be logged');
+      const rows = await risky(p.sessionId);
       expect(rows.map((r) => [r.rule, r.action])).toEqual([[`watch-uname-${tag}`, 'allow']]);
       expect(rows[0]!.command).toMatch(/^uname -s; echo DONE-/);
-      const observed = events(p.sessionId, 'Observed Event');
+      const observed = await events(p.sessionId, 'Observed Event');
       expect(observed).toHaveLength(1);
       expect(observed[0]!.note).toContain(`watch-uname-${tag}`);
     });
@@ -308,15 +318,17 @@ describe.skipIf(skip !== null)(
       await waitScreen(p, blockedLine(name));
       await run(p, 'true');
       expect(existsSync(file)).toBe(false);
-      expect(risky(p.sessionId)).toMatchObject([{ rule: name, action: 'block', criticality: 'medium' }]);
-      expect(risky(p.sessionId)[0]!.command).toContain(`touch ${file}; echo DONE-`);
+      expect(await risky(p.sessionId)).toMatchObject([
+        { rule: name, action: 'block', criticality: 'medium' },
+      ]);
+      expect((await risky(p.sessionId))[0]!.command).toContain(`touch ${file}; echo DONE-`);
     });
 
     it('matches what Tab completion shows, typed key by key or all at once', async () => {
       const file = `/tmp/vigil-rules-${tag}-complete-me`;
       writeFileSync(file, 'SECRET-CONTENT\n', { mode: 0o644 });
       paths.push(file);
-      addRule(`no-completed-${tag}`, 'complete-me', 'block');
+      await addRule(`no-completed-${tag}`, 'complete-me', 'block');
       const p = await shell('complete');
       p.keys(`cat /tmp/vigil-rules-${tag}-comp`);
       p.keys('Tab');
@@ -328,16 +340,16 @@ describe.skipIf(skip !== null)(
       await waitScreen(p, blockedLine(`no-completed-${tag}`));
       // Keys, Tab and Enter in one write: the Enter waits until the completion is drawn.
       p.literal(`cat /tmp/vigil-rules-${tag}-comp\t\r`);
-      await waitFor(() => risky(p.sessionId).length === 2, 'the second match');
+      await waitFor(async () => (await risky(p.sessionId)).length === 2, 'the second match');
       await run(p, 'true');
       expect(p.screen()).not.toContain('SECRET-CONTENT');
-      expect(risky(p.sessionId).map((r) => r.command)).toEqual([`cat ${file}`, `cat ${file}`]);
+      expect((await risky(p.sessionId)).map((r) => r.command)).toEqual([`cat ${file}`, `cat ${file}`]);
     });
 
     it('never matches nor logs a password typed at a sudo prompt', async () => {
       const password = sshd.password;
-      addRule(`password-${tag}`, escape(password), 'block');
-      addRule(`sudo-seen-${tag}`, '^sudo -k', 'allow');
+      await addRule(`password-${tag}`, escape(password), 'block');
+      await addRule(`sudo-seen-${tag}`, '^sudo -k', 'allow');
       const p = await shell('sudo');
       p.keys('sudo -k; sudo -p "PASSWORD-PROMPT: " true; echo SUDO-EXIT=$?', 'Enter');
       await waitScreen(p, /PASSWORD-PROMPT: $/m);
@@ -346,16 +358,16 @@ describe.skipIf(skip !== null)(
       await run(p, 'true');
       expect(p.screen()).not.toMatch(blockedLine(`password-${tag}`));
       expect(p.screen()).not.toContain(password);
-      expect(risky(p.sessionId).map((r) => r.rule)).toEqual([`sudo-seen-${tag}`]);
-      expect(typed(p.sessionId).join('\n')).not.toContain(password);
-      const notes = bed.store.events.forSession(p.sessionId).map((e) => e.note);
+      expect((await risky(p.sessionId)).map((r) => r.rule)).toEqual([`sudo-seen-${tag}`]);
+      expect((await typed(p.sessionId)).join('\n')).not.toContain(password);
+      const notes = (await bed.store.events.forSession(p.sessionId)).map((e) => e.note);
       expect(notes.join('\n')).not.toContain(password);
     });
 
     it('does not match keys typed in a full-screen program (less)', async () => {
       const made = `/tmp/vigil-rules-${tag}-from-less`;
       paths.push(made, `${made}-after`);
-      addRule(`no-less-escape-${tag}`, `touch /tmp/vigil-rules-${tag}`, 'block');
+      await addRule(`no-less-escape-${tag}`, `touch /tmp/vigil-rules-${tag}`, 'block');
       const p = await shell('less');
       p.keys('less /etc/passwd', 'Enter');
       await waitFor(
@@ -367,7 +379,7 @@ describe.skipIf(skip !== null)(
       p.keys('Enter');
       p.keys('q');
       await run(p, 'true');
-      expect(risky(p.sessionId)).toEqual([]);
+      expect(await risky(p.sessionId)).toEqual([]);
       expect(p.screen()).not.toMatch(blockedLine(`no-less-escape-${tag}`));
       // Back at the shell, the same rule applies again.
       p.keys(`touch ${made}-after`, 'Enter');
@@ -376,7 +388,7 @@ describe.skipIf(skip !== null)(
     });
 
     it('keeps lines typed ahead in order behind an Enter held for its echo', async () => {
-      addRule(`watch-order-${tag}`, '^echo ORDER', 'allow');
+      await addRule(`watch-order-${tag}`, '^echo ORDER', 'allow');
       const client = await connectOperator(bed.sshPort, `rita@${sshd.user}@${TARGET_NAME}`, {
         password: 'rita-password-1',
       });
@@ -389,9 +401,14 @@ describe.skipIf(skip !== null)(
         const closed = await term.closed;
         expect(term.stdout()).toMatch(/^ORDER-42\r?$/m);
         expect(closed.code).toBe(3);
-        expect(risky(lastSessionId()).map((r) => r.command)).toEqual(['echo ORDER-$((40+2))']);
-        const logged = bed.store.sessionCommands.list(lastSessionId()).map((c) => c.command);
-        expect(logged).toEqual(['echo ORDER-$((40+2))', 'exit 3']);
+        // The session does not wait for these records (its recording has them): they land just after.
+        const sessionId = await lastSessionId();
+        await waitFor(
+          async () => (await risky(sessionId)).length > 0 && (await typed(sessionId)).length === 2,
+          'the commands of the session to be logged',
+        );
+        expect((await risky(sessionId)).map((r) => r.command)).toEqual(['echo ORDER-$((40+2))']);
+        expect(await typed(sessionId)).toEqual(['echo ORDER-$((40+2))', 'exit 3']);
       } finally {
         client.end();
       }
@@ -399,7 +416,7 @@ describe.skipIf(skip !== null)(
 
     it('refuses `ssh host command` when a rule blocks the command', async () => {
       const dir = targetDir('exec');
-      addRule(`no-rm-exec-${tag}`, 'rm\\s+-rf', 'block');
+      await addRule(`no-rm-exec-${tag}`, 'rm\\s+-rf', 'block');
       const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
         const child = execFile(
           'ssh',
@@ -413,9 +430,9 @@ describe.skipIf(skip !== null)(
       expect(result.stderr).toContain(commandBlockedMessage(`no-rm-exec-${tag}`));
       expect(result.code).toBe(1);
       expect(existsSync(dir)).toBe(true);
-      const sessionId = lastSessionId();
-      expect(risky(sessionId)).toMatchObject([{ action: 'block', command: `rm -rf ${dir}` }]);
-      expect(events(sessionId, 'Prohibited Event')).toHaveLength(1);
+      const sessionId = await lastSessionId();
+      expect(await risky(sessionId)).toMatchObject([{ action: 'block', command: `rm -rf ${dir}` }]);
+      expect(await events(sessionId, 'Prohibited Event')).toHaveLength(1);
     });
   },
 );

@@ -1,13 +1,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Store } from '../../src/gateway/db/store';
+import type { AsyncStore } from '../../src/gateway/db/asyncStore';
 import { RuleBook } from '../../src/gateway/rules/ruleBook';
 import { makeTempDir, runGatewayCli, withDataDir } from '../support/gateway';
-import { sqliteAsyncStore } from '../../src/gateway/db/sqliteAsyncStore';
+import { createDatabaseFor } from '../support/testDatabase';
 
 /** The audited-command rules CLI, run as the real binary against a data folder. */
 let dataDir: string;
+let database: Awaited<ReturnType<typeof createDatabaseFor>>;
 const cli = (args: string[]) => runGatewayCli([...args, '--data', dataDir]);
 const ruleAdd = (name: string, overrides: Record<string, string> = {}) => {
   const options = { pattern: 'x', score: '10', criticality: 'low', action: 'allow', ...overrides };
@@ -17,17 +18,18 @@ const ruleAdd = (name: string, overrides: Record<string, string> = {}) => {
 
 /** What the CLI leaves in the database: rule names and how many rule events were written. */
 const state = () =>
-  withDataDir(dataDir, (store) => ({
-    rules: store.commandRules.list().map((r) => r.name),
-    events: ruleEvents(store).length,
+  withDataDir(dataDir, async (store) => ({
+    rules: (await store.commandRules.list()).map((r) => r.name),
+    events: (await ruleEvents(store)).length,
   }));
-const ruleEvents = (store: Store) => [
-  ...store.events.list({ type: 'Command rule added' }, 0, 100).items,
-  ...store.events.list({ type: 'Command rule removed' }, 0, 100).items,
+const ruleEvents = async (store: AsyncStore) => [
+  ...(await store.events.list({ type: 'Command rule added' }, 0, 100)).items,
+  ...(await store.events.list({ type: 'Command rule removed' }, 0, 100)).items,
 ];
 
 beforeAll(async () => {
   dataDir = join(makeTempDir('vigil-rules-cli-'), 'data');
+  database = await createDatabaseFor(dataDir);
   for (const [name, host] of [
     ['web-01', '10.0.0.5'],
     ['db-01', '10.0.0.6'],
@@ -37,8 +39,9 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  await database.drop();
 });
 
 describe('vigil-gateway rule', () => {
@@ -91,14 +94,15 @@ describe('vigil-gateway rule', () => {
       '',
     ]);
 
-    await withDataDir(dataDir, (store) => {
-      const added = store.events.list({ type: 'Command rule added' }, 0, 100).items;
+    await withDataDir(dataDir, async (store) => {
+      const added = (await store.events.list({ type: 'Command rule added' }, 0, 100)).items;
       const notes = added.sort((a, b) => a.id - b.id).map((e) => e.note);
       expect(notes).toEqual([
         String.raw`Added the command rule rm-rf (action block, score 90, criticality critical, all targets, pattern rm\s+-(r|f|rf|fr)\b)`,
         'Added the command rule sudo-db (action allow, score 40, criticality medium, target db-01, pattern ^sudo )',
       ]);
-      for (const event of ruleEvents(store)) expect(event).toMatchObject({ actorId: null, sessionId: null });
+      for (const event of await ruleEvents(store))
+        expect(event).toMatchObject({ actorId: null, sessionId: null });
     });
   });
 
@@ -161,7 +165,9 @@ describe('vigil-gateway rule', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('rule add needs --criticality, --action');
     expect(await state()).toEqual(before);
-    await withDataDir(dataDir, (store) => expect(store.commandRules.get('rm-rf')!.pattern).not.toBe('other'));
+    await withDataDir(dataDir, async (store) =>
+      expect((await store.commandRules.get('rm-rf'))!.pattern).not.toBe('other'),
+    );
   });
 
   test('--target limits a rule to sessions on that target', async () => {
@@ -169,9 +175,9 @@ describe('vigil-gateway rule', () => {
       (await ruleAdd('db-drop', { pattern: 'DROP TABLE', action: 'interrupt', target: 'db-01' })).code,
     ).toBe(0);
     await withDataDir(dataDir, async (store) => {
-      const web = store.targets.findTarget('web-01')!.id;
-      const db = store.targets.findTarget('db-01')!.id;
-      const book = new RuleBook(sqliteAsyncStore(store, false));
+      const web = (await store.targets.findTarget('web-01'))!.id;
+      const db = (await store.targets.findTarget('db-01'))!.id;
+      const book = new RuleBook(store);
       await book.refresh();
       expect(book.forTarget(web).map((r) => r.name)).toEqual(['rm-rf']);
       expect(book.forTarget(db).map((r) => r.name)).toEqual(['rm-rf', 'sudo-db', 'db-drop']);
@@ -186,9 +192,11 @@ describe('vigil-gateway rule', () => {
     const unknown = await cli(['rule', 'remove', 'db-drop']);
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toContain('No command rule named db-drop');
-    await withDataDir(dataDir, (store) => {
-      expect(store.commandRules.list().map((r) => r.name)).toEqual(['rm-rf', 'sudo-db']);
-      const notes = store.events.list({ type: 'Command rule removed' }, 0, 100).items.map((e) => e.note);
+    await withDataDir(dataDir, async (store) => {
+      expect((await store.commandRules.list()).map((r) => r.name)).toEqual(['rm-rf', 'sudo-db']);
+      const notes = (await store.events.list({ type: 'Command rule removed' }, 0, 100)).items.map(
+        (e) => e.note,
+      );
       expect(notes).toContain(
         'Removed the command rule db-drop (action interrupt, score 10, criticality low, target db-01, pattern DROP TABLE)',
       );
@@ -201,8 +209,8 @@ describe('vigil-gateway rule', () => {
     const list = await cli(['rule', 'list']);
     expect(list.stdout).toContain('rm-rf');
     expect(list.stdout).not.toContain('sudo-db');
-    const removed = await withDataDir(dataDir, (store) =>
-      store.events.list({ type: 'Command rule removed' }, 0, 100).items.map((e) => e.note),
+    const removed = await withDataDir(dataDir, async (store) =>
+      (await store.events.list({ type: 'Command rule removed' }, 0, 100)).items.map((e) => e.note),
     );
     expect(removed.filter((note) => note.includes('sudo-db'))).toEqual([
       expect.stringContaining('with its target'),

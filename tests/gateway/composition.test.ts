@@ -18,7 +18,7 @@ afterEach(async () => {
   await gw.close();
 });
 
-function insertSession(seed: ReturnType<typeof finishedSession>): number {
+function insertSession(seed: ReturnType<typeof finishedSession>): Promise<number> {
   return gw.store.sessions.insert({
     ...seed,
     userId: operatorId,
@@ -29,7 +29,7 @@ function insertSession(seed: ReturnType<typeof finishedSession>): number {
 
 describe('the gateway services', () => {
   test('announce session changes themselves, so every caller (not only an HTTP route) updates the lists', async () => {
-    const id = insertSession(finishedSession('olga', Date.parse('2025-05-01T08:00:00Z')));
+    const id = await insertSession(finishedSession('olga', Date.parse('2025-05-01T08:00:00Z')));
     const caller = await gw.services.identity.authenticate(await gw.login('pat'), null);
     expect(caller).not.toBeNull();
     const session = (await gw.services.sessions.find(caller!, id))!;
@@ -48,7 +48,7 @@ describe('the gateway services', () => {
   });
 
   test('a session a stopped gateway left live is finished through the session ledger, with its event', async () => {
-    const id = insertSession(liveSession('olga', Date.parse('2025-05-01T10:00:00Z')));
+    const id = await insertSession(liveSession('olga', Date.parse('2025-05-01T10:00:00Z')));
     const paths = { root: gw.dir } as DataPaths;
 
     const recovered = await recoverInterruptedSessions(gw.services.ledger, paths, () =>
@@ -56,12 +56,12 @@ describe('the gateway services', () => {
     );
 
     expect(recovered.map((r) => r.id)).toEqual([id]);
-    const row = gw.store.sessions.get(id, operatorId)!;
+    const row = (await gw.store.sessions.get(id, operatorId))!;
     expect(row.status).toBe('finished');
     expect(row.errorMessage).toBe('The gateway stopped while the session was live');
-    const terminated = gw.store.db
-      .prepare(`SELECT note FROM events WHERE type = 'Terminated' AND session_id = ?`)
-      .all(id) as { note: string }[];
+    const terminated = await gw.sql(`SELECT note FROM events WHERE type = 'Terminated' AND session_id = ?`, [
+      id,
+    ]);
     expect(terminated).toEqual([{ note: 'The gateway stopped while the session was live' }]);
     expect(await gw.services.ledger.listLive()).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { dataPaths, ensureDataDir } from '../../src/gateway/datadir';
 import { openStore } from '../../src/gateway/db/store';
 import { makeTempDir } from '../support/gateway';
+import { TEST_ENGINE } from '../support/testDatabase';
 
 /** The data folder holds the database and every key: only its owner may read it, on every start. */
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -16,24 +17,38 @@ afterEach(() => {
 describe.skipIf(process.platform === 'win32')(
   'data folder modes (POSIX file modes; skipped on Windows)',
   () => {
-    test('a new folder, its database and the database side files are owner-only', () => {
+    test('a new folder and its recordings folder are owner-only', () => {
       parent = makeTempDir('vigil-modes-');
       const root = join(parent, 'data');
       const previous = process.umask(0o022);
       try {
         const paths = ensureDataDir(root);
-        const store = openStore(paths.database);
-        store.meta.setOnce('written', 'yes');
         expect(mode(root)).toBe(0o700);
         expect(mode(paths.recordings)).toBe(0o700);
-        expect(mode(paths.database)).toBe(0o600);
-        expect(mode(`${paths.database}-wal`)).toBe(0o600);
-        expect(mode(`${paths.database}-shm`)).toBe(0o600);
-        store.close();
       } finally {
         process.umask(previous);
       }
     });
+
+    test.skipIf(TEST_ENGINE !== 'sqlite')(
+      'the database file and its side files are owner-only (SQLite only: PostgreSQL keeps no files here)',
+      () => {
+        parent = makeTempDir('vigil-modes-');
+        const root = join(parent, 'data');
+        const previous = process.umask(0o022);
+        try {
+          const paths = ensureDataDir(root);
+          const store = openStore(paths.database);
+          store.meta.setOnce('written', 'yes');
+          expect(mode(paths.database)).toBe(0o600);
+          expect(mode(`${paths.database}-wal`)).toBe(0o600);
+          expect(mode(`${paths.database}-shm`)).toBe(0o600);
+          store.close();
+        } finally {
+          process.umask(previous);
+        }
+      },
+    );
 
     test('an existing folder with looser modes is tightened on start', () => {
       parent = makeTempDir('vigil-modes-');

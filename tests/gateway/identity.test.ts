@@ -4,11 +4,18 @@ import { hashToken } from '../../src/gateway/crypto/tokens';
 import { createTestGateway, FAST_SCRYPT, type TestGateway } from '../support/gatewayApp';
 
 let gw: TestGateway;
+/** The gateway the current test opened; the password tests open none. */
+let opened: TestGateway | undefined;
 let now = Date.parse('2025-06-01T12:00:00Z');
 const clock = () => now;
 
+const openGateway = async (options: Parameters<typeof createTestGateway>[0]) => {
+  gw = opened = await createTestGateway(options);
+};
+
 afterEach(async () => {
-  await gw?.close();
+  await opened?.close();
+  opened = undefined;
 });
 
 const login = (username: string, password: string) =>
@@ -16,7 +23,7 @@ const login = (username: string, password: string) =>
 
 describe('login', () => {
   test('returns a token, its expiry (8 h) and the user with roles and permissions', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     const res = await login('ana', 'ana-secret-1');
     expect(res.statusCode).toBe(200);
@@ -35,9 +42,9 @@ describe('login', () => {
       ],
     });
     // Only the SHA-256 of the token is stored.
-    const stored = gw.store.db.prepare('SELECT token_hash FROM tokens').pluck().all();
+    const stored = (await gw.sql('SELECT token_hash FROM tokens')).map((row) => row.token_hash);
     expect(stored).toEqual([hashToken(body.token)]);
-    expect(JSON.stringify(gw.store.db.prepare('SELECT * FROM tokens').all())).not.toContain(body.token);
+    expect(JSON.stringify(await gw.sql('SELECT * FROM tokens'))).not.toContain(body.token);
     const me = await gw.request({ method: 'GET', url: '/api/v1/me', token: body.token });
     expect(me.json()).toEqual(body.user);
     // Logins are case-insensitive.
@@ -45,7 +52,7 @@ describe('login', () => {
   });
 
   test('wrong password and unknown user get the same answer and leave Login failed events', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     const wrong = await login('ana', 'nope-nope');
     const unknown = await login('ghost', 'nope-nope');
@@ -55,14 +62,14 @@ describe('login', () => {
     expect(wrong.json()).toEqual({
       error: { code: 'INVALID_CREDENTIALS', message: 'Invalid username or password' },
     });
-    const events = gw.store.events.list({ type: 'Login failed' }, 0, 10).items;
+    const events = (await gw.store.events.list({ type: 'Login failed' }, 0, 10)).items;
     expect(events.map((e) => e.note)).toEqual(['Login "ghost" failed', 'Login "ana" failed']);
     expect(events[1]!.actor?.login).toBe('ana');
     expect(events[0]!.actor).toBeNull();
   });
 
   test('5 failures within 15 minutes lock the login for 15 minutes (429), unknown logins too', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     for (let i = 0; i < 4; i++) {
       now += 60_000;
@@ -79,7 +86,7 @@ describe('login', () => {
     // Even the right password is refused while locked.
     now += 14 * 60_000;
     expect((await login('ana', 'ana-secret-1')).statusCode).toBe(429);
-    expect(gw.store.events.list({ type: 'Login locked' }, 0, 10).total).toBe(2);
+    expect((await gw.store.events.list({ type: 'Login locked' }, 0, 10)).total).toBe(2);
     now += 60_000 + 1;
     expect((await login('ana', 'ana-secret-1')).statusCode).toBe(200);
 
@@ -88,7 +95,7 @@ describe('login', () => {
   });
 
   test('failures spread over more than 15 minutes do not lock', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     for (let i = 0; i < 8; i++) {
       now += 4 * 60_000;
@@ -98,7 +105,7 @@ describe('login', () => {
   });
 
   test('a successful login resets the failure count', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     for (let i = 0; i < 4; i++) await login('ana', 'wrong');
     expect((await login('ana', 'ana-secret-1')).statusCode).toBe(200);
@@ -114,16 +121,16 @@ describe('login limits', () => {
       remoteAddress,
       payload: { username, password },
     });
-  const failedChecks = () => gw.store.events.list({ type: 'Login failed' }, 0, 1).total;
+  const failedChecks = async () => (await gw.store.events.list({ type: 'Login failed' }, 0, 1)).total;
 
   test('200 concurrent wrong logins: at most 5 passwords are checked, the rest get 429', async () => {
-    gw = await createTestGateway({ clock, identity: { perIpMaxAttempts: 1000 } });
+    await openGateway({ clock, identity: { perIpMaxAttempts: 1000 } });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     const answers = await Promise.all(
       Array.from({ length: 200 }, (_, i) => loginFrom(`10.1.0.${i % 250}`, 'ana', `guess-${i}`)),
     );
     const statuses = answers.map((a) => a.statusCode);
-    expect(failedChecks()).toBeLessThanOrEqual(5);
+    expect(await failedChecks()).toBeLessThanOrEqual(5);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
     expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(195);
@@ -132,7 +139,7 @@ describe('login limits', () => {
   });
 
   test('SSH password checks share the limit: 200 concurrent wrong ones, at most 5 checked', async () => {
-    gw = await createTestGateway({ clock, identity: { perIpMaxAttempts: 1000 } });
+    await openGateway({ clock, identity: { perIpMaxAttempts: 1000 } });
     await gw.addUser('bob', 'Operator', 'bob-secret-1');
     const { IdentityService, DEFAULT_IDENTITY } = await import('../../src/gateway/services/identity');
     const identity = new IdentityService(gw.services.store, clock, {
@@ -146,12 +153,12 @@ describe('login limits', () => {
     const codes = outcomes.map((o) =>
       o.status === 'rejected' ? (o.reason as { statusCode: number }).statusCode : 200,
     );
-    expect(failedChecks()).toBeLessThanOrEqual(5);
+    expect(await failedChecks()).toBeLessThanOrEqual(5);
     expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(195);
   });
 
   test('one source address may fail a few checks across logins, then gets 429 until its window passes', async () => {
-    gw = await createTestGateway({ clock, identity: { perIpMaxAttempts: 3, perIpWindowMs: 60_000 } });
+    await openGateway({ clock, identity: { perIpMaxAttempts: 3, perIpWindowMs: 60_000 } });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     // Successful logins are not limited.
     for (let i = 0; i < 5; i++)
@@ -166,7 +173,7 @@ describe('login limits', () => {
       message: 'Too many failed logins from this address: try again later',
     });
     expect((await loginFrom('10.0.0.9', 'ana', 'ana-secret-1')).statusCode).toBe(429);
-    expect(failedChecks()).toBe(3);
+    expect(await failedChecks()).toBe(3);
     // Another address is not affected; nor is this one once its window has passed.
     expect((await loginFrom('10.0.0.10', 'frank', 'Summer2025!')).statusCode).toBe(401);
     now += 60_001;
@@ -181,21 +188,21 @@ describe('login limits', () => {
   });
 
   test('refusals of a locked login leave one event per minute, counting the others', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     for (let i = 0; i < 5; i++) await login('ana', `wrong-${i}`);
-    const lockedEvents = () => gw.store.events.list({ type: 'Login locked' }, 0, 100).items;
-    expect(lockedEvents()).toHaveLength(1);
+    const lockedEvents = async () => (await gw.store.events.list({ type: 'Login locked' }, 0, 100)).items;
+    expect(await lockedEvents()).toHaveLength(1);
     for (let i = 0; i < 50; i++) {
       now += 1000;
       expect((await login('ana', 'ana-secret-1')).statusCode).toBe(429);
     }
     // The first refusal is logged; the next 49 within its minute are only counted.
-    expect(lockedEvents()).toHaveLength(2);
+    expect(await lockedEvents()).toHaveLength(2);
     // A minute after the logged refusal, the next one is logged again.
     now += 11_000;
     expect((await login('ana', 'ana-secret-1')).statusCode).toBe(429);
-    const events = lockedEvents();
+    const events = await lockedEvents();
     expect(events).toHaveLength(3);
     expect(events[0]!.note).toMatch(
       /^Login "ana" refused while locked until .* \(49 more refused since the previous event\)$/,
@@ -206,7 +213,7 @@ describe('login limits', () => {
 
 describe('tokens', () => {
   test('expire after the configured time', async () => {
-    gw = await createTestGateway({ clock, identity: { tokenTtlMs: 60_000 } });
+    await openGateway({ clock, identity: { tokenTtlMs: 60_000 } });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     const token = (await login('ana', 'ana-secret-1')).json().token as string;
     expect((await gw.request({ method: 'GET', url: '/api/v1/me', token })).statusCode).toBe(200);
@@ -217,7 +224,7 @@ describe('tokens', () => {
   });
 
   test('logout revokes the token and is logged', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     const token = await gw.login('ana', 'ana-secret-1');
     const other = await gw.login('ana', 'ana-secret-1');
@@ -225,15 +232,15 @@ describe('tokens', () => {
     expect((await gw.request({ method: 'GET', url: '/api/v1/me', token })).statusCode).toBe(401);
     expect((await gw.request({ method: 'POST', url: '/api/v1/auth/logout', token })).statusCode).toBe(401);
     expect((await gw.request({ method: 'GET', url: '/api/v1/me', token: other })).statusCode).toBe(200);
-    expect(gw.store.events.list({ type: 'Logout' }, 0, 10).total).toBe(1);
+    expect((await gw.store.events.list({ type: 'Logout' }, 0, 10)).total).toBe(1);
   });
 
   test('role changes apply to existing tokens at once', async () => {
-    gw = await createTestGateway({ clock });
+    await openGateway({ clock });
     await gw.addUser('ana', 'PAM Auditor', 'ana-secret-1');
     const token = await gw.login('ana', 'ana-secret-1');
     expect((await gw.request({ method: 'GET', url: '/api/v1/audit/events', token })).statusCode).toBe(200);
-    gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
+    await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
     const res = await gw.request({ method: 'GET', url: '/api/v1/audit/events', token });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.message).toBe('Missing permission PAM.SessionManagement.Logs');

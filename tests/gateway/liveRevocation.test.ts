@@ -20,7 +20,7 @@ afterEach(async () => {
 async function setup() {
   gw = await createListeningGateway();
   const ids = { ana: await gw.addUser('ana', 'PAM Auditor'), olga: await gw.addUser('olga', 'Operator') };
-  const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+  const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
   const token = await gw.login('ana');
   const viewer = await gw.watch(live.sessionId, token);
   sockets.push(viewer);
@@ -69,9 +69,9 @@ describe('"Hold on!"', () => {
     const bob = await gw.addUser('bob', 'Operator');
     await gw.addUser('ana', 'PAM Auditor');
     const token = await gw.login('ana');
-    const first = startTestSession(gw.store, gw.liveHub, olga);
-    const second = startTestSession(gw.store, gw.liveHub, olga);
-    const others = startTestSession(gw.store, gw.liveHub, bob);
+    const first = await startTestSession(gw.store, gw.liveHub, olga);
+    const second = await startTestSession(gw.store, gw.liveHub, olga);
+    const others = await startTestSession(gw.store, gw.liveHub, bob);
 
     const blocked = await gw.request({
       method: 'PUT',
@@ -97,7 +97,7 @@ describe('"Hold on!"', () => {
     expect(released.json().blocked).toBe(false);
     expect(first.blocked).toBe(false);
     expect(second.blocked).toBe(false);
-    expect(gw.store.blocks.activeBlockForUser(olga)).toBeNull();
-    expect(gw.store.sessions.get(first.sessionId, olga)!.blocked).toBe(false);
+    expect(await gw.store.blocks.activeBlockForUser(olga)).toBeNull();
+    expect((await gw.store.sessions.get(first.sessionId, olga))!.blocked).toBe(false);
   });
 });

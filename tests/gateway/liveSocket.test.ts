@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { LIVE_CLOSE } from '../../src/shared/live';
 import { createListeningGateway, type ListeningGateway } from '../support/liveGateway';
 import { startTestSession, type TestLiveSession } from '../support/liveSession';
+import { waitFor } from '../support/wait';
 import type { TestSocket } from '../support/wsClient';
 
 /**
@@ -34,12 +35,19 @@ afterEach(async () => {
   await gw.close();
 });
 
-const liveStreamEvents = () => gw.store.events.list({ type: 'Live Stream' }, 0, 100).items;
+/**
+ * Resolves once the gateway streams the session to a viewer (it has asked for the screen). The socket
+ * opens before that: the ticket, the login and the permission are checked on the open socket.
+ */
+const viewerAttached = (live: TestLiveSession) =>
+  waitFor(() => gw.services.viewers.count(live.sessionId) > 0, `a viewer of session ${live.sessionId}`);
+
+const liveStreamEvents = async () => (await gw.store.events.list({ type: 'Live Stream' }, 0, 100)).items;
 
 describe('Live Stream socket', () => {
   test('a late joiner gets the current screen first, then output, state changes and the end', async () => {
     const { ids, tokens } = await setup();
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     live.output('$ echo before\r\nbefore\r\n$ ');
     live.resize(100, 30);
 
@@ -53,7 +61,7 @@ describe('Live Stream socket', () => {
       blocked: false,
       startedAt: live.startedAt.toISOString(),
     });
-    expect(liveStreamEvents()).toMatchObject([{ sessionId: live.sessionId, actor: { login: 'ana' } }]);
+    expect(await liveStreamEvents()).toMatchObject([{ sessionId: live.sessionId, actor: { login: 'ana' } }]);
 
     live.output('uname\r\n');
     live.output(Buffer.from([0x1b, 0x5b, 0x33, 0x31, 0x6d, 0xff])); // colour + a byte that is not UTF-8
@@ -85,7 +93,7 @@ describe('Live Stream socket', () => {
 
   test('several viewers watch one session at once, each start is an event', async () => {
     const { ids, tokens } = await setup();
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const first = track(await gw.watch(live.sessionId, tokens.ana));
     expect((await first.nextJson()).type).toBe('snapshot');
     live.output('one ');
@@ -94,24 +102,24 @@ describe('Live Stream socket', () => {
     live.output('two');
     expect(await first.readUntil('one two')).toBe('one two');
     expect(await second.readUntil('two')).toBe('two');
-    expect(liveStreamEvents().map((e) => e.actor?.login)).toEqual(['bia', 'ana']);
+    expect((await liveStreamEvents()).map((e) => e.actor?.login)).toEqual(['bia', 'ana']);
 
     // One viewer leaving does not disturb the other.
     first.close();
     await first.closed;
     live.output(' three');
     expect(await second.readUntil('three')).toBe(' three');
-    live.end('terminated');
+    await live.end('terminated');
     expect(await second.nextJson()).toMatchObject({ type: 'ended', reason: 'terminated' });
   });
 
   test('a snapshot that answers late still comes first; output from meanwhile follows it', async () => {
     const { ids, tokens } = await setup();
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     live.output('A');
     live.snapshotDelayMs = 150;
     const viewer = track(await gw.watch(live.sessionId, tokens.ana));
-    await viewer.opened;
+    await viewerAttached(live);
     live.output('B');
     live.resize(90, 20);
     expect(await viewer.nextJson()).toMatchObject({ type: 'snapshot', screen: 'A', cols: 80 });
@@ -121,12 +129,12 @@ describe('Live Stream socket', () => {
 
   test('a session that ends before the snapshot could be read still tells the viewer how it ended', async () => {
     const { ids, tokens } = await setup();
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     live.snapshotDelayMs = 100;
     live.snapshotFails = true;
     const viewer = track(await gw.watch(live.sessionId, tokens.ana));
-    await viewer.opened;
-    live.end('failed', 'Connection to the target lost');
+    await viewerAttached(live);
+    await live.end('failed', 'Connection to the target lost');
     expect(await viewer.nextJson()).toMatchObject({
       type: 'ended',
       reason: 'failed',
@@ -138,8 +146,8 @@ describe('Live Stream socket', () => {
   test('tickets are single use, expire after 30 s and belong to one session', async () => {
     now = Date.now();
     const { ids, tokens } = await setup({ clock: () => now });
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
-    const other = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
+    const other = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const ticketFor = async (id: number) =>
       (
         await gw.request({ method: 'POST', url: `/api/v1/sessions/${id}/live-ticket`, token: tokens.ana })
@@ -166,12 +174,12 @@ describe('Live Stream socket', () => {
 
     await expectBadTicket(open(live.sessionId, ''));
     await expectBadTicket(open(live.sessionId, '?ticket=not-a-ticket'));
-    expect(liveStreamEvents()).toHaveLength(1);
+    expect(await liveStreamEvents()).toHaveLength(1);
   });
 
   test('the decision is taken again when the ticket is redeemed', async () => {
     const { ids, tokens } = await setup();
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const ticket = async (token: string) =>
       (
         await gw.request({ method: 'POST', url: `/api/v1/sessions/${live.sessionId}/live-ticket`, token })
@@ -179,28 +187,28 @@ describe('Live Stream socket', () => {
     const url = (t: string) => `/api/v1/sessions/${live.sessionId}/live?ticket=${t}`;
 
     const revoked = await ticket(tokens.ana);
-    gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
+    await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
     const forbidden = await track(gw.socket(url(revoked))).closed;
     expect(forbidden).toEqual({
       code: LIVE_CLOSE.forbidden,
       reason: 'Missing permission PAM.SessionManagement.Livestream',
     });
-    gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Livestream');
+    await gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Livestream');
 
     const loggedOut = await ticket(tokens.ana);
     await gw.request({ method: 'POST', url: '/api/v1/auth/logout', token: tokens.ana });
     expect((await track(gw.socket(url(loggedOut))).closed).code).toBe(LIVE_CLOSE.badTicket);
 
     const ended = await ticket(tokens.bia);
-    live.end('terminated');
+    await live.end('terminated');
     const notLive = await track(gw.socket(url(ended))).closed;
     expect(notLive.code).toBe(LIVE_CLOSE.notLive);
-    expect(liveStreamEvents()).toEqual([]);
+    expect(await liveStreamEvents()).toEqual([]);
   });
 
   test('viewers are read-only: their messages are ignored, a flood closes the socket', async () => {
     const { ids, tokens } = await setup();
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const viewer = track(await gw.watch(live.sessionId, tokens.ana));
     await viewer.nextJson();
     viewer.ws.send('ls\r');
@@ -230,7 +238,7 @@ describe('Live Stream socket', () => {
     const { ids, tokens } = await setup({
       viewerLimits: { maxBufferedBytes: 256 * 1024, resumeBelowBytes: 16 * 1024, maxBehindMs: 60_000 },
     });
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const fast = track(await gw.watch(live.sessionId, tokens.ana));
     const slow = track(await gw.watch(live.sessionId, tokens.bia));
     await fast.nextJson();
@@ -276,7 +284,7 @@ describe('Live Stream socket', () => {
         drainCheckMs: 20,
       },
     });
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const slow = track(await gw.watch(live.sessionId, tokens.ana));
     await slow.nextJson();
     slow.ws.pause();
@@ -290,7 +298,7 @@ describe('Live Stream socket', () => {
 
   test('a plain GET is refused: the endpoint is a WebSocket', async () => {
     const { ids, tokens } = await setup();
-    const live = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const res = await gw.request({
       method: 'GET',
       url: `/api/v1/sessions/${live.sessionId}/live`,
@@ -307,17 +315,17 @@ describe('session updates socket', () => {
     const auth = (token: string) => ({ authorization: `Bearer ${token}` });
     const ana = track(gw.socket('/api/v1/sessions/updates', auth(tokens.ana)));
     const scopedToken = await gw.login('scoped');
-    gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
-    gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Recording');
-    gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
+    await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
+    await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Recording');
+    await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
     // With no permission left, PAM Auditors see only the sessions they audit (★ scoped access).
     const scoped = track(gw.socket('/api/v1/sessions/updates', auth(scopedToken)));
     const bia = track(gw.socket('/api/v1/sessions/updates', auth(tokens.bia)));
     await Promise.all([ana.opened, scoped.opened, bia.opened]);
 
-    const hidden = startTestSession(gw.store, gw.liveHub, ids.olga);
-    const audited = startTestSession(gw.store, gw.liveHub, ids.olga);
-    gw.store.auditors.replace(audited.sessionId, [ids.scoped], null, Date.now());
+    const hidden = await startTestSession(gw.store, gw.liveHub, ids.olga);
+    const audited = await startTestSession(gw.store, gw.liveHub, ids.olga);
+    await gw.store.auditors.replace(audited.sessionId, [ids.scoped], null, Date.now());
     gw.liveHub.notify(audited.sessionId, 'updated');
     await gw.request({
       method: 'PUT',
@@ -325,7 +333,7 @@ describe('session updates socket', () => {
       payload: { blocked: true },
       token: tokens.bia,
     });
-    hidden.end('terminated');
+    await hidden.end('terminated');
 
     const expected = [
       { sessionId: hidden.sessionId, change: 'started' },
@@ -348,7 +356,7 @@ describe('session updates socket', () => {
     );
     expect(seen.every((u) => (u as { sessionId: number }).sessionId === audited.sessionId)).toBe(true);
     // A later change both may see comes next: nothing of the hidden session was sent before it.
-    gw.store.auditors.replace(audited.sessionId, [ids.scoped, ids.ana], null, Date.now());
+    await gw.store.auditors.replace(audited.sessionId, [ids.scoped, ids.ana], null, Date.now());
     gw.liveHub.notify(audited.sessionId, 'updated');
     const later = { type: 'session', sessionId: audited.sessionId, change: 'updated' };
     expect(await scoped.nextJson()).toEqual(later);
@@ -371,7 +379,7 @@ describe('session updates socket', () => {
     const ana = track(gw.socket('/api/v1/sessions/updates', { authorization: `Bearer ${tokens.ana}` }));
     await ana.opened;
     await gw.request({ method: 'POST', url: '/api/v1/auth/logout', token: tokens.ana });
-    startTestSession(gw.store, gw.liveHub, ids.olga);
+    await startTestSession(gw.store, gw.liveHub, ids.olga);
     expect((await ana.closed).code).toBe(LIVE_CLOSE.badTicket);
   });
 });
@@ -379,7 +387,7 @@ describe('session updates socket', () => {
 describe('shutdown', () => {
   test('closing the app closes open sockets instead of hanging', async () => {
     const { ids, tokens } = await setup();
-    const live: TestLiveSession = startTestSession(gw.store, gw.liveHub, ids.olga);
+    const live: TestLiveSession = await startTestSession(gw.store, gw.liveHub, ids.olga);
     const viewer = track(await gw.watch(live.sessionId, tokens.ana));
     await viewer.nextJson();
     const updates = track(gw.socket('/api/v1/sessions/updates', { authorization: `Bearer ${tokens.ana}` }));

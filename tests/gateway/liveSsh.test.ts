@@ -48,9 +48,8 @@ describe.skipIf(unavailable !== null)(
       const operator: Terminal = await openShell(client);
       operator.send('echo hello-$((6*7))\r');
       await operator.waitFor('hello-42');
-      const live = tb.gateway.hub
-        .list()
-        .find((s) => s.operatorUserId === tb.store.users.findByLogin('olga')!.id)!;
+      const olga = (await tb.store.users.findByLogin('olga'))!;
+      const live = tb.gateway.hub.list().find((s) => s.operatorUserId === olga.id)!;
       expect(live).toBeDefined();
       const sessionId = live.sessionId;
 
@@ -98,20 +97,23 @@ describe.skipIf(unavailable !== null)(
         await viewer.readUntil('released-5', 10_000);
         expect(operator.stdout()).not.toContain('BLOCKED-RAN-42');
 
-        // Drop: both legs end at once, the operator is told, the viewer gets the end.
+        // Drop: both legs end at once, the operator is told, the viewer gets the end. The gateway
+        // may close the operator's connection before the client gets to: listen from before the drop.
+        const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
         const drop = await api('POST', `/api/v1/sessions/${sessionId}/drop`);
         expect(drop.statusCode, drop.body).toBe(200);
         expect(drop.json()).toMatchObject({ id: sessionId, status: 'finished' });
         await operator.waitFor(OPERATOR_MESSAGES.dropped);
         await operator.closed;
-        await new Promise<void>((resolve) => (client.once('close', () => resolve()), client.end()));
+        client.end();
+        await clientClosed;
         expect(await viewer.nextControl('ended')).toMatchObject({
           reason: 'dropped',
           message: OPERATOR_MESSAGES.dropped,
         });
         expect((await viewer.closed).code).toBe(1000);
 
-        const stored = tb.store.events.list({ sessionId }, 0, 100).items.map((e) => e.type);
+        const stored = (await tb.store.events.list({ sessionId }, 0, 100)).items.map((e) => e.type);
         expect(stored).toEqual(
           expect.arrayContaining([
             'Live Stream',

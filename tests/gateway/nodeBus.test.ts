@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { RelayFrame } from '../../src/gateway/cluster/frames';
 import { followRemoteSession, LiveSessionHost } from '../../src/gateway/cluster/liveRelay';
@@ -7,12 +6,12 @@ import { LocalBusNetwork } from '../../src/gateway/cluster/localNodeBus';
 import type { LiveSnapshot, RequestOf } from '../../src/gateway/cluster/messages';
 import { connectNatsNodeBus } from '../../src/gateway/cluster/natsNodeBus';
 import { NodeUnreachableError, type NodeBus } from '../../src/gateway/cluster/nodeBus';
-import { openStore, type Store } from '../../src/gateway/db/store';
 import { GatewayError } from '../../src/gateway/errors';
 import { LiveHub } from '../../src/gateway/live/hub';
 import type { SessionUpdate } from '../../src/shared/live';
 import { makeTempDir } from '../support/gateway';
-import { TestLiveSession } from '../support/liveSession';
+import { startTestSession, type TestLiveSession } from '../support/liveSession';
+import { openTestStore, type TestStore } from '../support/testDatabase';
 import { waitFor } from '../support/wait';
 
 /** The machine's NATS server (VIGIL_TEST_NATS_URL changes it). */
@@ -48,39 +47,25 @@ function collect<T>(count: number): { push: (value: T) => void; done: Promise<T[
   };
 }
 
-let store: Store;
+let database: TestStore;
 let operatorId: number;
 
-beforeAll(() => {
-  store = openStore(join(makeTempDir('vigil-bus-'), 'vigil.db'));
-  operatorId = store.users.create({
+beforeAll(async () => {
+  database = await openTestStore(makeTempDir('vigil-bus-'));
+  operatorId = (await database.store.users.create({
     login: 'operator',
     name: 'Operator',
     passwordHash: 'unused',
     roles: ['Operator'],
     at: Date.now(),
-  })!;
+  }))!;
 });
 
-afterAll(() => store.close());
+afterAll(() => database.close());
 
-function liveSession(hub: LiveHub): TestLiveSession {
-  const startedAt = Date.now();
-  const id = store.sessions.insert({
-    hash: randomBytes(8).toString('hex'),
-    userId: operatorId,
-    originIp: '127.0.0.1',
-    credential: 'root',
-    device: 'web-001',
-    protocol: 'ssh',
-    proxy: 'SSH Proxy',
-    status: 'live',
-    startedAt,
-  });
-  const session = new TestLiveSession(id, operatorId, new Date(startedAt), store);
-  hub.add(session);
-  return session;
-}
+/** A live session of the operator, registered in `hub` (the node that owns it). */
+const liveSession = (hub: LiveHub): Promise<TestLiveSession> =>
+  startTestSession(database.store, hub, operatorId, { hash: randomBytes(8).toString('hex') });
 
 /** What a viewer on another node ends up showing: the snapshot's screen plus every later output. */
 function screenOf(snapshot: LiveSnapshot, frames: RelayFrame[]): string {
@@ -179,7 +164,7 @@ describe.each(transports)('node bus over $name', (transport) => {
     const host = new LiveSessionHost(a, hub);
     await host.start();
     stops.push(() => host.stop());
-    const session = liveSession(hub);
+    const session = await liveSession(hub);
     // The screen is made behind the bytes, as the SSH proxy's terminal emulation does.
     session.snapshotDelayMs = 20;
     for (let i = 1; i <= 50; i++) session.output(`line ${i}\n`);
@@ -214,7 +199,7 @@ describe.each(transports)('node bus over $name', (transport) => {
     clearInterval(writer);
     session.setBlocked(true, 'ana');
     session.output('after the block\n');
-    session.end('terminated');
+    await session.end('terminated');
     await Promise.all(ended.map((e) => e.done));
 
     const expected = Array.from({ length: n }, (_, i) => `line ${i + 1}\n`).join('') + 'after the block\n';
@@ -239,7 +224,7 @@ describe.each(transports)('node bus over $name', (transport) => {
     const host = new LiveSessionHost(a, hub);
     await host.start();
     stops.push(() => host.stop());
-    const session = liveSession(hub);
+    const session = await liveSession(hub);
 
     const held = await b.request('node-a', 'live.interactivity', {
       sessionId: session.sessionId,
@@ -275,11 +260,11 @@ describe.each(transports)('node bus over $name', (transport) => {
     const host = new LiveSessionHost(a, hub);
     await host.start();
     stops.push(() => host.stop());
-    const session = liveSession(hub);
+    const session = await liveSession(hub);
     // The session ends while its screen is being read, so there is no screen to show.
-    session.snapshot = () => {
-      session.end('terminated', 'The target closed the connection');
-      return Promise.reject(new Error('terminal disposed'));
+    session.snapshot = async () => {
+      await session.end('terminated', 'The target closed the connection');
+      throw new Error('terminal disposed');
     };
 
     const frames: RelayFrame[] = [];

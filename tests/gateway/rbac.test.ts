@@ -472,7 +472,7 @@ const ACTIONS: Record<string, { A: SessionAction[]; L: SessionAction[] }> = {
 
 async function world(profile: Profile): Promise<World> {
   const gw = await createTestGateway();
-  for (const permission of profile.revoke ?? []) gw.store.users.revoke(profile.role!, permission);
+  for (const permission of profile.revoke ?? []) await gw.store.users.revoke(profile.role!, permission);
   const subjectId = profile.role === null ? null : await gw.addUser('subject', profile.role);
   const owner = await gw.addUser('operator1', 'Operator');
   const admin = await gw.addUser('boss', 'System Administrator');
@@ -485,27 +485,28 @@ async function world(profile: Profile): Promise<World> {
       startedAt: Number(s.startedAt),
     });
   const ids = {
-    A: insert(finishedSession('operator1', Date.parse('2025-03-01T10:00:00Z'))),
-    B: insert(finishedSession('operator1', Date.parse('2025-03-02T10:00:00Z'))),
-    L: insert(liveSession('operator1', Date.parse('2025-03-03T10:00:00Z'))),
-    P: insert(finishedSession('operator1', Date.parse('2025-03-04T10:00:00Z'))),
-    D: insert(liveSession('operator1', Date.parse('2025-03-05T10:00:00Z'))),
+    A: await insert(finishedSession('operator1', Date.parse('2025-03-01T10:00:00Z'))),
+    B: await insert(finishedSession('operator1', Date.parse('2025-03-02T10:00:00Z'))),
+    L: await insert(liveSession('operator1', Date.parse('2025-03-03T10:00:00Z'))),
+    P: await insert(finishedSession('operator1', Date.parse('2025-03-04T10:00:00Z'))),
+    D: await insert(liveSession('operator1', Date.parse('2025-03-05T10:00:00Z'))),
   };
   // A's recording is on disk (B's is not: its manifest and file are 404 for everyone).
   mkdirSync(join(gw.dir, 'recordings'), { recursive: true });
-  writeFileSync(join(gw.dir, gw.store.sessions.get(ids.A, owner)!.recording!.path!), Buffer.alloc(12_345));
+  const recording = (await gw.store.sessions.get(ids.A, owner))!.recording!;
+  writeFileSync(join(gw.dir, recording.path!), Buffer.alloc(12_345));
   for (const id of [ids.L, ids.D]) gw.liveHub.add(new TestLiveSession(id, owner, new Date(), gw.store));
-  const blockId = gw.store.blocks.create({
+  const blockId = (await gw.store.blocks.create({
     sessionId: ids.B,
     blockedUserId: owner,
     authorId: admin,
     at: Date.now(),
-  })!.id;
-  gw.store.sessions.setPreventPurge(ids.P, 'Kept for the annual audit', admin, Date.now());
+  }))!.id;
+  await gw.store.sessions.setPreventPurge(ids.P, 'Kept for the annual audit', admin, Date.now());
   if (profile.auditsA === true && subjectId !== null) {
-    gw.store.auditors.replace(ids.A, [subjectId], admin, Date.now());
-    gw.store.auditors.replace(ids.L, [subjectId], admin, Date.now());
-    gw.store.auditors.replace(ids.P, [subjectId], admin, Date.now());
+    await gw.store.auditors.replace(ids.A, [subjectId], admin, Date.now());
+    await gw.store.auditors.replace(ids.L, [subjectId], admin, Date.now());
+    await gw.store.auditors.replace(ids.P, [subjectId], admin, Date.now());
   }
   const token = profile.role === null ? undefined : await gw.login('subject');
   return { gw, token, ids, pickable, blockId };
@@ -523,13 +524,13 @@ describe.each(PROFILES)('RBAC matrix: $name', (profile) => {
   test.each(CASES)('$name', async (c) => {
     const expected = c.expect[profile.name];
     expect(expected, `matrix entry for ${profile.name}`).toBeDefined();
-    const attempts = () =>
-      c.attempted === undefined ? 0 : w.gw.store.events.list({ type: c.attempted }, 0, 1).total;
-    const attemptsBefore = attempts();
+    const attempts = async () =>
+      c.attempted === undefined ? 0 : (await w.gw.store.events.list({ type: c.attempted }, 0, 1)).total;
+    const attemptsBefore = await attempts();
     const res = await c.run(w);
     expect(res.statusCode, res.body).toBe(expected);
     const logsAttempt = c.attempted !== undefined && expected === 403;
-    expect(attempts() - attemptsBefore, `"${c.attempted}" events`).toBe(logsAttempt ? 1 : 0);
+    expect((await attempts()) - attemptsBefore, `"${c.attempted}" events`).toBe(logsAttempt ? 1 : 0);
     if (expected! >= 400) {
       expect(JSON.parse(res.body)).toEqual({
         error: { code: expect.any(String), message: expect.any(String) },

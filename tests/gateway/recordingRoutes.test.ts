@@ -44,20 +44,20 @@ beforeAll(async () => {
   ) =>
     gw.store.sessions.insert({ ...s, userId: operatorId, hash, startedAt: Number(s.startedAt), recording });
   ids = {
-    R: insert(finishedSession('olga', base, { credential: 'root', device: 'web-01' }), 'aaaa1111'),
-    N: gw.store.sessions.insert({
+    R: await insert(finishedSession('olga', base, { credential: 'root', device: 'web-01' }), 'aaaa1111'),
+    N: await gw.store.sessions.insert({
       ...finishedSession('olga', base + 60_000, { recording: null }),
       userId: operatorId,
       hash: 'bbbb2222',
       startedAt: base + 60_000,
     }),
-    L: gw.store.sessions.insert({
+    L: await gw.store.sessions.insert({
       ...liveSession('olga', base + 120_000),
       userId: operatorId,
       hash: 'cccc3333',
       startedAt: base + 120_000,
     }),
-    X: insert(
+    X: await insert(
       finishedSession('olga', base + 180_000),
       'dddd4444',
       addRecording('dddd4444', Buffer.from('gone')),
@@ -74,8 +74,8 @@ afterAll(async () => {
 
 const get = (url: string, headers: Record<string, string> = {}, token = admin) =>
   gw.request({ method: 'GET', url, token, headers });
-const downloads = (sessionId: number) =>
-  gw.store.events.list({ sessionId, type: 'Video Download' }, 0, 1).total;
+const downloads = async (sessionId: number) =>
+  (await gw.store.events.list({ sessionId, type: 'Video Download' }, 0, 1)).total;
 const recordingUrl = (id: number) => `/api/v1/sessions/${id}/recording`;
 
 describe('the signing key', () => {
@@ -145,7 +145,7 @@ describe('the manifest', () => {
 
 describe('downloading the recording', () => {
   test('the whole file, with its ETag, Accept-Ranges and a file name; one "Video Download" event', async () => {
-    const before = downloads(ids.R);
+    const before = await downloads(ids.R);
     const res = await get(recordingUrl(ids.R));
     expect(res.statusCode).toBe(200);
     expect(res.rawPayload.equals(bytes)).toBe(true);
@@ -156,8 +156,8 @@ describe('downloading the recording', () => {
     expect(res.headers['content-disposition']).toBe(
       `attachment; filename="vigil-session-${ids.R}-aaaa1111.vrec"`,
     );
-    expect(downloads(ids.R)).toBe(before + 1);
-    const event = gw.store.events.list({ sessionId: ids.R, type: 'Video Download' }, 0, 1).items[0]!;
+    expect(await downloads(ids.R)).toBe(before + 1);
+    const event = (await gw.store.events.list({ sessionId: ids.R, type: 'Video Download' }, 0, 1)).items[0]!;
     expect(event.actorId).toBe(adminId);
     expect(event.note).toContain(sha256);
   });
@@ -179,12 +179,12 @@ describe('downloading the recording', () => {
   test.each([`bytes=${SIZE}-`, `bytes=${SIZE + 10}-${SIZE + 20}`, 'bytes=-0'])(
     '%s cannot be satisfied: 416 with Content-Range bytes */SIZE',
     async (range) => {
-      const before = downloads(ids.R);
+      const before = await downloads(ids.R);
       const res = await get(recordingUrl(ids.R), { range });
       expect(res.statusCode).toBe(416);
       expect(res.headers['content-range']).toBe(`bytes */${SIZE}`);
       expect(res.json().error.code).toBe('RANGE_NOT_SATISFIABLE');
-      expect(downloads(ids.R)).toBe(before);
+      expect(await downloads(ids.R)).toBe(before);
     },
   );
 
@@ -211,21 +211,21 @@ describe('downloading the recording', () => {
   });
 
   test('only a download from byte 0 is a "Video Download" event', async () => {
-    const before = downloads(ids.R);
+    const before = await downloads(ids.R);
     const head = await gw.request({ method: 'HEAD', url: recordingUrl(ids.R), token: admin });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-length']).toBe(String(SIZE));
     await get(recordingUrl(ids.R), { range: 'bytes=100-' });
     await get(recordingUrl(ids.R), { range: 'bytes=-50' });
-    expect(downloads(ids.R)).toBe(before);
+    expect(await downloads(ids.R)).toBe(before);
     await get(recordingUrl(ids.R), { range: 'bytes=0-99' });
-    expect(downloads(ids.R)).toBe(before + 1);
+    expect(await downloads(ids.R)).toBe(before + 1);
   });
 
   test('a download cut mid-way and resumed with Range and If-Range gives the same bytes, logged once', async () => {
     {
       const port = (gw.app.server.address() as AddressInfo).port;
-      const before = downloads(ids.R);
+      const before = await downloads(ids.R);
       const first = await new Promise<{ received: Buffer; etag: string }>((resolve, reject) => {
         const req = httpRequest(
           {
@@ -286,7 +286,7 @@ describe('downloading the recording', () => {
       expect(resumed.range).toBe(`bytes ${first.received.length}-${SIZE - 1}/${SIZE}`);
       const whole = Buffer.concat([first.received, resumed.body]);
       expect(createHash('sha256').update(whole).digest('hex')).toBe(sha256);
-      expect(downloads(ids.R)).toBe(before + 1);
+      expect(await downloads(ids.R)).toBe(before + 1);
     }
   });
 
@@ -309,22 +309,22 @@ describe('reporting plays', () => {
     gw.request({ method: 'POST', url: `/api/v1/sessions/${id}/plays`, token: admin, payload });
 
   test('a play now, and a play made offline with its real time', async () => {
-    const before = plays(ids.R).total;
+    const before = (await plays(ids.R)).total;
     expect((await play(ids.R, {})).statusCode).toBe(204);
     expect((await play(ids.R)).statusCode, 'without a body').toBe(204);
     const offlineAt = new Date(base + 3_600_000);
     const res = await play(ids.R, { at: offlineAt.toISOString() });
     expect(res.statusCode, res.body).toBe(204);
-    const items = plays(ids.R).items;
-    expect(plays(ids.R).total).toBe(before + 3);
+    const { items, total } = await plays(ids.R);
+    expect(total).toBe(before + 3);
     const offline = items.find((e) => e.at === offlineAt.getTime());
     expect(offline?.actorId).toBe(adminId);
     expect(offline?.note).toMatch(/reported at/);
   });
 
   test('a time before the session ended, in the future or not a time is refused with 400', async () => {
-    const before = plays(ids.R).total;
-    const session = gw.store.sessions.get(ids.R, adminId)!;
+    const before = (await plays(ids.R)).total;
+    const session = (await gw.store.sessions.get(ids.R, adminId))!;
     for (const at of [
       new Date(session.endedAt! - 1).toISOString(),
       new Date(Date.now() + 3_600_000).toISOString(),
@@ -335,7 +335,7 @@ describe('reporting plays', () => {
       expect(res.json().error.message).toMatch(/at/);
     }
     expect((await play(ids.R, { at: new Date().toISOString(), extra: 1 })).statusCode).toBe(400);
-    expect(plays(ids.R).total).toBe(before);
+    expect((await plays(ids.R)).total).toBe(before);
   });
 
   test('a live session has no recording to play (409)', async () => {
@@ -346,15 +346,16 @@ describe('reporting plays', () => {
 describe('an auditor without the Recording permission', () => {
   test('is refused the file (logged as "Video Download (attempted)"), the manifest and plays, unless listed', async () => {
     const anaId = await gw.addUser('ana', 'PAM Auditor');
-    gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Recording');
+    await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Recording');
     const ana = await gw.login('ana');
-    const attempts = () => gw.store.events.list({ type: 'Video Download (attempted)' }, 0, 1).total;
-    const before = attempts();
+    const attempts = async () =>
+      (await gw.store.events.list({ type: 'Video Download (attempted)' }, 0, 1)).total;
+    const before = await attempts();
     const refused = await get(recordingUrl(ids.R), {}, ana);
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.message).toBe('Missing permission PAM.SessionManagement.Recording');
-    expect(attempts()).toBe(before + 1);
-    const attempt = gw.store.events.list({ type: 'Video Download (attempted)' }, 0, 1).items[0]!;
+    expect(await attempts()).toBe(before + 1);
+    const attempt = (await gw.store.events.list({ type: 'Video Download (attempted)' }, 0, 1)).items[0]!;
     expect({ actorId: attempt.actorId, sessionId: attempt.sessionId }).toEqual({
       actorId: anaId,
       sessionId: ids.R,
@@ -367,10 +368,10 @@ describe('an auditor without the Recording permission', () => {
       payload: {},
     });
     expect(play.statusCode).toBe(403);
-    expect(attempts()).toBe(before + 1);
+    expect(await attempts()).toBe(before + 1);
 
     // Listed as the session's auditor, the same auditor may download it.
-    gw.store.auditors.replace(ids.R, [anaId], adminId, Date.now());
+    await gw.store.auditors.replace(ids.R, [anaId], adminId, Date.now());
     const partial = await get(recordingUrl(ids.R), { range: 'bytes=0-9' }, ana);
     expect(partial.statusCode).toBe(206);
     expect(partial.rawPayload.equals(bytes.subarray(0, 10))).toBe(true);

@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { DataPaths } from '../../src/gateway/datadir';
 import { ensureDataDir } from '../../src/gateway/datadir';
-import { openStore } from '../../src/gateway/db/store';
 import { RecordingWriter, sha256File } from '../../src/recording';
 import { verifySealed, type RecordingManifest } from '../../src/recording/manifest';
 import { RecordingSeal } from '../../src/gateway/seal/recordingSeal';
 import { startGateway } from '../../src/gateway/server';
 import { SessionLedger, type SessionFacts } from '../../src/gateway/services/sessionLedger';
 import { INTERRUPTED_MESSAGE, recoverInterruptedSessions } from '../../src/gateway/ssh/recovery';
-import { finishedSession, makeTempDir, runGatewayCli } from '../support/gateway';
+import { finishedSession, makeTempDir, runGatewayCli, withDataDir } from '../support/gateway';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
+import { createDatabaseFor } from '../support/testDatabase';
 
 /**
  * Sealing without an SSH session: a session a crash cut is sealed on recovery (and says so), a
@@ -53,13 +53,13 @@ async function writeRecording(hash: string, options: { closed: boolean }): Promi
   return `recordings/${hash}.vrec`;
 }
 
-const terminatedNote = (sessionId: number) =>
-  gw.store.events.list({ sessionId, type: 'Terminated' }, 0, 1).items[0]?.note;
+const terminatedNote = async (sessionId: number) =>
+  (await gw.store.events.list({ sessionId, type: 'Terminated' }, 0, 1)).items[0]?.note;
 
 async function checkSeal(sessionId: number): Promise<RecordingManifest> {
   const stored = await gw.services.seal.stored(sessionId);
   expect(stored, 'a seal in the database').not.toBeNull();
-  const session = gw.store.sessions.get(sessionId, operatorId)!;
+  const session = (await gw.store.sessions.get(sessionId, operatorId))!;
   const file = join(gw.dir, session.recording!.path!);
   const result = verifySealed({
     manifestBytes: Buffer.from(stored!.manifest, 'utf8'),
@@ -84,7 +84,7 @@ describe('crash recovery', () => {
       Date.parse('2025-08-01T11:00:00Z'),
     );
 
-    const session = gw.store.sessions.get(id, operatorId)!;
+    const session = (await gw.store.sessions.get(id, operatorId))!;
     expect(session.errorMessage).toBe(INTERRUPTED_MESSAGE);
     const manifest = await checkSeal(id);
     expect(manifest).toMatchObject({
@@ -95,7 +95,7 @@ describe('crash recovery', () => {
       target: 'web-01',
     });
     expect(manifest.sha256).toBe(await sha256File(join(gw.dir, path)));
-    expect(terminatedNote(id)).toContain(`recording SHA-256 ${manifest.sha256}`);
+    expect(await terminatedNote(id)).toContain(`recording SHA-256 ${manifest.sha256}`);
 
     const cli = await runGatewayCli(['verify', join(gw.dir, path), '--data', gw.dir]);
     expect(cli.code, cli.stderr).toBe(0);
@@ -130,8 +130,8 @@ describe('a sealing failure loses nothing', () => {
       recording,
     });
 
-    expect(gw.store.sessions.get(id, operatorId)).toMatchObject({ status: 'finished', recording });
-    expect(terminatedNote(id)).toBe(
+    expect(await gw.store.sessions.get(id, operatorId)).toMatchObject({ status: 'finished', recording });
+    expect(await terminatedNote(id)).toBe(
       `The operator closed the session (recording SHA-256 ${recording.sha256})`,
     );
     expect(logged).toEqual([`Could not seal the recording of session ${id}: signing key unreadable`]);
@@ -144,33 +144,40 @@ describe('a sealing failure loses nothing', () => {
 
   test('a gateway start seals what is unsealed, and leaves rows whose file is gone alone', async () => {
     const dataDir = makeTempDir('vigil-seal-start-');
+    const database = await createDatabaseFor(dataDir);
     try {
       const paths = ensureDataDir(dataDir);
-      const store = openStore(paths.database);
       const content = Buffer.from('a recording the previous run could not seal');
       writeFileSync(join(paths.recordings, 'feed0003.vrec'), content);
-      const userId = store.users.create({
-        login: 'olga',
-        name: 'Olga',
-        passwordHash: 'x',
-        roles: ['Operator'],
-        at: 1,
-      })!;
-      const insert = (hash: string, size: number) =>
-        store.sessions.insert({
-          ...finishedSession('olga', Date.parse('2025-08-02T10:00:00Z')),
-          userId,
-          hash,
-          startedAt: Date.parse('2025-08-02T10:00:00Z'),
-          recording: { path: `recordings/${hash}.vrec`, size, sha256: 'cd'.repeat(32) },
-        });
-      const unsealed = insert('feed0003', content.length);
-      insert('feed0004', 99);
-      store.close();
+      const unsealed = await withDataDir(dataDir, async (store) => {
+        const userId = (await store.users.create({
+          login: 'olga',
+          name: 'Olga',
+          passwordHash: 'x',
+          roles: ['Operator'],
+          at: 1,
+        }))!;
+        const insert = (hash: string, size: number) =>
+          store.sessions.insert({
+            ...finishedSession('olga', Date.parse('2025-08-02T10:00:00Z')),
+            userId,
+            hash,
+            startedAt: Date.parse('2025-08-02T10:00:00Z'),
+            recording: { path: `recordings/${hash}.vrec`, size, sha256: 'cd'.repeat(32) },
+          });
+        const id = await insert('feed0003', content.length);
+        await insert('feed0004', 99);
+        return id;
+      });
 
       const lines: string[] = [];
       const gateway = await startGateway(
-        { dataDir, http: { host: '127.0.0.1', port: 0 }, ssh: { host: '127.0.0.1', port: 0 } },
+        {
+          dataDir,
+          databaseUrl: database.url,
+          http: { host: '127.0.0.1', port: 0 },
+          ssh: { host: '127.0.0.1', port: 0 },
+        },
         { adminPassword: 'admin-password-1', print: (l) => lines.push(l), logLevel: 'silent' },
       );
       try {
@@ -187,6 +194,7 @@ describe('a sealing failure loses nothing', () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });

@@ -48,22 +48,22 @@ describe.skipIf(unavailable !== null)(
       const operator = await openShell(client);
       operator.send('echo SEALED-$((6*7))\r');
       await operator.waitFor('SEALED-42');
-      const olga = tb.store.users.findByLogin('olga')!.id;
+      const olga = (await tb.store.users.findByLogin('olga'))!.id;
       sessionId = tb.gateway.hub.list().find((s) => s.operatorUserId === olga)!.sessionId;
       operator.send('exit\r');
       await operator.closed;
       client.end();
-      // The seal is written right after the session row is finished.
-      const boss = tb.store.users.findByLogin('boss')!.id;
+      const boss = (await tb.store.users.findByLogin('boss'))!.id;
       await waitFor(
-        () => tb.store.sessions.get(sessionId, boss)?.status === 'finished',
+        async () => (await tb.store.sessions.get(sessionId, boss))?.status === 'finished',
         `session ${sessionId} finished`,
       );
-      // The ledger sealed it as it finished the row (the manifest route would seal late ones).
-      const seals = tb.store.db
-        .prepare('SELECT count(*) AS n FROM recording_seals WHERE session_id = ?')
-        .get(sessionId) as { n: number };
-      expect(seals.n).toBe(1);
+      // The ledger seals it right after it finished the row (the manifest route would seal late
+      // ones, and nothing has asked it yet).
+      await waitFor(
+        async () => (await tb.count('recording_seals', 'session_id = ?', [sessionId])) === 1,
+        `the recording of session ${sessionId} sealed`,
+      );
       const res = await api(`/api/v1/sessions/${sessionId}/recording/manifest`);
       expect(res.statusCode, res.body).toBe(200);
       sealed = res.json() as SealedRecording;
@@ -79,7 +79,10 @@ describe.skipIf(unavailable !== null)(
       tb.gateway.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
     test('the manifest names the session and the file as they are', async () => {
-      const session = tb.store.sessions.get(sessionId, tb.store.users.findByLogin('boss')!.id)!;
+      const session = (await tb.store.sessions.get(
+        sessionId,
+        (await tb.store.users.findByLogin('boss'))!.id,
+      ))!;
       const bytes = readFileSync(file);
       expect(sealed.manifest).toEqual({
         format: 'vigil-recording',
@@ -99,7 +102,7 @@ describe.skipIf(unavailable !== null)(
         signedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
       expect(session.recording).toMatchObject({ size: bytes.length, sha256: sealed.manifest.sha256 });
-      const terminated = tb.store.events.list({ sessionId, type: 'Terminated' }, 0, 1).items[0]!;
+      const terminated = (await tb.store.events.list({ sessionId, type: 'Terminated' }, 0, 1)).items[0]!;
       expect(terminated.note).toContain(`recording SHA-256 ${sealed.manifest.sha256}`);
     });
 

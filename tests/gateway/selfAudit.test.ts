@@ -23,8 +23,8 @@ beforeEach(async () => {
     olga: await gw.addUser('olga', 'Operator'),
   };
   // aud keeps only the Auditors permission.
-  for (const p of gw.store.users.permissionsOf('PAM Administrator'))
-    if (p !== 'PAM.SessionManagement.Auditors') gw.store.users.revoke('PAM Administrator', p);
+  for (const p of await gw.store.users.permissionsOf('PAM Administrator'))
+    if (p !== 'PAM.SessionManagement.Auditors') await gw.store.users.revoke('PAM Administrator', p);
   tokens = { sam: await gw.login('sam'), ana: await gw.login('ana'), aud: await gw.login('aud') };
 });
 
@@ -32,11 +32,11 @@ afterEach(async () => {
   await gw.close();
 });
 
-const attempts = (type: EventType) => gw.store.events.list({ type }, 0, 100).items;
+const attempts = async (type: EventType) => (await gw.store.events.list({ type }, 0, 100)).items;
 
 describe('an auditor on their own session', () => {
   test('is not offered, and refused, the audit actions, each refusal logged', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.sam);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.sam);
     const url = `/api/v1/sessions/${live.sessionId}`;
 
     const own = (await gw.request({ method: 'GET', url, token: tokens.sam })).json();
@@ -85,17 +85,17 @@ describe('an auditor on their own session', () => {
       const res = await pending;
       expect(res.statusCode, what).toBe(403);
       expect(res.json(), what).toEqual({ error: { code: 'FORBIDDEN', message: OWN_SESSION_REASON } });
-      expect(attempts(type), what).toMatchObject([
+      expect(await attempts(type), what).toMatchObject([
         { actor: { login: 'sam' }, sessionId: live.sessionId, note: `Refused: ${OWN_SESSION_REASON}` },
       ]);
     }
     expect(live.blockCalls).toEqual([]);
-    expect(gw.store.auditors.list(live.sessionId)).toEqual([]);
-    expect(gw.store.sessions.get(live.sessionId, ids.sam)!.preventPurge).toBeNull();
+    expect(await gw.store.auditors.list(live.sessionId)).toEqual([]);
+    expect((await gw.store.sessions.get(live.sessionId, ids.sam))!.preventPurge).toBeNull();
   });
 
   test('cannot release a block of their own, from the viewer or from the report', async () => {
-    const live = startTestSession(gw.store, gw.liveHub, ids.sam);
+    const live = await startTestSession(gw.store, gw.liveHub, ids.sam);
     const url = `/api/v1/sessions/${live.sessionId}`;
     const blocked = await gw.request({
       method: 'PUT',
@@ -104,7 +104,7 @@ describe('an auditor on their own session', () => {
       token: tokens.ana,
     });
     expect(blocked.statusCode).toBe(200);
-    const block = gw.store.blocks.activeForSession(live.sessionId)!;
+    const block = (await gw.store.blocks.activeForSession(live.sessionId))!;
 
     const fromViewer = await gw.request({
       method: 'PUT',
@@ -120,16 +120,16 @@ describe('an auditor on their own session', () => {
     });
     expect(fromReport.statusCode).toBe(403);
     expect(fromReport.json().error.message).toBe(OWN_SESSION_REASON);
-    expect(attempts('Interactivity unlocked (attempted)')).toMatchObject([
+    expect(await attempts('Interactivity unlocked (attempted)')).toMatchObject([
       { actor: { login: 'sam' }, sessionId: live.sessionId },
       { actor: { login: 'sam' }, sessionId: live.sessionId },
     ]);
-    expect(gw.store.blocks.get(block.id)!.releasedAt).toBeNull();
+    expect((await gw.store.blocks.get(block.id))!.releasedAt).toBeNull();
     expect(live.blocked).toBe(true);
   });
 
   test('cannot exempt their finished session from purging either', async () => {
-    const id = finishedTestSession(gw.store, ids.sam);
+    const id = await finishedTestSession(gw.store, ids.sam);
     const res = await gw.request({
       method: 'PUT',
       url: `/api/v1/sessions/${id}/prevent-purge`,
@@ -148,7 +148,7 @@ describe('an auditor on their own session', () => {
   });
 });
 
-function finishedTestSession(store: TestGateway['store'], userId: number): number {
+function finishedTestSession(store: TestGateway['store'], userId: number): Promise<number> {
   const startedAt = Date.now() - 60_000;
   return store.sessions.insert({
     hash: `done-${Math.random().toString(16).slice(2)}`,
@@ -167,15 +167,15 @@ function finishedTestSession(store: TestGateway['store'], userId: number): numbe
 
 describe('listing oneself as an auditor', () => {
   test('the Auditors permission alone may list others, not oneself', async () => {
-    const id = finishedTestSession(gw.store, ids.olga);
+    const id = await finishedTestSession(gw.store, ids.olga);
     const url = `/api/v1/sessions/${id}/auditors`;
     const self = await gw.request({ method: 'PUT', url, payload: { userIds: [ids.aud] }, token: tokens.aud });
     expect(self.statusCode).toBe(403);
     expect(self.json().error.message).toContain('Logs and Recording');
-    expect(attempts('Auditors changed (attempted)')).toMatchObject([
+    expect(await attempts('Auditors changed (attempted)')).toMatchObject([
       { actor: { login: 'aud' }, sessionId: id },
     ]);
-    expect(gw.store.auditors.list(id)).toEqual([]);
+    expect(await gw.store.auditors.list(id)).toEqual([]);
     const seen = await gw.request({ method: 'GET', url: `/api/v1/sessions/${id}`, token: tokens.aud });
     expect(seen.json().allowedActions).toEqual(['configureAuditors']);
 
@@ -189,7 +189,7 @@ describe('listing oneself as an auditor', () => {
   });
 
   test('a holder of Logs and Recording may list itself (it gains nothing)', async () => {
-    const id = finishedTestSession(gw.store, ids.olga);
+    const id = await finishedTestSession(gw.store, ids.olga);
     const res = await gw.request({
       method: 'PUT',
       url: `/api/v1/sessions/${id}/auditors`,

@@ -16,24 +16,25 @@ beforeAll(async () => {
   adminId = await gw.addUser('root.admin', 'System Administrator');
   await gw.addUser('ana', 'PAM Auditor');
   const scopedId = await gw.addUser('sami', 'PAM Auditor');
-  for (const p of gw.store.users.permissionsOf('PAM Auditor')) gw.store.users.revoke('PAM Auditor', p);
+  for (const p of await gw.store.users.permissionsOf('PAM Auditor'))
+    await gw.store.users.revoke('PAM Auditor', p);
   operatorId = await gw.addUser('olga', 'Operator');
   admin = await gw.login('root.admin');
   const insert = (s: ReturnType<typeof finishedSession>, hash: string) =>
     gw.store.sessions.insert({ ...s, userId: operatorId, hash, startedAt: Number(s.startedAt) });
   ids = {
-    F: insert(finishedSession('olga', base, { originIp: '10.1.2.3' }), 'hash-f'),
-    G: insert(finishedSession('olga', base + 3_600_000), 'hash-g'),
-    L: insert(liveSession('olga', base + 7_200_000), 'hash-l'),
+    F: await insert(finishedSession('olga', base, { originIp: '10.1.2.3' }), 'hash-f'),
+    G: await insert(finishedSession('olga', base + 3_600_000), 'hash-g'),
+    L: await insert(liveSession('olga', base + 7_200_000), 'hash-l'),
   };
-  gw.store.auditors.replace(ids.F, [scopedId], adminId, base);
+  await gw.store.auditors.replace(ids.F, [scopedId], adminId, base);
   const event = (sessionId: number, type: 'Started' | 'Terminated', at: number) =>
     gw.store.events.append({ type, at, actorId: operatorId, originIp: '10.1.2.3', sessionId, note: type });
-  event(ids.F, 'Started', base);
-  event(ids.G, 'Started', base + 3_600_000);
-  event(ids.L, 'Started', base + 7_200_000);
-  event(ids.F, 'Terminated', base + 600_000);
-  gw.store.sessionCommands.addMany([
+  await event(ids.F, 'Started', base);
+  await event(ids.G, 'Started', base + 3_600_000);
+  await event(ids.L, 'Started', base + 7_200_000);
+  await event(ids.F, 'Terminated', base + 600_000);
+  await gw.store.sessionCommands.addMany([
     { sessionId: ids.F, at: base + 5_000, offsetMs: 5_000, command: 'uptime' },
     { sessionId: ids.F, at: base + 125_000, offsetMs: 125_000, command: 'ls -la /etc' },
     { sessionId: ids.G, at: base + 3_601_000, offsetMs: 1_000, command: 'whoami' },
@@ -45,8 +46,8 @@ afterAll(async () => {
 });
 
 const get = (url: string, token = admin) => gw.request({ method: 'GET', url, token });
-const logViewerEvents = (sessionId: number) =>
-  gw.store.events.list({ sessionId, type: 'Log viewer' }, 0, 100).total;
+const logViewerEvents = async (sessionId: number) =>
+  (await gw.store.events.list({ sessionId, type: 'Log viewer' }, 0, 100)).total;
 
 describe('session events', () => {
   test('a finished session: its own events, oldest first', async () => {
@@ -86,7 +87,7 @@ describe('session logs', () => {
   });
 
   test('session, user, events and typed commands; reading them is a "Log viewer" event', async () => {
-    const before = logViewerEvents(ids.F);
+    const before = await logViewerEvents(ids.F);
     const res = await get(`/api/v1/sessions/${ids.F}/logs`);
     expect(res.statusCode, res.body).toBe(200);
     const logs = res.json() as SessionLogs;
@@ -100,8 +101,8 @@ describe('session logs', () => {
       { at: new Date(base + 125_000).toISOString(), offsetMs: 125_000, minute: 2, command: 'ls -la /etc' },
     ]);
     expect(logs.events.slice(0, 2).map((e) => e.type)).toEqual(['Started', 'Terminated']);
-    expect(logViewerEvents(ids.F)).toBe(before + 1);
-    const viewed = gw.store.events.list({ sessionId: ids.F, type: 'Log viewer' }, 0, 1).items[0];
+    expect(await logViewerEvents(ids.F)).toBe(before + 1);
+    const viewed = (await gw.store.events.list({ sessionId: ids.F, type: 'Log viewer' }, 0, 1)).items[0];
     expect(viewed?.actorId).toBe(adminId);
   });
 
@@ -117,12 +118,12 @@ describe('who may read them', () => {
   test('an auditor with the Logs permission reads any session', async () => {
     const ana = await gw.login('ana');
     // The scoped setup revoked every PAM Auditor permission: grant Logs back for this check.
-    gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Logs');
+    await gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Logs');
     try {
       expect((await get(`/api/v1/sessions/${ids.G}/logs`, ana)).statusCode).toBe(200);
       expect((await get(`/api/v1/sessions/${ids.G}/events`, ana)).statusCode).toBe(200);
     } finally {
-      gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
+      await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
     }
   });
 
@@ -135,34 +136,34 @@ describe('who may read them', () => {
 
   test('a refused read of the events leaves a "Log viewer (attempted)" event, as a refused read of the logs does', async () => {
     const olga = await gw.login('olga');
-    const attempts = () =>
-      gw.store.events.list({ sessionId: ids.F, type: 'Log viewer (attempted)' }, 0, 100).items;
-    const before = attempts().length;
+    const attempts = async () =>
+      (await gw.store.events.list({ sessionId: ids.F, type: 'Log viewer (attempted)' }, 0, 100)).items;
+    const before = (await attempts()).length;
     const events = await get(`/api/v1/sessions/${ids.F}/events`, olga);
     expect(events.statusCode).toBe(403);
-    expect(attempts()).toHaveLength(before + 1);
-    expect(attempts()[0]).toMatchObject({
+    expect(await attempts()).toHaveLength(before + 1);
+    expect((await attempts())[0]).toMatchObject({
       actorId: operatorId,
       sessionId: ids.F,
       note: expect.stringContaining(events.json().error.message),
     });
     expect((await get(`/api/v1/sessions/${ids.F}/logs`, olga)).statusCode).toBe(403);
-    expect(attempts()).toHaveLength(before + 2);
+    expect(await attempts()).toHaveLength(before + 2);
   });
 
   test("a scoped auditor reads the logs of the session they audit, not another's", async () => {
     const sami = await gw.login('sami');
-    const before = logViewerEvents(ids.F);
+    const before = await logViewerEvents(ids.F);
     expect((await get(`/api/v1/sessions/${ids.F}/logs`, sami)).statusCode).toBe(200);
     expect((await get(`/api/v1/sessions/${ids.F}/events`, sami)).statusCode).toBe(200);
-    expect(logViewerEvents(ids.F)).toBe(before + 1);
+    expect(await logViewerEvents(ids.F)).toBe(before + 1);
     expect((await get(`/api/v1/sessions/${ids.G}/logs`, sami)).statusCode).toBe(404);
     expect((await get(`/api/v1/sessions/${ids.G}/events`, sami)).statusCode).toBe(404);
   });
 
   test('a scoped auditor who sees every session (another permission) is refused the others', async () => {
     const sami = await gw.login('sami');
-    gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Livestream');
+    await gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Livestream');
     try {
       expect((await get(`/api/v1/sessions/${ids.F}/logs`, sami)).statusCode).toBe(200);
       const logs = await get(`/api/v1/sessions/${ids.G}/logs`, sami);
@@ -170,7 +171,7 @@ describe('who may read them', () => {
       expect(logs.json().error.message).toMatch(/Missing permission PAM.SessionManagement.Logs/);
       expect((await get(`/api/v1/sessions/${ids.G}/events`, sami)).statusCode).toBe(403);
     } finally {
-      gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
+      await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
     }
   });
 });

@@ -17,8 +17,8 @@ beforeAll(async () => {
   admin = await gw.login('root.admin');
   const insert = (startedAt: number, hash: string) =>
     gw.store.sessions.insert({ ...finishedSession('olga', startedAt), userId: operatorId, hash, startedAt });
-  withRisky = insert(base, 'hash-risky');
-  without = insert(base + 3_600_000, 'hash-quiet');
+  withRisky = await insert(base, 'hash-risky');
+  without = await insert(base + 3_600_000, 'hash-quiet');
   const risky = (
     offsetMs: number,
     fields: Pick<NewRiskyCommand, 'rule' | 'command'> & Partial<NewRiskyCommand>,
@@ -32,15 +32,15 @@ beforeAll(async () => {
       action: 'block',
       ...fields,
     });
-  risky(59_999, { rule: 'rm-rf', command: 'rm -rf /var/www' });
-  risky(60_000, {
+  await risky(59_999, { rule: 'rm-rf', command: 'rm -rf /var/www' });
+  await risky(60_000, {
     rule: 'sudo',
     command: 'sudo systemctl restart nginx',
     score: 30,
     criticality: 'medium',
     action: 'allow',
   });
-  risky(185_500, { rule: 'rm-rf', command: 'rm -fr ~/backup' });
+  await risky(185_500, { rule: 'rm-rf', command: 'rm -fr ~/backup' });
 });
 
 afterAll(async () => {

@@ -54,7 +54,8 @@ beforeAll(async () => {
   adminId = await gw.addUser('root.admin', 'System Administrator');
   await gw.addUser('ana', 'PAM Auditor');
   const scopedId = await gw.addUser('sami', 'PAM Auditor');
-  for (const p of gw.store.users.permissionsOf('PAM Auditor')) gw.store.users.revoke('PAM Auditor', p);
+  for (const p of await gw.store.users.permissionsOf('PAM Auditor'))
+    await gw.store.users.revoke('PAM Auditor', p);
   operatorId = await gw.addUser('olga', 'Operator');
   admin = await gw.login('root.admin');
   mkdirSync(join(gw.dir, 'recordings'), { recursive: true });
@@ -69,15 +70,15 @@ beforeAll(async () => {
   await writeRecording(join(gw.dir, 'recordings', 'p.vrec'), many);
   await writeRecording(join(gw.dir, 'recordings', 'g.vrec'), [[0, 'g text\r\n']]);
   ids = {
-    F: insert(recorded(base, 'f'), 'hash-f'),
-    P: insert(recorded(base + 1_000_000, 'p'), 'hash-p'),
-    G: insert(recorded(base + 2_000_000, 'g'), 'hash-g'),
-    M: insert(recorded(base + 3_000_000, 'missing'), 'hash-m'),
-    R: insert(finishedSession('olga', base + 4_000_000, { recording: null }), 'hash-r'),
-    L: insert(liveSession('olga', base + 5_000_000), 'hash-l'),
+    F: await insert(recorded(base, 'f'), 'hash-f'),
+    P: await insert(recorded(base + 1_000_000, 'p'), 'hash-p'),
+    G: await insert(recorded(base + 2_000_000, 'g'), 'hash-g'),
+    M: await insert(recorded(base + 3_000_000, 'missing'), 'hash-m'),
+    R: await insert(finishedSession('olga', base + 4_000_000, { recording: null }), 'hash-r'),
+    L: await insert(liveSession('olga', base + 5_000_000), 'hash-l'),
   };
-  gw.store.auditors.replace(ids.F, [scopedId], adminId, base);
-  gw.store.sessionCommands.addMany([
+  await gw.store.auditors.replace(ids.F, [scopedId], adminId, base);
+  await gw.store.sessionCommands.addMany([
     { sessionId: ids.F, at: base + 5_000, offsetMs: 5_000, command: 'uptime' },
     { sessionId: ids.F, at: base + 65_000, offsetMs: 65_000, command: 'df -h' },
     { sessionId: ids.F, at: base + 130_000, offsetMs: 130_000, command: 'ls' },
@@ -100,8 +101,8 @@ const search = async (id: number, q: string, extra = '', token = admin) => {
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as SessionLogSearch;
 };
-const countEvents = (type: 'Log viewer' | 'Log viewer (attempted)', sessionId?: number) =>
-  gw.store.events.list({ type, ...(sessionId === undefined ? {} : { sessionId }) }, 0, 1).total;
+const countEvents = async (type: 'Log viewer' | 'Log viewer (attempted)', sessionId?: number) =>
+  (await gw.store.events.list({ type, ...(sessionId === undefined ? {} : { sessionId }) }, 0, 1)).total;
 
 describe('the session text', () => {
   test('lines as a person read them, each with its session time and minute', async () => {
@@ -178,7 +179,7 @@ describe('the session text', () => {
 
   test('a file that is not a recording: unavailable, with why', async () => {
     writeFileSync(join(gw.dir, 'recordings', 'junk.vrec'), 'not a recording at all');
-    const id = gw.store.sessions.insert({
+    const id = await gw.store.sessions.insert({
       ...finishedSession('olga', base + 8_000_000, {
         recording: { path: 'recordings/junk.vrec', size: 1, sha256: 'ab'.repeat(32) },
       }),
@@ -194,7 +195,7 @@ describe('the session text', () => {
   test('closing stops a build and leaves nothing half built', async () => {
     const many: Step[] = Array.from({ length: 20_000 }, (_, i) => [i, `${'w'.repeat(60)} ${i}\r\n`]);
     await writeRecording(join(gw.dir, 'recordings', 'big.vrec'), many);
-    const id = gw.store.sessions.insert({
+    const id = await gw.store.sessions.insert({
       ...finishedSession('olga', base + 9_000_000, {
         recording: { path: 'recordings/big.vrec', size: 1, sha256: 'ab'.repeat(32) },
       }),
@@ -206,45 +207,36 @@ describe('the session text', () => {
     const build = service.ensure(id);
     await service.close();
     await expect(build).rejects.toThrow(/cancelled/);
-    const lines = gw.store.db.prepare('SELECT count(*) AS n FROM session_log_lines WHERE session_id = ?');
-    expect(lines.get(id)).toEqual({ n: 0 });
-    expect(gw.store.sessionText.state(id)).toBeNull();
+    expect(await gw.count('session_log_lines', 'session_id = ?', [id])).toBe(0);
+    expect(await gw.store.sessionText.state(id)).toBeNull();
     // The gateway's own service builds it in full.
     expect((await text(id, '?offset=19999')).items.map((l) => l.text)).toEqual([`${'w'.repeat(60)} 19999`]);
   });
 
   test('built once: later requests read the stored text', async () => {
-    const built = () =>
-      gw.store.db
-        .prepare('SELECT built_at, version FROM session_logs_built WHERE session_id = ?')
-        .get(ids.F) as {
-        built_at: number;
-        version: number;
-      };
+    const built = async () =>
+      (await gw.sql('SELECT built_at, version FROM session_logs_built WHERE session_id = ?', [ids.F]))[0];
     await text(ids.F);
-    const first = built();
-    expect(first.version).toBe(SESSION_TEXT_VERSION);
+    const first = await built();
+    expect(first?.version).toBe(SESSION_TEXT_VERSION);
     // A different row count would show a rebuild: mark a line, it must survive the next read.
-    gw.store.db
-      .prepare("UPDATE session_log_lines SET text = 'kept' WHERE session_id = ? AND n = 0")
-      .run(ids.F);
+    await gw.sql("UPDATE session_log_lines SET text = 'kept' WHERE session_id = ? AND n = 0", [ids.F]);
     expect((await text(ids.F)).items[0]?.text).toBe('kept');
-    gw.store.db
-      .prepare("UPDATE session_log_lines SET text = 'Linux web-01' WHERE session_id = ? AND n = 0")
-      .run(ids.F);
+    expect(await built()).toEqual(first);
+    await gw.sql("UPDATE session_log_lines SET text = 'Linux web-01' WHERE session_id = ? AND n = 0", [
+      ids.F,
+    ]);
   });
 
   test('text built by an older extractor is rebuilt', async () => {
     await text(ids.G);
-    gw.store.db.prepare("UPDATE session_log_lines SET text = 'stale' WHERE session_id = ?").run(ids.G);
-    gw.store.db
-      .prepare('UPDATE session_logs_built SET version = version - 1 WHERE session_id = ?')
-      .run(ids.G);
+    await gw.sql("UPDATE session_log_lines SET text = 'stale' WHERE session_id = ?", [ids.G]);
+    await gw.sql('UPDATE session_logs_built SET version = version - 1 WHERE session_id = ?', [ids.G]);
     expect((await text(ids.G)).items.map((l) => l.text)).toEqual(['g text']);
   });
 
   test('concurrent first requests share one build', async () => {
-    const id = gw.store.sessions.insert({
+    const id = await gw.store.sessions.insert({
       ...finishedSession('olga', base + 6_000_000, {
         recording: { path: 'recordings/p.vrec', size: 1, sha256: 'ab'.repeat(32) },
       }),
@@ -254,14 +246,11 @@ describe('the session text', () => {
     });
     const pages = await Promise.all([1, 2, 3, 4].map(() => text(id, '?offset=440')));
     for (const page of pages) expect(page.items.map((l) => l.text).at(-1)).toBe('row 449');
-    const count = gw.store.db
-      .prepare('SELECT count(*) AS n FROM session_log_lines WHERE session_id = ?')
-      .get(id);
-    expect(count).toEqual({ n: 450 });
+    expect(await gw.count('session_log_lines', 'session_id = ?', [id])).toBe(450);
   });
 
   test('a session that finishes is built without anyone asking', async () => {
-    const id = gw.store.sessions.insert({
+    const id = await gw.store.sessions.insert({
       ...finishedSession('olga', base + 7_000_000, {
         recording: { path: 'recordings/g.vrec', size: 1, sha256: 'ab'.repeat(32) },
       }),
@@ -269,12 +258,12 @@ describe('the session text', () => {
       hash: 'hash-n',
       startedAt: base + 7_000_000,
     });
-    const built = () =>
-      gw.store.db.prepare('SELECT status FROM session_logs_built WHERE session_id = ?').get(id);
-    expect(built()).toBeUndefined();
+    const built = async () =>
+      (await gw.sql('SELECT status FROM session_logs_built WHERE session_id = ?', [id]))[0];
+    expect(await built()).toBeUndefined();
     gw.liveHub.notify(id, 'finished');
-    await waitFor(() => built() !== undefined, 'the text of the finished session to be built');
-    expect(built()).toEqual({ status: 'ready' });
+    await waitFor(async () => (await built()) !== undefined, 'the text of the finished session to be built');
+    expect(await built()).toEqual({ status: 'ready' });
   });
 });
 
@@ -353,48 +342,48 @@ describe('refusals and what gets logged', () => {
   });
 
   test('reading text and search pages logs no "Log viewer" event; GET …/logs does', async () => {
-    const before = countEvents('Log viewer', ids.F);
+    const before = await countEvents('Log viewer', ids.F);
     await text(ids.F);
     await search(ids.F, 'ls');
-    expect(countEvents('Log viewer', ids.F)).toBe(before);
+    expect(await countEvents('Log viewer', ids.F)).toBe(before);
     expect((await get(`/api/v1/sessions/${ids.F}/logs`)).statusCode).toBe(200);
-    expect(countEvents('Log viewer', ids.F)).toBe(before + 1);
+    expect(await countEvents('Log viewer', ids.F)).toBe(before + 1);
   });
 
   test('an Operator is refused, and each refusal is a "Log viewer (attempted)" event', async () => {
     const olga = await gw.login('olga');
     for (const url of [`/api/v1/sessions/${ids.F}/logs`, ...routes(ids.F)]) {
-      const before = countEvents('Log viewer (attempted)', ids.F);
+      const before = await countEvents('Log viewer (attempted)', ids.F);
       const res = await get(url, olga);
       expect(res.statusCode, url).toBe(403);
-      expect(countEvents('Log viewer (attempted)', ids.F), url).toBe(before + 1);
+      expect(await countEvents('Log viewer (attempted)', ids.F), url).toBe(before + 1);
     }
   });
 
   test('an auditor without the Logs permission is refused (and it is logged)', async () => {
     const ana = await gw.login('ana');
-    gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Livestream');
+    await gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Livestream');
     try {
       for (const url of routes(ids.G)) {
-        const before = countEvents('Log viewer (attempted)', ids.G);
+        const before = await countEvents('Log viewer (attempted)', ids.G);
         const res = await get(url, ana);
         expect(res.statusCode, url).toBe(403);
         expect(res.json().error.message).toMatch(/Missing permission PAM.SessionManagement.Logs/);
-        expect(countEvents('Log viewer (attempted)', ids.G)).toBe(before + 1);
+        expect(await countEvents('Log viewer (attempted)', ids.G)).toBe(before + 1);
       }
     } finally {
-      gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
+      await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Livestream');
     }
   });
 
   test('an auditor with the Logs permission reads any finished session', async () => {
     const ana = await gw.login('ana');
-    gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Logs');
+    await gw.store.users.grant('PAM Auditor', 'PAM.SessionManagement.Logs');
     try {
       expect((await text(ids.G, '', ana)).items.map((l) => l.text)).toEqual(['g text']);
       expect((await search(ids.G, 'g', '', ana)).total).toBe(1);
     } finally {
-      gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
+      await gw.store.users.revoke('PAM Auditor', 'PAM.SessionManagement.Logs');
     }
   });
 
@@ -402,9 +391,9 @@ describe('refusals and what gets logged', () => {
     const sami = await gw.login('sami');
     expect((await text(ids.F, '', sami)).total).toBe(11);
     expect((await search(ids.F, 'uptime', '', sami)).total).toBe(2);
-    const before = countEvents('Log viewer (attempted)');
+    const before = await countEvents('Log viewer (attempted)');
     for (const url of routes(ids.G)) expect((await get(url, sami)).statusCode).toBe(404);
-    expect(countEvents('Log viewer (attempted)')).toBe(before);
+    expect(await countEvents('Log viewer (attempted)')).toBe(before);
   });
 
   test('anonymous callers get a 401', async () => {

@@ -53,9 +53,8 @@ describe.skipIf(unavailable !== null)(
       const operator = await openShell(client, { cols: 100, rows: 30 });
       operator.send('echo START-$((1+1))\r');
       await operator.waitFor('START-2');
-      const live = tb.gateway.hub
-        .list()
-        .find((s) => s.operatorUserId === tb.store.users.findByLogin('olga')!.id)!;
+      const olga = (await tb.store.users.findByLogin('olga'))!;
+      const live = tb.gateway.hub.list().find((s) => s.operatorUserId === olga.id)!;
       const sessionId = live.sessionId;
       const startedAt = live.startedAt.getTime();
 

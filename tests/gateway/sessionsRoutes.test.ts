@@ -43,14 +43,17 @@ beforeAll(async () => {
       proxy: '@SUM(1)',
     }),
   ];
-  ids = sessions.map((s) =>
-    gw.store.sessions.insert({
-      ...s,
-      userId: operatorId,
-      hash: `hash-${s.startedAt}`,
-      startedAt: Number(s.startedAt),
-    }),
-  );
+  ids = [];
+  for (const s of sessions) {
+    ids.push(
+      await gw.store.sessions.insert({
+        ...s,
+        userId: operatorId,
+        hash: `hash-${s.startedAt}`,
+        startedAt: Number(s.startedAt),
+      }),
+    );
+  }
 });
 
 afterAll(async () => {
@@ -116,7 +119,7 @@ describe('GET /api/v1/sessions', () => {
 
 describe('CSV export', () => {
   test('streams a header row and every filtered row, quoted and formula-safe, and logs Exported Details', async () => {
-    const before = gw.store.events.list({ type: 'Exported Details' }, 0, 10).total;
+    const before = (await gw.store.events.list({ type: 'Exported Details' }, 0, 10)).total;
     const res = await get('/api/v1/sessions/export.csv');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
@@ -135,7 +138,7 @@ describe('CSV export', () => {
     );
     const rdp = await get('/api/v1/sessions/export.csv?protocol=rdp');
     expect(rdp.body.split('\r\n').filter((l) => l !== '')).toHaveLength(2);
-    const events = gw.store.events.list({ type: 'Exported Details' }, 0, 10);
+    const events = await gw.store.events.list({ type: 'Exported Details' }, 0, 10);
     expect(events.total).toBe(before + 2);
     expect(events.items[0]!.note).toContain('protocol=rdp');
   });
@@ -199,7 +202,7 @@ describe('prevent purge', () => {
     expect(cleared.statusCode).toBe(200);
     expect(cleared.json().preventPurge).toBeNull();
 
-    const events = gw.store.events.list({ sessionId: ids[0] }, 0, 10).items;
+    const events = (await gw.store.events.list({ sessionId: ids[0] }, 0, 10)).items;
     expect(events.map((e) => [e.type, e.note])).toEqual([
       ['Prevent purge cleared', 'Hold lifted by legal'],
       ['Prevent purge set', 'Legal hold #42'],
@@ -210,7 +213,7 @@ describe('prevent purge', () => {
 
 describe('auditors', () => {
   test('set, list, replace; only audit-role users; unknown ids refused; events list logins', async () => {
-    const bia = gw.store.users.findByLogin('bia')!.id;
+    const bia = (await gw.store.users.findByLogin('bia'))!.id;
     const url = `/api/v1/sessions/${ids[1]}/auditors`;
     expect((await get(url)).json()).toEqual({ auditors: [] });
     const put = (userIds: number[]) => gw.request({ method: 'PUT', url, token: admin, payload: { userIds } });
@@ -232,9 +235,9 @@ describe('auditors', () => {
 
     const replaced = await put([bia]);
     expect(replaced.json().auditors.map((u: { login: string }) => u.login)).toEqual(['bia']);
-    const notes = gw.store.events
-      .list({ sessionId: ids[1], type: 'Auditors changed' }, 0, 10)
-      .items.map((e) => e.note);
+    const notes = (
+      await gw.store.events.list({ sessionId: ids[1], type: 'Auditors changed' }, 0, 10)
+    ).items.map((e) => e.note);
     expect(notes).toEqual([
       'Auditors: bia; added: (none); removed: ana',
       'Auditors: ana, bia; added: ana, bia; removed: (none)',
@@ -297,7 +300,8 @@ describe('audit trail API', () => {
 
   test('verify reports an intact chain', async () => {
     const res = await get('/api/v1/audit/verify');
-    expect(res.json()).toEqual({ ok: true, events: gw.store.events.list({}, 0, 1).total, brokenAt: null });
+    const events = (await gw.store.events.list({}, 0, 1)).total;
+    expect(res.json()).toEqual({ ok: true, events, brokenAt: null });
   });
 });
 

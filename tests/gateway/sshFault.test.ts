@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingReader, sha256File } from '../../src/recording';
 import type { ProxySession } from '../../src/gateway/ssh/proxySession';
 import { INTERRUPTED_MESSAGE } from '../../src/gateway/ssh/recovery';
+import { dataPaths } from '../../src/gateway/datadir';
 import { makeTempDir, runGatewayCli, startGatewayProcess, withDataDir } from '../support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { createDatabaseFor, databaseUrlOf, openSqlAccess } from '../support/testDatabase';
 import { waitFor } from '../support/wait';
 import {
   connectionProcesses,
@@ -24,6 +26,19 @@ import {
 
 const skip = sshdSkipReason();
 const PASSWORD = 'operator-password-3';
+
+/** The newest session in a data folder's database (the CLI's own kind of connection). */
+async function newestSessionId(dataDir: string): Promise<number> {
+  const access = await openSqlAccess({
+    url: databaseUrlOf(dataDir),
+    sqlitePath: dataPaths(dataDir).database,
+  });
+  try {
+    return Number((await access.sql('SELECT max(id) AS id FROM sessions'))[0]!.id);
+  } finally {
+    await access.close();
+  }
+}
 
 async function shellPid(term: Terminal): Promise<number> {
   const mark = term.mark();
@@ -63,15 +78,15 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
       .at(-1) as ProxySession;
     return { term, live, client };
   }
-  const row = (id: number) => bed.store.sessions.get(id, userId)!;
+  const row = async (id: number) => (await bed.store.sessions.get(id, userId))!;
 
   it('target shell killed: the operator gets the signal and the session ends normally', async () => {
     const { term, live } = await shell();
     process.kill(await shellPid(term), 'SIGKILL');
     const exit = await term.closed;
     expect(exit.signal === 'SIGKILL' || exit.code === 137).toBe(true);
-    await waitFor(() => row(live.sessionId).status === 'finished', 'the session to finish');
-    expect(row(live.sessionId).errorMessage).toBeNull();
+    await waitFor(async () => (await row(live.sessionId)).status === 'finished', 'the session to finish');
+    expect((await row(live.sessionId)).errorMessage).toBeNull();
   });
 
   it('target sshd killed mid-session: the operator is told, the session finishes with an error', async () => {
@@ -81,8 +96,8 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
     const exit = await term.closed;
     expect(exit.code).toBe(255);
     expect(term.stdout()).toContain(`\r\nVigil: the connection to ${TARGET_NAME} was lost\r\n`);
-    await waitFor(() => row(live.sessionId).status === 'finished', 'the session to finish');
-    const done = row(live.sessionId);
+    await waitFor(async () => (await row(live.sessionId)).status === 'finished', 'the session to finish');
+    const done = await row(live.sessionId);
     expect(done.errorMessage).toBe(`The connection to ${TARGET_NAME} was lost`);
     expect(done.recording!.sha256).toBe(await sha256File(join(bed.dataDir, done.recording!.path!)));
     expect(bed.gateway.hub.get(live.sessionId)).toBeUndefined();
@@ -101,14 +116,15 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
       .at(-1) as ProxySession;
     const pid = await shellPid(term);
     socket.destroy();
-    await waitFor(() => row(live.sessionId).status === 'finished', 'the session to finish');
+    await waitFor(async () => (await row(live.sessionId)).status === 'finished', 'the session to finish');
     await waitFor(() => !processAlive(pid), 'the shell on the target to exit');
-    const done = row(live.sessionId);
+    const done = await row(live.sessionId);
     expect(done.errorMessage).toBeNull();
     const reader = await RecordingReader.open(join(bed.dataDir, done.recording!.path!));
     expect(reader.complete).toBe(true);
     await reader.close();
-    const events = bed.store.events.list({ sessionId: live.sessionId, type: 'Terminated' }, 0, 5).items;
+    const events = (await bed.store.events.list({ sessionId: live.sessionId, type: 'Terminated' }, 0, 5))
+      .items;
     expect(events.map((e) => e.note)).toEqual([
       `The operator disconnected (recording SHA-256 ${done.recording!.sha256})`,
     ]);
@@ -117,6 +133,8 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
   it('gateway stopping: operators are told, sessions finish with an error note, recordings are sealed', async () => {
     const sshd2 = sshd;
     const dataDir = makeTempDir('vigil-sshstop-');
+    // The folder's database is the test's: the testbed is closed by hand, mid-session.
+    const database = await createDatabaseFor(dataDir);
     const second = await startTestbed(sshd2, { dataDir });
     try {
       const id = await second.addUser('gina', PASSWORD);
@@ -131,13 +149,14 @@ describe.skipIf(skip !== null)(`SSH proxy faults${skip ? ` (skipped: ${skip})` :
       await second.gateway.close();
       expect(term.stdout()).toContain('Vigil: the gateway is shutting down');
       await withDataDir(dataDir, async (store) => {
-        const done = store.sessions.get(live.sessionId, id)!;
+        const done = (await store.sessions.get(live.sessionId, id))!;
         expect(done.status).toBe('finished');
         expect(done.errorMessage).toBe('The gateway stopped during the session');
         expect(done.recording!.sha256).toBe(await sha256File(join(dataDir, done.recording!.path!)));
       });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      await database.drop();
     }
   });
 });
@@ -147,13 +166,16 @@ describe.skipIf(skip !== null)(
   () => {
     let sshd: TestSshd;
     let dataDir = '';
+    let dropDatabase = () => Promise.resolve();
     beforeAll(async () => {
       sshd = await startSshd();
       dataDir = makeTempDir('vigil-sshkill-');
+      dropDatabase = (await createDatabaseFor(dataDir)).drop;
     });
     afterAll(async () => {
       await sshd?.stop();
       if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
+      await dropDatabase();
     });
 
     it('loses nothing older than a second, leaves no session live, and serves again after restart', async () => {
@@ -202,10 +224,10 @@ describe.skipIf(skip !== null)(
       try {
         expect(restarted.output()).toMatch(/Finished 1 session\(s\) left live by the previous run/);
         await withDataDir(dataDir, async (store) => {
-          expect(store.sessions.listLive()).toEqual([]);
-          const hank = store.users.findByLogin('hank')!;
-          const id = (store.db.prepare('SELECT max(id) AS id FROM sessions').get() as { id: number }).id;
-          const session = store.sessions.get(id, hank.id)!;
+          expect(await store.sessions.listLive()).toEqual([]);
+          const hank = (await store.users.findByLogin('hank'))!;
+          const id = await newestSessionId(dataDir);
+          const session = (await store.sessions.get(id, hank.id))!;
           expect(session).toMatchObject({ status: 'finished', errorMessage: INTERRUPTED_MESSAGE });
           const file = join(dataDir, session.recording!.path!);
           expect(session.recording!.size).toBe(statSync(file).size);
@@ -220,7 +242,7 @@ describe.skipIf(skip !== null)(
           const older = [...received].filter(([, at]) => at < killedAt - 1000).map(([n]) => n);
           expect(older.length).toBeGreaterThan(10);
           for (const n of older) expect(output).toContain(`tick-${n}\r\n`);
-          const trail = store.events.list({ sessionId: id, type: 'Terminated' }, 0, 5).items;
+          const trail = (await store.events.list({ sessionId: id, type: 'Terminated' }, 0, 5)).items;
           expect(trail[0]!.note).toMatch(
             /^The gateway stopped while the session was live; the recording keeps its first \d+ s \(recording SHA-256 [0-9a-f]{64}\)$/,
           );

@@ -79,11 +79,11 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
 
   async function recordingOf(sessionId: number): Promise<RecordEvent[]> {
     await waitFor(
-      () => bed.store.sessions.get(sessionId, userId)?.status === 'finished',
+      async () => (await bed.store.sessions.get(sessionId, userId))?.status === 'finished',
       'the session to finish',
     );
     const reader = await RecordingReader.open(
-      join(bed.dataDir, bed.store.sessions.get(sessionId, userId)!.recording!.path!),
+      join(bed.dataDir, (await bed.store.sessions.get(sessionId, userId))!.recording!.path!),
     );
     const events: RecordEvent[] = [];
     for await (const e of reader.records()) events.push(e);
@@ -91,10 +91,9 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
     return events;
   }
 
-  const refusals = (): string[] =>
-    bed.store.events
-      .list({ type: 'Access refused' }, 0, 100)
-      .items.filter((e) => e.actor?.login === 'hana')
+  const refusals = async (): Promise<string[]> =>
+    (await bed.store.events.list({ type: 'Access refused' }, 0, 100)).items
+      .filter((e) => e.actor?.login === 'hana')
       .map((e) => e.note)
       .reverse(); // oldest first
 
@@ -205,27 +204,27 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
   });
 
   it('leaves an event for refused sessions: no grant, blocked', async () => {
-    const before = refusals().length;
+    const before = (await refusals()).length;
     const denied = await execCommand(await operator(`${sshd.user}@no-such-target`), 'true');
     expect((await denied.closed).code).toBe(1);
-    const adminId = bed.store.users.findByLogin('admin')!.id;
+    const adminId = (await bed.store.users.findByLogin('admin'))!.id;
     const term = await openShell(await operator());
     const live = await liveOf(term);
-    const block = bed.store.blocks.create({
+    const block = (await bed.store.blocks.create({
       sessionId: live.sessionId,
       blockedUserId: userId,
       authorId: adminId,
       at: Date.now(),
-    })!;
+    }))!;
     try {
       const blocked = await execCommand(await operator(), 'true');
       expect((await blocked.closed).code).toBe(1);
     } finally {
-      bed.store.blocks.release(block.id, adminId, Date.now());
+      await bed.store.blocks.release(block.id, adminId, Date.now());
     }
     term.send('exit\r');
     await term.closed;
-    const [deniedNote, blockedNote] = refusals().slice(before);
+    const [deniedNote, blockedNote] = (await refusals()).slice(before);
     expect(deniedNote).toMatch(
       /^SSH command "true" as \S+ on no-such-target refused \(access\): .*access not granted/,
     );
@@ -266,12 +265,15 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
       await addTarget('web-keyed', file);
       await addTarget('web-printed', hostFingerprint());
       for (const target of ['web-keyed', 'web-printed']) {
-        expect(bed.store.targets.hostKey(bed.store.targets.findTarget(target)!.id)).toBe(hostFingerprint());
+        const registered = (await bed.store.targets.findTarget(target))!;
+        expect(await bed.store.targets.hostKey(registered.id)).toBe(hostFingerprint());
         const term = await execCommand(await operator(`${sshd.user}@${target}`), 'echo pinned-ok');
         await term.closed;
         expect(term.stdout()).toBe('pinned-ok\n');
       }
-      const pinned = bed.store.events.list({ type: 'Host key pinned' }, 0, 100).items.map((e) => e.note);
+      const pinned = (await bed.store.events.list({ type: 'Host key pinned' }, 0, 100)).items.map(
+        (e) => e.note,
+      );
       expect(pinned.some((n) => /web-keyed|web-printed/.test(n))).toBe(false);
     });
 
@@ -289,11 +291,11 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
     it('logs the key trusted on first use, and fails closed when another key was pinned first', async () => {
       const first = await execCommand(await operator(), 'true');
       await first.closed;
-      const pinned = bed.store.events.list({ type: 'Host key pinned' }, 0, 100).items;
+      const pinned = (await bed.store.events.list({ type: 'Host key pinned' }, 0, 100)).items;
       expect(pinned.map((e) => e.note)).toContain(
         `Trusted on first use: ${TARGET_NAME} shows the SSH host key ${hostFingerprint()}`,
       );
-      const target = bed.store.targets.findTarget(TARGET_NAME)!;
+      const target = (await bed.store.targets.findTarget(TARGET_NAME))!;
       const leg = openTargetLeg({
         target,
         credential: { id: 0, account: sshd.user, password: sshd.password, privateKey: null },
@@ -349,7 +351,7 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
     const remote = (): string => join(sshd.home, `upload-${randomBytes(4).toString('hex')}.txt`);
 
     it('refuses SFTP and scp without the grant, also when the command hides them', async () => {
-      const before = refusals().length;
+      const before = (await refusals()).length;
       const local = join(bed.dataDir, 'upload.txt');
       writeFileSync(local, 'secret data\n');
       const hidden = `sh -c 'p=${SFTP_SERVER.slice(0, -1)}; exec \${p}r'`;
@@ -368,7 +370,12 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
         expect(result.stderr, `${program} ${args.join(' ')}`).toContain(refused);
       }
       expect(existsSync(join(bed.dataDir, 'got'))).toBe(false);
-      const notes = refusals().slice(before);
+      // A refusal inside an open session is logged while the operator is already being told.
+      await waitFor(
+        async () => (await refusals()).length >= before + attempts.length,
+        'an event for each refusal',
+      );
+      const notes = (await refusals()).slice(before);
       expect(notes).toHaveLength(attempts.length);
       // The hidden ones were recognised by their first bytes, after the session had opened.
       expect(notes.filter((n) => /^SSH file transfer refused on session \d+/.test(n))).toHaveLength(3);

@@ -54,9 +54,8 @@ describe.skipIf(skip !== null)(
 
     /** What the gateway recorded as typed in a live session (its recording is flushed every second). */
     async function recordedInput(sessionId: number): Promise<string> {
-      const { path } = bed.store.db
-        .prepare('SELECT recording_path AS path FROM sessions WHERE id = ?')
-        .get(sessionId) as { path: string };
+      const [row] = await bed.sql('SELECT recording_path AS path FROM sessions WHERE id = ?', [sessionId]);
+      const path = row!.path as string;
       const reader = await RecordingReader.open(join(bed.dataDir, path));
       try {
         let input = '';
@@ -73,9 +72,8 @@ describe.skipIf(skip !== null)(
       const p = pane('main', ['-tt', ...withKey(), target()]);
       p.keys('echo READY-$((20+22))', 'Enter');
       await waitScreen(p, /^READY-42$/m);
-      const live = bed.gateway.hub
-        .list()
-        .find((s) => s.operatorUserId === bed.store.users.findByLogin('olivia')!.id)!;
+      const olivia = (await bed.store.users.findByLogin('olivia'))!;
+      const live = bed.gateway.hub.list().find((s) => s.operatorUserId === olivia.id)!;
       const file = join('/tmp', `vigil-openssh-${randomBytes(4).toString('hex')}`);
       try {
         live.setBlocked(true, 'auditor');
@@ -118,7 +116,7 @@ describe.skipIf(skip !== null)(
       p.keys('exit', 'Enter');
       await waitScreen(p, 'SSH-EXIT=0');
 
-      bed.store.identity.lock('olivia', Date.now() + 60_000);
+      await bed.store.identity.lock('olivia', Date.now() + 60_000);
       try {
         // OpenSSH prints keyboard-interactive instructions at its default log level (not under ERROR).
         const locked = pane('locked', [
@@ -133,7 +131,7 @@ describe.skipIf(skip !== null)(
         expect(screen).toContain('SSH-EXIT=255');
         expect(screen).not.toContain("'s password:");
       } finally {
-        bed.store.db.prepare('DELETE FROM login_locks WHERE login = ?').run('olivia');
+        await bed.sql('DELETE FROM login_locks WHERE login = ?', ['olivia']);
       }
     });
 

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { RecordingReader, RecordingWriter } from '../../src/recording';
 import {
   checkPrivateKey,
@@ -16,6 +16,7 @@ import { FileTransferWatch, fileTransferProgram } from '../../src/gateway/ssh/fi
 import { sealInterruptedRecording } from '../../src/gateway/ssh/recovery';
 import { parseSshUsername } from '../../src/gateway/ssh/route';
 import { runGatewayCli } from '../support/gateway';
+import { createDatabaseFor } from '../support/testDatabase';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-sshparts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -179,6 +180,9 @@ describe('recovering a recording the gateway never closed', () => {
 describe('CLI: user key add / list, credential add --key-file', () => {
   it('adds an operator key once, lists it, and stores a credential private key', async () => {
     const data = join(dir, 'cli-data');
+    // The CLI works on the run's engine: a PostgreSQL database of its own, or SQLite in the folder.
+    const database = await createDatabaseFor(data);
+    onTestFinished(() => database.drop());
     const pub = join(dir, 'alice.pub');
     const pair = generateEd25519KeyPair('alice@laptop');
     writeFileSync(pub, pair.public);

@@ -77,7 +77,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     const client = await operator();
     const term = await readyShell(client);
     const live = await liveOf(aliceId);
-    const row = bed.store.sessions.get(live.sessionId, aliceId)!;
+    const row = (await bed.store.sessions.get(live.sessionId, aliceId))!;
     expect(row).toMatchObject({
       status: 'live',
       protocol: 'ssh',
@@ -96,10 +96,10 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     expect(await term.closed).toEqual({ code: 0, signal: null });
 
     await waitFor(
-      () => bed.store.sessions.get(live.sessionId, aliceId)!.status === 'finished',
+      async () => (await bed.store.sessions.get(live.sessionId, aliceId))!.status === 'finished',
       'the session to finish',
     );
-    const done = bed.store.sessions.get(live.sessionId, aliceId)!;
+    const done = (await bed.store.sessions.get(live.sessionId, aliceId))!;
     expect(done.errorMessage).toBeNull();
     expect(done.endedAt).toBeGreaterThanOrEqual(done.startedAt);
     expect(done.durationMs).toBe(done.endedAt! - done.startedAt);
@@ -120,15 +120,16 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     const output = Buffer.concat(events.flatMap((e) => (e.type === 'o' ? [e.data] : []))).toString();
     expect(input).toContain('echo hello-$((6*7)) && whoami\r');
     expect(output).toContain('hello-42');
-    const commands = bed.store.sessionCommands.list(live.sessionId).map((c) => c.command);
+    const commands = (await bed.store.sessionCommands.list(live.sessionId)).map((c) => c.command);
     expect(commands).toEqual(['echo READY-$((20+22))', 'echo hello-$((6*7)) && whoami', 'exit 0']);
     expect(
       events.filter((e) => e.type === 'm' && e.kind === 'command').map((e) => (e as { note: string }).note),
     ).toEqual(commands);
 
-    const trail = bed.store.events
-      .list({ sessionId: live.sessionId }, 0, 10)
-      .items.map((e) => [e.type, e.actorId]);
+    const trail = (await bed.store.events.list({ sessionId: live.sessionId }, 0, 10)).items.map((e) => [
+      e.type,
+      e.actorId,
+    ]);
     expect(trail).toEqual([
       ['Terminated', aliceId],
       ['Started', aliceId],
@@ -141,15 +142,17 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     expect(await term.closed).toEqual({ code: 3, signal: null });
     expect(term.stdout()).toBe('out\n');
     expect(term.stderr()).toBe('err\n');
-    const row = newestSession(aliceId);
+    const row = await newestSession(aliceId);
     await waitFor(
-      () => bed.store.sessions.get(row.id, aliceId)!.status === 'finished',
+      async () => (await bed.store.sessions.get(row.id, aliceId))!.status === 'finished',
       'the session to finish',
     );
-    expect(bed.store.sessionCommands.list(row.id).map((c) => c.command)).toEqual([
+    expect((await bed.store.sessionCommands.list(row.id)).map((c) => c.command)).toEqual([
       'echo out; echo err >&2; exit 3',
     ]);
-    const { reader } = await recordingEvents(bed.store.sessions.get(row.id, aliceId)!.recording!.path!);
+    const { reader } = await recordingEvents(
+      (await bed.store.sessions.get(row.id, aliceId))!.recording!.path!,
+    );
     expect(reader.header.pty).toBe(false);
     await reader.close();
   });
@@ -184,11 +187,11 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     term.send('exit\r');
     await term.closed;
     await waitFor(
-      () => bed.store.sessions.get(live.sessionId, aliceId)!.status === 'finished',
+      async () => (await bed.store.sessions.get(live.sessionId, aliceId))!.status === 'finished',
       'the session to finish',
     );
     const { reader, events } = await recordingEvents(
-      bed.store.sessions.get(live.sessionId, aliceId)!.recording!.path!,
+      (await bed.store.sessions.get(live.sessionId, aliceId))!.recording!.path!,
     );
     await reader.close();
     expect(events.filter((e) => e.type === 'r')).toEqual([expect.objectContaining({ cols: 132, rows: 40 })]);
@@ -232,7 +235,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
 
   it('tells an operator without an access grant, and opens nothing', async () => {
     await bed.addUser('bob', PASSWORD);
-    const before = sessionCount();
+    const before = await sessionCount();
     const client = await operator('bob');
     const term = await execCommand(client, 'true');
     expect((await term.closed).code).toBe(1);
@@ -246,8 +249,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       `Vigil: access not granted: alice may not open sessions as root on ${TARGET_NAME}\n`,
     );
     const nowhere = await execCommand(await operator('alice', PASSWORD, `${sshd.user}@nowhere`), 'true');
+    expect((await nowhere.closed).code).toBe(1);
     expect(nowhere.stderr()).toContain('access not granted');
-    expect(sessionCount()).toBe(before);
+    expect(await sessionCount()).toBe(before);
   });
 
   it('shows how to name the target when the username lacks it (with a terminal: on its own line)', async () => {
@@ -270,7 +274,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     }
     // Locked: even the right password is refused now (the OpenSSH test sees keyboard-interactive say why).
     await expect(connectOperator(bed.sshPort, login('carol'), { password: PASSWORD })).rejects.toThrow();
-    const types = bed.store.events.list({ actor: 'carol' }, 0, 50).items.map((e) => e.type);
+    const types = (await bed.store.events.list({ actor: 'carol' }, 0, 50)).items.map((e) => e.type);
     expect(types.filter((t) => t === 'Login failed')).toHaveLength(5);
     expect(types).toContain('Login locked');
   });
@@ -315,14 +319,14 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     expect(term.stderr()).toBe(
       `Vigil: could not open the session as ${sshd.user} on web-badpw: the target refused the stored credential\r\n`,
     );
-    const row = newestSession(aliceId);
+    const row = await newestSession(aliceId);
     expect(row).toMatchObject({
       status: 'finished',
       device: 'web-badpw',
       errorMessage: 'the target refused the stored credential',
       recording: null,
     });
-    const trail = bed.store.events.list({ sessionId: row.id }, 0, 10).items.map((e) => e.type);
+    const trail = (await bed.store.events.list({ sessionId: row.id }, 0, 10)).items.map((e) => e.type);
     expect(trail).toEqual(['Terminated', 'Started']);
   });
 
@@ -331,32 +335,30 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     await bed.admin.addCredential('web-key', sshd.user, 'not-the-password');
     await bed.sshAdmin.setCredentialKey('web-key', sshd.user, sshd.privateKey);
     await bed.admin.grantAccess('alice', 'web-key', sshd.user);
-    const target = bed.store.targets.findTarget('web-key')!;
-    expect(bed.store.targets.hostKey(target.id)).toBeNull();
+    const target = (await bed.store.targets.findTarget('web-key'))!;
+    expect(await bed.store.targets.hostKey(target.id)).toBeNull();
     const client = await operator('alice', PASSWORD, `${sshd.user}@web-key`);
     const term = await execCommand(client, 'echo key-login');
     expect((await term.closed).code).toBe(0);
     expect(term.stdout()).toBe('key-login\n');
-    const pinned = bed.store.targets.hostKey(target.id);
+    const pinned = await bed.store.targets.hostKey(target.id);
     const hostBlob = Buffer.from(sshd.hostPublicKey.split(' ')[1]!, 'base64');
     expect(pinned).toBe(
       `SHA256:${createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')}`,
     );
 
     // Another machine answering on the target's address is refused.
-    bed.store.db
-      .prepare('UPDATE targets SET host_key = ? WHERE id = ?')
-      .run('SHA256:somethingelse', target.id);
+    await bed.sql('UPDATE targets SET host_key = ? WHERE id = ?', ['SHA256:somethingelse', target.id]);
     const again = await execCommand(await operator('alice', PASSWORD, `${sshd.user}@web-key`), 'echo no');
     expect((await again.closed).code).toBe(1);
     expect(again.stderr()).toContain(
       "the target's host key changed (pinned SHA256:somethingelse, now SHA256:",
     );
-    expect(newestSession(aliceId).errorMessage).toContain('host key changed');
+    expect((await newestSession(aliceId)).errorMessage).toContain('host key changed');
     expect(await bed.sshAdmin.forgetHostKey('web-key')).toBe(true);
     const third = await execCommand(await operator('alice', PASSWORD, `${sshd.user}@web-key`), 'echo yes');
     expect((await third.closed).code).toBe(0);
-    expect(bed.store.targets.hostKey(target.id)).toBe(pinned);
+    expect(await bed.store.targets.hostKey(target.id)).toBe(pinned);
   });
 
   it('Hold on!: while blocked no keystroke reaches the target; release restores input', async () => {
@@ -382,7 +384,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       const resized = new Promise((resolve) => live.once('resize', (...size) => resolve(size)));
       term.channel.setWindow(31, 101, 0, 0);
       expect(await resized).toEqual([101, 31]);
-      expect(bed.store.sessions.get(live.sessionId, aliceId)!.status).toBe('live');
+      expect((await bed.store.sessions.get(live.sessionId, aliceId))!.status).toBe('live');
 
       mark = term.mark();
       live.setBlocked(false, 'auditor1');
@@ -395,12 +397,12 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       term.send('exit\r');
       await term.closed;
       await waitFor(
-        () => bed.store.sessions.get(live.sessionId, aliceId)!.status === 'finished',
+        async () => (await bed.store.sessions.get(live.sessionId, aliceId))!.status === 'finished',
         'the session to finish',
       );
 
       const { reader, events } = await recordingEvents(
-        bed.store.sessions.get(live.sessionId, aliceId)!.recording!.path!,
+        (await bed.store.sessions.get(live.sessionId, aliceId))!.recording!.path!,
       );
       await reader.close();
       const markers = events.filter((e) => e.type === 'm' && e.kind !== 'command');
@@ -415,7 +417,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
       // What was typed while blocked is evidence: recorded as input, never as a command.
       const input = Buffer.concat(events.flatMap((e) => (e.type === 'i' ? [e.data] : []))).toString();
       expect(input).toContain(`touch ${blockedFile}`);
-      const commands = bed.store.sessionCommands.list(live.sessionId).map((c) => c.command);
+      const commands = (await bed.store.sessionCommands.list(live.sessionId)).map((c) => c.command);
       expect(commands.some((c) => c.includes(blockedFile))).toBe(false);
       expect(commands).toContain(`touch ${releasedFile} && echo RELEASED-$((1+1))`);
     } finally {
@@ -444,7 +446,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     await waitFor(() => !processAlive(shellPid), 'the shell on the target to exit', 5000);
     expect(bed.gateway.hub.get(live.sessionId)).toBeUndefined();
 
-    const row = bed.store.sessions.get(live.sessionId, aliceId)!;
+    const row = (await bed.store.sessions.get(live.sessionId, aliceId))!;
     expect(row.status).toBe('finished');
     expect(row.errorMessage).toBeNull();
     const { reader, events } = await recordingEvents(row.recording!.path!);
@@ -454,7 +456,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     expect(events.filter((e) => e.type === 'm' && e.kind === 'drop')).toEqual([
       expect.objectContaining({ note: 'auditor2' }),
     ]);
-    const terminated = bed.store.events.list({ sessionId: row.id, type: 'Terminated' }, 0, 5).items;
+    const terminated = (await bed.store.events.list({ sessionId: row.id, type: 'Terminated' }, 0, 5)).items;
     expect(terminated.map((e) => e.note)).toEqual([
       `Dropped by auditor2 (recording SHA-256 ${row.recording!.sha256})`,
     ]);
@@ -464,15 +466,15 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     const client = await operator();
     const term = await readyShell(client);
     const live = await liveOf(aliceId);
-    const adminId = bed.store.users.findByLogin('admin')!.id;
-    const block = bed.store.blocks.create({
+    const adminId = (await bed.store.users.findByLogin('admin'))!.id;
+    const block = (await bed.store.blocks.create({
       sessionId: live.sessionId,
       blockedUserId: aliceId,
       authorId: adminId,
       at: Date.UTC(2026, 0, 2, 3, 4, 5),
-    })!;
+    }))!;
     live.setBlocked(true, 'admin');
-    const before = sessionCount();
+    const before = await sessionCount();
     const second = await execCommand(await operator(), 'true');
     expect((await second.closed).code).toBe(1);
     expect(second.stderr()).toBe(`${blockedOperatorMessage('admin', new Date(block.blockedAt))}\n`);
@@ -482,9 +484,9 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     const withPty = await openShell(await operator());
     await withPty.closed;
     expect(withPty.stderr()).toBe(`${blockedOperatorMessage('admin', new Date(block.blockedAt))}\r\n`);
-    expect(sessionCount()).toBe(before);
+    expect(await sessionCount()).toBe(before);
 
-    bed.store.blocks.release(block.id, adminId, Date.now());
+    await bed.store.blocks.release(block.id, adminId, Date.now());
     live.setBlocked(false, 'admin');
     const third = await execCommand(await operator(), 'echo allowed');
     await third.closed;
@@ -511,16 +513,12 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     await term.closed;
   });
 
-  function newestSession(userId: number) {
-    const id = (
-      bed.store.db.prepare('SELECT max(id) AS id FROM sessions WHERE user_id = ?').get(userId) as {
-        id: number;
-      }
-    ).id;
-    return bed.store.sessions.get(id, userId)!;
+  async function newestSession(userId: number) {
+    const [newest] = await bed.sql('SELECT max(id) AS id FROM sessions WHERE user_id = ?', [userId]);
+    return (await bed.store.sessions.get(Number(newest!.id), userId))!;
   }
 
-  function sessionCount(): number {
-    return (bed.store.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  function sessionCount(): Promise<number> {
+    return bed.count('sessions');
   }
 });

@@ -5,7 +5,8 @@ import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import { hashPassword } from '../../src/gateway/crypto/passwords';
 import { SecretBox } from '../../src/gateway/crypto/secrets';
 import { dataPaths, loadMasterKey } from '../../src/gateway/datadir';
-import { openStore, type Store } from '../../src/gateway/db/store';
+import type { AsyncStore } from '../../src/gateway/db/asyncStore';
+import { createDatabaseFor, databaseUrlOf, openSqlAccess, type SqlAccess } from '../support/testDatabase';
 import type { RunningGateway } from '../../src/gateway/server';
 import { startGateway } from '../../src/gateway/server';
 import { AdminService } from '../../src/gateway/services/admin';
@@ -61,9 +62,10 @@ export function processAlive(pid: number): boolean {
 }
 
 /** A gateway (the real server code, in this process) with an operator allowed onto the sshd target. */
-export interface Testbed {
+export interface Testbed extends SqlAccess {
   gateway: RunningGateway;
-  store: Store;
+  /** The gateway's store (SQLite or PostgreSQL, as the test run says). */
+  store: AsyncStore;
   sshd: TestSshd;
   dataDir: string;
   sshPort: number;
@@ -78,10 +80,16 @@ export const TARGET_NAME = 'web-01';
 
 export async function startTestbed(sshd: TestSshd, options: { dataDir?: string } = {}): Promise<Testbed> {
   const dataDir = options.dataDir ?? makeTempDir('vigil-sshgw-');
+  // A restart on a given folder keeps its database.
+  const database =
+    databaseUrlOf(dataDir) === undefined
+      ? await createDatabaseFor(dataDir)
+      : { url: databaseUrlOf(dataDir), drop: () => Promise.resolve() };
   const lines: string[] = [];
   const gateway = await startGateway(
     {
       dataDir,
+      databaseUrl: database.url,
       http: { host: '127.0.0.1', port: 0 },
       // Port 0: the kernel picks a port nobody else can take between choosing and binding.
       ssh: { host: '127.0.0.1', port: 0 },
@@ -96,22 +104,25 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
   const secrets = () => new SecretBox(loadMasterKey(dataPaths(dataDir)));
   const admin = new AdminService(gateway.store, systemClock, secrets, FAST_SCRYPT);
   const sshAdmin = new SshAdminService(gateway.store, systemClock, secrets);
-  // The test's own connection to the gateway's database, as the CLI would open it.
-  const store = openStore(dataPaths(dataDir).database);
-  if ((await gateway.store.targets.findTarget(TARGET_NAME)) === null) {
+  const { store } = gateway;
+  // The test's own connection for SQL the repositories do not offer, as the CLI would open it.
+  const access = await openSqlAccess({ url: database.url, sqlitePath: dataPaths(dataDir).database });
+  if ((await store.targets.findTarget(TARGET_NAME)) === null) {
     await admin.addTarget({ name: TARGET_NAME, protocol: 'ssh', host: sshd.host, port: sshd.port });
     await admin.addCredential(TARGET_NAME, sshd.user, sshd.password);
   }
   return {
     gateway,
     store,
+    sql: access.sql,
+    count: access.count,
     sshd,
     dataDir,
     sshPort,
     admin,
     sshAdmin,
     addUser: async (login, password, role = 'Operator') => {
-      const id = store.users.create({
+      const id = await store.users.create({
         login,
         name: `${login} name`,
         passwordHash: await hashPassword(password, FAST_SCRYPT),
@@ -122,9 +133,12 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
       return id;
     },
     stop: async () => {
-      store.close();
+      await access.close();
       await gateway.close();
-      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await database.drop();
+      }
     },
   };
 }

@@ -100,7 +100,10 @@ describe('Recording downloads and the offline library against a real gateway pro
   }
 
   const countEvents = (type: 'Video Download' | 'Session Play', sessionId: number) =>
-    withDataDir(gateway.dataDir, (store) => store.events.list({ type, sessionId }, 0, 100).items);
+    withDataDir(
+      gateway.dataDir,
+      async (store) => (await store.events.list({ type, sessionId }, 0, 100)).items,
+    );
 
   beforeAll(async () => {
     gateway = await startGatewayProcess();

@@ -9,7 +9,10 @@ import { hashPassword } from '../../src/gateway/crypto/passwords';
 import { ensureDataDir } from '../../src/gateway/datadir';
 import { seededRandom, seedSessions } from './seed';
 import type { NewSession } from '../../src/gateway/db/sessionTypes';
-import { openStore, type Store } from '../../src/gateway/db/store';
+import type { AsyncStore } from '../../src/gateway/db/asyncStore';
+import { openGatewayStore } from '../../src/gateway/db/openGatewayStore';
+import { openStore } from '../../src/gateway/db/store';
+import { createDatabaseFor, databaseUrlOf } from './testDatabase';
 
 /**
  * Test helpers around the REAL gateway: `startGatewayProcess` spawns `bin/vigil-gateway.js serve`
@@ -51,6 +54,8 @@ export interface StartOptions {
   /** Default: a random password. Ignored by the gateway when the data folder already has its admin. */
   adminPassword?: string;
   env?: Record<string, string>;
+  /** More `serve` options (e.g. several nodes: `--database`, `--nats`, `--node`). */
+  args?: string[];
   timeoutMs?: number;
 }
 
@@ -58,13 +63,23 @@ export function makeTempDir(prefix = 'vigil-gw-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Runs the gateway CLI (`node bin/vigil-gateway.js ...args`) to completion. */
+/** `--database URL` when the `--data` folder among `args` was given a PostgreSQL database. */
+function databaseArgs(args: string[]): string[] {
+  const at = args.indexOf('--data');
+  const url = at < 0 ? undefined : databaseUrlOf(args[at + 1]!);
+  return url === undefined || args.includes('--database') ? [] : ['--database', url];
+}
+
+/**
+ * Runs the gateway CLI (`node bin/vigil-gateway.js ...args`) to completion, on the database the
+ * test gave the `--data` folder.
+ */
 export function runGatewayCli(
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GATEWAY_BIN, ...args], {
+    const child = spawn(process.execPath, [GATEWAY_BIN, ...args, ...databaseArgs(args)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -86,6 +101,12 @@ const SSH_LISTENING_LINE = /Vigil SSH proxy listening on \S+:(\d+)/;
 export async function startGatewayProcess(options: StartOptions = {}): Promise<GatewayProcess> {
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? makeTempDir();
+  // A folder given by the test may have its database already (a restart); a new one gets one.
+  const given = options.args?.includes('--database') === true;
+  const database =
+    databaseUrlOf(dataDir) === undefined && !given
+      ? await createDatabaseFor(dataDir)
+      : { url: given ? undefined : databaseUrlOf(dataDir), drop: () => Promise.resolve() };
   const adminPassword = options.adminPassword ?? `admin-${randomBytes(9).toString('base64url')}`;
   const child = spawn(
     process.execPath,
@@ -99,6 +120,8 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
       '127.0.0.1:0',
       '--ssh',
       '127.0.0.1:0',
+      ...(database.url === undefined ? [] : ['--database', database.url]),
+      ...(options.args ?? []),
     ],
     {
       cwd: REPO_ROOT,
@@ -134,7 +157,10 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
     started = await ready;
   } catch (err) {
     child.kill('SIGKILL');
-    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (ownsDataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      await database.drop();
+    }
     throw err;
   }
 
@@ -148,7 +174,8 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
     sshPort,
     child,
     output: () => output,
-    cli: (args, stdin) => runGatewayCli([...args, '--data', dataDir], { stdin }),
+    cli: (args, stdin) =>
+      runGatewayCli([...args, '--data', dataDir, ...(givenDatabase(options.args) ?? [])], { stdin }),
     stop: async (stopOptions = {}) => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -156,9 +183,18 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
         await exited;
         clearTimeout(timer);
       }
-      if (ownsDataDir && stopOptions.keepData !== true) rmSync(dataDir, { recursive: true, force: true });
+      if (ownsDataDir && stopOptions.keepData !== true) {
+        rmSync(dataDir, { recursive: true, force: true });
+        await database.drop();
+      }
     },
   };
+}
+
+/** `--database URL` among a gateway's own options, for CLI runs on its data. */
+function givenDatabase(args: string[] | undefined): string[] | undefined {
+  const at = args?.indexOf('--database') ?? -1;
+  return at < 0 ? undefined : ['--database', args![at + 1]!];
 }
 
 /** An SSH server the gateway can reach, as the tests' sshd describes itself. */
@@ -202,13 +238,19 @@ export async function grantOperatorSsh(
   await cli(['access', 'grant', operator.login, target.name, sshd.user]);
 }
 
-/** Opens the data folder's database through the gateway's repositories, runs `fn`, closes it. */
-export async function withDataDir<T>(dataDir: string, fn: (store: Store) => T | Promise<T>): Promise<T> {
-  const store = openStore(ensureDataDir(dataDir).database);
+/**
+ * Opens the data folder's database (the PostgreSQL one the test gave it, or its SQLite file)
+ * through the gateway's repositories, runs `fn`, closes it.
+ */
+export async function withDataDir<T>(dataDir: string, fn: (store: AsyncStore) => T | Promise<T>): Promise<T> {
+  const store = await openGatewayStore({
+    url: databaseUrlOf(dataDir),
+    sqlitePath: ensureDataDir(dataDir).database,
+  });
   try {
     return await fn(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -255,60 +297,74 @@ export async function seedDataDir(dataDir: string, spec: SeedSpec): Promise<Seed
   const hashes = await Promise.all(
     (spec.users ?? []).map((u) => (u.password === undefined ? null : hashPassword(u.password))),
   );
-  return withDataDir(dataDir, (store) =>
-    store.transaction(() => {
+  const result = await withDataDir(dataDir, (outer) =>
+    outer.transaction(async (store) => {
       const users: Record<string, number> = {};
-      const userId = (
+      const userId = async (
         login: string,
         role: Role = 'Operator',
         passwordHash = 'seeded-no-login',
         name?: string,
       ) => {
-        const existing = store.users.findByLogin(login);
+        const existing = await store.users.findByLogin(login);
         const id =
           existing?.id ??
-          store.users.create({ login, name: name ?? login, passwordHash, roles: [role], at: Date.now() }) ??
-          store.users.findByLogin(login)!.id;
+          (await store.users.create({
+            login,
+            name: name ?? login,
+            passwordHash,
+            roles: [role],
+            at: Date.now(),
+          })) ??
+          (await store.users.findByLogin(login))!.id;
         users[login] = id;
         return id;
       };
-      (spec.users ?? []).forEach((u, i) => {
-        if (store.users.findByLogin(u.login) !== null)
+      for (const [i, u] of (spec.users ?? []).entries()) {
+        if ((await store.users.findByLogin(u.login)) !== null)
           throw new Error(`seedDataDir: user ${u.login} already exists`);
-        userId(u.login, u.role, hashes[i] ?? 'seeded-no-login', u.name);
-      });
-      for (const g of spec.grant ?? []) store.users.grant(g.role, g.permission);
-      for (const r of spec.revoke ?? []) store.users.revoke(r.role, r.permission);
-      const sessionIds = (spec.sessions ?? []).map((s) => {
+        await userId(u.login, u.role, hashes[i] ?? 'seeded-no-login', u.name);
+      }
+      for (const g of spec.grant ?? []) await store.users.grant(g.role, g.permission);
+      for (const r of spec.revoke ?? []) await store.users.revoke(r.role, r.permission);
+      const sessionIds: number[] = [];
+      for (const s of spec.sessions ?? []) {
         const { user, hash, startedAt, ...rest } = s;
-        return store.sessions.insert({
-          ...rest,
-          userId: userId(user),
-          hash: hash ?? randomBytes(16).toString('hex'),
-          startedAt: typeof startedAt === 'string' ? Date.parse(startedAt) : startedAt,
-        });
-      });
-      if (spec.randomSessions !== undefined) {
-        const { count, seed, from, to } = spec.randomSessions;
-        seedSessions(store.db, count, seededRandom(seed ?? 1), { from, to });
+        sessionIds.push(
+          await store.sessions.insert({
+            ...rest,
+            userId: await userId(user),
+            hash: hash ?? randomBytes(16).toString('hex'),
+            startedAt: typeof startedAt === 'string' ? Date.parse(startedAt) : startedAt,
+          }),
+        );
       }
       for (const a of spec.auditors ?? []) {
         const sessionId = typeof a.session === 'number' ? a.session : sessionIds[a.session.index]!;
-        const ids = a.logins.map((login) => {
-          const user = store.users.findByLogin(login);
+        const ids: number[] = [];
+        for (const login of a.logins) {
+          const user = await store.users.findByLogin(login);
           if (user === null) throw new Error(`seedDataDir: unknown auditor ${login}`);
-          return user.id;
-        });
-        store.auditors.replace(
-          sessionId,
-          [...store.auditors.list(sessionId).map((u) => u.id), ...ids],
-          null,
-          Date.now(),
-        );
+          ids.push(user.id);
+        }
+        const listed = (await store.auditors.list(sessionId)).map((u) => u.id);
+        await store.auditors.replace(sessionId, [...listed, ...ids], null, Date.now());
       }
       return { users, sessionIds };
     }),
   );
+  if (spec.randomSessions !== undefined) {
+    // Bulk rows straight into the SQLite file (the desktop app's tests run their gateway on SQLite).
+    if (databaseUrlOf(dataDir) !== undefined) throw new Error('seedDataDir: random sessions are for SQLite');
+    const { count, seed, from, to } = spec.randomSessions;
+    const store = openStore(ensureDataDir(dataDir).database);
+    try {
+      seedSessions(store.db, count, seededRandom(seed ?? 1), { from, to });
+    } finally {
+      store.close();
+    }
+  }
+  return result;
 }
 
 /** A finished SSH session starting at `startedAt`, for quick fixtures. */

@@ -5,19 +5,23 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Role } from '../../src/shared/permissions';
 import { buildApp } from '../../src/gateway/app';
 import { hashPassword, type ScryptParams } from '../../src/gateway/crypto/passwords';
-import { openStore, type Store } from '../../src/gateway/db/store';
-import { sqliteAsyncStore } from '../../src/gateway/db/sqliteAsyncStore';
+import type { AsyncStore } from '../../src/gateway/db/asyncStore';
 import type { LiveHub } from '../../src/gateway/live/hub';
 import type { ViewerLimits } from '../../src/gateway/live/viewers';
 import { createGatewayServices, type GatewayServices } from '../../src/gateway/services';
 import type { IdentityOptions } from '../../src/gateway/services/identity';
+import { openTestStore, type SqlAccess, type TestEngine } from './testDatabase';
 
 /** Cheap scrypt for tests (the stored parameters travel with each hash). */
 export const FAST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };
 
-export interface TestGateway {
+export interface TestGateway extends SqlAccess {
   app: FastifyInstance;
-  store: Store;
+  /** The services' store (SQLite or PostgreSQL, as the test run says: see testDatabase.ts). */
+  store: AsyncStore;
+  engine: TestEngine;
+  /** `--database` for CLI runs on this gateway's data (PostgreSQL), or undefined (SQLite in `dir`). */
+  databaseUrl: string | undefined;
   dir: string;
   /** Where live sessions are registered (tests add their own LiveSession implementations). */
   liveHub: LiveHub;
@@ -32,7 +36,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A gateway app on a real SQLite file in a temp folder, driven with `inject`. */
+/** A gateway app on a database of its own (SQLite file in a temp folder, or PostgreSQL), driven with `inject`. */
 export async function createTestGateway(
   options: {
     clock?: () => number;
@@ -43,10 +47,10 @@ export async function createTestGateway(
   } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-app-'));
-  const store = openStore(join(dir, 'vigil.db'));
-  // Tests seed and inspect through the synchronous store; the services share its connection.
+  const database = await openTestStore(dir);
+  const { store } = database;
   const services = createGatewayServices({
-    store: sqliteAsyncStore(store, false),
+    store,
     dataDir: dir,
     clock: options.clock,
     identity: { scrypt: FAST_SCRYPT, ...options.identity },
@@ -58,12 +62,16 @@ export async function createTestGateway(
   const gateway: TestGateway = {
     app,
     store,
+    engine: database.engine,
+    databaseUrl: database.databaseUrl,
+    sql: database.sql,
+    count: database.count,
     dir,
     liveHub,
     services,
     addUser: async (login, role, password) => {
       const passwordHash = await hashPassword(password ?? `${login}-password`, FAST_SCRYPT);
-      const id = store.users.create({
+      const id = await store.users.create({
         login,
         name: `${login} name`,
         passwordHash,
@@ -89,8 +97,7 @@ export async function createTestGateway(
       }),
     close: async () => {
       await app.close();
-      await services.store.close();
-      store.close();
+      await database.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -98,7 +105,7 @@ export async function createTestGateway(
 }
 
 /** Counts of every table, to prove a refused request changed nothing. */
-export function snapshot(store: Store): Record<string, number | string> {
+export async function snapshot(gw: SqlAccess): Promise<Record<string, number | string>> {
   const tables = [
     'users',
     'user_roles',
@@ -110,16 +117,14 @@ export function snapshot(store: Store): Record<string, number | string> {
     'blocks',
   ];
   const counts: Record<string, number | string> = {};
-  for (const table of tables) {
-    counts[table] = (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  }
+  for (const table of tables) counts[table] = await gw.count(table);
   counts.sessionsState = JSON.stringify(
-    store.db
-      .prepare('SELECT id, prevent_purge_justification, prevent_purge_by, status FROM sessions ORDER BY id')
-      .all(),
+    await gw.sql(
+      'SELECT id, prevent_purge_justification, prevent_purge_by, status FROM sessions ORDER BY id',
+    ),
   );
   counts.auditorsState = JSON.stringify(
-    store.db.prepare('SELECT * FROM session_auditors ORDER BY 1, 2').all(),
+    await gw.sql('SELECT session_id, user_id, added_by, added_at FROM session_auditors ORDER BY 1, 2'),
   );
   return counts;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Store } from '../../src/gateway/db/store';
+import type { AsyncStore } from '../../src/gateway/db/asyncStore';
 import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../../src/gateway/live/hub';
 
 /**
@@ -26,7 +26,7 @@ export class TestLiveSession extends EventEmitter<LiveSessionEvents> implements 
     readonly sessionId: number,
     readonly operatorUserId: number,
     readonly startedAt: Date,
-    private readonly store: Store,
+    private readonly store: AsyncStore,
   ) {
     super();
   }
@@ -70,24 +70,25 @@ export class TestLiveSession extends EventEmitter<LiveSessionEvents> implements 
 
   async drop(by: string): Promise<void> {
     this.droppedBy = by;
-    this.end('dropped');
+    await this.end('dropped');
   }
 
-  end(reason: LiveEndReason, message: string | null = null): void {
-    this.store.sessions.finish(this.sessionId, Date.now(), message);
+  /** Finishes the row, then tells the hub (as a proxy does). */
+  async end(reason: LiveEndReason, message: string | null = null): Promise<void> {
+    await this.store.sessions.finish(this.sessionId, Date.now(), message);
     this.emit('ended', reason, new Date(), message);
   }
 }
 
 /** A live session row plus its TestLiveSession registered in the hub. */
-export function startTestSession(
-  store: Store,
+export async function startTestSession(
+  store: AsyncStore,
   hub: { add(session: LiveSession): void },
   operatorId: number,
   overrides: { device?: string; hash?: string } = {},
-): TestLiveSession {
+): Promise<TestLiveSession> {
   const startedAt = Date.now();
-  const id = store.sessions.insert({
+  const id = await store.sessions.insert({
     hash: overrides.hash ?? `live-${Math.random().toString(16).slice(2)}`,
     userId: operatorId,
     originIp: '127.0.0.1',

@@ -53,13 +53,13 @@ export async function seedSessionLogs(
   startedAt: number,
   seed: SessionLogsSeed,
 ): Promise<void> {
-  await withDataDir(dataDir, (store) =>
-    store.transaction(() => {
-      store.sessionCommands.addMany(
+  await withDataDir(dataDir, (outer) =>
+    outer.transaction(async (store) => {
+      await store.sessionCommands.addMany(
         (seed.commands ?? []).map((c) => ({ sessionId, at: startedAt + c.offsetMs, ...c })),
       );
       for (const r of seed.risky ?? []) {
-        store.commandRules.addRisky({ sessionId, at: startedAt + r.offsetMs, ...r });
+        await store.commandRules.addRisky({ sessionId, at: startedAt + r.offsetMs, ...r });
       }
     }),
   );

@@ -20,13 +20,13 @@ export async function waitFor(
   }
 }
 
-/** Polls until `find` returns a value (not undefined), and returns it. */
+/** Polls until `find` returns (or resolves to) a value, not undefined, and returns it. */
 export async function waitForValue<T>(
-  find: () => T | undefined,
+  find: () => T | undefined | Promise<T | undefined>,
   what: string | (() => string),
   timeoutMs = 10_000,
 ): Promise<T> {
   let found: T | undefined;
-  await waitFor(() => (found = find()) !== undefined, what, timeoutMs);
+  await waitFor(async () => (found = await find()) !== undefined, what, timeoutMs);
   return found!;
 }

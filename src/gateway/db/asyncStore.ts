@@ -28,6 +28,7 @@ export const REPOSITORY_NAMES = [
   'commandRules',
   'sessionText',
   'recordingSeals',
+  'nodeSessions',
 ] as const satisfies readonly (keyof Store)[];
 
 export type RepositoryName = (typeof REPOSITORY_NAMES)[number];

@@ -457,6 +457,20 @@ const recordingSeals: Migration = (db) => {
  */
 const postgresSessionsList: Migration = () => undefined;
 
+/**
+ * Which gateway node runs each live session (several nodes share one PostgreSQL database; a single
+ * gateway on SQLite leaves the table empty), and the nodes' leases.
+ */
+const gatewayNodes: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE node_sessions (
+      session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+      node_id TEXT NOT NULL
+    );
+    CREATE INDEX node_sessions_node ON node_sessions(node_id);
+  `);
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   v1,
   v2,
@@ -468,4 +482,5 @@ export const MIGRATIONS: readonly Migration[] = [
   sessionTextLog,
   recordingSeals,
   postgresSessionsList,
+  gatewayNodes,
 ];

@@ -5,6 +5,7 @@ import { openDatabase, type Db, type OpenOptions } from './database';
 import { EventsRepository } from './events';
 import { IdentityRepository } from './identity';
 import { MetaRepository } from './meta';
+import { NodeSessionsRepository } from './nodeSessions';
 import { RecordingSealsRepository } from './recordingSeals';
 import { SessionCommandsRepository } from './sessionCommands';
 import { SessionsRepository } from './sessions';
@@ -30,6 +31,7 @@ export interface Store {
   commandRules: CommandRulesRepository;
   sessionText: SessionTextRepository;
   recordingSeals: RecordingSealsRepository;
+  nodeSessions: NodeSessionsRepository;
   /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -53,6 +55,7 @@ export function openStore(path: string, options: OpenOptions = {}): Store {
     commandRules: new CommandRulesRepository(db),
     sessionText: new SessionTextRepository(db),
     recordingSeals: new RecordingSealsRepository(db),
+    nodeSessions: new NodeSessionsRepository(db),
     transaction: <T>(fn: () => T) => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors';
 import type { Guard } from '../plugins/guard';
 import type { IdentityService } from '../services/identity';
 import type { LiveControlService } from '../services/liveControl';
-import type { LiveHub } from './hub';
+import type { LiveDirectory } from '../cluster/directory';
 import { closeWith, pushOnly } from './socketPolicy';
 import type { LiveTickets } from './tickets';
 import type { LiveViewers } from './viewers';
@@ -13,7 +13,8 @@ export interface LiveSocketDeps {
   tickets: LiveTickets;
   identity: IdentityService;
   guard: Guard;
-  hub: LiveHub;
+  /** Live sessions here or, with several nodes, on the node that runs them. */
+  live: LiveDirectory;
   viewers: LiveViewers;
   control: LiveControlService;
 }
@@ -48,14 +49,16 @@ export async function serveLiveViewer(
     closeWith(ws, error.statusCode === 409 ? LIVE_CLOSE.notLive : LIVE_CLOSE.forbidden, error.message);
     return;
   }
-  const live = deps.hub.get(sessionId);
+  const live = await deps.live.find(sessionId);
   if (live === undefined) {
     closeWith(ws, LIVE_CLOSE.notLive, `Session ${sessionId} is not connected to this gateway`);
     return;
   }
+  let ended = false;
+  live.once('ended', () => (ended = true));
   await deps.control.recordViewer(caller, sessionId);
   if (ws.readyState !== ws.OPEN) return;
-  if (deps.hub.get(sessionId) !== live) {
+  if (ended) {
     closeWith(ws, LIVE_CLOSE.notLive, `Session ${sessionId} ended`);
     return;
   }

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors';
 import type { Guard } from '../plugins/guard';
 import type { Caller } from '../services/caller';
 import type { IdentityService } from '../services/identity';
-import type { LiveHub } from './hub';
+import type { SessionChanges } from '../cluster/directory';
 import { closeWith, pushOnly } from './socketPolicy';
 
 /** A subscriber this far behind is closed (1013); it reconnects and reloads its list. */
@@ -28,7 +28,8 @@ export class SessionUpdates {
   readonly #subscribers = new Set<Subscriber>();
 
   constructor(
-    private readonly hub: LiveHub,
+    /** Session changes of this node, or of every node. */
+    private readonly hub: SessionChanges,
     private readonly identity: IdentityService,
     private readonly guard: Guard,
   ) {

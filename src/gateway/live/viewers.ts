@@ -237,6 +237,8 @@ class LiveChannel {
     this.session.off('resize', this.onResize);
     this.session.off('interactivity', this.onInteractivity);
     this.session.off('ended', this.onEnded);
+    // A session relayed from another node stops following its frames when nobody watches.
+    (this.session as Partial<{ close(): void }>).close?.();
     this.onEmpty();
   }
 }

@@ -1,4 +1,6 @@
 import { dataPaths, loadSigningKey, type SigningKey } from '../datadir';
+import { ClusterDirectory, LocalDirectory, type LiveDirectory } from '../cluster/directory';
+import type { NodeBus } from '../cluster/nodeBus';
 import type { AsyncStore } from '../db/asyncStore';
 import { LiveHub } from '../live/hub';
 import { LiveTickets } from '../live/tickets';
@@ -28,6 +30,11 @@ export interface GatewayServiceOptions {
   signingKey?: SigningKey;
   /** Where failures nobody waits for (sealing a recording) are reported; default: standard error. */
   log?: (message: string) => void;
+  /**
+   * One node of several sharing the database: its sessions are registered under its name, and
+   * live sessions of other nodes are reached over the node bus. Absent: a single gateway.
+   */
+  cluster?: { bus: NodeBus };
 }
 
 /**
@@ -43,6 +50,8 @@ export interface GatewayServices {
   attempts: AttemptLog;
   /** Where protocol proxies register live sessions and where session changes are announced. */
   hub: LiveHub;
+  /** Live sessions as the HTTP side reaches them: in `hub`, or on the node that runs them. */
+  live: LiveDirectory;
   liveControl: LiveControlService;
   tickets: LiveTickets;
   viewers: LiveViewers;
@@ -63,6 +72,11 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
   const { store, dataDir } = options;
   const clock = options.clock ?? systemClock;
   const hub = new LiveHub();
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const live =
+    options.cluster === undefined
+      ? new LocalDirectory(hub)
+      : new ClusterDirectory(options.cluster.bus, hub, store, log);
   const sessionText = new SessionTextService(store, dataDir, clock);
   sessionText.watch(hub);
   const signingKey = options.signingKey;
@@ -71,7 +85,7 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     () => signingKey ?? loadSigningKey(dataPaths(dataDir)),
     dataDir,
     clock,
-    options.log ?? ((message) => process.stderr.write(`${message}\n`)),
+    log,
     INTERRUPTED_MESSAGE,
   );
   return {
@@ -82,10 +96,11 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     audit: new AuditService(store),
     attempts: new AttemptLog(store, clock),
     hub,
-    liveControl: new LiveControlService(store, hub, clock),
+    live,
+    liveControl: new LiveControlService(store, hub, live, clock),
     tickets: new LiveTickets(clock),
     viewers: new LiveViewers({ ...DEFAULT_VIEWER_LIMITS, ...options.viewerLimits }),
-    ledger: new SessionLedger(store, clock, seal),
+    ledger: new SessionLedger(store, clock, seal, options.cluster?.bus.nodeId ?? null),
     rules: new RuleBook(store),
     sessionText,
     seal,

@@ -6,6 +6,7 @@ import type { BlockRecord } from '../db/blocks';
 import type { SessionRecord } from '../db/sessionTypes';
 import type { AsyncRepositories, AsyncStore } from '../db/asyncStore';
 import { conflict, forbidden, notFound } from '../errors';
+import type { LiveDirectory } from '../cluster/directory';
 import type { LiveHub, LiveSession } from '../live/hub';
 import { iso, type Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
@@ -26,12 +27,14 @@ export class LiveControlService {
   constructor(
     private readonly store: AsyncStore,
     private readonly hub: LiveHub,
+    /** Live sessions on this node or, with several nodes, on the one that runs them. */
+    private readonly live: LiveDirectory,
     private readonly clock: Clock,
   ) {}
 
   /** Ends both legs at once; answers with the finished session. */
   async drop(caller: Caller, session: SessionRecord): Promise<Session> {
-    const live = this.connected(session, 'dropped');
+    const live = await this.connected(session, 'dropped');
     if (this.#dropping.has(session.id))
       throw conflict(`Session ${session.id} is already being dropped`, 'INVALID_STATE');
     this.#dropping.add(session.id);
@@ -56,7 +59,7 @@ export class LiveControlService {
 
   /** Blocks (true) or releases (false) the operator's input in a live session. */
   async setInteractivity(caller: Caller, session: SessionRecord, blocked: boolean): Promise<Session> {
-    const live = this.connected(session, blocked ? 'blocked' : 'released');
+    const live = await this.connected(session, blocked ? 'blocked' : 'released');
     if (blocked) {
       await this.store.transaction(async (tx) => {
         const block = await tx.blocks.create({
@@ -80,7 +83,10 @@ export class LiveControlService {
       // The session's own block, or the operator's block set in another of their sessions.
       const block =
         (await this.store.blocks.activeForSession(session.id)) ??
-        (live.blocked ? await this.store.blocks.activeBlockForUser(session.user.id) : null);
+        // A session on another node: its blocks are in the database.
+        (live.blocked || this.hub.get(session.id) !== live
+          ? await this.store.blocks.activeBlockForUser(session.user.id)
+          : null);
       if (block === null) throw conflict('Interactivity is not blocked in this session', 'NOT_BLOCKED');
       await this.releaseRecord(caller, block);
       await this.releaseOperatorIfFree(session.user.id, caller.login);
@@ -140,7 +146,7 @@ export class LiveControlService {
 
   /** Every live session of the operator follows its blocks, not only the one a block was set in. */
   private tellOperator(userId: number, blocked: boolean, by: string): void {
-    for (const live of this.hub.list()) if (live.operatorUserId === userId) tell(live, blocked, by);
+    this.live.tellOperator(userId, blocked, by);
   }
 
   /** Gives the operator's input back once none of their blocks is active any more. */
@@ -149,8 +155,8 @@ export class LiveControlService {
   }
 
   /** The live session behind a row the database calls live; a row without one is stale. */
-  private connected(session: SessionRecord, verb: string): LiveSession {
-    const live = this.hub.get(session.id);
+  private async connected(session: SessionRecord, verb: string): Promise<LiveSession> {
+    const live = await this.live.find(session.id);
     if (live === undefined) {
       throw conflict(
         `Session ${session.id} is marked live but is not connected to this gateway (left over from a restart?), so it cannot be ${verb}`,
@@ -174,18 +180,6 @@ export class LiveControlService {
     note: string,
   ): Promise<void> {
     await repos.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
-  }
-}
-
-/**
- * Tells the proxy after the record is committed. A session that ended in between cannot take it
- * any more; the record stands either way (it is what refuses the operator's next session).
- */
-function tell(live: LiveSession, blocked: boolean, by: string): void {
-  try {
-    live.setBlocked(blocked, by);
-  } catch {
-    // The session ended between the commit and this call: nothing left to block or release.
   }
 }
 

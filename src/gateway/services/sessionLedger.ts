@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RuleAction } from '../../shared/rules';
 import type { NewRiskyCommand } from '../db/commandRules';
+import type { LostSession } from '../db/nodeSessions';
 import type { NewSessionCommand } from '../db/sessionCommands';
 import type { SessionsRepository } from '../db/sessions';
 import type { AsyncRepositories, AsyncStore } from '../db/asyncStore';
@@ -51,11 +52,16 @@ export interface RecordingFacts {
  * sessions a stopped gateway left live. The proxies never write to the store themselves.
  */
 export class SessionLedger {
+  /** Per live session, the end of its queue of writes (see inOrder). */
+  readonly #pending = new Map<number, Promise<unknown>>();
+
   constructor(
     private readonly store: AsyncStore,
     private readonly clock: Clock,
     /** Seals each finished recording after its row is committed (a failure is logged, never thrown). */
     private readonly seal: Pick<RecordingSeal, 'sealQuietly'> | null = null,
+    /** This node's name when several share the database: its sessions are registered under it. */
+    readonly nodeId: string | null = null,
   ) {}
 
   newHash(): string {
@@ -67,6 +73,7 @@ export class SessionLedger {
     return this.store.transaction(async (tx) => {
       const id = await tx.sessions.insert({ ...this.row(facts, hash, startedAt), status: 'live' });
       await tx.sessions.setRecordingPath(id, recordingPath);
+      if (this.nodeId !== null) await tx.nodeSessions.register(id, this.nodeId);
       await this.event(tx, 'Started', facts, id, startedAt, startedNote(facts));
       return id;
     });
@@ -95,24 +102,26 @@ export class SessionLedger {
     endedAt: number,
     outcome: { errorMessage: string | null; note: string; recording: RecordingFacts | null },
   ): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      await tx.sessions.finish(id, endedAt, outcome.errorMessage);
-      if (outcome.recording !== null) await tx.sessions.setRecording(id, outcome.recording);
-      await this.event(
-        tx,
-        'Terminated',
-        facts,
-        id,
-        endedAt,
-        withRecordingHash(outcome.note, outcome.recording),
-      );
-    });
+    await this.inOrder(id, () =>
+      this.store.transaction(async (tx) => {
+        await tx.sessions.finish(id, endedAt, outcome.errorMessage);
+        if (outcome.recording !== null) await tx.sessions.setRecording(id, outcome.recording);
+        await this.event(
+          tx,
+          'Terminated',
+          facts,
+          id,
+          endedAt,
+          withRecordingHash(outcome.note, outcome.recording),
+        );
+      }),
+    );
     if (outcome.recording !== null) await this.seal?.sealQuietly(id);
   }
 
   /** A command the operator typed (stored as it happens, so a crash cannot lose it). */
   addCommand(command: NewSessionCommand): Promise<void> {
-    return this.store.sessionCommands.addMany([command]);
+    return this.inOrder(command.sessionId, () => this.store.sessionCommands.addMany([command]));
   }
 
   /**
@@ -125,17 +134,19 @@ export class SessionLedger {
         ? `${match.command.slice(0, MAX_NOTE_COMMAND)}…`
         : match.command;
     const outcome = MATCH_OUTCOME[match.action];
-    return this.store.transaction(async (tx) => {
-      await tx.commandRules.addRisky(match);
-      await tx.events.append({
-        type: match.action === 'allow' ? 'Observed Event' : 'Prohibited Event',
-        at: match.at,
-        actorId: facts.userId,
-        originIp: facts.originIp,
-        sessionId: match.sessionId,
-        note: `Rule ${match.rule} (${match.criticality}, ${outcome}): ${shown}`,
-      });
-    });
+    return this.inOrder(match.sessionId, () =>
+      this.store.transaction(async (tx) => {
+        await tx.commandRules.addRisky(match);
+        await tx.events.append({
+          type: match.action === 'allow' ? 'Observed Event' : 'Prohibited Event',
+          at: match.at,
+          actorId: facts.userId,
+          originIp: facts.originIp,
+          sessionId: match.sessionId,
+          note: `Rule ${match.rule} (${match.criticality}, ${outcome}): ${shown}`,
+        });
+      }),
+    );
   }
 
   /** A session the proxy refused to open (no grant, blocked, file transfer): an event, no session row. */
@@ -173,9 +184,45 @@ export class SessionLedger {
     });
   }
 
-  /** Sessions the database still calls live (at start: a crash or kill cut them). */
-  listLive(): Promise<LiveSessionRow[]> {
-    return this.store.sessions.listLive();
+  /**
+   * Sessions the database still calls live that this gateway ran (at start: a crash or kill cut
+   * them). With several nodes, only this node's (and any no node registered).
+   */
+  async listLive(): Promise<LiveSessionRow[]> {
+    const live = await this.store.sessions.listLive();
+    if (this.nodeId === null) return live;
+    const here: LiveSessionRow[] = [];
+    for (const session of live) {
+      const owner = await this.store.nodeSessions.ownerOf(session.id);
+      if (owner === null || owner === this.nodeId) here.push(session);
+    }
+    return here;
+  }
+
+  /** This node's sessions that peers finished while it was gone, with their recordings still here. */
+  lostSessions(errorMessage: string): Promise<LostSession[]> {
+    return this.nodeId === null
+      ? Promise.resolve([])
+      : this.store.nodeSessions.lostSessionsOf(this.nodeId, errorMessage);
+  }
+
+  /**
+   * Attaches the recording a node kept of a session a peer finished for it (the peer could not
+   * read it), logs it, and seals it as recovered.
+   */
+  async recordingRecovered(session: LostSession, recording: RecordingFacts, note: string): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.sessions.setRecording(session.id, recording);
+      await tx.events.append({
+        type: 'Recording recovered',
+        at: this.clock(),
+        actorId: session.userId,
+        originIp: null,
+        sessionId: session.id,
+        note: withRecordingHash(note, recording),
+      });
+    });
+    await this.seal?.sealQuietly(session.id, { recovered: true });
   }
 
   /** Finishes a session the previous run left live; false when it was no longer live. */
@@ -195,6 +242,25 @@ export class SessionLedger {
     });
     if (finished && outcome.recording !== null) await this.seal?.sealQuietly(session.id, { recovered: true });
     return finished;
+  }
+
+  /**
+   * Runs a session's writes one after another, in the order they were asked for: the proxy does not
+   * wait for typed commands and rule matches, yet none of them may land after the session's end
+   * (on PostgreSQL two writes could otherwise overtake each other on different connections).
+   */
+  private inOrder<T>(sessionId: number, write: () => Promise<T>): Promise<T> {
+    const before = this.#pending.get(sessionId) ?? Promise.resolve();
+    const done = before.then(write);
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.#pending.get(sessionId) === settled) this.#pending.delete(sessionId);
+    });
+    return done;
   }
 
   private row(facts: SessionFacts, hash: string, startedAt: number) {

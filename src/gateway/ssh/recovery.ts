@@ -1,5 +1,6 @@
 import { open, stat, truncate } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { NODE_LOST_MESSAGE } from '../cluster/leases';
 import type { DataPaths } from '../datadir';
 import { RecordingReader, sha256File } from '../../recording';
 import { FRAME_HEADER_BYTES, MAGIC, parseFrameHeader, payloadIsIntact } from '../../recording/format';
@@ -49,6 +50,25 @@ export async function recoverInterruptedSessions(
           ? null
           : { path: session.recordingPath, size: recording.size, sha256: recording.sha256 },
     });
+    recovered.push({ id: session.id, recording });
+  }
+  // With several nodes: sessions peers finished while this node was gone; their recordings are here.
+  for (const session of await ledger.lostSessions(NODE_LOST_MESSAGE)) {
+    const file = isAbsolute(session.recordingPath)
+      ? session.recordingPath
+      : join(paths.root, session.recordingPath);
+    let recording: Awaited<ReturnType<typeof sealInterruptedRecording>>;
+    try {
+      recording = await sealInterruptedRecording(file);
+    } catch {
+      // Nothing readable was left: the session stays finished without a recording.
+      continue;
+    }
+    await ledger.recordingRecovered(
+      session,
+      { path: session.recordingPath, size: recording.size, sha256: recording.sha256 },
+      `The recording kept by this gateway node after it was lost: its first ${Math.round(recording.durationMs / 1000)} s`,
+    );
     recovered.push({ id: session.id, recording });
   }
   return recovered;

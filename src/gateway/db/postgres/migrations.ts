@@ -484,6 +484,20 @@ const postgresSessionsList = `
     FOR EACH STATEMENT EXECUTE FUNCTION sessions_text();
 `;
 
+/** Which node runs each live session, and the nodes' leases (see cluster/leases.ts). */
+const gatewayNodes = `
+  CREATE TABLE IF NOT EXISTS node_leases (
+    node_id TEXT PRIMARY KEY,
+    started_at BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS node_sessions (
+    session_id BIGINT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    node_id TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS node_sessions_node ON node_sessions(node_id);
+`;
+
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'v1', sql: v1 },
   { name: 'v2', sql: v2 },
@@ -495,6 +509,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'sessionTextLog', sql: sessionTextLog },
   { name: 'recordingSeals', sql: recordingSeals },
   { name: 'postgresSessionsList', sql: postgresSessionsList },
+  { name: 'gatewayNodes', sql: gatewayNodes },
 ];
 
 /** Any fixed number: every process that migrates takes this lock, so two nodes starting at once

@@ -8,6 +8,7 @@ import { PgEventsRepository } from './events';
 import { PgIdentityRepository } from './identity';
 import { PgMetaRepository } from './meta';
 import { migratePostgres } from './migrations';
+import { PgNodeSessionsRepository } from './nodeSessions';
 import { PgRecordingSealsRepository } from './recordingSeals';
 import { PgSessionCommandsRepository } from './sessionCommands';
 import { PgSessionsRepository, type PgSessionsContract } from './sessions';
@@ -29,7 +30,8 @@ export type PostgresRepositoryName =
   | 'sessionCommands'
   | 'commandRules'
   | 'sessionText'
-  | 'recordingSeals';
+  | 'recordingSeals'
+  | 'nodeSessions';
 
 /** Every repository but the sessions export plan (see PgSessionsContract). */
 export type PostgresRepositories = Pick<AsyncRepositories, PostgresRepositoryName> & {
@@ -57,6 +59,7 @@ function repositories(sql: Executor): PostgresRepositories {
     commandRules: new PgCommandRulesRepository(sql),
     sessionText: new PgSessionTextRepository(sql),
     recordingSeals: new PgRecordingSealsRepository(sql),
+    nodeSessions: new PgNodeSessionsRepository(sql),
   };
 }
 

@@ -1,0 +1,257 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Session, SessionList } from '../../src/shared/api';
+import { OPERATOR_MESSAGES } from '../../src/shared/messages';
+import { DEFAULT_LEASE_OPTIONS, NODE_LOST_MESSAGE } from '../../src/gateway/cluster/leases';
+import { RecordingReader } from '../../src/recording';
+import { grantOperatorSsh, makeTempDir, startGatewayProcess, type GatewayProcess } from '../support/gateway';
+import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { TEST_ENGINE } from '../support/testDatabase';
+import { waitFor, waitForValue } from '../support/wait';
+import { connectOperator, openShell, type Terminal } from './sshTestbed';
+
+/**
+ * Three gateway processes sharing one PostgreSQL database and one NATS server: an operator on
+ * node A, an auditor on node B, the sessions list on node C.
+ */
+const NATS_URL = process.env.VIGIL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const skip = TEST_ENGINE !== 'postgres' ? 'several nodes share PostgreSQL' : sshdSkipReason();
+const PASSWORD = 'operator-password-1';
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+function call(
+  gw: GatewayProcess,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      `${gw.url}/api/v1${path}`,
+      {
+        method,
+        rejectUnauthorized: false,
+        headers: {
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function download(gw: GatewayProcess, token: string, path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${gw.url}/api/v1${path}`,
+      { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Buffer.concat(chunks))
+            : reject(new Error(`GET ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function login(gw: GatewayProcess): Promise<string> {
+  const reply = await call(gw, 'POST', '/auth/login', undefined, {
+    username: 'admin',
+    password: gw.adminPassword,
+  });
+  expect(reply.status, reply.body).toBe(200);
+  return (JSON.parse(reply.body) as { token: string }).token;
+}
+
+async function session(gw: GatewayProcess, token: string, id: number): Promise<Session> {
+  const reply = await call(gw, 'GET', `/sessions/${id}`, token);
+  expect(reply.status, reply.body).toBe(200);
+  return JSON.parse(reply.body) as Session;
+}
+
+/** The first message of a Live Stream on `gw` and a way to read what follows. */
+async function watch(gw: GatewayProcess, token: string, id: number) {
+  const ticket = await call(gw, 'POST', `/sessions/${id}/live-ticket`, token);
+  expect(ticket.status, ticket.body).toBe(200);
+  const url = `${gw.url.replace('https', 'wss')}/api/v1/sessions/${id}/live?ticket=${(JSON.parse(ticket.body) as { ticket: string }).ticket}`;
+  const ws = new WebSocket(url, { rejectUnauthorized: false });
+  const messages: unknown[] = [];
+  let output = '';
+  ws.on('message', (data, binary) => {
+    if (binary) output += Buffer.from(data as Buffer).toString('utf8');
+    else messages.push(JSON.parse(String(data)));
+  });
+  await waitFor(() => messages.length > 0, 'the late-join snapshot');
+  return { ws, messages, output: () => output };
+}
+
+describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let sshd: TestSshd;
+  let database: TestDatabase;
+  const nodes: GatewayProcess[] = [];
+  const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
+  // Each test run has its own subjects on the shared NATS server.
+  const cluster = `vigil-t-${randomBytes(4).toString('hex')}`;
+
+  const startNode = (name: string, dataDir?: string) =>
+    startGatewayProcess({
+      dataDir,
+      adminPassword,
+      args: ['--database', database.url, '--nats', NATS_URL, '--cluster', cluster, '--node', name],
+    });
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    database = await createTestDatabase();
+    nodes.push(await startNode('node-a'));
+    nodes.push(...(await Promise.all([startNode('node-b'), startNode('node-c')])));
+    await grantOperatorSsh(
+      nodes[0]!,
+      { name: 'web-01', sshd },
+      { login: 'olga', name: 'Olga Operator', password: PASSWORD },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await sshd?.stop();
+    await database?.drop();
+  });
+
+  async function operatorShell(node: GatewayProcess): Promise<Terminal & { end(): void }> {
+    const client = await connectOperator(node.sshPort, `olga@${sshd.user}@web-01`, { password: PASSWORD });
+    client.on('error', () => undefined);
+    const term = await openShell(client);
+    return Object.assign(term, { end: () => client.end() });
+  }
+
+  async function liveSessionOf(node: GatewayProcess, token: string): Promise<number> {
+    return waitForValue(async () => {
+      const reply = await call(node, 'GET', '/sessions?status=live', token);
+      const list = JSON.parse(reply.body) as SessionList;
+      return list.items.find((s) => s.user.login === 'olga')?.id;
+    }, 'the live session in the list');
+  }
+
+  it('an auditor on node B watches, blocks, releases and drops a session on node A; node C lists it', async () => {
+    const [a, b, c] = nodes as [GatewayProcess, GatewayProcess, GatewayProcess];
+    const [tokenB, tokenC] = await Promise.all([login(b), login(c)]);
+    const term = await operatorShell(a);
+    term.send('echo hello-$((6*7))\r');
+    await term.waitFor('hello-42');
+
+    const id = await liveSessionOf(c, tokenC);
+    expect((await session(c, tokenC, id)).status).toBe('live');
+
+    // Late join on B shows the screen A's operator sees.
+    const viewer = await watch(b, tokenB, id);
+    expect(viewer.messages[0]).toMatchObject({ type: 'snapshot', blocked: false });
+    expect((viewer.messages[0] as { screen: string }).screen).toContain('hello-42');
+    term.send('echo after-$((5*5))\r');
+    await waitFor(() => viewer.output().includes('after-25'), 'output relayed to the viewer on B');
+
+    // Hold on! from B: the operator on A is told, and what is typed never runs.
+    const hold = await call(b, 'PUT', `/sessions/${id}/interactivity`, tokenB, { blocked: true });
+    expect(hold.status, hold.body).toBe(200);
+    await term.waitFor(OPERATOR_MESSAGES.blocked);
+    const marker = `never-${randomBytes(3).toString('hex')}`;
+    term.send(`echo ${marker}\r`);
+    const release = await call(b, 'PUT', `/sessions/${id}/interactivity`, tokenB, { blocked: false });
+    expect(release.status, release.body).toBe(200);
+    await term.waitFor(OPERATOR_MESSAGES.released);
+    await term.waitFor(OPERATOR_MESSAGES.released);
+    term.send('echo released-$((3*3))\r');
+    await term.waitFor('released-9');
+    expect(term.stdout()).not.toContain(`${marker}\r\n${marker}`);
+    expect(term.stdout().split(marker).length - 1).toBeLessThanOrEqual(0);
+
+    // Drop from B ends the session on A; C lists it finished.
+    const drop = await call(b, 'POST', `/sessions/${id}/drop`, tokenB);
+    expect(drop.status, drop.body).toBe(200);
+    await term.closed;
+    term.end();
+    await waitFor(async () => (await session(c, tokenC, id)).status === 'finished', 'C to list it finished');
+    viewer.ws.close();
+  }, 90_000);
+
+  it('a node killed with SIGKILL: a peer finishes its session; restarted, it seals the recording', async () => {
+    const a = nodes[0]!;
+    const tokenB = await login(nodes[1]!);
+    const term = await operatorShell(a);
+    const received = new Map<number, number>();
+    term.channel.on('data', () => {
+      for (const m of term.stdout().matchAll(/tick-(\d+)\r\n/g))
+        if (!received.has(Number(m[1]))) received.set(Number(m[1]), Date.now());
+    });
+    term.send('for i in $(seq 1 200); do echo tick-$i; sleep 0.05; done\r');
+    await term.waitFor('tick-40\r\n', 20_000);
+    const id = await liveSessionOf(nodes[1]!, tokenB);
+    const killedAt = Date.now();
+    a.child.kill('SIGKILL');
+    await new Promise((resolve) => a.child.once('exit', resolve));
+    term.end();
+
+    // A lease expires 10 s after the last heartbeat and peers look every 2 s: 12 s at worst.
+    expect(DEFAULT_LEASE_OPTIONS.expireAfterMs + DEFAULT_LEASE_OPTIONS.scanMs).toBeLessThanOrEqual(12_000);
+    const lost = await waitForValue(
+      async () => {
+        const s = await session(nodes[1]!, tokenB, id);
+        return s.status === 'finished' ? s : undefined;
+      },
+      'a peer to finish the session of the dead node',
+      30_000,
+    );
+    expect(lost.errorMessage).toBe(NODE_LOST_MESSAGE);
+    expect(lost.recording).toBeNull();
+
+    // Back on the same data folder, node A recovers the recording it was writing, and seals it.
+    const restarted = await startNode('node-a', a.dataDir);
+    nodes[0] = restarted;
+    const token = await login(restarted);
+    const manifest = await waitForValue(async () => {
+      const reply = await call(restarted, 'GET', `/sessions/${id}/recording/manifest`, token);
+      return reply.status === 200
+        ? (JSON.parse(reply.body) as { manifest: { recovered?: boolean } })
+        : undefined;
+    }, 'the recovered recording to be sealed');
+    expect(manifest.manifest.recovered).toBe(true);
+
+    // It holds everything the operator saw up to a second before the kill.
+    const file = join(makeTempDir('vigil-cluster-dl-'), 'recording.vrec');
+    writeFileSync(file, await download(restarted, token, `/sessions/${id}/recording`));
+    const reader = await RecordingReader.open(file);
+    let output = '';
+    for await (const record of reader.records()) if (record.type === 'o') output += record.data.toString();
+    await reader.close();
+    const older = [...received].filter(([, at]) => at < killedAt - 1000).map(([n]) => n);
+    expect(older.length).toBeGreaterThan(10);
+    for (const n of older) expect(output).toContain(`tick-${n}\r\n`);
+    const recovered = await session(restarted, token, id);
+    expect(recovered.recording?.sha256).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
+  }, 90_000);
+});
