@@ -208,7 +208,7 @@ export function formatSessionsReport(
   lines.push(`Baseline: unfiltered SELECT count(*) p50 = ${result.baselineMs.toFixed(3)} ms`);
   lines.push(fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt));
   lines.push('');
-  lines.push('CSV export (streamed through a read-only connection)');
+  lines.push('CSV export (batches read through the async store, as GET /api/v1/sessions/export.csv does)');
   result.exports.forEach((e, i) => {
     const verdict =
       i > 0

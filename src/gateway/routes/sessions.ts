@@ -66,7 +66,7 @@ export function sessionRoutes(
       },
       async (request, reply) => {
         const { caller, visibility } = guarded(request);
-        const stream = sessions.exportCsv(caller, visibility, request.query);
+        const stream = await sessions.exportCsv(caller, visibility, request.query);
         const day = new Date().toISOString().slice(0, 10);
         return (
           reply
