@@ -20,12 +20,14 @@ export const USAGE = `Usage: vigil-gateway COMMAND [options]
 
 Gateway:
   serve [--data DIR] [--http HOST:PORT] [--ssh HOST:PORT] [--database URL]
-        [--nats URL [--node NAME] [--cluster NAME]]
+        [--nats URL [--node NAME] [--cluster NAME]] [--recordings URL]
         Start the gateway (HTTPS API on ${DEFAULTS.http}, SSH proxy address ${DEFAULTS.ssh}).
         First start: creates user admin with $VIGIL_ADMIN_PASSWORD, or prints a random password once.
         --nats (or $VIGIL_NATS): one node of several sharing the --database, reaching each other
         through this NATS server; --node names this node (default: the host name), --cluster
-        the cluster (default vigil).
+        the cluster (default vigil). --recordings (or $VIGIL_RECORDINGS): file:///PATH (a folder every
+        node mounts) or s3://BUCKET/PREFIX?endpoint=URL where finished recordings are copied, so that
+        any node serves any recording.
 
 Administration (works while the gateway runs):
   user add LOGIN --name NAME --role ROLE [--password-stdin]
@@ -109,6 +111,7 @@ const OPTIONS = {
   nats: { type: 'string' },
   node: { type: 'string' },
   cluster: { type: 'string' },
+  recordings: { type: 'string' },
   manifest: { type: 'string' },
   signature: { type: 'string' },
   'public-key': { type: 'string' },
@@ -239,12 +242,14 @@ const COMMANDS: Command[] = [
   {
     words: ['serve'],
     args: [],
-    options: ['http', 'ssh', 'log-level', 'nats', 'node', 'cluster'],
+    options: ['http', 'ssh', 'log-level', 'nats', 'node', 'cluster', 'recordings'],
     async run({ values, io }) {
       const config: GatewayConfig = {
         dataDir: str(values, 'data') ?? DEFAULTS.dataDir,
         databaseUrl: databaseUrl(values),
         cluster: clusterConfig(values, io.env),
+        recordings:
+          str(values, 'recordings') ?? (io.env.VIGIL_RECORDINGS === '' ? undefined : io.env.VIGIL_RECORDINGS),
         http: parseAddress(str(values, 'http') ?? DEFAULTS.http, '--http'),
         ssh: parseAddress(str(values, 'ssh') ?? DEFAULTS.ssh, '--ssh'),
       };

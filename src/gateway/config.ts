@@ -10,6 +10,8 @@ export interface GatewayConfig {
   databaseUrl?: string;
   /** One node of several sharing the PostgreSQL database, reaching the others over NATS. */
   cluster?: ClusterConfig;
+  /** `file:///…` or `s3://bucket/prefix?…`: where finished recordings are copied for every node. */
+  recordings?: string;
   http: Address;
   /** The SSH proxy's address. */
   ssh: Address;

@@ -11,6 +11,7 @@ import type { LiveHub } from './live/hub';
 import { NodeLeases } from './cluster/leases';
 import type { NodeBus } from './cluster/nodeBus';
 import { connectNatsNodeBus } from './cluster/natsNodeBus';
+import { openRecordingStore } from './recordings/openRecordingStore';
 import { createGatewayServices } from './services';
 import { AdminService } from './services/admin';
 import { loadHostKey } from './ssh/hostKey';
@@ -63,6 +64,8 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       dataDir: paths.root,
       signingKey,
       cluster: bus === undefined ? undefined : { bus },
+      sharedRecordings:
+        config.recordings === undefined ? undefined : openRecordingStore(config.recordings, paths.root),
     });
     const admin = new AdminService(store, services.clock, () => new SecretBox(masterKey));
     const boot = await admin.bootstrapAdmin(options.adminPassword);
@@ -85,6 +88,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
     await services.rules.refresh();
     if (sealed.length > 0)
       options.print(`Sealed ${sealed.length} recording(s) left unsealed: ${sealed.join(', ')}`);
+    for (const id of sealed) services.sharing.publish(id);
     const { hub } = services;
     await services.live.start();
     if (bus !== undefined && 'pool' in store) {
@@ -147,6 +151,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       close: async () => {
         await ssh.close();
         await app.close();
+        await services.sharing.close();
         // Every session here ended cleanly: the lease goes, and no peer will take this node for dead.
         await leases?.stop({ release: true });
         await services.live.stop();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -118,11 +119,16 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
   // Each test run has its own subjects on the shared NATS server.
   const cluster = `vigil-t-${randomBytes(4).toString('hex')}`;
 
+  // The folder every node mounts for finished recordings.
+  const shared = makeTempDir('vigil-shared-recordings-');
   const startNode = (name: string, dataDir?: string) =>
     startGatewayProcess({
       dataDir,
       adminPassword,
-      args: ['--database', database.url, '--nats', NATS_URL, '--cluster', cluster, '--node', name],
+      args: [
+        ...['--database', database.url, '--nats', NATS_URL, '--cluster', cluster, '--node', name],
+        ...['--recordings', pathToFileURL(shared).href],
+      ],
     });
 
   beforeAll(async () => {
@@ -141,6 +147,7 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     await Promise.all(nodes.map((n) => n.stop()));
     await sshd?.stop();
     await database?.drop();
+    rmSync(shared, { recursive: true, force: true });
   });
 
   async function operatorShell(node: GatewayProcess): Promise<Terminal & { end(): void }> {
@@ -197,6 +204,20 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     term.end();
     await waitFor(async () => (await session(c, tokenC, id)).status === 'finished', 'C to list it finished');
     viewer.ws.close();
+
+    // Node C never had the recording on its disk: it serves the copy in the shared folder.
+    const finished = await session(c, tokenC, id);
+    const bytes = await waitForValue(
+      () => download(c, tokenC, `/sessions/${id}/recording`).catch(() => undefined),
+      'node C to serve the recording from the shared folder',
+    );
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(finished.recording!.sha256);
+    expect(existsSync(join(c.dataDir, 'recordings', `${finished.hash}.vrec`))).toBe(false);
+    const logs = await call(c, 'GET', `/sessions/${id}/logs`, tokenC);
+    expect(logs.status, logs.body).toBe(200);
+    const text = (JSON.parse(logs.body) as { text: { status: string; items: { text: string }[] } }).text;
+    expect(text.status).toBe('ready');
+    expect(text.items.map((l) => l.text).join('\n')).toContain('hello-42');
   }, 90_000);
 
   it('a node killed with SIGKILL: a peer finishes its session; restarted, it seals the recording', async () => {
@@ -253,5 +274,11 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     for (const n of older) expect(output).toContain(`tick-${n}\r\n`);
     const recovered = await session(restarted, token, id);
     expect(recovered.recording?.sha256).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
+    // Sealed, it is copied to the shared folder: node B serves the same bytes.
+    const fromB = await waitForValue(
+      () => download(nodes[1]!, tokenB, `/sessions/${id}/recording`).catch(() => undefined),
+      'node B to serve the recovered recording',
+    );
+    expect(fromB.equals(readFileSync(file))).toBe(true);
   }, 90_000);
 });

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -79,7 +78,7 @@ export function recordingRoutes(recordings: RecordingService, guard: Guard): Fas
       },
       async (request, reply) => {
         const { caller, session } = guardedSession(request);
-        const file = recordings.file(session);
+        const file = await recordings.file(session);
         const etag = `"${file.sha256}"`;
         const range = ifRangeHolds(header(request.headers['if-range']), etag)
           ? answerRange(request.headers.range, file.size)
@@ -109,9 +108,7 @@ export function recordingRoutes(recordings: RecordingService, guard: Guard): Fas
         // HEAD sends no bytes, an empty file has none (createReadStream would read it all for end = -1);
         // an empty stream keeps the Content-Length set above, where a string body would replace it.
         const body =
-          file.size === 0 || request.method === 'HEAD'
-            ? Readable.from([])
-            : createReadStream(file.path, { start, end });
+          file.size === 0 || request.method === 'HEAD' ? Readable.from([]) : await file.open(start, end);
         // Fastify pipes a Readable to the socket with backpressure; the typed reply only knows the schema.
         return reply.send(body as unknown as string);
       },

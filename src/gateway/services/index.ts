@@ -14,6 +14,8 @@ import { AuditService } from './audit';
 import { DEFAULT_IDENTITY, IdentityService, type IdentityOptions } from './identity';
 import { LiveControlService } from './liveControl';
 import { RecordingService } from './recordings';
+import { RecordingSharing } from './recordingSharing';
+import type { RecordingStore } from '../recordings/recordingStore';
 import { SessionLedger } from './sessionLedger';
 import { SessionService } from './sessions';
 import { SessionTextService } from './sessionText';
@@ -35,6 +37,8 @@ export interface GatewayServiceOptions {
    * live sessions of other nodes are reached over the node bus. Absent: a single gateway.
    */
   cluster?: { bus: NodeBus };
+  /** Where finished recordings are copied so that every node can serve them (several nodes). */
+  sharedRecordings?: RecordingStore;
 }
 
 /**
@@ -65,6 +69,8 @@ export interface GatewayServices {
   seal: RecordingSeal;
   /** Sealed recordings as the API serves them: manifest, download, plays. */
   recordings: RecordingService;
+  /** Finished recordings copied to the store every node reads. */
+  sharing: RecordingSharing;
 }
 
 /** The gateway's composition root. */
@@ -77,8 +83,6 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     options.cluster === undefined
       ? new LocalDirectory(hub)
       : new ClusterDirectory(options.cluster.bus, hub, store, log);
-  const sessionText = new SessionTextService(store, dataDir, clock);
-  sessionText.watch(hub);
   const signingKey = options.signingKey;
   const seal = new RecordingSeal(
     store.recordingSeals,
@@ -88,6 +92,11 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     log,
     INTERRUPTED_MESSAGE,
   );
+  const sharing = new RecordingSharing(store, options.sharedRecordings ?? null, seal, log);
+  const sessionText = new SessionTextService(store, dataDir, clock, (hash, file) =>
+    sharing.fetch(hash, file),
+  );
+  sessionText.watch(hub);
   return {
     store,
     clock,
@@ -100,10 +109,13 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     liveControl: new LiveControlService(store, hub, live, clock),
     tickets: new LiveTickets(clock),
     viewers: new LiveViewers({ ...DEFAULT_VIEWER_LIMITS, ...options.viewerLimits }),
-    ledger: new SessionLedger(store, clock, seal, options.cluster?.bus.nodeId ?? null),
+    ledger: new SessionLedger(store, clock, seal, options.cluster?.bus.nodeId ?? null, (id) =>
+      sharing.publish(id),
+    ),
+    sharing,
     rules: new RuleBook(store),
     sessionText,
     seal,
-    recordings: new RecordingService(store, seal, clock),
+    recordings: new RecordingService(store, seal, clock, sharing.shared),
   };
 }

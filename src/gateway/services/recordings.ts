@@ -1,8 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { RecordingManifest, SealedRecording } from '../../shared/api';
 import type { SessionRecord } from '../db/sessionTypes';
 import type { AsyncStore } from '../db/asyncStore';
 import { badRequest, conflict, notFound } from '../errors';
+import type { RecordingStore } from '../recordings/recordingStore';
 import type { RecordingSeal } from '../seal/recordingSeal';
 import type { Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
@@ -12,11 +14,12 @@ export const PLAY_CLOCK_SKEW_MS = 60_000;
 
 /** The recording file of a finished session, as a download serves it. */
 export interface RecordingFile {
-  path: string;
   size: number;
   sha256: string;
   /** The name a browser or the app saves it under. */
   filename: string;
+  /** The bytes `start..end` (inclusive). */
+  open(start: number, end: number): Readable | Promise<Readable>;
 }
 
 /**
@@ -28,6 +31,8 @@ export class RecordingService {
     private readonly store: AsyncStore,
     private readonly seal: RecordingSeal,
     private readonly clock: Clock,
+    /** The recordings every node reads; null on a single gateway. */
+    private readonly shared: RecordingStore | null = null,
   ) {}
 
   signingKey(): { publicKey: string; keyId: string } {
@@ -63,14 +68,30 @@ export class RecordingService {
    * The file to stream. One whose size differs from the sealed size is refused: it was changed on
    * disk, and a client would only find out after downloading it.
    */
-  file(session: SessionRecord): RecordingFile {
+  async file(session: SessionRecord): Promise<RecordingFile> {
     const recording = this.recordingOf(session);
     const path = this.seal.recordingFile(recording.path);
+    const filename = `vigil-session-${session.id}-${session.hash}.vrec`;
     let size: number;
     try {
       size = statSync(path).size;
     } catch {
-      throw this.missing(session);
+      // Not on this node: another node ran the session and copied it to the shared store.
+      if (this.shared === null || !(await this.shared.exists(session.hash))) throw this.missing(session);
+      const shared = this.shared;
+      const stored = await shared.stat(session.hash);
+      if (stored.sha256 !== recording.sha256 || stored.size !== recording.size) {
+        throw conflict(
+          `The shared copy of the recording of session ${session.id} is not the one its session sealed`,
+          'RECORDING_ALTERED',
+        );
+      }
+      return {
+        size: stored.size,
+        sha256: recording.sha256,
+        filename,
+        open: (start, end) => shared.read(session.hash, { start, end }),
+      };
     }
     if (size !== recording.size) {
       throw conflict(
@@ -79,10 +100,10 @@ export class RecordingService {
       );
     }
     return {
-      path,
       size,
       sha256: recording.sha256,
-      filename: `vigil-session-${session.id}-${session.hash}.vrec`,
+      filename,
+      open: (start, end) => createReadStream(path, { start, end }),
     };
   }
 

@@ -62,6 +62,8 @@ export class SessionLedger {
     private readonly seal: Pick<RecordingSeal, 'sealQuietly'> | null = null,
     /** This node's name when several share the database: its sessions are registered under it. */
     readonly nodeId: string | null = null,
+    /** Told of each recording sealed here (to copy it to the shared store). */
+    private readonly sealed: (sessionId: number) => void = () => undefined,
   ) {}
 
   newHash(): string {
@@ -116,7 +118,7 @@ export class SessionLedger {
         );
       }),
     );
-    if (outcome.recording !== null) await this.seal?.sealQuietly(id);
+    if (outcome.recording !== null) await this.sealNow(id);
   }
 
   /** A command the operator typed (stored as it happens, so a crash cannot lose it). */
@@ -222,7 +224,7 @@ export class SessionLedger {
         note: withRecordingHash(note, recording),
       });
     });
-    await this.seal?.sealQuietly(session.id, { recovered: true });
+    await this.sealNow(session.id, true);
   }
 
   /** Finishes a session the previous run left live; false when it was no longer live. */
@@ -240,8 +242,14 @@ export class SessionLedger {
       });
       return true;
     });
-    if (finished && outcome.recording !== null) await this.seal?.sealQuietly(session.id, { recovered: true });
+    if (finished && outcome.recording !== null) await this.sealNow(session.id, true);
     return finished;
+  }
+
+  /** Seals a finished recording (a failure is logged by the seal, never thrown) and says so. */
+  private async sealNow(sessionId: number, recovered = false): Promise<void> {
+    const seal = await this.seal?.sealQuietly(sessionId, recovered ? { recovered } : {});
+    if (seal != null) this.sealed(sessionId);
   }
 
   /**

@@ -35,6 +35,9 @@ export class SessionTextService {
     /** The data folder: recording paths are relative to it. */
     private readonly dataDir: string,
     private readonly clock: Clock,
+    /** Brings a recording another node ran from the shared store (several nodes). */
+    private readonly fetchShared: (hash: string, file: string) => Promise<boolean> = () =>
+      Promise.resolve(false),
   ) {}
 
   /** Builds each session's text as soon as it finishes, so auditors rarely wait. */
@@ -126,7 +129,8 @@ export class SessionTextService {
     try {
       await access(file);
     } catch {
-      return unavailable('The recording file is missing');
+      if (!(await this.fetchShared(session.hash, file).catch(() => false)))
+        return unavailable('The recording file is missing');
     }
     let reader: RecordingReader;
     try {

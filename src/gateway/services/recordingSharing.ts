@@ -1,0 +1,77 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { AsyncStore } from '../db/asyncStore';
+import type { RecordingStore } from '../recordings/recordingStore';
+import type { RecordingSeal } from '../seal/recordingSeal';
+
+/**
+ * Finished recordings copied to the store every gateway node reads (a shared folder or S3), so that
+ * any node serves any recording. The node that ran the session keeps its local copy (it serves it
+ * without a round trip, and it is what a crash recovery reads); a node without one reads the shared
+ * copy, and keeps a local copy when it needs the whole file (building the session text).
+ */
+export class RecordingSharing {
+  readonly #publishing = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: AsyncStore,
+    /** Null: a single node, whose data folder is the only place recordings live. */
+    readonly shared: RecordingStore | null,
+    private readonly seal: RecordingSeal,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Copies a session's sealed recording to the shared store in the background; a failure is logged. */
+  publish(sessionId: number): void {
+    if (this.shared === null) return;
+    const run = this.publishNow(sessionId)
+      .catch((error: Error) =>
+        this.log(
+          `Could not copy the recording of session ${sessionId} to the shared store: ${error.message}`,
+        ),
+      )
+      .finally(() => this.#publishing.delete(run));
+    this.#publishing.add(run);
+  }
+
+  /** Copies it now; null when there is nothing to copy (no shared store, not sealed, no file here). */
+  async publishNow(sessionId: number): Promise<'stored' | 'already-stored' | null> {
+    if (this.shared === null) return null;
+    const [session, sealed] = await Promise.all([
+      this.store.sessions.get(sessionId, 0),
+      this.seal.stored(sessionId),
+    ]);
+    if (session?.recording?.path == null || sealed === null) return null;
+    return this.shared.put({
+      hash: session.hash,
+      file: this.seal.recordingFile(session.recording.path),
+      manifest: sealed.manifest,
+      signature: sealed.signature,
+    });
+  }
+
+  /**
+   * Brings a shared recording to this node's disk at `file` (where the database says it is), for
+   * readers that need the whole file. False when the shared store does not have it either.
+   */
+  async fetch(hash: string, file: string): Promise<boolean> {
+    if (this.shared === null || !(await this.shared.exists(hash))) return false;
+    await mkdir(dirname(file), { recursive: true });
+    const partial = `${file}.${process.pid}.fetching`;
+    try {
+      await pipeline(await this.shared.read(hash), createWriteStream(partial, { mode: 0o600 }));
+      await rename(partial, file);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    return true;
+  }
+
+  /** Waits for the copies in progress (shutdown), then releases the shared store. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#publishing]);
+    await this.shared?.close();
+  }
+}
