@@ -1,4 +1,5 @@
 import { benchBus, BUS_HOLD_TARGET_P99_MS, BUS_RELAY_TARGET_ADDED_P99_MS } from './bus';
+import { benchCluster } from './cluster';
 import { benchLive } from './live';
 import { benchLogs } from './logs';
 import { benchMp4, MP4_TARGET_REALTIME_FACTOR } from './mp4';
@@ -135,6 +136,27 @@ async function bus(): Promise<string> {
   ].join('\n\n');
 }
 
+/** Auditor on node B presses Hold on!, the operator on node A reads it. */
+const CLUSTER_HOLD_TARGET_P99_MS = 100;
+/** A Live Stream watched on another node than the one running the session. */
+const CLUSTER_RELAY_TARGET_ADDED_P99_MS = 5;
+
+async function cluster(): Promise<string> {
+  const result = await benchCluster(log);
+  const missed = [
+    ...(result.holdP99 < CLUSTER_HOLD_TARGET_P99_MS
+      ? []
+      : [`cross-node Hold on! p99 ${result.holdP99.toFixed(1)} ms`]),
+    ...(result.relayAddedP99 < CLUSTER_RELAY_TARGET_ADDED_P99_MS
+      ? []
+      : [`Live Stream on another node added p99 ${result.relayAddedP99.toFixed(2)} ms`]),
+  ];
+  return [
+    formatRows('Three gateway nodes (PostgreSQL, NATS, real SSH sessions)', result.rows),
+    missed.length === 0 ? 'Cluster targets met.' : `Targets missed: ${missed.join('; ')}`,
+  ].join('\n\n');
+}
+
 const SECTIONS: Record<string, () => Promise<string>> = {
   sessions,
   'sessions-pg': sessionsPg,
@@ -150,6 +172,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
     benchRecordingsStore(log),
   ),
   bus,
+  cluster,
 };
 
 const wanted = process.argv.slice(2);

@@ -17,3 +17,8 @@ export function formatRows(title: string, rows: readonly BenchRow[]): string {
 function readable(value: number): number {
   return Math.abs(value) >= 1000 ? Math.round(value) : Number(value.toPrecision(4));
 }
+
+/** The p-th percentile of sorted samples (nearest rank). */
+export function percentileOf(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

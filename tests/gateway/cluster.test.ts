@@ -9,7 +9,13 @@ import type { Session, SessionList } from '../../src/shared/api';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
 import { DEFAULT_LEASE_OPTIONS, NODE_LOST_MESSAGE } from '../../src/gateway/cluster/leases';
 import { RecordingReader } from '../../src/recording';
-import { grantOperatorSsh, makeTempDir, startGatewayProcess, type GatewayProcess } from '../support/gateway';
+import {
+  copyNodeKeys,
+  grantOperatorSsh,
+  makeTempDir,
+  startGatewayProcess,
+  type GatewayProcess,
+} from '../support/gateway';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { TEST_ENGINE } from '../support/testDatabase';
@@ -115,6 +121,7 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
   let sshd: TestSshd;
   let database: TestDatabase;
   const nodes: GatewayProcess[] = [];
+  const keyCopies: string[] = [];
   const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
   // Each test run has its own subjects on the shared NATS server.
   const cluster = `vigil-t-${randomBytes(4).toString('hex')}`;
@@ -135,7 +142,11 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     sshd = await startSshd();
     database = await createTestDatabase();
     nodes.push(await startNode('node-a'));
-    nodes.push(...(await Promise.all([startNode('node-b'), startNode('node-c')])));
+    // Every node holds the same keys (the credentials' key above all), as the guide asks.
+    keyCopies.push(copyNodeKeys(nodes[0]!.dataDir), copyNodeKeys(nodes[0]!.dataDir));
+    nodes.push(
+      ...(await Promise.all([startNode('node-b', keyCopies[0]), startNode('node-c', keyCopies[1])])),
+    );
     await grantOperatorSsh(
       nodes[0]!,
       { name: 'web-01', sshd },
@@ -148,6 +159,7 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     await sshd?.stop();
     await database?.drop();
     rmSync(shared, { recursive: true, force: true });
+    for (const dir of keyCopies) rmSync(dir, { recursive: true, force: true });
   });
 
   async function operatorShell(node: GatewayProcess): Promise<Terminal & { end(): void }> {
@@ -218,6 +230,12 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     const text = (JSON.parse(logs.body) as { text: { status: string; items: { text: string }[] } }).text;
     expect(text.status).toBe('ready');
     expect(text.items.map((l) => l.text).join('\n')).toContain('hello-42');
+
+    // The operator may use any node's SSH proxy.
+    const viaC = await operatorShell(c);
+    viaC.send('echo via-c-$((2+2))\r');
+    await viaC.waitFor('via-c-4');
+    viaC.end();
   }, 90_000);
 
   it('a node killed with SIGKILL: a peer finishes its session; restarted, it seals the recording', async () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,6 +195,25 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
 function givenDatabase(args: string[] | undefined): string[] | undefined {
   const at = args?.indexOf('--database') ?? -1;
   return at < 0 ? undefined : ['--database', args![at + 1]!];
+}
+
+/**
+ * A new data folder holding the keys of `dataDir` (credential key, signing key, TLS and SSH host
+ * keys), as every node of a cluster must: they decrypt the same credentials and sign and show the
+ * same keys. The database and recordings are not copied.
+ */
+export function copyNodeKeys(dataDir: string, prefix = 'vigil-node-'): string {
+  const copy = makeTempDir(prefix);
+  for (const name of [
+    'master.key',
+    'signing-key.pem',
+    'tls-key.pem',
+    'tls-cert.pem',
+    'ssh-host-ed25519-key',
+  ]) {
+    copyFileSync(join(dataDir, name), join(copy, name));
+  }
+  return copy;
 }
 
 /** An SSH server the gateway can reach, as the tests' sshd describes itself. */
