@@ -26,7 +26,7 @@ Gateway:
         --nats (or $VIGIL_NATS): one node of several sharing the --database, reaching each other
         through this NATS server; --node names this node (default: the host name), --cluster
         the cluster (default vigil). --recordings (or $VIGIL_RECORDINGS): file:///PATH (a folder every
-        node mounts) or s3://BUCKET/PREFIX?endpoint=URL where finished recordings are copied, so that
+        node mounts) or s3://BUCKET/PREFIX?endpoint=URL where finished recordings are moved, so that
         any node serves any recording.
 
 Administration (works while the gateway runs):

@@ -66,16 +66,19 @@ function call(
   });
 }
 
-function download(gw: GatewayProcess, token: string, path: string): Promise<Buffer> {
+function download(gw: GatewayProcess, token: string, path: string, range?: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${gw.url}/api/v1${path}`,
-      { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` } },
+      {
+        rejectUnauthorized: false,
+        headers: { authorization: `Bearer ${token}`, ...(range === undefined ? {} : { range }) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () =>
-          res.statusCode === 200
+          res.statusCode === (range === undefined ? 200 : 206)
             ? resolve(Buffer.concat(chunks))
             : reject(new Error(`GET ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
         );
@@ -225,6 +228,13 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     );
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(finished.recording!.sha256);
     expect(existsSync(join(c.dataDir, 'recordings', `${finished.hash}.vrec`))).toBe(false);
+    // Moved, not copied: node A keeps no copy once the shared folder holds it.
+    await waitFor(
+      () => !existsSync(join(a.dataDir, 'recordings', `${finished.hash}.vrec`)),
+      "node A's copy to go once moved",
+    );
+    const part = await download(c, tokenC, `/sessions/${id}/recording`, 'bytes=10-99');
+    expect(part.equals(bytes.subarray(10, 100))).toBe(true);
     const logs = await call(c, 'GET', `/sessions/${id}/logs`, tokenC);
     expect(logs.status, logs.body).toBe(200);
     const text = (JSON.parse(logs.body) as { text: { status: string; items: { text: string }[] } }).text;

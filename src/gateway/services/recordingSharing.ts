@@ -1,16 +1,23 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AsyncStore } from '../db/asyncStore';
 import type { RecordingStore } from '../recordings/recordingStore';
-import type { RecordingSeal } from '../seal/recordingSeal';
+import { sealFiles, type RecordingSeal } from '../seal/recordingSeal';
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 /**
- * Finished recordings copied to the store every gateway node reads (a shared folder or S3), so that
- * any node serves any recording. The node that ran the session keeps its local copy (it serves it
- * without a round trip, and it is what a crash recovery reads); a node without one reads the shared
- * copy, and keeps a local copy when it needs the whole file (building the session text).
+ * Finished recordings moved to the store every gateway node reads (a shared folder or S3), so that
+ * any node serves any recording. A recording is written to the node's disk while live (crash-safe),
+ * sealed when the session ends, then copied to the store; once the store holds it (its bytes checked
+ * against the seal), the node's copy and seal files are removed. A node that needs the whole file
+ * (to build the session text) brings a copy back from the store.
  */
 export class RecordingSharing {
   readonly #publishing = new Set<Promise<unknown>>();
@@ -36,7 +43,10 @@ export class RecordingSharing {
     this.#publishing.add(run);
   }
 
-  /** Copies it now; null when there is nothing to copy (no shared store, not sealed, no file here). */
+  /**
+   * Moves it now; null when there is nothing to move (no shared store, not sealed, no file here).
+   * The local files go only once the store has the recording.
+   */
   async publishNow(sessionId: number): Promise<'stored' | 'already-stored' | null> {
     if (this.shared === null) return null;
     const [session, sealed] = await Promise.all([
@@ -44,12 +54,17 @@ export class RecordingSharing {
       this.seal.stored(sessionId),
     ]);
     if (session?.recording?.path == null || sealed === null) return null;
-    return this.shared.put({
+    const file = this.seal.recordingFile(session.recording.path);
+    if (!(await exists(file))) return null;
+    const outcome = await this.shared.put({
       hash: session.hash,
-      file: this.seal.recordingFile(session.recording.path),
+      file,
       manifest: sealed.manifest,
       signature: sealed.signature,
     });
+    const seals = sealFiles(file, session.hash);
+    await Promise.all([file, seals.manifest, seals.signature].map((f) => rm(f, { force: true })));
+    return outcome;
   }
 
   /**

@@ -136,7 +136,16 @@ export class SessionTextService {
     try {
       reader = await RecordingReader.open(file);
     } catch (err) {
-      return unavailable(`The recording could not be read: ${(err as Error).message}`);
+      // Moved to the shared store between the check above and now: read it from there.
+      const moved =
+        (err as NodeJS.ErrnoException).code === 'ENOENT' &&
+        (await this.fetchShared(session.hash, file).catch(() => false));
+      if (!moved) return unavailable(`The recording could not be read: ${(err as Error).message}`);
+      try {
+        reader = await RecordingReader.open(file);
+      } catch (again) {
+        return unavailable(`The recording could not be read: ${(again as Error).message}`);
+      }
     }
     let n = 0;
     try {
