@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +15,7 @@ import {
   startGatewayProcess,
   type GatewayProcess,
 } from '../tests/support/gateway';
+import { adminLogin as login, apiCall as api, type ApiReply } from '../tests/support/gatewayHttp';
 import { createTestDatabase } from '../tests/support/postgres';
 import { startSshd } from '../tests/support/sshd';
 import { percentileOf, type BenchRow } from './report';
@@ -34,42 +34,10 @@ const SESSIONS_PER_NODE = 100;
 const MEASURE_SECONDS = 10;
 const PASSWORD = 'bench-operator-password';
 
-function api(gw: GatewayProcess, method: string, path: string, token?: string, body?: unknown) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      `${gw.url}/api/v1${path}`,
-      {
-        method,
-        rejectUnauthorized: false,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function ok(reply: Promise<{ status: number; body: string }>): Promise<string> {
+async function ok(reply: Promise<ApiReply>): Promise<string> {
   const { status, body } = await reply;
   if (status >= 300) throw new Error(`${status} ${body}`);
   return body;
-}
-
-async function login(gw: GatewayProcess): Promise<string> {
-  const body = await ok(
-    api(gw, 'POST', '/auth/login', undefined, { username: 'admin', password: gw.adminPassword }),
-  );
-  return (JSON.parse(body) as { token: string }).token;
 }
 
 /** Live Stream output of a session on `gw`, each new line of `mark-N-ok` timed as it arrives. */

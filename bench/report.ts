@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /** One figure of a benchmark; ratios are against a baseline measured in the same run. */
 export interface BenchRow {
   name: string;
@@ -21,4 +22,16 @@ function readable(value: number): number {
 /** The p-th percentile of sorted samples (nearest rank). */
 export function percentileOf(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Times `runs` calls of `fn` (after 3 unmeasured ones), in ms, sorted. */
+export async function timeAsync(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 3; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    samples.push(performance.now() - start);
+  }
+  return samples.sort((a, b) => a - b);
 }

@@ -7,6 +7,7 @@ import type { SessionFilter } from '../src/gateway/db/sessionFilters';
 import { openStore, type Store } from '../src/gateway/db/store';
 import { csvStream } from '../src/gateway/services/csv';
 import { sqliteAsyncStore } from '../src/gateway/db/sqliteAsyncStore';
+import { timeAsync } from './report';
 
 /**
  * Sessions benchmark: seeds a temp database, then times list queries through the real repository
@@ -50,17 +51,6 @@ function time(runs: number, fn: () => void): number[] {
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     fn();
-    samples.push(performance.now() - start);
-  }
-  return samples.sort((a, b) => a - b);
-}
-
-async function timeAsync(runs: number, fn: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < 3; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
     samples.push(performance.now() - start);
   }
   return samples.sort((a, b) => a - b);

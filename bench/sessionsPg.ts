@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
+import { timeAsync } from './report';
 import { openPostgresStore, type PostgresStore } from '../src/gateway/db/postgres/store';
 import { openStore, type Store } from '../src/gateway/db/store';
 import { createTestDatabase } from '../tests/support/postgres';
@@ -48,17 +49,6 @@ const BATCH = 20_000;
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-async function time(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 3; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return samples.sort((a, b) => a - b);
-}
 
 /**
  * Copies the seeded users and sessions. The sessions indexes are dropped while loading and built
@@ -129,14 +119,14 @@ export async function benchSessionsPg(options: {
     const pgStore = store;
     const viewer = (await pgStore.users.list())[0]!.id;
 
-    const baseline = await time(options.runs, () => pgStore.pool.query('SELECT count(*) FROM sessions'));
+    const baseline = await timeAsync(options.runs, () => pgStore.pool.query('SELECT count(*) FROM sessions'));
     const baselineMs = percentile(baseline, 50);
 
     const queries: SessionsPgBenchResult['queries'] = [];
     for (const c of cases(sqlite, now)) {
       const offset = ((c.page ?? 1) - 1) * 30;
       let total = 0;
-      const samples = await time(options.runs, async () => {
+      const samples = await timeAsync(options.runs, async () => {
         total = (await pgStore.sessions.list(c.filter, { kind: 'all' }, viewer, offset, 30)).total;
       });
       const sqliteTotal = sqlite.sessions.list(c.filter, { kind: 'all' }, viewer, offset, 30).total;

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Session, SessionList } from '../../src/shared/api';
@@ -19,8 +18,9 @@ import {
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { TEST_ENGINE } from '../support/testDatabase';
+import { adminLogin as login, apiCall as call, apiDownload as download } from '../support/gatewayHttp';
 import { waitFor, waitForValue } from '../support/wait';
-import { connectOperator, openShell, type Terminal } from './sshTestbed';
+import { connectOperator, openShell, tickArrivals, type Terminal } from './sshTestbed';
 
 /**
  * Three gateway processes sharing one PostgreSQL database and one NATS server: an operator on
@@ -29,74 +29,6 @@ import { connectOperator, openShell, type Terminal } from './sshTestbed';
 const NATS_URL = process.env.VIGIL_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const skip = TEST_ENGINE !== 'postgres' ? 'several nodes share PostgreSQL' : sshdSkipReason();
 const PASSWORD = 'operator-password-1';
-
-interface Reply {
-  status: number;
-  body: string;
-}
-
-function call(
-  gw: GatewayProcess,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      `${gw.url}/api/v1${path}`,
-      {
-        method,
-        rejectUnauthorized: false,
-        headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-function download(gw: GatewayProcess, token: string, path: string, range?: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${gw.url}/api/v1${path}`,
-      {
-        rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${token}`, ...(range === undefined ? {} : { range }) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () =>
-          res.statusCode === (range === undefined ? 200 : 206)
-            ? resolve(Buffer.concat(chunks))
-            : reject(new Error(`GET ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function login(gw: GatewayProcess): Promise<string> {
-  const reply = await call(gw, 'POST', '/auth/login', undefined, {
-    username: 'admin',
-    password: gw.adminPassword,
-  });
-  expect(reply.status, reply.body).toBe(200);
-  return (JSON.parse(reply.body) as { token: string }).token;
-}
 
 async function session(gw: GatewayProcess, token: string, id: number): Promise<Session> {
   const reply = await call(gw, 'GET', `/sessions/${id}`, token);
@@ -252,11 +184,7 @@ describe.skipIf(skip !== null)(`three gateway nodes${skip ? ` (skipped: ${skip})
     const a = nodes[0]!;
     const tokenB = await login(nodes[1]!);
     const term = await operatorShell(a);
-    const received = new Map<number, number>();
-    term.channel.on('data', () => {
-      for (const m of term.stdout().matchAll(/tick-(\d+)\r\n/g))
-        if (!received.has(Number(m[1]))) received.set(Number(m[1]), Date.now());
-    });
+    const received = tickArrivals(term);
     term.send('for i in $(seq 1 200); do echo tick-$i; sleep 0.05; done\r');
     await term.waitFor('tick-40\r\n', 20_000);
     const id = await liveSessionOf(nodes[1]!, tokenB);

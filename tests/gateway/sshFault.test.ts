@@ -20,6 +20,7 @@ import {
   processAlive,
   startTestbed,
   TARGET_NAME,
+  tickArrivals,
   type Terminal,
   type Testbed,
 } from './sshTestbed';
@@ -207,11 +208,7 @@ describe.skipIf(skip !== null)(
       });
       client.on('error', () => undefined);
       const term = await openShell(client);
-      const received = new Map<number, number>();
-      term.channel.on('data', () => {
-        for (const m of term.stdout().matchAll(/tick-(\d+)\r\n/g))
-          if (!received.has(Number(m[1]))) received.set(Number(m[1]), Date.now());
-      });
+      const received = tickArrivals(term);
       term.send('for i in $(seq 1 200); do echo tick-$i; sleep 0.05; done\r');
       await term.waitFor('tick-50\r\n', 20_000);
       const killedAt = Date.now();

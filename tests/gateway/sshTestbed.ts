@@ -255,3 +255,13 @@ export async function adminToken(tb: Testbed, login = 'boss'): Promise<string> {
   });
   return (res.json() as { token: string }).token;
 }
+
+/** When each `tick-N` line (of a loop printing them) first reached the operator, by N. */
+export function tickArrivals(term: Terminal): Map<number, number> {
+  const received = new Map<number, number>();
+  term.channel.on('data', () => {
+    for (const m of term.stdout().matchAll(/tick-(\d+)\r\n/g))
+      if (!received.has(Number(m[1]))) received.set(Number(m[1]), Date.now());
+  });
+  return received;
+}

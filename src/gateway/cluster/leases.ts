@@ -37,33 +37,6 @@ export interface ClaimedNode {
  */
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
 
-/** Any fixed number: nodes starting at once create the tables once. */
-const SCHEMA_LOCK = 0x76696703;
-
-/**
- * The cluster's own tables, beside the gateway schema: which node holds a lease, and which node
- * each live session runs on (a session's row says nothing about nodes on a single gateway).
- */
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS node_leases (
-    node_id TEXT PRIMARY KEY,
-    started_at BIGINT NOT NULL,
-    heartbeat_at BIGINT NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS node_sessions (
-    session_id BIGINT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
-    node_id TEXT NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS node_sessions_node ON node_sessions(node_id);
-`;
-
-export async function ensureLeaseSchema(pool: pg.Pool): Promise<void> {
-  await inTransaction(pool, async (sql) => {
-    await sql.rows('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await sql.run(SCHEMA);
-  });
-}
-
 /**
  * One node's lease in PostgreSQL, and its watch over its peers' leases. Claiming is exactly once:
  * the claimer locks the expired lease row (FOR UPDATE SKIP LOCKED), so a peer racing it skips
@@ -91,7 +64,7 @@ export class NodeLeases {
 
   /** Takes the lease and keeps it; `watchPeers` also claims the sessions of nodes that died. */
   async start({ watchPeers = true }: { watchPeers?: boolean } = {}): Promise<void> {
-    await ensureLeaseSchema(this.pool);
+    // The tables (node_leases, node_sessions) come with the schema (migration gatewayNodes).
     await this.heartbeat();
     this.#heartbeat = setInterval(() => void this.beat(), this.#options.heartbeatMs);
     if (watchPeers) this.#scan = setInterval(() => void this.scan(), this.#options.scanMs);
