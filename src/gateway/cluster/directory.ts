@@ -17,6 +17,13 @@ export type SessionChanges = Pick<EventEmitter<{ update: [SessionUpdate] }>, 'on
 export interface LiveDirectory {
   /** The session when it is live and connected (here, or on the node that runs it). */
   find(sessionId: number): Promise<LiveSession | undefined>;
+  /**
+   * Blocks or frees the input of one live session (found by `find`) that runs on another node, with
+   * a request that node answers once it did; a session here is left to tellOperator. A node that
+   * does not answer is logged: the block stands in the database, and tellOperator's broadcast
+   * reaches the node when it can.
+   */
+  tellSession(live: LiveSession, blocked: boolean, by: string): Promise<void>;
   /** Tells every live session of the operator (on every node) that its input is blocked or free. */
   tellOperator(operatorUserId: number, blocked: boolean, by: string): void;
   /** The session changes of every node, for the session-updates push. */
@@ -51,6 +58,10 @@ export class LocalDirectory implements LiveDirectory {
 
   find(sessionId: number): Promise<LiveSession | undefined> {
     return Promise.resolve(this.hub.get(sessionId));
+  }
+
+  tellSession(): Promise<void> {
+    return Promise.resolve();
   }
 
   tellOperator(operatorUserId: number, blocked: boolean, by: string): void {
@@ -132,6 +143,17 @@ export class ClusterDirectory implements LiveDirectory {
       (error) =>
         this.log(`Live Stream relay of session ${sessionId} from node ${owner} ended: ${error.message}`),
     );
+  }
+
+  async tellSession(live: LiveSession, blocked: boolean, by: string): Promise<void> {
+    if (!(live instanceof RemoteLiveSession)) return;
+    try {
+      await live.setInteractivity(blocked, by);
+    } catch (error) {
+      this.log(
+        `Gateway node ${live.owner} did not apply ${blocked ? 'Hold on!' : 'the release'} to session ${live.sessionId}: ${(error as Error).message}`,
+      );
+    }
   }
 
   tellOperator(operatorUserId: number, blocked: boolean, by: string): void {

@@ -74,6 +74,16 @@ export class RemoteLiveSession extends EventEmitter<LiveSessionEvents> implement
     this.#blocked = blocked;
   }
 
+  /** Asks the owner to block or free the operator's input now; resolves once it did. */
+  async setInteractivity(blocked: boolean, by: string): Promise<void> {
+    const state = await this.bus.request(this.owner, 'live.interactivity', {
+      sessionId: this.sessionId,
+      blocked,
+      by,
+    });
+    this.#blocked = state.blocked;
+  }
+
   async drop(by: string): Promise<void> {
     const state = await this.bus.request(this.owner, 'live.drop', { sessionId: this.sessionId, by });
     if (state.ended !== null) this.#end(state.ended.reason, new Date(state.ended.at), state.ended.message);

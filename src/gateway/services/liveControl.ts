@@ -78,6 +78,8 @@ export class LiveControlService {
           `Blocked the input of ${session.user.login}`,
         );
       });
+      // The session's own node answers first; then every node applies it to the operator's others.
+      await this.live.tellSession(live, true, caller.login);
       this.tellOperator(session.user.id, true, caller.login);
     } else {
       // The session's own block, or the operator's block set in another of their sessions.
@@ -89,7 +91,7 @@ export class LiveControlService {
           : null);
       if (block === null) throw conflict('Interactivity is not blocked in this session', 'NOT_BLOCKED');
       await this.releaseRecord(caller, block);
-      await this.releaseOperatorIfFree(session.user.id, caller.login);
+      await this.releaseOperatorIfFree(session.user.id, caller.login, live);
     }
     return this.reload(caller, session.id);
   }
@@ -150,8 +152,10 @@ export class LiveControlService {
   }
 
   /** Gives the operator's input back once none of their blocks is active any more. */
-  private async releaseOperatorIfFree(userId: number, by: string): Promise<void> {
-    if ((await this.store.blocks.activeBlockForUser(userId)) === null) this.tellOperator(userId, false, by);
+  private async releaseOperatorIfFree(userId: number, by: string, live?: LiveSession): Promise<void> {
+    if ((await this.store.blocks.activeBlockForUser(userId)) !== null) return;
+    if (live !== undefined) await this.live.tellSession(live, false, by);
+    this.tellOperator(userId, false, by);
   }
 
   /** The live session behind a row the database calls live; a row without one is stale. */
