@@ -71,8 +71,9 @@ export class TmuxPanes {
     return {
       // -J joins wrapped rows, so a long line reads as one.
       screen: () => this.tmux('capture-pane', '-p', '-J', '-t', name, '-S', '-500'),
-      keys: (...keys) => void this.tmux('send-keys', '-t', name, ...keys),
-      literal: (text) => void this.tmux('send-keys', '-t', name, '-l', text),
+      // `--` ends tmux's flags, so keys such as a password starting with "-" are sent, not parsed.
+      keys: (...keys) => void this.tmux('send-keys', '-t', name, '--', ...keys),
+      literal: (text) => void this.tmux('send-keys', '-t', name, '-l', '--', text),
     };
   }
 
