@@ -18,6 +18,9 @@ import { loadHostKey } from './ssh/hostKey';
 import { SshProxy } from './ssh/proxyServer';
 import { recoverInterruptedSessions } from './ssh/recovery';
 
+/** How often recordings that could not be copied to the shared store are tried again. */
+const RECORDING_COPY_RETRY_MS = 60_000;
+
 export interface RunningGateway {
   app: FastifyInstance;
   store: AsyncStore;
@@ -88,7 +91,8 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
     await services.rules.refresh();
     if (sealed.length > 0)
       options.print(`Sealed ${sealed.length} recording(s) left unsealed: ${sealed.join(', ')}`);
-    for (const id of sealed) services.sharing.publish(id);
+    // Recordings sealed now, and those an earlier copy to the shared store failed on, are moved.
+    services.sharing.retry(RECORDING_COPY_RETRY_MS);
     const { hub } = services;
     await services.live.start();
     if (bus !== undefined && 'pool' in store) {

@@ -92,7 +92,13 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     log,
     INTERRUPTED_MESSAGE,
   );
-  const sharing = new RecordingSharing(store, options.sharedRecordings ?? null, seal, log);
+  const sharing = new RecordingSharing(
+    store,
+    options.sharedRecordings ?? null,
+    seal,
+    dataPaths(dataDir).recordings,
+    log,
+  );
   const sessionText = new SessionTextService(store, dataDir, clock, (hash, file) =>
     sharing.fetch(hash, file),
   );
