@@ -35,11 +35,13 @@ export default tseslint.config(
       'vue/multi-word-component-names': 'off',
     },
   },
-  layer('shared', ['main', 'preload', 'renderer', 'gateway', 'recording']),
-  layer('main', ['preload', 'renderer', 'gateway']),
-  layer('preload', ['main', 'renderer', 'gateway', 'recording']),
-  layer('renderer', ['main', 'preload', 'gateway', 'recording']),
-  layer('gateway', ['main', 'preload', 'renderer']),
+  layer('shared', ['main', 'preload', 'renderer', 'gateway', 'recording', 'operator']),
+  layer('main', ['preload', 'renderer', 'gateway', 'operator']),
+  layer('preload', ['main', 'renderer', 'gateway', 'recording', 'operator']),
+  layer('renderer', ['main', 'preload', 'gateway', 'recording', 'operator']),
+  layer('gateway', ['main', 'preload', 'renderer', 'operator']),
+  // The operator's RDP page, served by the gateway to a browser.
+  layer('operator', ['main', 'preload', 'renderer', 'gateway', 'recording']),
   // Recordings are read and written the same way by the gateway and the desktop app's main process.
   layer('recording', ['main', 'preload', 'renderer', 'gateway']),
   {
@@ -54,7 +56,14 @@ export default tseslint.config(
               message: 'src/shared is pure TypeScript.',
             },
             {
-              group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/gateway/**', '**/recording/**'],
+              group: [
+                '**/main/**',
+                '**/preload/**',
+                '**/renderer/**',
+                '**/gateway/**',
+                '**/recording/**',
+                '**/operator/**',
+              ],
               message: 'layering',
             },
           ],

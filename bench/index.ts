@@ -6,6 +6,8 @@ import { benchMp4, MP4_TARGET_REALTIME_FACTOR } from './mp4';
 import { benchRecording } from './recording';
 import { benchRecordingDownload, DOWNLOAD_TARGET_RATIO } from './recordingDownload';
 import { benchRecordingsStore } from './recordingsStore';
+import { benchRdpDecode, RDP_DECODE_TARGET_RATIO } from './rdpDecode';
+import { benchRdpRecording, RDP_RECORDING_TARGET_MB_PER_HOUR, RDP_SEEK_TARGET_P95_MS } from './rdpRecording';
 import { formatRows, type BenchRow } from './report';
 import { benchSeek, OPEN_TARGET_MS, SEEK_TARGET_P95_MS } from './seek';
 import { benchSessions, formatSessionsReport } from './sessions';
@@ -25,8 +27,10 @@ import { benchVideoOpen, VIDEO_OPEN_TARGET_MS } from './videoOpen';
  * screen at random times p50/p95), mp4 (a scripted 1-hour session exported as 1280x720 MP4 with the
  * real ffmpeg: real-time factor), recordings-store (ranged reads of a 256 MB recording from the
  * local folder, a shared folder and S3 vs the file read directly), bus (gateway nodes over the
- * machine's NATS: request round trip, cross-node Hold on!, live frames relayed to another node).
- * Default: all.
+ * machine's NATS: request round trip, cross-node Hold on!, live frames relayed to another node),
+ * rdp-decode (RDP bitmap decoding vs node-rdpjs-2's decoder on the same bitmaps), rdp-recording (a
+ * scripted office hour recorded at 1024x768: bytes per hour, keyframes, seek p95; VIGIL_BENCH_RDP_MINUTES
+ * shortens it). Default: all.
  */
 const SESSIONS_TARGET_P95_MS = 20;
 const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
@@ -157,6 +161,28 @@ async function cluster(): Promise<string> {
   ].join('\n\n');
 }
 
+async function rdpDecode(): Promise<string> {
+  const result = await benchRdpDecode(log);
+  return [
+    formatRows('RDP bitmap decoding: ours vs node-rdpjs-2 (same bitmaps)', result.rows),
+    result.minRatio >= RDP_DECODE_TARGET_RATIO
+      ? `RDP decode target met (>= ${RDP_DECODE_TARGET_RATIO}x node-rdpjs-2 on every set).`
+      : `Target missed: RDP decode ${result.minRatio.toFixed(1)}x < ${RDP_DECODE_TARGET_RATIO}x node-rdpjs-2`,
+  ].join('\n\n');
+}
+
+async function rdpRecording(): Promise<string> {
+  const r = await benchRdpRecording(log);
+  const missed = [
+    ...(r.mbPerHour <= RDP_RECORDING_TARGET_MB_PER_HOUR ? [] : [`${r.mbPerHour.toFixed(1)} MB per hour`]),
+    ...(r.seekP95 < RDP_SEEK_TARGET_P95_MS ? [] : [`stateAt p95 ${r.seekP95.toFixed(0)} ms`]),
+  ];
+  return [
+    formatRows('RDP recording: a scripted office hour at 1024x768', r.rows),
+    missed.length === 0 ? 'RDP recording targets met.' : `Targets missed: ${missed.join('; ')}`,
+  ].join('\n\n');
+}
+
 const SECTIONS: Record<string, () => Promise<string>> = {
   sessions,
   'sessions-pg': sessionsPg,
@@ -173,6 +199,8 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   ),
   bus,
   cluster,
+  'rdp-decode': rdpDecode,
+  'rdp-recording': rdpRecording,
 };
 
 const wanted = process.argv.slice(2);

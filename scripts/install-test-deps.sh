@@ -4,13 +4,16 @@
 # gnome-keyring + libsecret (keytar's Secret Service, and its build headers), D-Bus, tmux,
 # sudo and less (a password prompt and a full-screen program in the audited-command rule tests),
 # openssl and jq (a sealed recording checked the way the README tells a third party to),
-# ffmpeg (MP4 export encodes with it; its ffprobe checks the videos made).
+# ffmpeg (MP4 export encodes with it; its ffprobe checks the videos made), xrdp with xorgxrdp and
+# xterm (a private RDP target whose session is one xterm), xdotool (reads that session's pointer) and
+# x11-utils (xwininfo and xev, to look into that session by hand).
 set -euo pipefail
 packages=(
   chromium
   openssh-server openssh-client sudo less
   gnome-keyring libsecret-1-0 libsecret-1-dev dbus
   tmux passwd procps ca-certificates openssl jq ffmpeg
+  xrdp xorgxrdp xterm xdotool x11-utils
   python3 make g++
 )
 missing=()

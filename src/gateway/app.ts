@@ -18,6 +18,7 @@ import { authRoutes } from './routes/auth';
 import { blockRoutes } from './routes/blocks';
 import { liveRoutes } from './routes/live';
 import { recordingRoutes } from './routes/recordings';
+import { rdpApiRoutes, registerOperatorPage, type RdpRouteDeps } from './routes/rdp';
 import { sessionRoutes } from './routes/sessions';
 import { userRoutes } from './routes/users';
 import { createGatewayServices, type GatewayServiceOptions, type GatewayServices } from './services';
@@ -33,6 +34,8 @@ export type AppDeps = ({ services: GatewayServices } | GatewayServiceOptions) & 
   logger?: FastifyServerOptions['logger'];
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without (tests use inject). */
   tls?: { key: string; cert: string };
+  /** The RDP proxy and the operator's page that reaches it (`/rdp/`); absent, the gateway has no RDP side. */
+  rdp?: Pick<RdpRouteDeps, 'proxy' | 'page' | 'tickets'>;
 };
 
 /** Query strings of 100 KB must reach validation (and its 400) instead of Node's bare 431. */
@@ -95,6 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // The WebSocket side: upgrades go through the router, so the guard answers them like requests.
   const wss = routeUpgrades(app);
+  const rdp: RdpRouteDeps | undefined =
+    deps.rdp === undefined ? undefined : { ...deps.rdp, store: services.store, guard, wss };
   const updates = new SessionUpdates(services.live.changes, identity, guard);
   app.addHook('onClose', async () => updates.dispose());
   // Access taken away (logout, or the CLI in another process) ends sessions and streams it covered.
@@ -131,9 +136,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(recordingRoutes(services.recordings, guard));
       await api.register(userRoutes(sessions, guard));
       await api.register(auditRoutes(audit, guard));
+      if (rdp !== undefined) await api.register(rdpApiRoutes(rdp));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },
   );
+  if (rdp !== undefined) registerOperatorPage(app, rdp);
   return app;
 }

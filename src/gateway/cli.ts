@@ -1,7 +1,15 @@
+import { normalizeFingerprint } from './rdp/certificate';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
-import { DEFAULTS, parseAddress, type ClusterConfig, type GatewayConfig } from './config';
+import {
+  DEFAULTS,
+  parseAddress,
+  parseDays,
+  parseRetentionDays,
+  type ClusterConfig,
+  type GatewayConfig,
+} from './config';
 import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey } from './datadir';
 import { joinedStore, type AsyncStore } from './db/asyncStore';
@@ -15,12 +23,13 @@ import { CommandRulesAdminService } from './services/commandRulesAdmin';
 import { systemClock } from './time';
 import { keepServingOnFaults } from './processGuards';
 import { SshAdminService } from './services/sshAdmin';
+import { purgeCommand } from './purgeCommand';
 
 export const USAGE = `Usage: vigil-gateway COMMAND [options]
 
 Gateway:
   serve [--data DIR] [--http HOST:PORT] [--ssh HOST:PORT] [--database URL]
-        [--nats URL [--node NAME] [--cluster NAME]] [--recordings URL]
+        [--nats URL [--node NAME] [--cluster NAME]] [--recordings URL] [--retention-days N|off]
         Start the gateway (HTTPS API on ${DEFAULTS.http}, SSH proxy address ${DEFAULTS.ssh}).
         First start: creates user admin with $VIGIL_ADMIN_PASSWORD, or prints a random password once.
         --nats (or $VIGIL_NATS): one node of several sharing the --database, reaching each other
@@ -28,6 +37,9 @@ Gateway:
         the cluster (default vigil). --recordings (or $VIGIL_RECORDINGS): file:///PATH (a folder every
         node mounts) or s3://BUCKET/PREFIX?endpoint=URL where finished recordings are moved, so that
         any node serves any recording.
+        --retention-days (or $VIGIL_RETENTION_DAYS, default ${DEFAULTS.retentionDays}): at start and then hourly,
+        purge the recordings of sessions that ended more than N days ago (except those with Prevent
+        Purge); 0 or off keeps recordings forever.
 
 Administration (works while the gateway runs):
   user add LOGIN --name NAME --role ROLE [--password-stdin]
@@ -72,6 +84,13 @@ Recordings:
         Checks a recording (e.g. a copy) against its signed manifest. Defaults: NAME.manifest.json and
         NAME.manifest.sig next to NAME.vrec, and the signing key of --data. Prints "Verified" with the
         key id, or what fails (signature, unknown key, size, SHA-256) and exits with 1.
+  purge [--older-than DAYS] [--dry-run] [--recordings URL]
+        Purges now the recordings of finished sessions that ended more than DAYS days ago (default:
+        $VIGIL_RETENTION_DAYS, else ${DEFAULTS.retentionDays}), except those with Prevent Purge. The sessions, their
+        events, typed commands and signed manifests are kept. Prints each recording purged and the
+        total; --dry-run only lists them. --recordings (or $VIGIL_RECORDINGS): the shared store the
+        gateway uses, to delete them from it too. Exits with 1 when a file could not be deleted
+        (the next purge tries again).
 
 Every command takes --data DIR (default ${DEFAULTS.dataDir}) and --database URL: a PostgreSQL URL
 (postgres://USER@HOST:PORT/DATABASE, default $VIGIL_DATABASE) instead of the SQLite file in the data
@@ -112,6 +131,9 @@ const OPTIONS = {
   node: { type: 'string' },
   cluster: { type: 'string' },
   recordings: { type: 'string' },
+  'retention-days': { type: 'string' },
+  'older-than': { type: 'string' },
+  'dry-run': { type: 'boolean' },
   manifest: { type: 'string' },
   signature: { type: 'string' },
   'public-key': { type: 'string' },
@@ -228,6 +250,42 @@ function clusterConfig(values: Values, env: CliIO['env']): ClusterConfig | undef
   return { nodeId, natsUrl, name };
 }
 
+/** `--recordings` or $VIGIL_RECORDINGS; undefined: recordings stay in each node's data folder. */
+function recordingsUrl(values: Values, env: CliIO['env']): string | undefined {
+  return str(values, 'recordings') ?? (env.VIGIL_RECORDINGS === '' ? undefined : env.VIGIL_RECORDINGS);
+}
+
+/** A value the parser refuses, on the command line or in the environment, is a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** `--retention-days`, else $VIGIL_RETENTION_DAYS, else the default; null: retention is off. */
+function retentionDays(values: Values, env: CliIO['env']): number | null {
+  const given = str(values, 'retention-days');
+  if (given !== undefined) return usage(() => parseRetentionDays(given, '--retention-days'));
+  const fromEnv = env.VIGIL_RETENTION_DAYS;
+  if (fromEnv !== undefined && fromEnv !== '')
+    return usage(() => parseRetentionDays(fromEnv, 'VIGIL_RETENTION_DAYS'));
+  return DEFAULTS.retentionDays;
+}
+
+/** `purge --older-than`, else the retention the gateway applies; a usage error when that is off. */
+function purgeDays(values: Values, env: CliIO['env']): number {
+  const given = str(values, 'older-than');
+  if (given !== undefined) return usage(() => parseDays(given, '--older-than'));
+  const days = retentionDays({}, env);
+  if (days === null)
+    throw new UsageError(
+      'retention is off (VIGIL_RETENTION_DAYS): say which recordings with --older-than DAYS',
+    );
+  return days;
+}
+
 /** A value the command line got wrong (a bad pattern, score…) is a usage error, not a refusal. */
 async function optionValues<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -242,16 +300,16 @@ const COMMANDS: Command[] = [
   {
     words: ['serve'],
     args: [],
-    options: ['http', 'ssh', 'log-level', 'nats', 'node', 'cluster', 'recordings'],
+    options: ['http', 'ssh', 'log-level', 'nats', 'node', 'cluster', 'recordings', 'retention-days'],
     async run({ values, io }) {
       const config: GatewayConfig = {
         dataDir: str(values, 'data') ?? DEFAULTS.dataDir,
         databaseUrl: databaseUrl(values),
         cluster: clusterConfig(values, io.env),
-        recordings:
-          str(values, 'recordings') ?? (io.env.VIGIL_RECORDINGS === '' ? undefined : io.env.VIGIL_RECORDINGS),
+        recordings: recordingsUrl(values, io.env),
         http: parseAddress(str(values, 'http') ?? DEFAULTS.http, '--http'),
         ssh: parseAddress(str(values, 'ssh') ?? DEFAULTS.ssh, '--ssh'),
+        retentionDays: retentionDays(values, io.env),
       };
       // Loaded only to serve: administration commands start fast and never load the proxies.
       const { startGateway } = await import('./server');
@@ -324,8 +382,11 @@ const COMMANDS: Command[] = [
     required: ['protocol', 'host', 'port'],
     async run({ args, values, io }) {
       const hostKey = str(values, 'host-key');
+      // A fingerprint as given (SSH's SHA256:…, or the hex of an RDP target's certificate); else a file.
       const hostKeyText =
-        hostKey === undefined || hostKey.startsWith('SHA256:') ? hostKey : readTextFile(hostKey);
+        hostKey === undefined || hostKey.startsWith('SHA256:') || normalizeFingerprint(hostKey) !== null
+          ? hostKey
+          : readTextFile(hostKey);
       return withStore(values, async (outer) => {
         const [name] = args as [string];
         const fingerprint = await inTransaction(outer, values, async (store, admin) => {
@@ -340,7 +401,12 @@ const COMMANDS: Command[] = [
         io.out(
           `Added target ${name} (${str(values, 'protocol')} ${str(values, 'host')}:${str(values, 'port')})`,
         );
-        if (fingerprint !== null) io.out(`Its SSH host key must be ${fingerprint}`);
+        if (fingerprint !== null)
+          io.out(
+            str(values, 'protocol') === 'rdp'
+              ? `Its TLS certificate must have the SHA-256 fingerprint ${fingerprint}`
+              : `Its SSH host key must be ${fingerprint}`,
+          );
         return 0;
       });
     },
@@ -435,6 +501,23 @@ const COMMANDS: Command[] = [
   },
   ...ruleCommands(),
   ...removalCommands(),
+  {
+    words: ['purge'],
+    args: [],
+    options: ['older-than', 'dry-run', 'recordings'],
+    async run({ values, io }) {
+      const days = purgeDays(values, io.env);
+      const recordings = recordingsUrl(values, io.env);
+      return withStore(values, (store) =>
+        purgeCommand(io, store, {
+          dataDir: str(values, 'data') ?? DEFAULTS.dataDir,
+          days,
+          dryRun: values['dry-run'] === true,
+          recordings,
+        }),
+      );
+    },
+  },
   {
     words: ['verify'],
     args: ['RECORDING'],

@@ -15,6 +15,11 @@ export interface GatewayConfig {
   http: Address;
   /** The SSH proxy's address. */
   ssh: Address;
+  /**
+   * Recordings of sessions that ended more than this many days ago are purged, at start and then
+   * hourly; null keeps them forever. Absent: `DEFAULTS.retentionDays`.
+   */
+  retentionDays?: number | null;
 }
 
 export interface ClusterConfig {
@@ -26,7 +31,34 @@ export interface ClusterConfig {
   name: string;
 }
 
-export const DEFAULTS = { dataDir: './data', http: '127.0.0.1:8443', ssh: '127.0.0.1:2222' } as const;
+export const DEFAULTS = {
+  dataDir: './data',
+  http: '127.0.0.1:8443',
+  ssh: '127.0.0.1:2222',
+  retentionDays: 180,
+} as const;
+
+/** Beyond a century a retention period is a typo, and its cut-off would leave the calendar. */
+export const MAX_RETENTION_DAYS = 36_500;
+
+/** `--retention-days`: a whole number of days; 0 or `off` turn retention off (null). */
+export function parseRetentionDays(text: string, option: string): number | null {
+  const value = text.trim().toLowerCase();
+  if (value === 'off' || /^0+$/.test(value)) return null;
+  return parseDays(text, option, 'or 0/off to keep recordings forever');
+}
+
+/** A whole number of days from 1 to MAX_RETENTION_DAYS. */
+export function parseDays(text: string, option: string, alternative?: string): number {
+  const days = /^\d{1,6}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(days >= 1 && days <= MAX_RETENTION_DAYS)) {
+    const or = alternative === undefined ? '' : `, ${alternative}`;
+    throw new Error(
+      `${option} must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}${or}, got "${text}"`,
+    );
+  }
+  return days;
+}
 
 export function parseAddress(text: string, option: string): Address {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);

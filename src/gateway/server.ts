@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from './app';
-import { urlHost, type GatewayConfig } from './config';
+import { DEFAULTS, urlHost, type GatewayConfig } from './config';
 import { SecretBox } from './crypto/secrets';
 import { ensureDataDir, loadMasterKey, loadSigningKey, loadTls } from './datadir';
 import type { AsyncStore } from './db/asyncStore';
@@ -12,14 +12,18 @@ import { NodeLeases } from './cluster/leases';
 import type { NodeBus } from './cluster/nodeBus';
 import { connectNatsNodeBus } from './cluster/natsNodeBus';
 import { openRecordingStore } from './recordings/openRecordingStore';
-import { createGatewayServices } from './services';
+import { createGatewayServices, type GatewayServices } from './services';
+import type { PurgeReport } from './services/retention';
 import { AdminService } from './services/admin';
 import { loadHostKey } from './ssh/hostKey';
 import { SshProxy } from './ssh/proxyServer';
+import { createRdpSide } from './rdp/rdpSide';
 import { recoverInterruptedSessions } from './ssh/recovery';
 
 /** How often recordings that could not be copied to the shared store are tried again. */
 const RECORDING_COPY_RETRY_MS = 60_000;
+/** How often old recordings are purged (after a first run at start). */
+const RETENTION_EVERY_MS = 3_600_000;
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -51,6 +55,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
   const store = await openGatewayStore({ url: config.databaseUrl, sqlitePath: paths.database });
   let bus: NodeBus | undefined;
   let leases: NodeLeases | undefined;
+  let servicesBuilt: GatewayServices | undefined;
   try {
     if (config.cluster !== undefined) {
       if (!('pool' in store))
@@ -70,6 +75,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       sharedRecordings:
         config.recordings === undefined ? undefined : openRecordingStore(config.recordings, paths.root),
     });
+    servicesBuilt = services;
     const admin = new AdminService(store, services.clock, () => new SecretBox(masterKey));
     const boot = await admin.bootstrapAdmin(options.adminPassword);
     if (boot.generatedPassword !== null) {
@@ -93,6 +99,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       options.print(`Sealed ${sealed.length} recording(s) left unsealed: ${sealed.join(', ')}`);
     // Recordings sealed now, and those an earlier copy to the shared store failed on, are moved.
     services.sharing.retry(RECORDING_COPY_RETRY_MS);
+    scheduleRetention(services, config.retentionDays, options.print);
     const { hub } = services;
     await services.live.start();
     if (bus !== undefined && 'pool' in store) {
@@ -111,10 +118,12 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       await leases.start();
       options.print(`Gateway node ${bus.nodeId} joined cluster ${config.cluster!.name}`);
     }
+    const rdp = await createRdpSide(services, () => new SecretBox(masterKey), paths, config.http);
     const app = await buildApp({
       services,
       tls: { key: tls.key, cert: tls.cert },
       logger: { level: options.logLevel ?? 'info' },
+      rdp,
     });
     const ssh = new SshProxy({
       store,
@@ -142,6 +151,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
     options.print(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
     options.print(`SSH host key fingerprint: ${ssh.fingerprint}`);
     options.print(`Vigil SSH proxy listening on ${sshAddress}`);
+    options.print(`Operators open remote desktops (RDP) at ${url}/rdp/`);
     // Last: test helpers and scripts take this line as "ready".
     options.print(`Vigil gateway listening on ${url}`);
     return {
@@ -155,6 +165,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       close: async () => {
         await ssh.close();
         await app.close();
+        await services.retention.stop();
         await services.sharing.close();
         // Every session here ended cleanly: the lease goes, and no peer will take this node for dead.
         await leases?.stop({ release: true });
@@ -164,9 +175,43 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
       },
     };
   } catch (err) {
+    await servicesBuilt?.retention.stop();
     await leases?.stop();
     await bus?.close();
     await store.close();
     throw err;
   }
+}
+
+/** Purges old recordings now and then hourly, unless retention is off; says what each run did. */
+function scheduleRetention(
+  services: GatewayServices,
+  configured: number | null | undefined,
+  print: (line: string) => void,
+): void {
+  const days = configured === undefined ? DEFAULTS.retentionDays : configured;
+  if (days === null) {
+    print('Retention is off: recordings are kept until purged with vigil-gateway purge');
+    return;
+  }
+  print(`Retention: recordings of sessions that ended more than ${days} days ago are purged hourly`);
+  const rule = { days, by: "the gateway's hourly retention" };
+  services.retention.schedule(rule, RETENTION_EVERY_MS, (report) => {
+    for (const line of retentionSummary(report, days)) print(line);
+  });
+}
+
+function retentionSummary(report: PurgeReport, days: number): string[] {
+  const lines: string[] = [];
+  if (report.purged.length > 0) {
+    const bytes = report.purged.reduce((sum, p) => sum + (p.recording.size ?? 0), 0);
+    lines.push(
+      `Retention: purged the recordings of ${report.purged.length} session(s) that ended more than ${days} days ago (${bytes} bytes)`,
+    );
+  }
+  if (report.retried.length > 0)
+    lines.push(`Retention: deleted the files of ${report.retried.length} recording(s) purged earlier`);
+  if (report.strays.length > 0)
+    lines.push(`Retention: deleted ${report.strays.length} purged recording(s) left on this node`);
+  return lines;
 }

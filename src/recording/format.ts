@@ -33,6 +33,8 @@ export const FrameType = {
   Header: 0x48, // 'H'
   Events: 0x42, // 'B'
   Checkpoint: 0x43, // 'C'
+  /** Raster recordings' seek point: the whole screen (raster/rasterFormat.ts). */
+  Keyframe: 0x4b, // 'K'
   Index: 0x58, // 'X'
   Trailer: 0x54, // 'T'
 } as const;
@@ -45,6 +47,8 @@ export const FrameFlag = {
   SegmentStart: 2,
   /** C: the screen is deflated with `checkpointDictionary()` of the output before it in its segment. */
   OutputDictionary: 4,
+  /** B (raster recordings): the segment is one brotli stream, each frame a flushed piece of it. */
+  Brotli: 8,
 } as const;
 
 /** Checkpoint dictionary: the newest output before it in its segment (the screen is mostly that text). */
@@ -88,6 +92,8 @@ export interface SegmentRef {
   offset: number;
   tMs: number;
   deflated: boolean;
+  /** A brotli segment (raster recordings). */
+  brotli?: boolean;
 }
 export interface CheckpointRef {
   /** Offset of the C frame. */
@@ -174,7 +180,7 @@ export class FormatError extends Error {
 }
 
 /** Cursor over a decoded segment's plaintext. */
-class EventCursor {
+export class EventCursor {
   at = 0;
   constructor(private readonly buf: Buffer) {}
   get done(): boolean {

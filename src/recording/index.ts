@@ -21,3 +21,20 @@ export {
   type RecordEvent,
   type RecordingHeader,
 } from './format';
+export { RasterRecordingWriter, type RasterRecordingWriterOptions } from './raster/writer';
+export {
+  RasterRecordingReader,
+  type RasterFrame,
+  type RasterScreen,
+  type RasterState,
+} from './raster/reader';
+export { openRecording, readRecordingHeader } from './raster/openRecording';
+export { DEFAULT_KEYFRAME_POLICY, type KeyframePolicyOptions } from './raster/keyframePolicy';
+export {
+  isRasterHeader,
+  type AnyRecordingHeader,
+  type KeyframeRef,
+  type RasterEvent,
+  type RasterInput,
+  type RasterRecordingHeader,
+} from './raster/rasterFormat';

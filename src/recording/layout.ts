@@ -17,19 +17,39 @@ import {
   type SegmentRef,
 } from './format';
 import type { TimelineIndex } from './overview';
+import {
+  decodeKeyframePrefix,
+  isRasterHeader,
+  KEYFRAME_PREFIX_BYTES,
+  type AnyRecordingHeader,
+  type KeyframeRef,
+  type RasterIndexData,
+  type RasterRecordingHeader,
+  SegmentCodec,
+} from './raster/rasterFormat';
 import { inflateStandalone } from './segmentCodec';
 
 /** Where things are in a recording file. */
-export interface Layout {
-  header: RecordingHeader;
+export interface Layout<Header extends AnyRecordingHeader = RecordingHeader> {
+  header: Header;
   complete: boolean;
   dataEnd: number;
   durationMs: number;
   segments: SegmentRef[];
   checkpoints: CheckpointRef[];
+  /** Raster recordings' seek points (none in a terminal recording). */
+  keyframes: KeyframeRef[];
   markers: MarkerRef[] | null;
   /** Output per second and idle gaps, from the index of a file written since they were added. */
   timeline: TimelineIndex | null;
+}
+
+export function isTerminalLayout(layout: Layout<AnyRecordingHeader>): layout is Layout<RecordingHeader> {
+  return !isRasterHeader(layout.header);
+}
+
+export function isRasterLayout(layout: Layout<AnyRecordingHeader>): layout is Layout<RasterRecordingHeader> {
+  return isRasterHeader(layout.header);
 }
 
 const WINDOW_BYTES = 64 * 1024;
@@ -45,7 +65,8 @@ export async function readExactly(file: FileHandle, position: number, length: nu
   return buf;
 }
 
-export async function readLayout(file: FileHandle): Promise<Layout> {
+/** The header of a recording file of either kind (the first frame). */
+export async function readLayout(file: FileHandle): Promise<Layout<AnyRecordingHeader>> {
   const { size } = await file.stat();
   const start = MAGIC.length + FRAME_HEADER_BYTES;
   if (size < start) throw new FormatError('not a Vigil recording (too short)');
@@ -57,13 +78,18 @@ export async function readLayout(file: FileHandle): Promise<Layout> {
   }
   const headerPayload = await readExactly(file, start, headerFrame.length);
   if (!payloadIsIntact(headerFrame, headerPayload)) throw new FormatError('recording header corrupt');
-  const header = JSON.parse(headerPayload.toString('utf8')) as RecordingHeader;
+  const header = JSON.parse(headerPayload.toString('utf8')) as AnyRecordingHeader;
   const firstFrame = start + headerFrame.length;
   return (await readIndexed(file, header, size, firstFrame)) ?? (await scan(file, header, size, firstFrame));
 }
 
 /** Layout from the X frame the trailer points at; null if the file was not closed cleanly. */
-async function readIndexed(file: FileHandle, header: RecordingHeader, size: number, firstFrame: number) {
+async function readIndexed(
+  file: FileHandle,
+  header: AnyRecordingHeader,
+  size: number,
+  firstFrame: number,
+): Promise<Layout<AnyRecordingHeader> | null> {
   if (size < firstFrame + TRAILER_BYTES) return null;
   const tail = await readExactly(file, size - TRAILER_BYTES, TRAILER_BYTES);
   const trailer = parseFrameHeader(tail, 0, size - TRAILER_BYTES);
@@ -79,7 +105,9 @@ async function readIndexed(file: FileHandle, header: RecordingHeader, size: numb
   if (indexHead?.type !== FrameType.Index) return null;
   const payload = await readExactly(file, indexOffset + FRAME_HEADER_BYTES, indexHead.length);
   if (!payloadIsIntact(indexHead, payload)) return null;
-  const index = JSON.parse(inflateStandalone(payload).toString('utf8')) as RecordingIndexData;
+  const json = inflateStandalone(payload).toString('utf8');
+  if (isRasterHeader(header)) return rasterIndexed(header, indexOffset, JSON.parse(json) as RasterIndexData);
+  const index = JSON.parse(json) as RecordingIndexData;
   const checkpoints = index.checkpoints.map(([offset, pos, eventIndex, tMs, cols, rows]) => ({
     offset,
     pos,
@@ -95,21 +123,53 @@ async function readIndexed(file: FileHandle, header: RecordingHeader, size: numb
     durationMs: index.durationMs,
     segments: index.segments.map(([offset, tMs, deflated]) => ({ offset, tMs, deflated: deflated === 1 })),
     checkpoints: sortCheckpoints(checkpoints),
+    keyframes: [],
     markers: index.markers.map(([tMs, kind, note]) => ({ tMs, kind, note })),
     timeline:
       index.outputSeconds && index.idleGaps
         ? { outputSeconds: index.outputSeconds, idleGaps: index.idleGaps }
         : null,
-  } satisfies Layout;
+  };
+}
+
+function rasterIndexed(
+  header: RasterRecordingHeader,
+  indexOffset: number,
+  index: RasterIndexData,
+): Layout<RasterRecordingHeader> {
+  const keyframes = index.keyframes.map(([offset, pos, eventIndex, tMs, width, height]) => ({
+    offset,
+    pos,
+    eventIndex,
+    tMs,
+    width,
+    height,
+  }));
+  return {
+    header,
+    complete: true,
+    dataEnd: indexOffset,
+    durationMs: index.durationMs,
+    segments: index.segments.map(([offset, tMs, codec]) => ({
+      offset,
+      tMs,
+      deflated: codec === SegmentCodec.Deflate,
+      brotli: codec === SegmentCodec.Brotli,
+    })),
+    checkpoints: [],
+    keyframes: sortKeyframes(keyframes),
+    markers: index.markers.map(([tMs, kind, note]) => ({ tMs, kind, note })),
+    timeline: { outputSeconds: index.outputSeconds, idleGaps: index.idleGaps },
+  };
 }
 
 /** Walks frame headers (reading ahead in windows) up to the last intact frame. */
 async function scan(
   file: FileHandle,
-  header: RecordingHeader,
+  header: AnyRecordingHeader,
   size: number,
   firstFrame: number,
-): Promise<Layout> {
+): Promise<Layout<AnyRecordingHeader>> {
   let window: Buffer = Buffer.alloc(0);
   let windowStart = 0;
   const bytesAt = async (position: number, length: number): Promise<Buffer> => {
@@ -137,12 +197,14 @@ async function scan(
   }
   const segments: SegmentRef[] = [];
   const checkpoints: CheckpointRef[] = [];
+  const keyframes: KeyframeRef[] = [];
   for (const frame of frames) {
     if (frame.type === FrameType.Events && frame.flags & FrameFlag.SegmentStart) {
       segments.push({
         offset: frame.offset,
         tMs: frame.tMs,
         deflated: (frame.flags & FrameFlag.Deflated) !== 0,
+        ...(frame.flags & FrameFlag.Brotli ? { brotli: true } : {}),
       });
     } else if (frame.type === FrameType.Checkpoint) {
       const prefix = await bytesAt(frame.offset + FRAME_HEADER_BYTES, CHECKPOINT_PREFIX_BYTES);
@@ -154,16 +216,23 @@ async function scan(
         cols: prefix.readUInt16LE(12),
         rows: prefix.readUInt16LE(14),
       });
+    } else if (frame.type === FrameType.Keyframe) {
+      const prefix = decodeKeyframePrefix(
+        await bytesAt(frame.offset + FRAME_HEADER_BYTES, KEYFRAME_PREFIX_BYTES),
+      );
+      const { pos, eventIndex, width, height } = prefix;
+      keyframes.push({ offset: frame.offset, pos, eventIndex, tMs: frame.tMs, width, height });
     }
   }
   const last = frames[frames.length - 1];
-  const layout: Layout = {
+  const layout: Layout<AnyRecordingHeader> = {
     header,
     complete: false,
     dataEnd: last ? last.offset + FRAME_HEADER_BYTES + last.length : firstFrame,
     durationMs: 0,
     segments,
     checkpoints: sortCheckpoints(checkpoints),
+    keyframes: sortKeyframes(keyframes),
     markers: null,
     timeline: null,
   };
@@ -173,4 +242,31 @@ async function scan(
 
 function sortCheckpoints(checkpoints: CheckpointRef[]): CheckpointRef[] {
   return checkpoints.sort((a, b) => a.tMs - b.tMs || a.pos - b.pos || a.eventIndex - b.eventIndex);
+}
+
+function sortKeyframes(keyframes: KeyframeRef[]): KeyframeRef[] {
+  return keyframes.sort((a, b) => a.tMs - b.tMs || a.pos - b.pos || a.eventIndex - b.eventIndex);
+}
+
+/** The events frames of segment `index` (other frames between them are skipped), CRCs checked. */
+export async function readSegmentFrames(
+  file: FileHandle,
+  layout: Pick<Layout<AnyRecordingHeader>, 'segments' | 'dataEnd'>,
+  index: number,
+): Promise<{ tMs: number; payload: Buffer }[]> {
+  const segment = layout.segments[index]!;
+  const end = layout.segments[index + 1]?.offset ?? layout.dataEnd;
+  const bytes = await readExactly(file, segment.offset, end - segment.offset);
+  const frames: { tMs: number; payload: Buffer }[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const frame = parseFrameHeader(bytes, at, segment.offset + at);
+    if (!frame) throw new FormatError(`bad frame at ${segment.offset + at}`);
+    const payload = bytes.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + frame.length);
+    if (frame.type === FrameType.Events) {
+      if (!payloadIsIntact(frame, payload)) throw new FormatError(`corrupt frame at ${frame.offset}`);
+      frames.push({ tMs: frame.tMs, payload });
+    }
+    at += FRAME_HEADER_BYTES + frame.length;
+  }
+  return frames;
 }

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { readExactly, readLayout, type Layout } from './layout';
+import { isTerminalLayout, readExactly, readLayout, type Layout } from './layout';
 import {
   CHECKPOINT_PREFIX_BYTES,
   checkpointDictionary,
@@ -70,7 +70,11 @@ export class RecordingReader {
   static async open(path: string): Promise<RecordingReader> {
     const file = await open(path, 'r');
     try {
-      const reader = new RecordingReader(file, path, await readLayout(file));
+      const layout = await readLayout(file);
+      if (!isTerminalLayout(layout)) {
+        throw new FormatError('a raster (RDP) recording: read it with RasterRecordingReader');
+      }
+      const reader = new RecordingReader(file, path, layout);
       await reader.measureUnindexedDuration();
       return reader;
     } catch (err) {

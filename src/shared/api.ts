@@ -82,6 +82,18 @@ export const SessionEndReasonSchema = Type.Union([
 ]);
 export type SessionEndReason = Static<typeof SessionEndReasonSchema>;
 
+/**
+ * A finished session's recording: size and SHA-256 as sealed. `purgedAt` is when retention deleted
+ * the file (null while the gateway keeps it); the session, its events and its manifest stay.
+ * Optional so that session snapshots saved before it existed still read.
+ */
+export const SessionRecordingSchema = Type.Object({
+  size: Type.Integer(),
+  sha256: Type.String(),
+  purgedAt: Type.Optional(Type.Union([IsoDateTime, Type.Null()])),
+});
+export type SessionRecording = Static<typeof SessionRecordingSchema>;
+
 export const SessionSchema = Type.Object({
   id: Type.Integer(),
   hash: Type.String(),
@@ -99,7 +111,7 @@ export const SessionSchema = Type.Object({
   reason: Type.Union([Type.String(), Type.Null()]),
   errorMessage: Type.Union([Type.String(), Type.Null()]),
   preventPurge: Type.Union([PreventPurgeSchema, Type.Null()]),
-  recording: Type.Union([Type.Object({ size: Type.Integer(), sha256: Type.String() }), Type.Null()]),
+  recording: Type.Union([SessionRecordingSchema, Type.Null()]),
   allowedActions: Type.Array(SessionActionSchema),
   /** Absent while the session is live. */
   endReason: Type.Optional(SessionEndReasonSchema),

@@ -262,6 +262,13 @@ export interface IpcContract {
   'player:events': (input: PlayerEventsInput) => PlayerEventsPage;
   /** Case-insensitive search of the rendered session text; each hit is when its line was shown. */
   'player:search': (input: PlayerSearchInput) => PlayerSearchResult;
+  /** A desktop (RDP) recording's screen at a time, as one wire `screen` frame (deflated RGBA). */
+  'player:desktopAt': (input: PlayerScreenInput) => PlayerDesktopScreen;
+  /**
+   * A desktop recording's screen updates after `fromMs` up to `toMs` as wire frames (`rect`, or a
+   * `screen` where its size changed), a bounded page at a time (pass `next` back as `cursor`).
+   */
+  'player:desktopFrames': (input: PlayerDesktopFramesInput) => PlayerDesktopFramesPage;
   'player:close': (playerId: string) => null;
   /**
    * Exports a library item's recording (asks where to save first): asciicast at once, MP4 in the
@@ -318,12 +325,21 @@ export interface PlayerOpenInput {
   itemId: string;
 }
 
+/** What a recording shows: a terminal (SSH) or a remote desktop's screen (RDP). */
+export type PlayerKind = 'terminal' | 'desktop';
+
 export type PlayerMarkerKind = 'block' | 'release' | 'drop' | 'notice' | 'command' | 'error' | 'policy';
 
 export interface PlayerInfo {
   playerId: string;
+  /** Absent means terminal. A desktop is played with player:desktopAt and player:desktopFrames. */
+  kind?: PlayerKind;
+  /** Terminal size at the start (0 for a desktop). */
   cols: number;
   rows: number;
+  /** A desktop's screen size in pixels at the start. */
+  width?: number;
+  height?: number;
   durationMs: number;
   /** ISO-8601 wall time of atMs = 0. */
   startedAt: string;
@@ -368,6 +384,36 @@ export type PlayerEvent =
 
 export interface PlayerEventsPage {
   events: PlayerEvent[];
+  /** The rest of the window: pass it back as `cursor`; null when the window is done. */
+  next: string | null;
+}
+
+export interface PlayerDesktopScreen {
+  /** The time shown (the asked one, kept within the recording). */
+  atMs: number;
+  width: number;
+  height: number;
+  /** A wire `screen` frame (src/shared/rdpWire.ts), base64: what `RemoteScreen.push` takes. */
+  frame: string;
+  /** The operator's input was blocked at that time. */
+  blocked: boolean;
+}
+
+export interface PlayerDesktopFramesInput {
+  playerId: string;
+  fromMs: number;
+  toMs: number;
+  cursor?: string;
+}
+
+export interface PlayerDesktopFrame {
+  atMs: number;
+  /** A wire `rect` or `screen` frame, base64. */
+  frame: string;
+}
+
+export interface PlayerDesktopFramesPage {
+  frames: PlayerDesktopFrame[];
   /** The rest of the window: pass it back as `cursor`; null when the window is done. */
   next: string | null;
 }
@@ -483,6 +529,8 @@ export const IPC_CHANNELS = [
   'player:screenAt',
   'player:events',
   'player:search',
+  'player:desktopAt',
+  'player:desktopFrames',
   'player:close',
   'exports:start',
   'exports:cancel',

@@ -118,6 +118,16 @@ const PlayerEventsSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A desktop frames cursor: the time of the next frame and how many events at that time were sent. */
+const PlayerDesktopFramesSchema = Type.Object(
+  {
+    playerId: PlayerIdSchema,
+    fromMs: PlayerTimeSchema,
+    toMs: PlayerTimeSchema,
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}[.][0-9]{1,9}$' })),
+  },
+  { additionalProperties: false },
+);
 const PlayerSearchSchema = Type.Object(
   {
     playerId: PlayerIdSchema,
@@ -189,6 +199,8 @@ export const PAYLOAD_SCHEMAS = {
   'player:screenAt': [PlayerScreenSchema],
   'player:events': [PlayerEventsSchema],
   'player:search': [PlayerSearchSchema],
+  'player:desktopAt': [PlayerScreenSchema],
+  'player:desktopFrames': [PlayerDesktopFramesSchema],
   'player:close': [PlayerIdSchema],
   'exports:start': [ExportInputSchema],
   'exports:cancel': [ExportIdSchema],

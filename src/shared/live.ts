@@ -5,13 +5,19 @@ import type { Same } from './sameType';
 
 /**
  * Wire protocol of the Live Stream WebSocket (`/api/v1/sessions/:id/live?ticket=…`) and of
- * the session-updates push. Terminal output travels as binary frames (the raw bytes the target sent);
+ * the session-updates push. Terminal output travels as binary frames (the raw bytes the target sent),
+ * a remote desktop's as encoded rectangles;
  * everything else is a JSON text frame of the types below. Viewers are read-only: the gateway ignores
  * whatever a viewer sends and closes the socket if it keeps sending.
  */
 export type LiveServerMessage =
   /** First message: the current screen, so a late joiner sees what the operator sees. */
   | { type: 'snapshot'; cols: number; rows: number; screen: string; blocked: boolean; startedAt: string }
+  /**
+   * First message of a remote desktop: its size; the screen itself follows as a binary `screen`
+   * frame, then rectangles as binary frames (src/shared/rdpWire.ts).
+   */
+  | { type: 'snapshot'; kind: 'raster'; width: number; height: number; blocked: boolean; startedAt: string }
   | { type: 'resize'; cols: number; rows: number }
   | { type: 'interactivity'; blocked: boolean; by: string; at: string }
   /** The session ended (terminated, dropped or failed); the socket closes right after. */
@@ -43,6 +49,14 @@ export const LiveServerMessageSchema = Type.Union([
     cols: Size,
     rows: Size,
     screen: Type.String(),
+    blocked: Type.Boolean(),
+    startedAt: IsoDateTime,
+  }),
+  Type.Object({
+    type: Type.Literal('snapshot'),
+    kind: Type.Literal('raster'),
+    width: Size,
+    height: Size,
     blocked: Type.Boolean(),
     startedAt: IsoDateTime,
   }),

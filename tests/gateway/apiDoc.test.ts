@@ -21,7 +21,7 @@ describe('the API overview (docs/api.md) matches the OpenAPI document', () => {
   let documented: Set<string>;
 
   beforeAll(async () => {
-    gw = await createTestGateway();
+    gw = await createTestGateway({ rdp: true });
     const doc = (await gw.request({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
       paths: Record<string, Partial<Record<(typeof METHODS)[number], unknown>>>;
     };

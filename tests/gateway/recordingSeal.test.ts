@@ -177,6 +177,7 @@ describe('a sealing failure loses nothing', () => {
           databaseUrl: database.url,
           http: { host: '127.0.0.1', port: 0 },
           ssh: { host: '127.0.0.1', port: 0 },
+          retentionDays: null,
         },
         { adminPassword: 'admin-password-1', print: (l) => lines.push(l), logLevel: 'silent' },
       );

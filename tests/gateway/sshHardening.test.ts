@@ -13,6 +13,7 @@ import { openTargetLeg, TargetError } from '../../src/gateway/ssh/targetLeg';
 import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { terminalSnapshot } from '../support/liveSession';
 import { waitFor, waitForValue } from '../support/wait';
 import {
   connectOperator,
@@ -121,7 +122,7 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
   it('clamps a huge terminal size where it is received; the session stays usable', async () => {
     const term = await openShell(await operator(), { cols: 65535, rows: 65535 });
     const live = await liveOf(term);
-    const screen = await live.snapshot();
+    const screen = await terminalSnapshot(live);
     expect([screen.cols, screen.rows]).toEqual([1000, 500]);
     let mark = term.mark();
     term.send('stty size\r');
@@ -135,7 +136,8 @@ describe.skipIf(skip !== null)(`SSH proxy limits and grants${skip ? ` (skipped: 
     term.send('stty size; echo OK-$((3*3))\r');
     await term.waitFor('OK-9', 10_000, mark);
     expect(term.stdout().slice(mark)).toContain('30 90');
-    expect([(await live.snapshot()).cols, (await live.snapshot()).rows]).toEqual([90, 30]);
+    const resizedScreen = await terminalSnapshot(live);
+    expect([resizedScreen.cols, resizedScreen.rows]).toEqual([90, 30]);
     term.send('exit\r');
     await term.closed;
   });

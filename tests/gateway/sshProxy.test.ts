@@ -7,6 +7,7 @@ import { blockedOperatorMessage, OPERATOR_MESSAGES } from '../../src/shared/mess
 import { RecordingReader, sha256File, type RecordEvent } from '../../src/recording';
 import type { ProxySession } from '../../src/gateway/ssh/proxySession';
 import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { terminalSnapshot } from '../support/liveSession';
 import { waitFor, waitForValue } from '../support/wait';
 import {
   connectOperator,
@@ -505,7 +506,7 @@ describe.skipIf(skip !== null)(`SSH proxy against a real sshd${skip ? ` (skipped
     term.send('printf "VIEW-%s\\n" $((3*3))\r');
     await term.waitFor('VIEW-9', 10_000, mark);
     expect(Buffer.concat(seen).toString()).toContain('VIEW-9');
-    const screen = await live.snapshot();
+    const screen = await terminalSnapshot(live);
     expect(screen).toMatchObject({ cols: 100, rows: 30 });
     expect(screen.screen).toContain('VIEW-9');
     expect(screen.screen).toContain('READY-42');

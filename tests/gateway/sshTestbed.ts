@@ -93,6 +93,8 @@ export async function startTestbed(sshd: TestSshd, options: { dataDir?: string }
       http: { host: '127.0.0.1', port: 0 },
       // Port 0: the kernel picks a port nobody else can take between choosing and binding.
       ssh: { host: '127.0.0.1', port: 0 },
+      // Sessions seeded with past dates stay; retention has tests of its own.
+      retentionDays: null,
     },
     {
       adminPassword: `admin-${randomBytes(6).toString('hex')}`,

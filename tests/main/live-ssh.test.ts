@@ -145,7 +145,7 @@ describe.skipIf(unavailable !== null)(
       );
       const first = messages(streamId)[0]!;
       expect(first).toMatchObject({ type: 'snapshot', cols: 100, rows: 30, blocked: false });
-      expect(first.type === 'snapshot' && first.screen).toContain('hello-42');
+      expect(first.type === 'snapshot' && 'screen' in first && first.screen).toContain('hello-42');
       terminal.send('echo after-$((1+1))\r');
       await waitFor(
         () => screen(streamId).includes('after-2'),
@@ -226,7 +226,7 @@ describe.skipIf(unavailable !== null)(
         () => 'the second snapshot',
       );
       const snapshot = messages(two.streamId)[0]!;
-      expect(snapshot.type === 'snapshot' && snapshot.screen).toContain('marker-9');
+      expect(snapshot.type === 'snapshot' && 'screen' in snapshot && snapshot.screen).toContain('marker-9');
 
       terminal.send('exit\r');
       await terminal.closed;

@@ -125,7 +125,13 @@ export async function startGatewayProcess(options: StartOptions = {}): Promise<G
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, VIGIL_ADMIN_PASSWORD: adminPassword, ...options.env },
+      // Sessions seeded with past dates stay unless a test asks for retention.
+      env: {
+        ...process.env,
+        VIGIL_RETENTION_DAYS: 'off',
+        VIGIL_ADMIN_PASSWORD: adminPassword,
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -255,6 +261,47 @@ export async function grantOperatorSsh(
     `${operator.password}\n`,
   );
   await cli(['access', 'grant', operator.login, target.name, sshd.user]);
+}
+
+/**
+ * Registers an RDP target (its certificate pinned), its account's password, an Operator and the
+ * grant, through the CLI as an administrator would.
+ */
+export async function grantOperatorRdp(
+  gateway: Pick<GatewayProcess, 'cli'>,
+  target: {
+    name: string;
+    host: string;
+    port: number;
+    certificateFingerprint: string;
+    account: string;
+    password: string;
+  },
+  operator: { login: string; name: string; password: string },
+): Promise<void> {
+  const cli = async (args: string[], stdin?: string) => {
+    const result = await gateway.cli(args, stdin);
+    if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);
+  };
+  await cli([
+    'target',
+    'add',
+    target.name,
+    '--protocol',
+    'rdp',
+    '--host',
+    target.host,
+    '--port',
+    String(target.port),
+    '--host-key',
+    target.certificateFingerprint,
+  ]);
+  await cli(['credential', 'add', target.name, target.account, '--password-stdin'], `${target.password}\n`);
+  await cli(
+    ['user', 'add', operator.login, '--name', operator.name, '--role', 'Operator', '--password-stdin'],
+    `${operator.password}\n`,
+  );
+  await cli(['access', 'grant', operator.login, target.name, target.account]);
 }
 
 /**

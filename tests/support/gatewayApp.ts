@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,10 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Role } from '../../src/shared/permissions';
 import { buildApp } from '../../src/gateway/app';
 import { hashPassword, type ScryptParams } from '../../src/gateway/crypto/passwords';
+import { SecretBox } from '../../src/gateway/crypto/secrets';
+import { dataPaths } from '../../src/gateway/datadir';
 import type { AsyncStore } from '../../src/gateway/db/asyncStore';
+import { createRdpSide } from '../../src/gateway/rdp/rdpSide';
 import type { LiveHub } from '../../src/gateway/live/hub';
 import type { ViewerLimits } from '../../src/gateway/live/viewers';
 import { createGatewayServices, type GatewayServices } from '../../src/gateway/services';
@@ -44,6 +48,8 @@ export async function createTestGateway(
     /** HTTPS material, for tests that also `listen` (WebSockets need a real server). */
     tls?: { key: string; cert: string };
     viewerLimits?: Partial<ViewerLimits>;
+    /** Also serve the RDP side (its API routes and the operator's page). */
+    rdp?: boolean;
   } = {},
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-app-'));
@@ -57,7 +63,14 @@ export async function createTestGateway(
     viewerLimits: options.viewerLimits,
   });
   const liveHub = services.hub;
-  const app = await buildApp({ services, tls: options.tls });
+  const rdp =
+    options.rdp === true
+      ? await createRdpSide(services, () => new SecretBox(randomBytes(32)), dataPaths(dir), {
+          host: '127.0.0.1',
+          port: 0,
+        })
+      : undefined;
+  const app = await buildApp({ services, tls: options.tls, rdp });
   await app.ready();
   const gateway: TestGateway = {
     app,

@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { AsyncStore } from '../../src/gateway/db/asyncStore';
-import type { LiveEndReason, LiveScreen, LiveSession, LiveSessionEvents } from '../../src/gateway/live/hub';
+import type {
+  LiveEndReason,
+  LiveScreen,
+  LiveSession,
+  LiveSessionEvents,
+  TerminalScreen,
+} from '../../src/gateway/live/hub';
 
 /**
  * A LiveSession driven by the test, for the HTTP/WebSocket side of live sessions (the SSH proxy
@@ -102,4 +108,11 @@ export async function startTestSession(
   const session = new TestLiveSession(id, operatorId, new Date(startedAt), store);
   hub.add(session);
   return session;
+}
+
+/** The late-join screen of a terminal session (an SSH session's snapshot is never a raster). */
+export async function terminalSnapshot(live: LiveSession): Promise<TerminalScreen> {
+  const screen = await live.snapshot();
+  if (screen.kind === 'raster') throw new Error(`session ${live.sessionId} is a remote desktop`);
+  return screen;
 }

@@ -93,9 +93,14 @@ export class LiveSessionHost {
     const seq = publisher.seq;
     const blocked = live.blocked;
     return Promise.resolve(live.snapshot()).then((screen) => ({
-      cols: screen.cols,
-      rows: screen.rows,
-      screen: screen.screen,
+      ...(screen.kind === 'raster'
+        ? {
+            cols: screen.width,
+            rows: screen.height,
+            screen: Buffer.from(screen.frame).toString('base64'),
+            raster: true,
+          }
+        : { cols: screen.cols, rows: screen.rows, screen: screen.screen }),
       blocked,
       startedAt: live.startedAt.toISOString(),
       seq,

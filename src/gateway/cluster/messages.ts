@@ -32,7 +32,9 @@ export type LiveState = Static<typeof LiveStateSchema>;
 export const LiveSnapshotSchema = Type.Object({
   cols: Size,
   rows: Size,
+  /** The terminal screen, or a remote desktop's screen frame in base64 (`raster`). */
   screen: Type.String(),
+  raster: Type.Optional(Type.Boolean()),
   blocked: Type.Boolean(),
   startedAt: IsoDateTime,
   /** Frames with a sequence number above this one come after the screen; the rest are in it. */

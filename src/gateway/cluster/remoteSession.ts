@@ -52,7 +52,16 @@ export class RemoteLiveSession extends EventEmitter<LiveSessionEvents> implement
         snapshot: (snapshot) => {
           this.#blocked = snapshot.blocked;
           delivered = true;
-          resolve({ cols: snapshot.cols, rows: snapshot.rows, screen: snapshot.screen });
+          resolve(
+            snapshot.raster === true
+              ? {
+                  kind: 'raster',
+                  width: snapshot.cols,
+                  height: snapshot.rows,
+                  frame: Buffer.from(snapshot.screen, 'base64'),
+                }
+              : { cols: snapshot.cols, rows: snapshot.rows, screen: snapshot.screen },
+          );
         },
         frame: (frame) => this.#frame(frame),
         error: (error) => {

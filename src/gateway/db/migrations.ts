@@ -471,6 +471,22 @@ const gatewayNodes: Migration = (db) => {
   `);
 };
 
+/**
+ * Recording retention: when a session's recording was purged, and whether its files may still be
+ * somewhere (a delete that failed is tried again by the next purge). The session row keeps the
+ * recording's path, size and SHA-256, which its signed manifest names.
+ */
+const recordingRetention: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE sessions ADD COLUMN recording_purged_at INTEGER;
+    ALTER TABLE sessions ADD COLUMN recording_purge_pending INTEGER NOT NULL DEFAULT 0
+      CHECK (recording_purge_pending IN (0, 1));
+    CREATE INDEX sessions_purge_due ON sessions(ended_at, id)
+      WHERE recording_purged_at IS NULL AND recording_path IS NOT NULL;
+    CREATE INDEX sessions_purge_pending ON sessions(id) WHERE recording_purge_pending = 1;
+  `);
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   v1,
   v2,
@@ -483,4 +499,5 @@ export const MIGRATIONS: readonly Migration[] = [
   recordingSeals,
   postgresSessionsList,
   gatewayNodes,
+  recordingRetention,
 ];

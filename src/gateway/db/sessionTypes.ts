@@ -43,7 +43,8 @@ export interface SessionRecord {
   reason: string | null;
   errorMessage: string | null;
   preventPurge: { justification: string; by: UserRefRecord; at: number } | null;
-  recording: { path: string | null; size: number; sha256: string } | null;
+  /** `purgedAt`: when retention deleted the file (its path, size and SHA-256 stay as sealed). */
+  recording: { path: string | null; size: number; sha256: string; purgedAt: number | null } | null;
   /** Whether the user the record was read for is listed as an auditor of the session. */
   isAuditor: boolean;
   /** Whether the user the record was read for is the session's operator. */

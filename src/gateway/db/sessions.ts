@@ -3,6 +3,15 @@ import type { Db } from './database';
 import type { SessionFilter } from './sessionFilters';
 import { SessionSearch, type ExportPlan } from './sessionSearch';
 import { sessionSelect, sessionToRecord, type SessionRow } from './rows/sessions';
+import {
+  byEnd,
+  purgeColumns,
+  purgeDueWhere,
+  purgeRowToCandidate,
+  type PurgeCandidate,
+  type PurgeCursor,
+  type PurgeRow,
+} from './rows/recordingPurges';
 import type { NewSession, SessionRecord, Visibility } from './sessionTypes';
 
 const SELECT = sessionSelect('@viewer');
@@ -142,6 +151,76 @@ export class SessionsRepository {
         )
         .all() as { id: number; user_id: number; started_at: number; recording_path: string | null }[]
     ).map((r) => ({ id: r.id, userId: r.user_id, startedAt: r.started_at, recordingPath: r.recording_path }));
+  }
+
+  /**
+   * Finished sessions ended before `endedBefore` whose recording is kept and not protected, oldest
+   * end first, resuming after `after` (a keyset page: a dry run pages through without changing them).
+   */
+  purgeDue(endedBefore: number, after: PurgeCursor | null, limit: number): PurgeCandidate[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT ${purgeColumns()} FROM sessions
+           WHERE ${purgeDueWhere('@endedBefore')} AND (ended_at, id) > (@afterEndedAt, @afterId)
+           ORDER BY ended_at, id LIMIT @limit`,
+        )
+        .all({
+          endedBefore,
+          afterEndedAt: after?.endedAt ?? -1,
+          afterId: after?.id ?? 0,
+          limit,
+        }) as PurgeRow[]
+    ).map(purgeRowToCandidate);
+  }
+
+  /**
+   * Marks these recordings purged at `at`, their files still to delete, those still due: one that
+   * another purger took first, or that got Prevent Purge meanwhile, is not returned. One statement
+   * decides.
+   */
+  claimPurges(ids: readonly number[], endedBefore: number, at: number): PurgeCandidate[] {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `UPDATE sessions SET recording_purged_at = @at, recording_purge_pending = 1
+         WHERE id IN (SELECT value FROM json_each(@ids)) AND ${purgeDueWhere('@endedBefore')}
+         RETURNING ${purgeColumns()}`,
+      )
+      .all({ ids: JSON.stringify(ids), endedBefore, at }) as PurgeRow[];
+    return rows.map(purgeRowToCandidate).sort(byEnd);
+  }
+
+  /**
+   * Sessions purged before `claimedBefore` whose files are not known to be deleted (a delete that
+   * failed), by id from `afterId`.
+   */
+  purgesPending(claimedBefore: number, afterId: number, limit: number): PurgeCandidate[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT ${purgeColumns()} FROM sessions
+           WHERE recording_purge_pending = 1 AND id > ? AND recording_purged_at < ? ORDER BY id LIMIT ?`,
+        )
+        .all(afterId, claimedBefore, limit) as PurgeRow[]
+    ).map(purgeRowToCandidate);
+  }
+
+  /** The purged recording's files are gone from this node and from the shared store. */
+  purgeFilesDeleted(id: number): void {
+    this.db.prepare('UPDATE sessions SET recording_purge_pending = 0 WHERE id = ?').run(id);
+  }
+
+  /** Which of these session hashes belong to purged recordings (files a node may still hold). */
+  purgedHashes(hashes: readonly string[]): string[] {
+    if (hashes.length === 0) return [];
+    return this.db
+      .prepare(
+        `SELECT hash FROM sessions
+         WHERE hash IN (SELECT value FROM json_each(?)) AND recording_purged_at IS NOT NULL`,
+      )
+      .pluck()
+      .all(JSON.stringify(hashes)) as string[];
   }
 
   /** How to stream every matching session (selected `columns` of `s`), newest first. */

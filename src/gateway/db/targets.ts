@@ -139,6 +139,20 @@ export class TargetsRepository {
     );
   }
 
+  /** The targets of a protocol and their accounts the user may open, by target then account. */
+  grantedChoices(userId: number, protocol: string): { target: string; account: string }[] {
+    return this.db
+      .prepare(
+        `SELECT t.name AS target, c.account AS account FROM access_grants g
+         JOIN credentials c ON c.id = g.credential_id
+         JOIN targets t ON t.id = c.target_id
+         JOIN users u ON u.id = g.user_id
+         WHERE g.user_id = ? AND t.protocol = ? AND u.disabled_at IS NULL AND u.removed_at IS NULL
+         ORDER BY t.name, c.account`,
+      )
+      .all(userId, protocol) as { target: string; account: string }[];
+  }
+
   /** true when the grant existed. */
   revokeAccess(userId: number, credentialId: number): boolean {
     return (

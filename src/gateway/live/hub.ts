@@ -6,12 +6,24 @@ import type { SessionUpdate } from '../../shared/live';
  * live session here; routes find it to block, release or drop it, and live viewers subscribe to it.
  * Nothing here knows about SSH or HTTP.
  */
-export interface LiveScreen {
+export interface TerminalScreen {
+  kind?: 'terminal';
   cols: number;
   rows: number;
   /** Serialized terminal screen (escape sequences) that reproduces what the operator sees. */
   screen: string;
 }
+
+/** A remote desktop's screen; its updates come as 'output' too: encoded rectangle frames (src/shared/rdpWire.ts). */
+export interface RasterScreen {
+  kind: 'raster';
+  width: number;
+  height: number;
+  /** The whole screen as one wire `screen` frame. */
+  frame: Uint8Array;
+}
+
+export type LiveScreen = TerminalScreen | RasterScreen;
 
 export type LiveEndReason = 'terminated' | 'dropped' | 'failed';
 

@@ -110,16 +110,17 @@ class LiveViewer {
       this.sync();
       return;
     }
-    this.ws.send(
-      json({
-        type: 'snapshot',
-        cols: screen.cols,
-        rows: screen.rows,
-        screen: screen.screen,
-        blocked: this.session.blocked,
-        startedAt: this.session.startedAt.toISOString(),
-      }),
-    );
+    const state = { blocked: this.session.blocked, startedAt: this.session.startedAt.toISOString() };
+    if (screen.kind === 'raster') {
+      this.ws.send(
+        json({ type: 'snapshot', kind: 'raster', width: screen.width, height: screen.height, ...state }),
+      );
+      this.ws.send(screen.frame);
+    } else {
+      this.ws.send(
+        json({ type: 'snapshot', cols: screen.cols, rows: screen.rows, screen: screen.screen, ...state }),
+      );
+    }
     this.#state = 'live';
     const pending = this.#pending;
     this.#pending = [];

@@ -7,6 +7,7 @@ import { guardedSession, type Guard } from '../plugins/guard';
 import type { RecordingService } from '../services/recordings';
 import { answerRange, ifRangeHolds } from './byteRange';
 import { BEARER_AUTH, ERRORS, SessionIdParamsSchema } from './common';
+import { PURGED_RESPONSE, refusePurged } from './purged';
 
 const BYTES = {
   'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
@@ -58,11 +59,11 @@ export function recordingRoutes(recordings: RecordingService, guard: Guard): Fas
     app.get(
       '/sessions/:id/recording',
       {
-        preHandler: video(true),
+        preHandler: [video(true), refusePurged],
         schema: {
           ...common,
           summary:
-            'The recording file (streamed). One byte range (Range, If-Range with the ETag) resumes a download; a download from byte 0 is a "Video Download" event',
+            'The recording file (streamed). One byte range (Range, If-Range with the ETag) resumes a download; a download from byte 0 is a "Video Download" event; 410 once purged',
           params: SessionIdParamsSchema,
           produces: ['application/octet-stream'],
           response: {
@@ -72,6 +73,7 @@ export function recordingRoutes(recordings: RecordingService, guard: Guard): Fas
               description: 'The range lies beyond the file (Content-Range: bytes */SIZE)',
               ...ERRORS['4xx'],
             },
+            ...PURGED_RESPONSE,
             ...ERRORS,
           },
         },

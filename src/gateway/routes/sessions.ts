@@ -19,6 +19,7 @@ import { guarded, guardedSession, type Guard } from '../plugins/guard';
 import type { SessionService } from '../services/sessions';
 import type { SessionTextService } from '../services/sessionText';
 import { BEARER_AUTH, ERRORS, SessionIdParamsSchema } from './common';
+import { PURGED_RESPONSE, purgedText, refusePurged } from './purged';
 
 export function sessionRoutes(
   sessions: SessionService,
@@ -125,7 +126,7 @@ export function sessionRoutes(
       },
       async (request) => {
         const { caller, session } = guardedSession(request);
-        const text = await texts.page(session.id, 0, SESSION_TEXT_PAGE_SIZE);
+        const text = purgedText(session) ?? (await texts.page(session.id, 0, SESSION_TEXT_PAGE_SIZE));
         return sessions.logs(caller, session, text);
       },
     );
@@ -133,14 +134,14 @@ export function sessionRoutes(
     app.get(
       '/sessions/:id/logs/text',
       {
-        preHandler: readLogs(),
+        preHandler: [readLogs(), refusePurged],
         schema: {
           ...common,
           summary:
-            "A page of a finished session's terminal text as a person read it (lines with their session time); 409 while live",
+            "A page of a finished session's text (lines with their session time): a terminal session's screen text as a person read it, a remote desktop's keys pressed (as typed text) and clicks; 409 while live, 410 once its recording was purged",
           params: SessionIdParamsSchema,
           querystring: SessionTextQuerySchema,
-          response: { 200: SessionTextPageSchema, ...ERRORS },
+          response: { 200: SessionTextPageSchema, ...PURGED_RESPONSE, ...ERRORS },
         },
       },
       async (request) =>

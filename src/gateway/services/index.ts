@@ -15,6 +15,8 @@ import { DEFAULT_IDENTITY, IdentityService, type IdentityOptions } from './ident
 import { LiveControlService } from './liveControl';
 import { RecordingService } from './recordings';
 import { RecordingSharing } from './recordingSharing';
+import { PurgedFiles } from './purgedFiles';
+import { RetentionService } from './retention';
 import type { RecordingStore } from '../recordings/recordingStore';
 import { SessionLedger } from './sessionLedger';
 import { SessionService } from './sessions';
@@ -71,6 +73,8 @@ export interface GatewayServices {
   recordings: RecordingService;
   /** Finished recordings copied to the store every node reads. */
   sharing: RecordingSharing;
+  /** Purges the recordings of sessions older than the retention period (server.ts schedules it). */
+  retention: RetentionService;
 }
 
 /** The gateway's composition root. */
@@ -103,6 +107,13 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     sharing.fetch(hash, file),
   );
   sessionText.watch(hub);
+  const retention = new RetentionService(
+    store,
+    new PurgedFiles(store, dataDir, dataPaths(dataDir).recordings, sharing.shared, clock),
+    clock,
+    log,
+    (id) => hub.notify(id, 'updated'),
+  );
   return {
     store,
     clock,
@@ -123,5 +134,6 @@ export function createGatewayServices(options: GatewayServiceOptions): GatewaySe
     sessionText,
     seal,
     recordings: new RecordingService(store, seal, clock, sharing.shared),
+    retention,
   };
 }

@@ -33,7 +33,13 @@ export function toApiSession(record: SessionRecord, principal: Principal): Sessi
             at: iso(record.preventPurge.at),
           },
     recording:
-      record.recording === null ? null : { size: record.recording.size, sha256: record.recording.sha256 },
+      record.recording === null
+        ? null
+        : {
+            size: record.recording.size,
+            sha256: record.recording.sha256,
+            purgedAt: record.recording.purgedAt === null ? null : iso(record.recording.purgedAt),
+          },
     allowedActions: allowedActions(principal, {
       status: record.status,
       isAuditor: record.isAuditor,

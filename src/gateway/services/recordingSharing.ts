@@ -132,7 +132,9 @@ export class RecordingSharing {
       this.store.sessions.get(sessionId, 0),
       this.seal.stored(sessionId),
     ]);
-    if (session?.recording?.path == null || sealed === null) return null;
+    // A purged recording's leftover copy is the retention sweep's to delete, never to share again.
+    if (session?.recording?.path == null || session.recording.purgedAt != null || sealed === null)
+      return null;
     const file = this.seal.recordingFile(session.recording.path);
     if (!(await exists(file))) return null;
     const outcome = await shared.put({

@@ -9,6 +9,7 @@ import type { RecordingSeal } from '../seal/recordingSeal';
 import type { Clock } from '../time';
 
 export const SSH_PROXY_NAME = 'SSH Proxy';
+export const RDP_PROXY_NAME = 'RDP Proxy';
 
 /** Characters of a matched command in its event's note (the risky command keeps it whole). */
 const MAX_NOTE_COMMAND = 500;
@@ -38,6 +39,8 @@ export interface SessionFacts {
   device: string;
   /** `shell` or the command of `ssh … command`, for the Started event's note. */
   request: string;
+  /** SSH unless said otherwise. */
+  protocol?: 'ssh' | 'rdp';
 }
 
 export interface RecordingFacts {
@@ -171,6 +174,8 @@ export class SessionLedger {
     who: { userId: number; originIp: string },
     target: { id: number; name: string },
     fingerprint: string,
+    /** What the fingerprint is of, for the event's note. */
+    what = 'SSH host key',
   ): Promise<string | null> {
     return this.store.transaction(async (tx) => {
       if (!(await tx.targets.pinHostKey(target.id, fingerprint))) return tx.targets.hostKey(target.id);
@@ -180,7 +185,7 @@ export class SessionLedger {
         actorId: who.userId,
         originIp: who.originIp,
         sessionId: null,
-        note: `Trusted on first use: ${target.name} shows the SSH host key ${fingerprint}`,
+        note: `Trusted on first use: ${target.name} shows the ${what} ${fingerprint}`,
       });
       return fingerprint;
     });
@@ -278,8 +283,8 @@ export class SessionLedger {
       originIp: facts.originIp,
       credential: facts.credential,
       device: facts.device,
-      protocol: 'ssh' as const,
-      proxy: SSH_PROXY_NAME,
+      protocol: facts.protocol ?? 'ssh',
+      proxy: facts.protocol === 'rdp' ? RDP_PROXY_NAME : SSH_PROXY_NAME,
       startedAt,
     };
   }
@@ -302,5 +307,5 @@ function withRecordingHash(note: string, recording: RecordingFacts | null): stri
 }
 
 function startedNote(facts: SessionFacts): string {
-  return `SSH ${facts.request} as ${facts.credential} on ${facts.device}`;
+  return `${(facts.protocol ?? 'ssh').toUpperCase()} ${facts.request} as ${facts.credential} on ${facts.device}`;
 }

@@ -6,11 +6,28 @@ import type { SessionUpdate } from '../../shared/live';
 import type { AsyncStore } from '../db/asyncStore';
 import type { SessionTextState, StoredTextLine } from '../db/sessionText';
 import { RecordingReader } from '../../recording';
-import { ExtractionCancelled, extractText } from '../../recording/sessionText/extractor';
+import { readRecordingHeader } from '../../recording/raster/openRecording';
+import { isRasterHeader } from '../../recording/raster/rasterFormat';
+import { RasterRecordingReader } from '../../recording/raster/reader';
+import { ExtractionCancelled, extractText, type TextLine } from '../../recording/sessionText/extractor';
+import { activityText } from '../rdp/activityText';
 import type { Clock } from '../time';
 
 /** Bump when the extractor renders differently: texts built by an older version are rebuilt. */
 export const SESSION_TEXT_VERSION = 1;
+/**
+ * The same for remote desktops' activity text (keys and clicks), numbered apart from the terminal
+ * text's versions so either can change without rebuilding the other's texts.
+ */
+export const ACTIVITY_TEXT_VERSION = 1001;
+const CURRENT_VERSIONS: ReadonlySet<number> = new Set([SESSION_TEXT_VERSION, ACTIVITY_TEXT_VERSION]);
+
+/** A recording opened for its text, whatever its kind. */
+interface TextSource {
+  version: number;
+  lines(): AsyncIterable<TextLine[]>;
+  close(): Promise<void>;
+}
 
 /** Where finished sessions are announced (the live hub). */
 export interface SessionFinishes {
@@ -23,7 +40,9 @@ const INSERT_CHUNK = 2_000;
 
 /**
  * The text of finished sessions as auditors read it: built once from the recording (right after
- * the session ends, or on first request), then paged and searched from the database.
+ * the session ends, or on first request), then paged and searched from the database. A terminal
+ * session's text is its screen text; a remote desktop's is what the gateway saw the operator do
+ * (keys read as typed text, clicks), since its screen is pixels.
  */
 export class SessionTextService {
   private readonly builds = new Map<number, Promise<SessionTextState>>();
@@ -52,7 +71,7 @@ export class SessionTextService {
   /** The session's text state, building it first when missing or built by an older extractor. */
   async ensure(sessionId: number): Promise<SessionTextState> {
     const state = await this.store.sessionText.state(sessionId);
-    if (state !== null && state.version === SESSION_TEXT_VERSION) return state;
+    if (state !== null && CURRENT_VERSIONS.has(state.version)) return state;
     let build = this.builds.get(sessionId);
     if (build === undefined) {
       build = this.build(sessionId).finally(() => this.builds.delete(sessionId));
@@ -132,9 +151,9 @@ export class SessionTextService {
       if (!(await this.fetchShared(session.hash, file).catch(() => false)))
         return unavailable('The recording file is missing');
     }
-    let reader: RecordingReader;
+    let source: TextSource;
     try {
-      reader = await RecordingReader.open(file);
+      source = await this.openSource(file);
     } catch (err) {
       // Moved to the shared store between the check above and now: read it from there.
       const moved =
@@ -142,16 +161,14 @@ export class SessionTextService {
         (await this.fetchShared(session.hash, file).catch(() => false));
       if (!moved) return unavailable(`The recording could not be read: ${(err as Error).message}`);
       try {
-        reader = await RecordingReader.open(file);
+        source = await this.openSource(file);
       } catch (again) {
         return unavailable(`The recording could not be read: ${(again as Error).message}`);
       }
     }
     let n = 0;
     try {
-      const { cols, rows, pty } = reader.header;
-      const options = { cols, rows, pty, cancelled: () => this.closed };
-      for await (const batch of extractText(reader.records(), options)) {
+      for await (const batch of source.lines()) {
         // Small transactions with a turn of the event loop between them: requests keep flowing.
         for (let at = 0; at < batch.length; at += INSERT_CHUNK) {
           await this.store.sessionText.appendLines(sessionId, n, batch.slice(at, at + INSERT_CHUNK));
@@ -164,13 +181,37 @@ export class SessionTextService {
       if (err instanceof ExtractionCancelled) throw err;
       return unavailable(`The recording could not be read: ${(err as Error).message}`);
     } finally {
-      await reader.close();
+      await source.close();
     }
-    return this.save(sessionId, { status: 'ready', lines: n, message: null });
+    return this.save(sessionId, { status: 'ready', lines: n, message: null }, source.version);
   }
 
-  private async save(sessionId: number, state: Omit<SessionTextState, 'version'>): Promise<SessionTextState> {
-    const built = { ...state, version: SESSION_TEXT_VERSION };
+  /** The recording's reader of its kind, and the text built from it. */
+  private async openSource(file: string): Promise<TextSource> {
+    const cancelled = () => this.closed;
+    if (isRasterHeader(await readRecordingHeader(file))) {
+      const reader = await RasterRecordingReader.open(file);
+      return {
+        version: ACTIVITY_TEXT_VERSION,
+        lines: () => activityText(reader.events(), cancelled),
+        close: () => reader.close(),
+      };
+    }
+    const reader = await RecordingReader.open(file);
+    const { cols, rows, pty } = reader.header;
+    return {
+      version: SESSION_TEXT_VERSION,
+      lines: () => extractText(reader.records(), { cols, rows, pty, cancelled }),
+      close: () => reader.close(),
+    };
+  }
+
+  private async save(
+    sessionId: number,
+    state: Omit<SessionTextState, 'version'>,
+    version = SESSION_TEXT_VERSION,
+  ): Promise<SessionTextState> {
+    const built = { ...state, version };
     await this.store.sessionText.markBuilt(sessionId, built, this.clock());
     return built;
   }

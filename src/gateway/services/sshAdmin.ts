@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { normalizeFingerprint } from '../rdp/certificate';
 import type { SecretBox } from '../crypto/secrets';
 import type { AsyncStore } from '../db/asyncStore';
 import type { UserKeyRecord } from '../db/userKeys';
@@ -78,13 +80,16 @@ export class SshAdminService {
 
   /**
    * Registers the host key the target must show (a fingerprint, a .pub file or an ssh-keyscan
-   * line): its first connection is then checked like any later one. Returns the fingerprint.
+   * line; for an RDP target, its TLS certificate or that certificate's SHA-256 fingerprint): its
+   * first connection is then checked like any later one. Returns the fingerprint.
    */
   async setHostKey(targetName: string, keyText: string): Promise<string> {
     const target = await this.store.targets.findTarget(targetName);
     if (target === null) throw notFound(`Unknown target ${targetName}`);
-    if (target.protocol !== 'ssh') throw badRequest('--host-key is for SSH targets');
-    const fingerprint = withKeyErrors(() => hostKeyFingerprint(keyText));
+    const fingerprint =
+      target.protocol === 'rdp'
+        ? certificateFingerprint(keyText)
+        : withKeyErrors(() => hostKeyFingerprint(keyText));
     await this.store.targets.setHostKey(target.id, fingerprint);
     return fingerprint;
   }
@@ -103,5 +108,18 @@ function withKeyErrors<T>(fn: () => T): T {
   } catch (err) {
     if (err instanceof KeyFormatError) throw badRequest(err.message);
     throw err;
+  }
+}
+
+/** An RDP target's certificate fingerprint from the fingerprint itself or the certificate (PEM). */
+function certificateFingerprint(text: string): string {
+  const given = normalizeFingerprint(text);
+  if (given !== null) return given;
+  try {
+    return new X509Certificate(text).fingerprint256;
+  } catch {
+    throw badRequest(
+      "An RDP target's --host-key is its TLS certificate (PEM) or its SHA-256 fingerprint (AB:CD:…)",
+    );
   }
 }

@@ -19,7 +19,7 @@ export type AccessDecision =
   | { allowed: false; reason: 'usage' | 'blocked' | 'access' | 'credential'; message: string };
 
 /**
- * Whether an authenticated operator may open ACCOUNT@TARGET now: not while one of their blocks is
+ * Whether an authenticated operator may open ACCOUNT@TARGET (over SSH or RDP) now: not while one of their blocks is
  * active, and only with an access grant on that credential. Unknown targets,
  * accounts and missing grants get the same answer, so operators cannot probe what exists.
  */
@@ -33,6 +33,7 @@ export class AccessPolicy {
     user: { id: number; login: string },
     route: SshRoute | null,
     gateway: { host: string; port: number },
+    protocol: 'ssh' | 'rdp' = 'ssh',
   ): Promise<AccessDecision> {
     const block = await this.store.blocks.activeBlockForUser(user.id);
     if (block !== null) {
@@ -50,7 +51,7 @@ export class AccessPolicy {
       message: PROXY_MESSAGES.accessNotGranted(user.login, route.account, route.target),
     } as const;
     const target = await this.store.targets.findTarget(route.target);
-    if (target === null || target.protocol !== 'ssh') return refused;
+    if (target === null || target.protocol !== protocol) return refused;
     const credential = await this.store.targets.findCredential(target.id, route.account);
     if (credential === null || !(await this.store.targets.hasAccess(user.id, credential.id))) return refused;
     const sealedKey = await this.store.targets.credentialKey(credential.id);

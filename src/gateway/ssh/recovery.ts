@@ -2,8 +2,9 @@ import { open, stat, truncate } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { NODE_LOST_MESSAGE } from '../cluster/leases';
 import type { DataPaths } from '../datadir';
-import { RecordingReader, sha256File } from '../../recording';
+import { sha256File } from '../../recording';
 import { FRAME_HEADER_BYTES, MAGIC, parseFrameHeader, payloadIsIntact } from '../../recording/format';
+import { openRecording } from '../../recording/raster/openRecording';
 import type { SessionLedger } from '../services/sessionLedger';
 import type { Clock } from '../time';
 
@@ -74,12 +75,16 @@ export async function recoverInterruptedSessions(
   return recovered;
 }
 
-/** Cuts a torn last frame off a recording the writer never closed, then measures and hashes it. */
+/**
+ * Cuts a torn last frame off a recording the writer never closed, then measures and hashes it.
+ * Either kind (terminal or raster): frames are the same, and each kind's reader gives the duration
+ * from the last event it can read.
+ */
 export async function sealInterruptedRecording(
   file: string,
 ): Promise<{ size: number; sha256: string; durationMs: number; truncatedBytes: number }> {
   const before = (await stat(file)).size;
-  let reader = await RecordingReader.open(file);
+  let reader = await openRecording(file);
   let truncatedBytes = 0;
   if (!reader.complete) {
     await reader.close();
@@ -88,14 +93,14 @@ export async function sealInterruptedRecording(
       await truncate(file, intact);
       truncatedBytes = before - intact;
     }
-    reader = await RecordingReader.open(file);
+    reader = await openRecording(file);
   }
   const durationMs = reader.durationMs;
   await reader.close();
   return { size: before - truncatedBytes, sha256: await sha256File(file), durationMs, truncatedBytes };
 }
 
-/** Bytes up to the end of the last intact frame (as RecordingReader reads an unfinished file). */
+/** Bytes up to the end of the last intact frame (as the readers read an unfinished file). */
 async function intactLength(file: string, size: number): Promise<number> {
   const handle = await open(file, 'r');
   try {

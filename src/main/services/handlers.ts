@@ -144,6 +144,8 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'player:screenAt': (input) => player().screenAt(input),
     'player:events': (input) => player().events(input),
     'player:search': (input) => player().search(input),
+    'player:desktopAt': (input) => player().desktopAt(input),
+    'player:desktopFrames': (input) => player().desktopFrames(input),
     'player:close': async (playerId) => {
       await player().close(playerId);
       return null;

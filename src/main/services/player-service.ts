@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { FormatError, PlayerCursorError, RecordingPlayer, TerminalEmulationError } from '../../recording';
+import {
+  FormatError,
+  isRasterHeader,
+  PlayerCursorError,
+  readRecordingHeader,
+  RecordingPlayer,
+  TerminalEmulationError,
+  type RecordingOverview,
+} from '../../recording';
 import {
   IPC_ERROR,
+  type PlayerDesktopFramesInput,
+  type PlayerDesktopFramesPage,
+  type PlayerDesktopScreen,
   type PlayerEventsInput,
   type PlayerEventsPage,
   type PlayerInfo,
@@ -12,6 +23,9 @@ import {
   type PlayerSearchResult,
 } from '../../shared/ipc';
 import { AppFailure, ValidationError, describe } from './errors';
+import { DesktopPlayer } from './player/desktop-player';
+
+type OpenPlayer = RecordingPlayer | DesktopPlayer;
 
 export interface PlayerServiceOptions {
   /** The recording file of a library item; throws an AppFailure (e.g. item not found) when there is none. */
@@ -32,6 +46,17 @@ export class RecordingUnreadableError extends AppFailure {
   }
 }
 
+/** A terminal request for a desktop player, or the other way round: the renderer chose wrong. */
+export class PlayerKindError extends ValidationError {
+  constructor(wanted: 'terminal' | 'desktop') {
+    super(
+      wanted === 'terminal'
+        ? 'This recording is a remote desktop: it has no terminal screen nor text to search'
+        : 'This recording is a terminal session, not a remote desktop',
+    );
+  }
+}
+
 const DEFAULT_MAX_PLAYERS = 8;
 
 /**
@@ -44,7 +69,7 @@ const DEFAULT_MAX_PLAYERS = 8;
  * (open, screen at a time, output pages): between its batches it waits until none is running.
  */
 export class PlayerService {
-  private readonly players = new Map<string, RecordingPlayer>();
+  private readonly players = new Map<string, OpenPlayer>();
   private readonly searchStarted = new WeakSet<RecordingPlayer>();
   /** Requests a screen is waiting for, running now; background reading pauses meanwhile. */
   private foreground = 0;
@@ -61,33 +86,33 @@ export class PlayerService {
 
   private async openPlayer({ itemId }: PlayerOpenInput): Promise<PlayerInfo> {
     const path = await this.options.recordingPath(itemId);
-    let player: RecordingPlayer;
+    let player: OpenPlayer;
     try {
-      player = await RecordingPlayer.open(path);
+      const desktop = isRasterHeader(await readRecordingHeader(path));
+      player = desktop ? await DesktopPlayer.open(path) : await RecordingPlayer.open(path);
     } catch (error) {
       throw unreadable(error);
     }
     const playerId = randomUUID();
     this.players.set(playerId, player);
     this.evictBeyondLimit();
-    const { markers, activity, idleGaps } = player.overview;
-    return {
+    const timeline = {
       playerId,
-      cols: player.cols,
-      rows: player.rows,
       durationMs: player.durationMs,
       startedAt: player.startedAt,
-      markers: markers.map((m) => ({ atMs: m.tMs, kind: m.kind, note: m.note })),
-      activity,
-      idleGaps,
+      ...overviewInfo(player.overview),
     };
+    if (player instanceof DesktopPlayer)
+      return { ...timeline, kind: 'desktop', cols: 0, rows: 0, width: player.width, height: player.height };
+    return { ...timeline, kind: 'terminal', cols: player.cols, rows: player.rows };
   }
 
   screenAt({ playerId, atMs }: PlayerScreenInput): Promise<PlayerScreen> {
     return this.inForeground(() =>
       this.use(playerId, async (player) => {
-        const screen = await player.screenAt(atMs);
-        this.prepareSearch(player);
+        const text = terminal(player);
+        const screen = await text.screenAt(atMs);
+        this.prepareSearch(text);
         return screen;
       }),
     );
@@ -96,7 +121,7 @@ export class PlayerService {
   events({ playerId, fromMs, toMs, cursor }: PlayerEventsInput): Promise<PlayerEventsPage> {
     return this.inForeground(() =>
       this.use(playerId, async (player) => {
-        const page = await player.events(fromMs, toMs, cursor ?? null);
+        const page = await terminal(player).events(fromMs, toMs, cursor ?? null);
         return {
           next: page.next,
           events: page.events.map((e) =>
@@ -108,7 +133,17 @@ export class PlayerService {
   }
 
   search({ playerId, q, limit }: PlayerSearchInput): Promise<PlayerSearchResult> {
-    return this.use(playerId, (player) => player.search(q, limit));
+    return this.use(playerId, (player) => terminal(player).search(q, limit));
+  }
+
+  desktopAt({ playerId, atMs }: PlayerScreenInput): Promise<PlayerDesktopScreen> {
+    return this.inForeground(() => this.use(playerId, (player) => desktop(player).screenAt(atMs)));
+  }
+
+  desktopFrames({ playerId, fromMs, toMs, cursor }: PlayerDesktopFramesInput): Promise<PlayerDesktopFramesPage> {
+    return this.inForeground(() =>
+      this.use(playerId, (player) => desktop(player).frames(fromMs, toMs, cursor ?? null)),
+    );
   }
 
   async close(playerId: string): Promise<void> {
@@ -129,7 +164,7 @@ export class PlayerService {
   }
 
   /** Runs `work` on an open player; one closed meanwhile reads as not found, not as a file error. */
-  private async use<T>(playerId: string, work: (player: RecordingPlayer) => Promise<T>): Promise<T> {
+  private async use<T>(playerId: string, work: (player: OpenPlayer) => Promise<T>): Promise<T> {
     const player = this.players.get(playerId);
     if (!player) throw new PlayerNotFoundError(playerId);
     // Most recently used last: eviction takes the first.
@@ -180,6 +215,20 @@ export class PlayerService {
       void player.close().catch(() => undefined);
     }
   }
+}
+
+function terminal(player: OpenPlayer): RecordingPlayer {
+  if (player instanceof DesktopPlayer) throw new PlayerKindError('terminal');
+  return player;
+}
+
+function desktop(player: OpenPlayer): DesktopPlayer {
+  if (!(player instanceof DesktopPlayer)) throw new PlayerKindError('desktop');
+  return player;
+}
+
+function overviewInfo({ markers, activity, idleGaps }: RecordingOverview) {
+  return { markers: markers.map((m) => ({ atMs: m.tMs, kind: m.kind, note: m.note })), activity, idleGaps };
 }
 
 function unreadable(error: unknown): AppFailure {

@@ -10,6 +10,7 @@ import type {
   IpcValue,
   LibraryImportInput,
   LoginInput,
+  PlayerDesktopFramesInput,
   PlayerEventsInput,
   ProfileInput,
   SessionLogSearchInput,
@@ -121,6 +122,8 @@ export const api = {
   screenAt: (playerId: string, atMs: number) => invoke('player:screenAt', { playerId, atMs }),
   playerEvents: (input: PlayerEventsInput) => invoke('player:events', input),
   searchPlayer: (playerId: string, q: string) => invoke('player:search', { playerId, q }),
+  desktopAt: (playerId: string, atMs: number) => invoke('player:desktopAt', { playerId, atMs }),
+  desktopFrames: (input: PlayerDesktopFramesInput) => invoke('player:desktopFrames', input),
   closePlayer: (playerId: string) => invoke('player:close', playerId),
   startExport: async (input: ExportInput) => {
     const result = await invoke('exports:start', input);

@@ -498,6 +498,15 @@ const gatewayNodes = `
   CREATE INDEX IF NOT EXISTS node_sessions_node ON node_sessions(node_id);
 `;
 
+/** When a recording was purged, and whether its files may still be somewhere (see db/migrations.ts). */
+const recordingRetention = `
+  ALTER TABLE sessions ADD COLUMN recording_purged_at BIGINT,
+    ADD COLUMN recording_purge_pending SMALLINT NOT NULL DEFAULT 0 CHECK (recording_purge_pending IN (0, 1));
+  CREATE INDEX sessions_purge_due ON sessions(ended_at, id)
+    WHERE recording_purged_at IS NULL AND recording_path IS NOT NULL;
+  CREATE INDEX sessions_purge_pending ON sessions(id) WHERE recording_purge_pending = 1;
+`;
+
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'v1', sql: v1 },
   { name: 'v2', sql: v2 },
@@ -510,6 +519,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'recordingSeals', sql: recordingSeals },
   { name: 'postgresSessionsList', sql: postgresSessionsList },
   { name: 'gatewayNodes', sql: gatewayNodes },
+  { name: 'recordingRetention', sql: recordingRetention },
 ];
 
 /** Any fixed number: every process that migrates takes this lock, so two nodes starting at once

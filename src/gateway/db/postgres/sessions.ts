@@ -3,6 +3,15 @@ import type { ExportRows, SessionExportRow } from '../sessionExport';
 import type { SessionFilter } from '../sessionFilters';
 import type { SessionsRepository } from '../sessions';
 import { sessionSelect, sessionToRecord, type SessionRow } from '../rows/sessions';
+import {
+  byEnd,
+  purgeColumns,
+  purgeDueWhere,
+  purgeRowToCandidate,
+  type PurgeCandidate,
+  type PurgeCursor,
+  type PurgeRow,
+} from '../rows/recordingPurges';
 import type { NewSession, SessionRecord, Visibility } from '../sessionTypes';
 import type { Executor } from './connection';
 import { PgSessionSearch } from './sessionSearch';
@@ -139,6 +148,59 @@ export class PgSessionsRepository implements PgSessionsContract {
       'UPDATE sessions SET recording_path = $1, recording_size = $2, recording_sha256 = $3 WHERE id = $4',
       [recording.path, recording.size, recording.sha256, id],
     );
+  }
+
+  async purgeDue(endedBefore: number, after: PurgeCursor | null, limit: number): Promise<PurgeCandidate[]> {
+    const rows = await this.sql.rows<PurgeRow>(
+      `SELECT ${purgeColumns()} FROM sessions
+       WHERE ${purgeDueWhere('$1::bigint')} AND (ended_at, id) > ($2::bigint, $3::bigint)
+       ORDER BY ended_at, id LIMIT $4`,
+      [endedBefore, after?.endedAt ?? -1, after?.id ?? 0, limit],
+    );
+    return rows.map(purgeRowToCandidate);
+  }
+
+  /**
+   * Rows another purger is claiming are skipped, not waited for (it takes them); a Prevent Purge
+   * being written holds its row, which is skipped too. Each session is claimed once, and two nodes
+   * claiming overlapping pages never wait on each other.
+   */
+  async claimPurges(ids: readonly number[], endedBefore: number, at: number): Promise<PurgeCandidate[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.rows<PurgeRow>(
+      `WITH due AS (
+         SELECT id FROM sessions WHERE id = ANY($1::bigint[]) AND ${purgeDueWhere('$2::bigint')}
+         ORDER BY id FOR UPDATE SKIP LOCKED)
+       UPDATE sessions s SET recording_purged_at = $3::bigint, recording_purge_pending = 1
+       FROM due WHERE s.id = due.id
+       RETURNING ${purgeColumns('s')}`,
+      [ids, endedBefore, at],
+    );
+    return rows.map(purgeRowToCandidate).sort(byEnd);
+  }
+
+  async purgesPending(claimedBefore: number, afterId: number, limit: number): Promise<PurgeCandidate[]> {
+    const rows = await this.sql.rows<PurgeRow>(
+      `SELECT ${purgeColumns()} FROM sessions
+       WHERE recording_purge_pending = 1 AND id > $1 AND recording_purged_at < $2::bigint
+       ORDER BY id LIMIT $3`,
+      [afterId, claimedBefore, limit],
+    );
+    return rows.map(purgeRowToCandidate);
+  }
+
+  async purgeFilesDeleted(id: number): Promise<void> {
+    await this.sql.run('UPDATE sessions SET recording_purge_pending = 0 WHERE id = $1', [id]);
+  }
+
+  async purgedHashes(hashes: readonly string[]): Promise<string[]> {
+    if (hashes.length === 0) return [];
+    const rows = await this.sql.rows<{ hash: string }>(
+      `SELECT hash::text AS hash FROM sessions
+       WHERE hash = ANY($1::citext[]) AND recording_purged_at IS NOT NULL`,
+      [hashes],
+    );
+    return rows.map((r) => r.hash);
   }
 
   async listLive(): Promise<

@@ -100,6 +100,18 @@ export class PgTargetsRepository implements AsyncRepository<TargetsRepository> {
     return rows.length > 0;
   }
 
+  async grantedChoices(userId: number, protocol: string): Promise<{ target: string; account: string }[]> {
+    return this.sql.rows<{ target: string; account: string }>(
+      `SELECT t.name::text AS target, c.account::text AS account FROM access_grants g
+       JOIN credentials c ON c.id = g.credential_id
+       JOIN targets t ON t.id = c.target_id
+       JOIN users u ON u.id = g.user_id
+       WHERE g.user_id = $1 AND t.protocol = $2 AND u.disabled_at IS NULL AND u.removed_at IS NULL
+       ORDER BY t.name, c.account`,
+      [userId, protocol],
+    );
+  }
+
   async revokeAccess(userId: number, credentialId: number): Promise<boolean> {
     return (
       (await this.sql.run('DELETE FROM access_grants WHERE user_id = $1 AND credential_id = $2', [

@@ -28,6 +28,7 @@ export interface SessionRow {
   recording_path: string | null;
   recording_size: number | null;
   recording_sha256: string | null;
+  recording_purged_at: number | null;
   is_auditor: SqlFlag;
   is_operator: SqlFlag;
   dropped_by_id: number | null;
@@ -41,6 +42,7 @@ export const sessionSelect = (viewer: string): string => `
     s.protocol, s.proxy, s.status, s.started_at, s.ended_at, s.duration_ms, s.blocked, s.reason,
     s.error_message, s.prevent_purge_justification, s.prevent_purge_at, s.prevent_purge_by,
     pu.login AS pp_login, pu.name AS pp_name, s.recording_path, s.recording_size, s.recording_sha256,
+    s.recording_purged_at,
     EXISTS (SELECT 1 FROM session_auditors a WHERE a.session_id = s.id AND a.user_id = ${viewer}) AS is_auditor,
     s.user_id = ${viewer} AS is_operator,
     du.id AS dropped_by_id, du.login AS dropped_by_login, du.name AS dropped_by_name
@@ -81,7 +83,12 @@ export function sessionToRecord(row: SessionRow): SessionRecord {
     recording:
       row.recording_size === null || row.recording_sha256 === null
         ? null
-        : { path: row.recording_path, size: row.recording_size, sha256: row.recording_sha256 },
+        : {
+            path: row.recording_path,
+            size: row.recording_size,
+            sha256: row.recording_sha256,
+            purgedAt: row.recording_purged_at,
+          },
     isAuditor: flag(row.is_auditor),
     isOperator: flag(row.is_operator),
     droppedBy:

@@ -2,9 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { RecordingReader, asciicastLines } from '../../../recording';
-import { describe } from '../errors';
-import { RecordingUnreadableError } from '../player-service';
-import { exportFailure } from './export-errors';
+import { exportFailure, unreadableRecording } from './export-errors';
 
 /**
  * Writes a terminal recording as an asciicast v2 file, then closes the reader. Lines are streamed
@@ -42,9 +40,6 @@ export async function openRecording(path: string): Promise<RecordingReader> {
   try {
     return await RecordingReader.open(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException | null)?.code;
-    throw new RecordingUnreadableError(
-      code === 'ENOENT' ? 'the file is missing from the library' : describe(error),
-    );
+    throw unreadableRecording(error);
   }
 }

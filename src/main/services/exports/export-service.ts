@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
+import { isRasterHeader, readRecordingHeader } from '../../../recording';
 import type {
   ExportFormat,
   ExportInput,
@@ -13,11 +14,13 @@ import type { EventSink } from '../events';
 import type { Library } from '../library/library';
 import type { SaveTarget } from '../save-target';
 import { openRecording, writeAsciicastFile } from './asciicast-file';
+import { exportDesktopMp4 } from './desktop-mp4';
 import {
   ExportNotFoundError,
   ExportNotSupportedError,
   FfmpegNotFoundError,
   exportFailure,
+  unreadableRecording,
 } from './export-errors';
 import { FfmpegSetting } from './ffmpeg-setting';
 import { canExport } from './recording-kind';
@@ -40,6 +43,11 @@ export interface VideoEngine {
   }): Promise<FfmpegStatus>;
 }
 
+/** MP4 of desktop (RDP) recordings: frames straight from the recorded screen. */
+export interface DesktopVideoEngine {
+  exportMp4: VideoEngine['exportMp4'];
+}
+
 export interface ExportServiceOptions {
   library: Pick<Library, 'get' | 'files'>;
   saveTarget: SaveTarget;
@@ -49,6 +57,8 @@ export interface ExportServiceOptions {
   /** Where FFMPEG_PATH and PATH are read (the process's own environment in the app). */
   env: NodeJS.ProcessEnv;
   video: VideoEngine;
+  /** Left out: the desktop exporter of ./desktop-mp4.ts. */
+  desktopVideo?: DesktopVideoEngine;
   /** The ffmpeg of an npm package; left out, the package is looked for; null: there is none. */
   packageBinary?: string | null;
   /** Least time between two progress events of one export. */
@@ -107,6 +117,8 @@ export class ExportService {
       const bytes = await writeAsciicastFile(reader, path);
       return this.remember({ ...job, state: 'done', progress: 1, result: this.result(path, name, bytes) });
     }
+    // Read first: a recording that cannot be read is said before any save dialog.
+    const desktop = await isDesktopRecording(recordingPath);
     // No point asking where to save a video that cannot be made.
     const ffmpeg = await this.ffmpeg();
     if (ffmpeg.path === null) throw new FfmpegNotFoundError(ffmpeg);
@@ -114,6 +126,7 @@ export class ExportService {
     const path = await this.options.saveTarget.choose(name);
     if (path === null) return { ...job, state: 'cancelled' };
     return this.runMp4(job, {
+      engine: desktop ? (this.options.desktopVideo ?? { exportMp4: exportDesktopMp4 }) : this.options.video,
       recordingPath,
       path,
       name,
@@ -158,6 +171,7 @@ export class ExportService {
   private runMp4(
     job: ExportJob,
     run: {
+      engine: Pick<VideoEngine, 'exportMp4'>;
       recordingPath: string;
       path: string;
       name: string;
@@ -184,7 +198,7 @@ export class ExportService {
       this.emit(job);
       this.forgetOldFinished();
     };
-    const settled = this.options.video
+    const settled = run.engine
       .exportMp4({
         recordingPath: run.recordingPath,
         outputPath: run.path,
@@ -230,6 +244,15 @@ export class ExportService {
       this.jobs.delete(exportId);
       finished -= 1;
     }
+  }
+}
+
+/** Whether the file is a desktop (raster) recording, by its header; unreadable files say why. */
+async function isDesktopRecording(path: string): Promise<boolean> {
+  try {
+    return isRasterHeader(await readRecordingHeader(path));
+  } catch (error) {
+    throw unreadableRecording(error);
   }
 }
 

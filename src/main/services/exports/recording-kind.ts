@@ -8,10 +8,10 @@ export type RecordingKind = 'terminal' | 'graphical';
 
 const KIND_OF_PROTOCOL: Readonly<Record<string, RecordingKind>> = { ssh: 'terminal', rdp: 'graphical' };
 
-/** Formats each kind can be exported to; graphical recordings get MP4 once their renderer exists. */
+/** Formats each kind can be exported to: a desktop has no text stream for asciicast. */
 export const FORMATS_OF_KIND: Readonly<Record<RecordingKind, readonly ExportFormat[]>> = {
   terminal: ['asciicast', 'mp4'],
-  graphical: [],
+  graphical: ['mp4'],
 };
 
 export function recordingKind(protocol: string | undefined): RecordingKind | null {

@@ -126,6 +126,7 @@ const en = {
       CERTIFICATE_NOT_TRUSTED: 'The gateway certificate is not trusted yet.',
       KEYCHAIN_UNAVAILABLE: 'The system keychain cannot be used.',
       INTERNAL: 'Something went wrong inside Vigil.',
+      RECORDING_PURGED: 'The recording was purged from the gateway.',
     },
     detail: 'Details: {message}',
   },
@@ -172,6 +173,7 @@ const en = {
     printCapped:
       'Only the first {count} of {total} sessions are printed: narrow the filters to print the rest.',
     purgeProtected: 'Protected',
+    recordingPurged: 'Recording purged on {at}',
     purgeBy: '{by} · {at}',
   },
   filters: {

@@ -78,6 +78,7 @@ const playerEn = {
       downloadTitle: 'The recording could not be downloaded',
       openTitle: 'The recording could not be opened',
       hint: 'Try again: a partly downloaded recording resumes where it stopped.',
+      purgedHint: 'Retention deleted it from the gateway; a copy downloaded before stays in your library.',
       playback: 'Playback stopped: {message}',
     },
     verification: {

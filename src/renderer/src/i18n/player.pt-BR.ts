@@ -78,6 +78,7 @@ const playerPtBR: typeof playerEn = {
       downloadTitle: 'Não foi possível baixar a gravação',
       openTitle: 'Não foi possível abrir a gravação',
       hint: 'Tente de novo: uma gravação baixada em parte continua de onde parou.',
+      purgedHint: 'A retenção a apagou do gateway; uma cópia baixada antes continua na sua biblioteca.',
       playback: 'A reprodução parou: {message}',
     },
     verification: {

@@ -124,6 +124,7 @@ const ptBR: Messages = {
       CERTIFICATE_NOT_TRUSTED: 'O certificado do gateway ainda não é confiável.',
       KEYCHAIN_UNAVAILABLE: 'O chaveiro do sistema não pode ser usado.',
       INTERNAL: 'Algo deu errado dentro do Vigil.',
+      RECORDING_PURGED: 'A gravação foi expurgada do gateway.',
     },
     detail: 'Detalhes: {message}',
   },
@@ -170,6 +171,7 @@ const ptBR: Messages = {
     printCapped:
       'Só as primeiras {count} de {total} sessões são impressas: refine os filtros para imprimir o resto.',
     purgeProtected: 'Protegida',
+    recordingPurged: 'Gravação expurgada em {at}',
     purgeBy: '{by} · {at}',
   },
   filters: {

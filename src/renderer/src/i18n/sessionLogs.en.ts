@@ -66,6 +66,7 @@ const sessionLogsEn = {
       text: 'Terminal text',
       textEmpty: 'The session printed no text',
       unavailable: 'The terminal text cannot be shown',
+      purged: 'The terminal text went with the recording; the typed commands and the events are kept.',
       minute: 'min {minute}',
       lineTitle: 'Minute {minute} · {at}',
       lines: 'Lines {from}–{to} of {total}',

@@ -65,6 +65,8 @@ const sessionLogsPtBR: SessionLogsMessages = {
       text: 'Texto do terminal',
       textEmpty: 'A sessão não exibiu nenhum texto',
       unavailable: 'O texto do terminal não pode ser exibido',
+      purged:
+        'O texto do terminal foi junto com a gravação; os comandos digitados e os eventos são mantidos.',
       minute: 'min {minute}',
       lineTitle: 'Minuto {minute} · {at}',
       lines: 'Linhas {from}–{to} de {total}',

@@ -1,4 +1,4 @@
-import type { PlayerEvent, PlayerEventsInput, PlayerEventsPage, PlayerInfo, PlayerScreen } from '@shared/ipc';
+import type { PlayerEvent, PlayerEventsInput, PlayerInfo, PlayerScreen } from '@shared/ipc';
 import type { AppError, Result } from '@shared/result';
 import { advance, clampTime, skipIdleTarget } from './playback';
 
@@ -16,30 +16,42 @@ export interface PlaybackState {
   error: AppError | null;
 }
 
+/** A whole screen at a time, of any kind of recording. */
+export interface FeedScreen {
+  atMs: number;
+  /** Where playing on starts inside the time's events, when not right after them. */
+  eventsCursor?: string | null;
+}
+
+/** Something drawn at a time: terminal output, or a desktop's wire frame. */
+export interface FeedEvent {
+  atMs: number;
+}
+
 /** The calls to main the feed needs. */
-export interface FeedCalls {
-  screenAt(playerId: string, atMs: number): Promise<Result<PlayerScreen>>;
-  events(input: PlayerEventsInput): Promise<Result<PlayerEventsPage>>;
+export interface FeedCalls<S extends FeedScreen = PlayerScreen, E extends FeedEvent = PlayerEvent> {
+  screenAt(playerId: string, atMs: number): Promise<Result<S>>;
+  events(input: PlayerEventsInput): Promise<Result<{ events: E[]; next: string | null }>>;
 }
 
 /** Where what the clock reaches goes. */
-export interface FeedOutput {
+export interface FeedOutput<S extends FeedScreen = PlayerScreen, E extends FeedEvent = PlayerEvent> {
   /** The whole screen at the time sought: what came before it is already drawn there. */
-  screen(screen: PlayerScreen): void;
+  screen(screen: S): void;
   /** An event the clock has reached. */
-  event(event: PlayerEvent): void;
+  event(event: E): void;
   /** Playing must stop: a call failed or the recording ended. */
   pause(): void;
 }
 
 /**
- * Streams a recording to the clock: the screen at a time, then the events after it page by page,
+ * Streams a recording to the clock (a terminal's output, or a desktop's frames): the screen at a time, then the events after it page by page,
  * never more than the look-ahead in front of the clock, and the clock never ahead of what came in.
  * Kept apart from Vue and IPC so the paging can be tested on its own.
  */
-export class PlaybackFeed {
+export class PlaybackFeed<S extends FeedScreen = PlayerScreen, E extends FeedEvent = PlayerEvent> {
   /** Events fetched and not yet shown, in time order; everything up to `fetchedTo` is in. */
-  private buffer: PlayerEvent[] = [];
+  private buffer: E[] = [];
   private fetchedTo = 0;
   /** The window being paged through, and where its next page starts. */
   private windowTo = 0;
@@ -50,8 +62,8 @@ export class PlaybackFeed {
 
   constructor(
     private readonly state: PlaybackState,
-    private readonly calls: FeedCalls,
-    private readonly output: FeedOutput,
+    private readonly calls: FeedCalls<S, E>,
+    private readonly output: FeedOutput<S, E>,
   ) {}
 
   /** Draws the screen at `atMs` and streams on from there. */

@@ -7,9 +7,13 @@ import type { AppError, Result } from '@shared/result';
 import { api, onEvent } from '../api';
 import { useAuthStore } from './auth';
 
-/** What the terminal draws, in order: the first screen, then output and size changes. */
+/**
+ * What the viewer draws, in order: the first screen, then output and size changes. A remote
+ * desktop starts with `desktop` (its size); its output is encoded rectangles and screens.
+ */
 export type TerminalFrame =
   | { kind: 'snapshot'; cols: number; rows: number; screen: string }
+  | { kind: 'desktop'; width: number; height: number }
   | { kind: 'output'; bytes: Uint8Array }
   | { kind: 'resize'; cols: number; rows: number };
 
@@ -48,6 +52,8 @@ export const useLiveStore = defineStore('live', () => {
   const blockedAt = ref<string | null>(null);
   const startedAt = ref<string | null>(null);
   const size = ref<{ cols: number; rows: number } | null>(null);
+  /** Set for a remote desktop (RDP): its screen size. */
+  const desktop = ref<{ width: number; height: number } | null>(null);
   const ended = ref<{ reason: EndReason; at: string; message: string | null } | null>(null);
   const closed = ref<{ code: number; reason: string } | null>(null);
   const error = ref<AppError | null>(null);
@@ -115,10 +121,15 @@ export const useLiveStore = defineStore('live', () => {
     switch (message.type) {
       case 'snapshot':
         phase.value = 'live';
-        size.value = { cols: message.cols, rows: message.rows };
         blocked.value = message.blocked;
         startedAt.value = message.startedAt;
         now.value = Date.now();
+        if ('kind' in message) {
+          desktop.value = { width: message.width, height: message.height };
+          draw({ kind: 'desktop', width: message.width, height: message.height });
+          return;
+        }
+        size.value = { cols: message.cols, rows: message.rows };
         draw({ kind: 'snapshot', cols: message.cols, rows: message.rows, screen: message.screen });
         return;
       case 'resize':
@@ -181,6 +192,7 @@ export const useLiveStore = defineStore('live', () => {
     blockedAt.value = null;
     startedAt.value = null;
     size.value = null;
+    desktop.value = null;
     ended.value = null;
     closed.value = null;
     error.value = null;
@@ -275,6 +287,7 @@ export const useLiveStore = defineStore('live', () => {
     blockedAt,
     startedAt,
     size,
+    desktop,
     ended,
     closed,
     error,
