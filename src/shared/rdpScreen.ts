@@ -1,5 +1,5 @@
 import { Framebuffer } from './rdp/framebuffer';
-import { decodeFrame, RdpWireError } from './rdpWire';
+import { decodeFrame } from './rdpWire';
 
 /** An area of the screen with inclusive bounds. */
 export interface ScreenArea {
@@ -24,12 +24,16 @@ export class RemoteScreen {
     this.framebuffer = new Framebuffer(width, height);
   }
 
-  /** Applies a binary frame after the ones before it; `changed` is called once it shows. */
+  /**
+   * Applies a binary frame after the ones before it; `changed` is called once it shows. A frame
+   * that cannot be applied rejects its own promise and changes nothing; later frames still apply.
+   */
   push(frame: Uint8Array, changed: () => void): Promise<void> {
-    this.#queue = this.#queue.then(async () => {
+    const applied = this.#queue.then(async () => {
       if (await this.apply(frame)) changed();
     });
-    return this.#queue;
+    this.#queue = applied.catch(() => undefined);
+    return applied;
   }
 
   /** The area changed since the last call, or null. */
@@ -43,12 +47,7 @@ export class RemoteScreen {
     const frame = decodeFrame(bytes);
     const screen = this.framebuffer;
     if (frame.kind === 'screen') {
-      const pixels = await inflateRaw(frame.deflated);
-      if (pixels.length !== frame.width * frame.height * 4) {
-        throw new RdpWireError(`a ${frame.width}x${frame.height} screen came with ${pixels.length} bytes`);
-      }
-      screen.resize(frame.width, frame.height);
-      screen.pixels.set(pixels);
+      screen.load(frame.width, frame.height, await inflateRaw(frame.deflated));
       this.mark({ left: 0, top: 0, right: frame.width - 1, bottom: frame.height - 1 });
       return true;
     }

@@ -125,12 +125,23 @@ describe('desktop recordings in the player', () => {
     for (const atMs of times) {
       const screen = await value<PlayerDesktopScreen>('player:desktopAt', { playerId: info.playerId, atMs });
       const expected = await reader.stateAt(atMs);
-      expect(screen).toMatchObject({ atMs, width: expected.width, height: expected.height, blocked: expected.blocked });
+      expect(screen).toMatchObject({
+        atMs,
+        width: expected.width,
+        height: expected.height,
+        blocked: expected.blocked,
+      });
       expect(firstDifference(screenOf(screen.frame), expected), `at ${atMs} ms`).toBeNull();
     }
-    const blocked = await value<PlayerDesktopScreen>('player:desktopAt', { playerId: info.playerId, atMs: 5_000 });
+    const blocked = await value<PlayerDesktopScreen>('player:desktopAt', {
+      playerId: info.playerId,
+      atMs: 5_000,
+    });
     expect(blocked.blocked).toBe(true);
-    const past = await value<PlayerDesktopScreen>('player:desktopAt', { playerId: info.playerId, atMs: 999_999 });
+    const past = await value<PlayerDesktopScreen>('player:desktopAt', {
+      playerId: info.playerId,
+      atMs: 999_999,
+    });
     expect(past.atMs).toBe(DESKTOP.durationMs);
   });
 
@@ -140,7 +151,10 @@ describe('desktop recordings in the player', () => {
       [3_210, 16_000],
       [20_000, DESKTOP.durationMs],
     ] as const) {
-      const start = await value<PlayerDesktopScreen>('player:desktopAt', { playerId: info.playerId, atMs: fromMs });
+      const start = await value<PlayerDesktopScreen>('player:desktopAt', {
+        playerId: info.playerId,
+        atMs: fromMs,
+      });
       const viewer = new RemoteScreen(start.width, start.height);
       await viewer.push(Buffer.from(start.frame, 'base64'), () => undefined);
       let cursor: string | null = null;
@@ -161,7 +175,10 @@ describe('desktop recordings in the player', () => {
         cursor = page.next;
       } while (cursor !== null);
       expect(frames).toBeGreaterThan(10);
-      expect(firstDifference(viewer.framebuffer, await reader.stateAt(toMs)), `${fromMs}..${toMs}`).toBeNull();
+      expect(
+        firstDifference(viewer.framebuffer, await reader.stateAt(toMs)),
+        `${fromMs}..${toMs}`,
+      ).toBeNull();
     }
   });
 
@@ -203,7 +220,8 @@ describe('desktop recordings in the player', () => {
       { playerId: info.playerId, fromMs: -1, toMs: 10 },
       { playerId: info.playerId, fromMs: 0 },
     ];
-    for (const args of bad) expect((await errorOf('player:desktopFrames', args))?.code).toBe(IPC_ERROR.validation);
+    for (const args of bad)
+      expect((await errorOf('player:desktopFrames', args))?.code).toBe(IPC_ERROR.validation);
     const other = await value<PlayerInfo>('player:open', { itemId: ITEM });
     expect(await value('player:close', other.playerId)).toBeNull();
     expect((await errorOf('player:desktopAt', { playerId: other.playerId, atMs: 0 }))?.code).toBe(

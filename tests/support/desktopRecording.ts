@@ -46,13 +46,29 @@ export function capturedRects(): BitmapRect[] {
 }
 
 /** An uncompressed 24 bpp rectangle of one colour, as a server sends a bitmap RLE cannot shrink. */
-export function solidRect(x: number, y: number, width: number, height: number, [r, g, b]: readonly number[]): BitmapRect {
+export function solidRect(
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  [r, g, b]: readonly number[],
+): BitmapRect {
   const stride = (width * 3 + 3) & ~3;
   const data = new Uint8Array(stride * height);
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) data.set([b!, g!, r!], row * stride + col * 3);
   }
-  return { x, y, width, height, right: x + width - 1, bottom: y + height - 1, bpp: 24, compressed: false, data };
+  return {
+    x,
+    y,
+    width,
+    height,
+    right: x + width - 1,
+    bottom: y + height - 1,
+    bpp: 24,
+    compressed: false,
+    data,
+  };
 }
 
 export async function writeDesktopRecording(

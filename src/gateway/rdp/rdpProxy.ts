@@ -11,6 +11,7 @@ import type { AccessPolicy } from '../ssh/access';
 import { PROXY_MESSAGES } from '../ssh/messages';
 import type { Clock } from '../time';
 import { RdpTargetError } from './errors';
+import { holdTargetEvents } from './heldEvents';
 import type { LoginWatcher } from './loginWatch';
 import { RdpLiveSession, type RasterRecorder } from './rdpLiveSession';
 import type { RdpTargetConnection, RdpTargetRequest } from './targetConnection';
@@ -135,7 +136,8 @@ export class RdpProxy {
         PROXY_MESSAGES.targetFailed(credential.account, target.name, reason),
       );
     }
-    await this.live(ws, connection, facts, startedAt, ask, user.login);
+    const held = holdTargetEvents(connection);
+    await this.live(ws, connection, facts, startedAt, ask, user.login, held);
   }
 
   private async live(
@@ -145,6 +147,7 @@ export class RdpProxy {
     startedAt: number,
     ask: Extract<RdpClientMessage, { type: 'connect' }>,
     login: string,
+    held: { replay(): void },
   ): Promise<void> {
     const { ledger, paths, hub, clock } = this.services;
     const hash = ledger.newHash();
@@ -200,6 +203,7 @@ export class RdpProxy {
       });
     hub.add(live);
     live.start();
+    held.replay();
   }
 }
 

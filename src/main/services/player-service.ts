@@ -62,7 +62,8 @@ const DEFAULT_MAX_PLAYERS = 8;
 /**
  * Playback of recordings on this computer. The renderer never reads files: it opens a library item
  * and gets a player id, then asks for screens at times, pages of output to stream from there, and
- * text searches. Each player keeps its file open (and the session text in memory) until closed; a
+ * text searches; a desktop (RDP) recording answers screens and frames of the remote-desktop wire
+ * instead, and has no text. Each player keeps its file open (and the session text in memory) until closed; a
  * renderer that forgets to close is bounded by `maxPlayers`. Reading the session text of a long
  * recording takes seconds, so it starts in the background once the first screen is out: by the time
  * the user types a search it is usually ready. It gives way to the requests a screen waits for
@@ -140,7 +141,12 @@ export class PlayerService {
     return this.inForeground(() => this.use(playerId, (player) => desktop(player).screenAt(atMs)));
   }
 
-  desktopFrames({ playerId, fromMs, toMs, cursor }: PlayerDesktopFramesInput): Promise<PlayerDesktopFramesPage> {
+  desktopFrames({
+    playerId,
+    fromMs,
+    toMs,
+    cursor,
+  }: PlayerDesktopFramesInput): Promise<PlayerDesktopFramesPage> {
     return this.inForeground(() =>
       this.use(playerId, (player) => desktop(player).frames(fromMs, toMs, cursor ?? null)),
     );

@@ -250,8 +250,7 @@ export class RasterRecordingReader {
       prefix.width,
       prefix.height,
     );
-    replay.screen.resize(prefix.width, prefix.height);
-    replay.screen.pixels.set(image);
+    replay.screen.load(prefix.width, prefix.height, image);
     replay.pointer = prefix.pointer;
     replay.blocked = prefix.blocked;
     return prefix.endsSegment;

@@ -59,6 +59,18 @@ export class Framebuffer {
     this.words = words;
   }
 
+  /** Replaces the whole screen with `rgba` (width × height × 4 bytes, rows top-down). */
+  load(width: number, height: number, rgba: Uint8Array | Uint8ClampedArray): void {
+    if (rgba.length !== width * height * 4) {
+      throw new RdpBitmapError(
+        'bad-size',
+        `a ${width}x${height} screen needs ${width * height * 4} bytes, not ${rgba.length}`,
+      );
+    }
+    this.resize(width, height);
+    this.pixels.set(rgba);
+  }
+
   /**
    * Decodes a rectangle and copies its destination area onto the screen, clipped to the screen.
    * Throws RdpBitmapError for a bitmap that cannot be decoded; the screen is then unchanged.

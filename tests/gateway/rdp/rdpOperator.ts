@@ -31,6 +31,10 @@ export class RdpOperator {
   /** Called with each rectangle as it arrives (benchmarks time them). */
   onRect: ((at: number) => void) | null = null;
   keepRects = true;
+  /** False: rectangles are counted, not drawn (benchmarks, once the desktop is up). */
+  draw = true;
+  /** Rectangles and their bytes received so far. */
+  received = { rects: 0, bytes: 0 };
 
   private constructor(
     readonly ws: WebSocket,
@@ -47,12 +51,15 @@ export class RdpOperator {
         return;
       }
       const at = performance.now();
+      this.received.rects++;
+      this.received.bytes += data.length;
+      this.onRect?.(at);
+      if (!this.draw && !this.keepRects) return;
       const frame = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       if (frame.kind !== 'rect') return;
       const rect = { ...frame.rect, data: frame.rect.data.slice() };
       if (this.keepRects) this.rects.push({ at, rect });
-      applyAsThePageDoes(this.screen, rect);
-      this.onRect?.(at);
+      if (this.draw) applyAsThePageDoes(this.screen, rect);
     });
   }
 

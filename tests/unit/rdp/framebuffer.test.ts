@@ -114,6 +114,16 @@ describe('Framebuffer', () => {
     expect(screen.readRegion(4, 0, 2, 2)).toEqual(area(2, 2, BLACK));
   });
 
+  it('loads a whole screen of another size, and refuses pixels that do not fill it', () => {
+    const screen = new Framebuffer(4, 4);
+    const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => (i * 7) % 256);
+    screen.load(2, 3, pixels);
+    expect([screen.width, screen.height]).toEqual([2, 3]);
+    expect([...screen.pixels]).toEqual([...pixels]);
+    expect(() => screen.load(2, 2, pixels)).toThrow(RdpBitmapError);
+    expect([...screen.pixels], 'unchanged by the refused load').toEqual([...pixels]);
+  });
+
   it('hands out snapshots that later painting does not change', () => {
     const screen = new Framebuffer(2, 2);
     screen.apply(solidRect(0, 0, 2, 2, RED));

@@ -30,7 +30,9 @@ export const DESKTOP_VIDEO_FPS = 10;
  * size later is fitted into it), scaled there to the video's size. The video is as long as the
  * recording. Cancelled through `signal`: ffmpeg is killed and the partial video deleted.
  */
-export async function exportDesktopMp4(options: DesktopMp4Options): Promise<{ bytes: number; frames: number }> {
+export async function exportDesktopMp4(
+  options: DesktopMp4Options,
+): Promise<{ bytes: number; frames: number }> {
   checkFrameSize({ width: options.width, height: options.height });
   options.signal?.throwIfAborted();
   const fps = options.fps ?? DESKTOP_VIDEO_FPS;
@@ -55,7 +57,13 @@ export async function exportDesktopMp4(options: DesktopMp4Options): Promise<{ by
     const stream = Readable.from(rgba(), { objectMode: false });
     await encodeRawVideo(
       { frames: stream, ...source, fps },
-      { ffmpegPath: options.ffmpegPath, outputPath: part, width: options.width, height: options.height, signal: options.signal },
+      {
+        ffmpegPath: options.ffmpegPath,
+        outputPath: part,
+        width: options.width,
+        height: options.height,
+        signal: options.signal,
+      },
     );
     options.signal?.throwIfAborted();
     await rename(part, options.outputPath);

@@ -20,7 +20,10 @@ export interface DesktopEncodeOptions {
 }
 
 /** The scale and pad filters that fit a screen into the video's frame, keeping its proportions. */
-export function fitFilter(source: { width: number; height: number }, video: { width: number; height: number }): string {
+export function fitFilter(
+  source: { width: number; height: number },
+  video: { width: number; height: number },
+): string {
   const scale = Math.min(video.width / source.width, video.height / source.height);
   const width = Math.max(1, Math.min(video.width, Math.round(source.width * scale)));
   const height = Math.max(1, Math.min(video.height, Math.round(source.height * scale)));
@@ -43,7 +46,14 @@ export async function encodeRawVideo(input: RawVideoInput, options: DesktopEncod
       .setFfmpegPath(options.ffmpegPath)
       .input(input.frames)
       .inputFormat('rawvideo')
-      .inputOptions(['-pix_fmt', 'rgba', '-video_size', `${input.width}x${input.height}`, '-framerate', String(input.fps)])
+      .inputOptions([
+        '-pix_fmt',
+        'rgba',
+        '-video_size',
+        `${input.width}x${input.height}`,
+        '-framerate',
+        String(input.fps),
+      ])
       .videoCodec('libx264')
       .outputOptions([
         '-vf',
@@ -74,11 +84,14 @@ export async function encodeRawVideo(input: RawVideoInput, options: DesktopEncod
       else resolve();
     };
     command
-      .on('error', (err: Error & { inputStreamError?: Error }, _stdout: string | null, stderr: string | null) => {
-        if (err.inputStreamError) return settle(err.inputStreamError);
-        const tail = stderr ? `\n${stderr.trim().split('\n').slice(-5).join('\n')}` : '';
-        settle(new Error(`ffmpeg failed: ${err.message}${tail}`));
-      })
+      .on(
+        'error',
+        (err: Error & { inputStreamError?: Error }, _stdout: string | null, stderr: string | null) => {
+          if (err.inputStreamError) return settle(err.inputStreamError);
+          const tail = stderr ? `\n${stderr.trim().split('\n').slice(-5).join('\n')}` : '';
+          settle(new Error(`ffmpeg failed: ${err.message}${tail}`));
+        },
+      )
       .on('end', () => settle())
       .run();
   });

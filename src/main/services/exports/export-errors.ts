@@ -36,7 +36,9 @@ export class FfmpegNotFoundError extends AppFailure {
 /** A library recording that cannot be opened, said in the user's terms. */
 export function unreadableRecording(error: unknown): RecordingUnreadableError {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  return new RecordingUnreadableError(code === 'ENOENT' ? 'the file is missing from the library' : describe(error));
+  return new RecordingUnreadableError(
+    code === 'ENOENT' ? 'the file is missing from the library' : describe(error),
+  );
 }
 
 /** Why an export failed, told as what the user can do about it: a bad recording, or the disk. */

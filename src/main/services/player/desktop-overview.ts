@@ -39,6 +39,7 @@ export async function desktopOverview(reader: RasterRecordingReader): Promise<Re
     outputBytes += e.rect.data.length;
     visible(e.t);
   }
-  if (durationMs - lastVisibleMs > DEFAULT_IDLE_MS) idleGaps.push({ fromMs: lastVisibleMs, toMs: durationMs });
+  if (durationMs - lastVisibleMs > DEFAULT_IDLE_MS)
+    idleGaps.push({ fromMs: lastVisibleMs, toMs: durationMs });
   return { activity, outputBytes, idleGaps, markers };
 }

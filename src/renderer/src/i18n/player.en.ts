@@ -14,6 +14,8 @@ const playerEn = {
       mp4: 'MP4 video',
       mp4Hint:
         'A video that plays everywhere, drawn from the recorded terminal. Takes a while for long sessions.',
+      mp4DesktopHint:
+        'A video that plays everywhere, made from the recorded remote desktop, 10 frames a second. Takes a few minutes for an hour.',
       onlyTerminal: 'asciicast is for terminal (SSH) recordings only.',
       resolution: 'Resolution',
       custom: 'Custom',
@@ -98,13 +100,18 @@ const playerEn = {
       skipIdle: 'Skip idle time',
       seek: 'Position in the recording',
       activity: 'Output over time',
+      desktopActivity: 'Screen changes over time',
       copy: 'Copy text',
       copied: 'Screen text copied (the selection, when there is one).',
+      copyPicture: 'Copy picture',
+      pictureCopied: 'Picture of the screen copied, ready to paste into a report.',
       copyFailed: 'Could not copy: {message}',
       fullScreen: 'Full screen',
       exitFullScreen: 'Exit full screen',
       fullScreenFailed: 'Full screen is not available: {message}',
       shortcuts: 'Space play/pause · ← → 5 s · [ ] speed · , . markers · C copy text · F full screen',
+      desktopShortcuts:
+        'Space play/pause · ← → 5 s · [ ] speed · , . markers · C copy picture · F full screen',
     },
     markers: {
       block: 'Blocked',
@@ -122,6 +129,8 @@ const playerEn = {
       count: '{shown} of {total} matches',
       failed: 'The search failed: {message}',
       preparing: 'Preparing search… the first search reads the whole session once.',
+      desktop:
+        'No text search here: a remote desktop (RDP) is recorded as pictures, not text. Use the markers and the timeline to find a moment.',
     },
   },
 };

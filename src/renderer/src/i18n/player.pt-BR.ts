@@ -13,6 +13,8 @@ const playerPtBR: typeof playerEn = {
       mp4: 'Vídeo MP4',
       mp4Hint:
         'Um vídeo que toca em qualquer lugar, desenhado a partir do terminal gravado. Demora em sessões longas.',
+      mp4DesktopHint:
+        'Um vídeo que toca em qualquer lugar, feito a partir da área de trabalho remota gravada, 10 quadros por segundo. Leva alguns minutos por hora.',
       onlyTerminal: 'asciicast é só para gravações de terminal (SSH).',
       resolution: 'Resolução',
       custom: 'Personalizada',
@@ -98,14 +100,19 @@ const playerPtBR: typeof playerEn = {
       skipIdle: 'Pular tempo ocioso',
       seek: 'Posição na gravação',
       activity: 'Saída ao longo do tempo',
+      desktopActivity: 'Mudanças da tela ao longo do tempo',
       copy: 'Copiar texto',
       copied: 'Texto da tela copiado (a seleção, quando houver).',
+      copyPicture: 'Copiar imagem',
+      pictureCopied: 'Imagem da tela copiada, pronta para colar em um relatório.',
       copyFailed: 'Não foi possível copiar: {message}',
       fullScreen: 'Tela cheia',
       exitFullScreen: 'Sair da tela cheia',
       fullScreenFailed: 'Tela cheia indisponível: {message}',
       shortcuts:
         'Espaço reproduzir/pausar · ← → 5 s · [ ] velocidade · , . marcadores · C copiar texto · F tela cheia',
+      desktopShortcuts:
+        'Espaço reproduzir/pausar · ← → 5 s · [ ] velocidade · , . marcadores · C copiar imagem · F tela cheia',
     },
     markers: {
       block: 'Bloqueio',
@@ -123,6 +130,8 @@ const playerPtBR: typeof playerEn = {
       count: '{shown} de {total} resultados',
       failed: 'A busca falhou: {message}',
       preparing: 'Preparando a busca… a primeira busca lê a sessão inteira uma vez.',
+      desktop:
+        'Sem busca de texto aqui: uma área de trabalho remota (RDP) é gravada como imagens, não como texto. Use os marcadores e a linha do tempo para achar um momento.',
     },
   },
 };

@@ -15,9 +15,10 @@ export const STEP_MS = 5000;
 /**
  * Video of session: plays a recording of the library, downloading it first when the library has no
  * copy (asking once to trust the gateway's signing key). A download outlives the screen: leaving
- * keeps it running and coming back joins it. The screen at a time comes from main; from there the output
- * is streamed page by page and handed to the terminal as the clock reaches it. Opening, playback and
- * search each live in their own part; this store puts them together and forgets them together.
+ * keeps it running and coming back joins it. The screen at a time comes from main; from there the
+ * output (a remote desktop's frames, for RDP) is streamed page by page and handed to the view as the
+ * clock reaches it. Opening, playback and search each live in their own part; this store puts them
+ * together and forgets them together.
  */
 export const usePlayerStore = defineStore('player', () => {
   const navigation = useNavigationStore();
@@ -29,6 +30,8 @@ export const usePlayerStore = defineStore('player', () => {
   });
   const search = usePlayerSearch(opening.info);
   const durationMs = computed(() => opening.info.value?.durationMs ?? 0);
+  /** A remote desktop (RDP) recording: drawn on a canvas, with no text to search or copy. */
+  const desktop = computed(() => opening.info.value?.kind === 'desktop');
 
   async function cancelDownload(): Promise<void> {
     const running = opening.download.value;
@@ -72,9 +75,11 @@ export const usePlayerStore = defineStore('player', () => {
     searchError: search.searchError,
     searchPreparing: search.searchPreparing,
     durationMs,
+    desktop,
     markers: playback.markers,
     hits: search.hits,
     attach: playback.attach,
+    attachDesktop: playback.attachDesktop,
     open: opening.open,
     openLibraryItem: opening.openLibraryItem,
     retry: opening.retry,

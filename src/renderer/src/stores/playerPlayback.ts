@@ -5,26 +5,21 @@ import { api } from '../api';
 import { PlaybackFeed } from '../lib/playbackFeed';
 import { fasterSpeed, nextMarker, previousMarker, slowerSpeed, type Speed } from '../lib/playback';
 import type { TerminalFrame } from './live';
+import { base64Bytes, desktopCalls, useDesktopSink } from './playerDesktop';
 
 /** How often the clock moves while playing. */
 export const TICK_MS = 50;
 
-function decode(data: string): Uint8Array {
-  const raw = atob(data);
-  const bytes = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i += 1) bytes[i] = raw.charCodeAt(i);
-  return bytes;
-}
-
 function toFrame(event: PlayerEvent): TerminalFrame {
   return event.type === 'output'
-    ? { kind: 'output', bytes: decode(event.data) }
+    ? { kind: 'output', bytes: base64Bytes(event.data) }
     : { kind: 'resize', cols: event.cols, rows: event.rows };
 }
 
 /**
  * The player store's playback: the clock, play/pause, speed, skip idle and markers, drawn into the
- * terminal through the feed. Terminal bytes bypass reactivity: they go straight to the sink.
+ * terminal, or the remote desktop, through the feed of the recording's kind. Terminal bytes and
+ * desktop frames bypass reactivity: they go straight to the view's sink.
  */
 export function usePlayerPlayback(deps: {
   info: Readonly<Ref<PlayerInfo | null>>;
@@ -48,7 +43,7 @@ export function usePlayerPlayback(deps: {
 
   // Reads and writes on this object go through to the refs above (reactive() unwraps them).
   const state = reactive({ player: info, playing, speed, skipIdle, currentMs, seeking, error });
-  const feed = new PlaybackFeed(
+  const terminalFeed = new PlaybackFeed(
     state,
     { screenAt: api.screenAt, events: api.playerEvents },
     {
@@ -58,6 +53,13 @@ export function usePlayerPlayback(deps: {
       pause,
     },
   );
+  const desktop = useDesktopSink();
+  const desktopFeed = new PlaybackFeed(state, desktopCalls, {
+    screen: (screen) => desktop.emit({ kind: 'screen', bytes: base64Bytes(screen.frame) }),
+    event: (frame) => desktop.emit({ kind: 'update', bytes: base64Bytes(frame.frame) }),
+    pause,
+  });
+  const feed = () => (info.value?.kind === 'desktop' ? desktopFeed : terminalFeed);
 
   function emit(frame: TerminalFrame): void {
     if (frame.kind === 'snapshot') waiting = [];
@@ -76,9 +78,9 @@ export function usePlayerPlayback(deps: {
   }
 
   /** Draws the screen at `atMs` and plays on from there (when playing). */
-  const seek = (atMs: number): Promise<void> => feed.seek(atMs);
+  const seek = (atMs: number): Promise<void> => feed().seek(atMs);
   /** Moves the clock by `wallMs` of real time (the timer calls this while playing). */
-  const tick = (wallMs: number): void => feed.tick(wallMs);
+  const tick = (wallMs: number): void => feed().tick(wallMs);
 
   function startTimer(): void {
     stopTimer();
@@ -143,7 +145,9 @@ export function usePlayerPlayback(deps: {
   /** Back to the start, stopped, with nothing waiting to be drawn; speed and skip idle are kept. */
   function reset(): void {
     stopTimer();
-    feed.reset();
+    terminalFeed.reset();
+    desktopFeed.reset();
+    desktop.reset();
     playing.value = false;
     currentMs.value = 0;
     waiting = [];
@@ -159,6 +163,7 @@ export function usePlayerPlayback(deps: {
     seeking,
     markers,
     attach,
+    attachDesktop: desktop.attach,
     seek,
     seekBy,
     tick,
