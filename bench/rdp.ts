@@ -193,7 +193,11 @@ async function sessionLoad(
   return [
     { name: `gateway CPU per idle desktop (${n} open)`, value: idle.cpuPercent / n, unit: '% core' },
     { name: `gateway CPU per scrolling desktop (${n} at once)`, value: busy.cpuPercent / n, unit: '% core' },
-    { name: 'screen updates relayed and recorded per scrolling desktop', value: busy.kbPerSecond / n, unit: 'KB/s' },
+    {
+      name: 'screen updates relayed and recorded per scrolling desktop',
+      value: busy.kbPerSecond / n,
+      unit: 'KB/s',
+    },
     { name: 'gateway memory per open desktop (idle)', value: (rssIdle - rssBefore) / (n - 1), unit: 'MB' },
     { name: 'gateway memory per scrolling desktop', value: (rssBusy - rssBefore) / (n - 1), unit: 'MB' },
   ];

@@ -17,6 +17,9 @@ const BATCH_LINES = 2000;
 const EVENTS_PER_TURN = 5000;
 
 const BUTTONS = ['', 'left', 'right', 'middle'] as const;
+const SPACE = 0x39;
+const KEYPAD_SLASH = 'e035';
+const KEYPAD_SLASH_CHARACTERS = ['/', '/'] as const;
 
 /** Set-1 scancodes of the keys that type a character on a US layout: [plain, with Shift]. */
 const CHARACTERS: ReadonlyMap<number, readonly [string, string]> = (() => {
@@ -32,8 +35,20 @@ const CHARACTERS: ReadonlyMap<number, readonly [string, string]> = (() => {
   }
   // The keypad, read with Num Lock on (the gateway cannot see the target's lock state).
   const keypad: [number, string][] = [
-    [0x47, '7'], [0x48, '8'], [0x49, '9'], [0x4a, '-'], [0x4b, '4'], [0x4c, '5'], [0x4d, '6'],
-    [0x4e, '+'], [0x4f, '1'], [0x50, '2'], [0x51, '3'], [0x52, '0'], [0x53, '.'], [0x37, '*'],
+    [0x47, '7'],
+    [0x48, '8'],
+    [0x49, '9'],
+    [0x4a, '-'],
+    [0x4b, '4'],
+    [0x4c, '5'],
+    [0x4d, '6'],
+    [0x4e, '+'],
+    [0x4f, '1'],
+    [0x50, '2'],
+    [0x51, '3'],
+    [0x52, '0'],
+    [0x53, '.'],
+    [0x37, '*'],
   ];
   for (const [code, ch] of keypad) keys.set(code, [ch, ch]);
   return keys;
@@ -41,25 +56,55 @@ const CHARACTERS: ReadonlyMap<number, readonly [string, string]> = (() => {
 
 /** Keys shown by name. Extended ones are keyed `e0xx`. */
 const NAMED: ReadonlyMap<string, string> = new Map([
-  ['01', 'Esc'], ['0f', 'Tab'], ['0e', 'Backspace'],
-  ['e048', 'Up'], ['e050', 'Down'], ['e04b', 'Left'], ['e04d', 'Right'], ['e047', 'Home'], ['e04f', 'End'],
-  ['e049', 'PageUp'], ['e051', 'PageDown'], ['e052', 'Insert'], ['e053', 'Delete'], ['e035', '/'],
-  ['e037', 'PrintScreen'], ['e05d', 'Menu'], ['e05b', 'Win'], ['e05c', 'Win'],
-  ['3b', 'F1'], ['3c', 'F2'], ['3d', 'F3'], ['3e', 'F4'], ['3f', 'F5'], ['40', 'F6'], ['41', 'F7'],
-  ['42', 'F8'], ['43', 'F9'], ['44', 'F10'], ['57', 'F11'], ['58', 'F12'],
+  ['01', 'Esc'],
+  ['0f', 'Tab'],
+  ['0e', 'Backspace'],
+  ['e048', 'Up'],
+  ['e050', 'Down'],
+  ['e04b', 'Left'],
+  ['e04d', 'Right'],
+  ['e047', 'Home'],
+  ['e04f', 'End'],
+  ['e049', 'PageUp'],
+  ['e051', 'PageDown'],
+  ['e052', 'Insert'],
+  ['e053', 'Delete'],
+  ['e037', 'PrintScreen'],
+  ['e05d', 'Menu'],
+  ['e05b', 'Win'],
+  ['e05c', 'Win'],
+  ['3b', 'F1'],
+  ['3c', 'F2'],
+  ['3d', 'F3'],
+  ['3e', 'F4'],
+  ['3f', 'F5'],
+  ['40', 'F6'],
+  ['41', 'F7'],
+  ['42', 'F8'],
+  ['43', 'F9'],
+  ['44', 'F10'],
+  ['57', 'F11'],
+  ['58', 'F12'],
 ]);
 
 /** Lock keys change how later keys read, and are not shown themselves. */
 const LOCKS: ReadonlySet<string> = new Set(['3a', '45', '46']);
 
 const MODIFIERS: ReadonlyMap<string, Modifier> = new Map([
-  ['2a', 'Shift'], ['36', 'Shift'], ['1d', 'Ctrl'], ['e01d', 'Ctrl'], ['38', 'Alt'], ['e038', 'AltGr'],
-  ['e05b', 'Win'], ['e05c', 'Win'],
+  ['2a', 'Shift'],
+  ['36', 'Shift'],
+  ['1d', 'Ctrl'],
+  ['e01d', 'Ctrl'],
+  ['38', 'Alt'],
+  ['e038', 'AltGr'],
+  ['e05b', 'Win'],
+  ['e05c', 'Win'],
 ]);
 type Modifier = 'Shift' | 'Ctrl' | 'Alt' | 'AltGr' | 'Win';
 const MODIFIER_ORDER: readonly Modifier[] = ['Ctrl', 'Alt', 'AltGr', 'Win', 'Shift'];
 
-const keyName = (code: number, extended: boolean) => `${extended ? 'e0' : ''}${code.toString(16).padStart(2, '0')}`;
+const keyName = (code: number, extended: boolean) =>
+  `${extended ? 'e0' : ''}${code.toString(16).padStart(2, '0')}`;
 
 /**
  * Turns a remote desktop's recorded input into text lines an auditor can read and search: typed
@@ -71,8 +116,14 @@ export class ActivityText {
   private readonly held = new Map<string, Modifier>();
   private capsLock = false;
   private line: { startMs: number; pieces: { text: string; typed: boolean }[] } | null = null;
-  private wheel: { startMs: number; t: number; x: number; y: number; turns: number; direction: string } | null =
-    null;
+  private wheel: {
+    startMs: number;
+    t: number;
+    x: number;
+    y: number;
+    turns: number;
+    direction: string;
+  } | null = null;
   private lines: TextLine[] = [{ offsetMs: 0, text: ACTIVITY_TEXT_HEADING }];
 
   add(event: RasterEvent): void {
@@ -118,15 +169,24 @@ export class ActivityText {
     const modifiers = new Set(this.held.values());
     const chord = MODIFIER_ORDER.filter((m) => m !== 'Shift' && modifiers.has(m));
     const shift = modifiers.has('Shift');
-    const character = extended ? undefined : CHARACTERS.get(code);
+    const character = extended
+      ? name === KEYPAD_SLASH
+        ? KEYPAD_SLASH_CHARACTERS
+        : undefined
+      : CHARACTERS.get(code);
     if (character !== undefined && chord.length === 0) {
       const [plain, shifted] = character;
       const letter = /[a-z]/.test(plain);
-      return this.type(t, (letter ? shift !== this.capsLock : shift) ? shifted : plain, true);
+      const useShifted = (letter ? shift !== this.capsLock : shift) && shifted !== '';
+      return this.type(t, useShifted ? shifted : plain, true);
     }
-    if (code === 0x39 && chord.length === 0) return this.type(t, ' ', true);
     if (name === '0e' && chord.length === 0 && this.takeBack()) return;
-    const label = character !== undefined ? character[0].toUpperCase() : (NAMED.get(name) ?? (code === 0x39 ? 'Space' : `key ${name}`));
+    const label =
+      code === SPACE
+        ? 'Space'
+        : character !== undefined
+          ? character[0].toUpperCase()
+          : (NAMED.get(name) ?? `key ${name}`);
     const parts = [...chord, ...(shift ? ['Shift'] : []), label];
     this.type(t, `<${parts.join('+')}>`, false);
   }

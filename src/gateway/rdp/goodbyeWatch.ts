@@ -34,7 +34,8 @@ export function createGoodbyeAwareClient(
   };
   const emit = client.emit.bind(client);
   client.emit = (event: string | symbol, ...args: unknown[]): boolean => {
-    if (event === 'close' && connected && !goodbye) emit('error', new RdpTargetError('closed', CUT_WITHOUT_GOODBYE));
+    if (event === 'close' && connected && !goodbye)
+      emit('error', new RdpTargetError('closed', CUT_WITHOUT_GOODBYE));
     return emit(event, ...args);
   };
   return client;

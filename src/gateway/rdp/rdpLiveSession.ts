@@ -182,7 +182,8 @@ export class RdpLiveSession extends EventEmitter<LiveSessionEvents> implements L
       operatorMessage: null,
       errorMessage: null,
       // 1006: the socket went without a close frame (network cut, browser killed), not a goodbye.
-      note: code === ABNORMAL_CLOSURE ? "The operator's connection was cut" : 'The operator closed the session',
+      note:
+        code === ABNORMAL_CLOSURE ? "The operator's connection was cut" : 'The operator closed the session',
       marker: null,
     });
   };

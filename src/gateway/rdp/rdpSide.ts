@@ -3,6 +3,7 @@ import type { DataPaths } from '../datadir';
 import { LiveTickets } from '../live/tickets';
 import type { GatewayServices } from '../services';
 import { AccessPolicy } from '../ssh/access';
+import { createGoodbyeAwareClient } from './goodbyeWatch';
 import { xrdpLoginWatcher } from './loginWatch';
 import { buildOperatorPage, type OperatorPage } from './operatorPage';
 import { openRasterRecorder } from './rasterRecorder';
@@ -33,7 +34,8 @@ export async function createRdpSide(
     paths,
     clock: services.clock,
     publicAddress,
-    openTarget: (request) => new RdpTargetConnection(request),
+    // A target that goes away without its goodbye is a lost connection, not an ended session.
+    openTarget: (request) => new RdpTargetConnection(request, { createClient: createGoodbyeAwareClient }),
     loginWatcher: xrdpLoginWatcher,
     openRecorder: openRasterRecorder,
   });

@@ -31,11 +31,7 @@ describe('a remote desktop as text: keys pressed and clicks', () => {
       ...keys(typeText('ho "Hello, World!" | tr A-Z a-z\n')),
       ...keys(typeText('ls ~/tmp\n')),
     ]);
-    expect(textOf(events)).toEqual([
-      ACTIVITY_TEXT_HEADING,
-      'echo "Hello, World!" | tr A-Z a-z',
-      'ls ~/tmp',
-    ]);
+    expect(textOf(events)).toEqual([ACTIVITY_TEXT_HEADING, 'echo "Hello, World!" | tr A-Z a-z', 'ls ~/tmp']);
     expect(ACTIVITY_TEXT_HEADING).toContain("the target's layout may differ");
   });
 
@@ -61,8 +57,25 @@ describe('a remote desktop as text: keys pressed and clicks', () => {
     expect(textOf(events)[1]).toBe('vi<Tab><Backspace><Up><Ctrl+C><Ctrl+Shift+T><Alt+F4><Esc><Delete>');
   });
 
+  it('reads Shift+Space and the keypad as the characters they type', () => {
+    const events = input(0, [
+      ...hold(SCANCODES.leftShift, false, press(SCANCODES.space)),
+      ...press(0x4f),
+      ...press(0x4e),
+      ...press(0x50),
+      ...press(0x35, true),
+      ...press(SCANCODES.enter, true),
+    ]);
+    expect(textOf(events)[1]).toBe(' 1+2/');
+  });
+
   it('reads letters through Caps Lock, and the lock key itself shows nothing', () => {
-    const events = input(0, [...press(0x3a), ...keys(typeText('abc')), ...press(0x3a), ...keys(typeText('d\n'))]);
+    const events = input(0, [
+      ...press(0x3a),
+      ...keys(typeText('abc')),
+      ...press(0x3a),
+      ...keys(typeText('d\n')),
+    ]);
     expect(textOf(events)[1]).toBe('ABCd');
   });
 
@@ -106,7 +119,17 @@ describe('a remote desktop as text: keys pressed and clicks', () => {
     const bitmap: RasterEvent = {
       t: 0,
       type: 'bitmap',
-      rect: { x: 0, y: 0, width: 1, height: 1, right: 0, bottom: 0, bpp: 32, compressed: false, data: new Uint8Array(4) },
+      rect: {
+        x: 0,
+        y: 0,
+        width: 1,
+        height: 1,
+        right: 0,
+        bottom: 0,
+        bpp: 32,
+        compressed: false,
+        data: new Uint8Array(4),
+      },
     };
     async function* events(): AsyncGenerator<RasterEvent> {
       yield bitmap;

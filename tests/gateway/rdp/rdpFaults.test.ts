@@ -101,7 +101,9 @@ describe.skipIf(skip !== null)(`RDP session faults ${skip ? `(skipped: ${skip})`
 
     const session = await finished(sessionId);
     expect(session.errorMessage).toBeNull();
-    expect(await terminatedNote(sessionId)).toMatch(/^The operator's connection was cut \(recording SHA-256 [0-9a-f]{64}\)$/);
+    expect(await terminatedNote(sessionId)).toMatch(
+      /^The operator's connection was cut \(recording SHA-256 [0-9a-f]{64}\)$/,
+    );
     const file = join(gateway.dataDir, 'recordings', `${session.hash}.vrec`);
     expect(session.recording?.sha256).toBe(await sha256File(file));
     expect(await verify(file, gateway.dataDir)).toContain(`Verified: the recording of session ${sessionId}`);
@@ -125,7 +127,9 @@ describe.skipIf(skip !== null)(`RDP session faults ${skip ? `(skipped: ${skip})`
     expect((await operator.closed).code).toBe(4000);
     const session = await finished(sessionId);
     expect(session.errorMessage).toBeNull();
-    expect(await terminatedNote(sessionId)).toMatch(new RegExp(`^${TARGET} ended the session \\(recording SHA-256`));
+    expect(await terminatedNote(sessionId)).toMatch(
+      new RegExp(`^${TARGET} ended the session \\(recording SHA-256`),
+    );
     const file = join(gateway.dataDir, 'recordings', `${session.hash}.vrec`);
     expect(await verify(file, gateway.dataDir)).toContain(`Verified: the recording of session ${sessionId}`);
   });
@@ -181,8 +185,14 @@ describe.skipIf(skip !== null)(
       gateways.push(restarted);
       expect(restarted.output()).toMatch(/Finished 1 session\(s\) left live by the previous run/);
       const token = await adminLogin(restarted);
-      const session = JSON.parse((await apiCall(restarted, 'GET', `/sessions/${sessionId}`, token)).body) as Session;
-      expect(session).toMatchObject({ status: 'finished', errorMessage: INTERRUPTED_MESSAGE, protocol: 'rdp' });
+      const session = JSON.parse(
+        (await apiCall(restarted, 'GET', `/sessions/${sessionId}`, token)).body,
+      ) as Session;
+      expect(session).toMatchObject({
+        status: 'finished',
+        errorMessage: INTERRUPTED_MESSAGE,
+        protocol: 'rdp',
+      });
       const file = join(dataDir, 'recordings', `${session.hash}.vrec`);
       expect(session.recording?.size).toBe(statSync(file).size);
       expect(session.recording?.sha256).toBe(await sha256File(file));
