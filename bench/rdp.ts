@@ -46,18 +46,11 @@ export async function benchRdp(log: (line: string) => void = () => undefined): P
     for (let i = 0; i < SESSIONS; i++) testbeds.push(await startXrdp());
     gateway = await startGatewayProcess({ args: ['--log-level', 'warn'] });
     for (const [i, bed] of testbeds.entries()) {
-      await grantOperatorRdp(
-        gateway,
-        {
-          name: `desk-${i + 1}`,
-          host: bed.host,
-          port: bed.port,
-          certificateFingerprint: bed.certificateFingerprint,
-          account: bed.user,
-          password: bed.password,
-        },
-        { login: `op${i + 1}`, name: `Operator ${i + 1}`, password: PASSWORD },
-      );
+      await grantOperatorRdp(gateway, `desk-${i + 1}`, bed, {
+        login: `op${i + 1}`,
+        name: `Operator ${i + 1}`,
+        password: PASSWORD,
+      });
     }
     const open = async (i: number) => {
       const operator = await RdpOperator.open(

@@ -9,6 +9,7 @@ import type { UpdateStats } from '../src/recording/raster/screenUpdates';
 import { Framebuffer, type BitmapRect } from '../src/shared/rdp/framebuffer';
 import { officeSession, type SessionStep } from '../tests/unit/rasterRecording/support/officeSession';
 import { percentileOf, type BenchRow } from './report';
+import { prng } from '../tests/support/prng';
 
 /**
  * RDP (raster) recording: a scripted office hour at 1024×768 (typing bursts in a document,
@@ -34,18 +35,6 @@ export interface RdpRecordingBenchResult {
   mbPerHour: number;
   /** The slowest seek p95 of both screens. */
   seekP95: number;
-}
-
-/** Seeded PRNG so two runs seek to the same times. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Written {

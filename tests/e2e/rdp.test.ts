@@ -64,18 +64,7 @@ describe.skipIf(skip !== null)(`RDP sessions ${skip ? `(skipped: ${skip})` : ''}
   beforeAll(async () => {
     xrdp = await startXrdp();
     e2e = await startE2E({});
-    await grantOperatorRdp(
-      e2e.gateway,
-      {
-        name: 'desk-01',
-        host: xrdp.host,
-        port: xrdp.port,
-        certificateFingerprint: xrdp.certificateFingerprint,
-        account: xrdp.user,
-        password: xrdp.password,
-      },
-      OPERATOR,
-    );
+    await grantOperatorRdp(e2e.gateway, 'desk-01', xrdp, OPERATOR);
     const context = await e2e.browser.newContext({
       ignoreHTTPSErrors: true,
       viewport: { width: 1280, height: 900 },

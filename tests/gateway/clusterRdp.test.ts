@@ -43,18 +43,7 @@ describe.skipIf(skip !== null)(
       nodes.push(await startNode('node-a'));
       keys = copyNodeKeys(nodes[0]!.dataDir);
       nodes.push(await startNode('node-b', keys));
-      await grantOperatorRdp(
-        nodes[0]!,
-        {
-          name: 'desk-01',
-          host: xrdp.host,
-          port: xrdp.port,
-          certificateFingerprint: xrdp.certificateFingerprint,
-          account: xrdp.user,
-          password: xrdp.password,
-        },
-        OPERATOR,
-      );
+      await grantOperatorRdp(nodes[0]!, 'desk-01', xrdp, OPERATOR);
     }, 120_000);
 
     afterAll(async () => {

@@ -16,7 +16,7 @@ import {
 } from '../../src/shared/ipc';
 import { decodeFrame } from '../../src/shared/rdpWire';
 import { RemoteScreen } from '../../src/shared/rdpScreen';
-import { intBelow, prng } from '../unit/rdp/support/prng';
+import { intBelow, prng } from '../support/prng';
 import { DESKTOP, writeDesktopRecording, type DesktopRecording } from '../support/desktopRecording';
 import { NoSecrets } from './helpers/services';
 

@@ -263,22 +263,26 @@ export async function grantOperatorSsh(
   await cli(['access', 'grant', operator.login, target.name, sshd.user]);
 }
 
+/** An RDP server as the tests start it (tests/support/xrdpTestbed.ts): where, its certificate, an account. */
+export interface RdpTargetHost {
+  host: string;
+  port: number;
+  certificateFingerprint: string;
+  user: string;
+  password: string;
+}
+
 /**
  * Registers an RDP target (its certificate pinned), its account's password, an Operator and the
  * grant, through the CLI as an administrator would.
  */
 export async function grantOperatorRdp(
   gateway: Pick<GatewayProcess, 'cli'>,
-  target: {
-    name: string;
-    host: string;
-    port: number;
-    certificateFingerprint: string;
-    account: string;
-    password: string;
-  },
+  name: string,
+  desktop: RdpTargetHost,
   operator: { login: string; name: string; password: string },
 ): Promise<void> {
+  const target = { name, ...desktop, account: desktop.user };
   const cli = async (args: string[], stdin?: string) => {
     const result = await gateway.cli(args, stdin);
     if (result.code !== 0) throw new Error(`vigil-gateway ${args.join(' ')}: ${result.stderr}`);

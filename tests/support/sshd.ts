@@ -1,19 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findProgram, missingProgram, requireAll } from './programs';
+import { addUser, freePort, killTree, removeUser, removeUserWhenIdle, run } from './systemPeers';
 
 /** A real OpenSSH server on 127.0.0.1 with a throwaway local user, for tests that need a target. */
 export interface TestSshd {
@@ -178,108 +170,6 @@ function sshdConfig(f: ConfigFacts, extra: string[] = []): string {
     'Subsystem sftp internal-sftp',
     '',
   ].join('\n');
-}
-
-function run(program: string, args: string[], input?: string): void {
-  const result = spawnSync(findProgram(program) ?? program, args, { input, encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(
-      `${program} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.error}`,
-    );
-  }
-}
-
-/** useradd takes a lock on /etc/passwd; test files starting in parallel retry until they get it. */
-async function addUser(user: string, home: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const result = spawnSync(
-      findProgram('useradd')!,
-      ['--create-home', '--home-dir', home, '--shell', '/bin/bash', '--user-group', user],
-      { encoding: 'utf8' },
-    );
-    if (result.status === 0) return;
-    if (attempt === 20 || !/lock|try again/i.test(result.stderr)) {
-      throw new Error(`useradd ${user} failed (${result.status}): ${result.stderr}`);
-    }
-    await sleep(100 + Math.random() * 200);
-  }
-}
-
-function removeUser(user: string): boolean {
-  killUserProcesses(user);
-  const result = spawnSync(findProgram('userdel')!, ['--remove', user], { encoding: 'utf8' });
-  return result.status === 0 || /does not exist/.test(result.stderr);
-}
-
-async function removeUserWhenIdle(user: string): Promise<void> {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    if (removeUser(user)) return;
-    await sleep(100);
-  }
-  throw new Error(`could not remove test user ${user}`);
-}
-
-/** Processes started by the test user (its sessions' shells): by their pids, nothing else. */
-function killUserProcesses(user: string): void {
-  const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim();
-  if (!uid) return;
-  for (const pid of listPids()) {
-    const status = readProc(pid, 'status');
-    const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
-    if (real === uid) kill(pid);
-  }
-}
-
-/** The listening sshd and its per-connection children (they outlive a killed listener). */
-function killTree(root: number): void {
-  const parents = new Map<number, number>();
-  for (const pid of listPids()) {
-    const stat = readProc(pid, 'stat');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    parents.set(pid, ppid);
-  }
-  const tree = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of parents) {
-      if (tree.has(ppid) && !tree.has(pid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  for (const pid of tree) kill(pid);
-}
-
-function listPids(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-}
-
-function readProc(pid: number, file: string): string {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** Resolves true once the port answers with an SSH banner, false if sshd exits first. */

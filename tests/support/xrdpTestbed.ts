@@ -12,10 +12,19 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findProgram, missingProgram, requireAll } from './programs';
+import {
+  addUser,
+  freePort,
+  killTree,
+  removeUser,
+  removeUserWhenIdle,
+  run,
+  signalUserProcesses,
+} from './systemPeers';
 
 /** A private xrdp (with its own sesman) on 127.0.0.1 and a throwaway user whose session is one xterm. */
 export interface XrdpTestbed {
@@ -292,57 +301,6 @@ async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
-function run(program: string, args: string[], input?: string): void {
-  const result = spawnSync(findProgram(program) ?? program, args, { input, encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(
-      `${program} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.error}`,
-    );
-  }
-}
-
-/** useradd takes a lock on /etc/passwd; testbeds starting in parallel retry until they get it. */
-async function addUser(user: string, home: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const result = spawnSync(
-      findProgram('useradd')!,
-      ['--create-home', '--home-dir', home, '--shell', '/bin/bash', '--user-group', user],
-      { encoding: 'utf8' },
-    );
-    if (result.status === 0) return;
-    if (attempt === 20 || !/lock|try again/i.test(result.stderr)) {
-      throw new Error(`useradd ${user} failed (${result.status}): ${result.stderr}`);
-    }
-    await sleep(100 + Math.random() * 200);
-  }
-}
-
-async function removeUserWhenIdle(user: string): Promise<void> {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    if (removeUser(user)) return;
-    await sleep(100);
-  }
-  throw new Error(`could not remove test user ${user}`);
-}
-
-function removeUser(user: string): boolean {
-  const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim();
-  if (uid) signalUserProcesses(uid, 'SIGKILL');
-  const result = spawnSync(findProgram('userdel')!, ['--remove', user], { encoding: 'utf8' });
-  return result.status === 0 || /does not exist/.test(result.stderr);
-}
-
-/**
- * The session's processes (X server, xterm, shell, channel server, and the ssh-agent Debian's
- * Xsession leaves behind), by their pids.
- */
-function signalUserProcesses(uid: string, signal: NodeJS.Signals): void {
-  for (const pid of listPids()) {
-    const real = /^Uid:\s+(\d+)/m.exec(readProc(pid, 'status'))?.[1];
-    if (real === uid) signalPid(pid, signal);
-  }
-}
-
 /** Sockets and locks of the user's X display, left behind when its server was killed. */
 function removeDisplayLeftovers(uid: number): void {
   const places: [string, RegExp][] = [
@@ -361,55 +319,4 @@ function removeDisplayLeftovers(uid: number): void {
       }
     }
   }
-}
-
-/** The process and all its descendants (xrdp forks per connection, sesman per session). */
-function killTree(root: number): void {
-  const parents = new Map<number, number>();
-  for (const pid of listPids()) {
-    const stat = readProc(pid, 'stat');
-    parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-  }
-  const tree = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, ppid] of parents) {
-      if (tree.has(ppid) && !tree.has(pid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  for (const pid of tree) signalPid(pid, 'SIGKILL');
-}
-
-function listPids(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-}
-
-function readProc(pid: number, file: string): string {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }

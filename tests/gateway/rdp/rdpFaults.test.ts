@@ -32,18 +32,7 @@ const SIZE = { width: 800, height: 600 };
 const TARGET = 'desk-01';
 
 async function grant(gateway: GatewayProcess, xrdp: XrdpTestbed): Promise<void> {
-  await grantOperatorRdp(
-    gateway,
-    {
-      name: TARGET,
-      host: xrdp.host,
-      port: xrdp.port,
-      certificateFingerprint: xrdp.certificateFingerprint,
-      account: xrdp.user,
-      password: xrdp.password,
-    },
-    OPERATOR,
-  );
+  await grantOperatorRdp(gateway, TARGET, xrdp, OPERATOR);
 }
 
 async function verify(file: string, dataDir: string): Promise<string> {

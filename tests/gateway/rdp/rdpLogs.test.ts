@@ -27,18 +27,7 @@ describe.skipIf(skip !== null)(`Session Logs of an RDP session ${skip ? `(skippe
   beforeAll(async () => {
     xrdp = await startXrdp();
     gateway = await startGatewayProcess();
-    await grantOperatorRdp(
-      gateway,
-      {
-        name: 'desk-01',
-        host: xrdp.host,
-        port: xrdp.port,
-        certificateFingerprint: xrdp.certificateFingerprint,
-        account: xrdp.user,
-        password: xrdp.password,
-      },
-      OPERATOR,
-    );
+    await grantOperatorRdp(gateway, 'desk-01', xrdp, OPERATOR);
     token = await adminLogin(gateway);
   }, 60_000);
 

@@ -63,18 +63,7 @@ describe.skipIf(skip !== null)(`RDP proxy ${skip ? `(skipped: ${skip})` : ''}`, 
   beforeAll(async () => {
     xrdp = await startXrdp();
     gateway = await startGatewayProcess();
-    await grantOperatorRdp(
-      gateway,
-      {
-        name: 'desk-01',
-        host: xrdp.host,
-        port: xrdp.port,
-        certificateFingerprint: xrdp.certificateFingerprint,
-        account: xrdp.user,
-        password: xrdp.password,
-      },
-      OPERATOR,
-    );
+    await grantOperatorRdp(gateway, 'desk-01', xrdp, OPERATOR);
     adminToken = await adminLogin(gateway);
   }, 60_000);
 

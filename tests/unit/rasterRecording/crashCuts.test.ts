@@ -21,7 +21,7 @@ import {
   parseFrameHeader,
   TRAILER_BYTES,
 } from '../../../src/recording/format';
-import { intBelow, prng } from '../rdp/support/prng';
+import { intBelow, prng } from '../../support/prng';
 import { officeSession, type SessionStep } from './support/officeSession';
 import { expectSameScreen, recordSession, replayFromStart } from './support/recordSession';
 

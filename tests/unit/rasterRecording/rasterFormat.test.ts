@@ -11,7 +11,7 @@ import {
   encodeRasterEvents,
   type RasterEvent,
 } from '../../../src/recording/raster/rasterFormat';
-import { prng } from '../rdp/support/prng';
+import { prng } from '../../support/prng';
 
 const bitmap = (t: number, bytes: number, compressed = true): RasterEvent => ({
   t,

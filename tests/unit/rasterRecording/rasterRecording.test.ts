@@ -14,7 +14,7 @@ import {
   type RasterEvent,
 } from '../../../src/recording';
 import { sha256File } from '../../../src/recording/sha256';
-import { intBelow, prng } from '../rdp/support/prng';
+import { intBelow, prng } from '../../support/prng';
 import { officeSession, type SessionStep } from './support/officeSession';
 import { expectSameScreen, recordSession, replayFromStart } from './support/recordSession';
 

@@ -3,7 +3,7 @@ import { applyUpdates, type ScreenUpdate } from '../../../src/recording/raster/s
 import { RdpBitmapError } from '../../../src/shared/rdp/bitmapError';
 import { Framebuffer, type BitmapRect } from '../../../src/shared/rdp/framebuffer';
 import { encodeImage } from '../rdp/support/imageEncoder';
-import { intBelow, prng } from '../rdp/support/prng';
+import { intBelow, prng } from '../../support/prng';
 
 /** A compressed 24 bpp bitmap of bands in one colour family, or one that cannot be decoded. */
 function randomRect(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBitmap, decodeRawBitmap, RdpBitmapError } from '../../../src/shared/rdp/rle';
 import { decodeLikeLibrary, firstDifference, rgba, wireRgba } from './support/compare';
-import { intBelow, prng } from './support/prng';
+import { intBelow, prng } from '../../support/prng';
 import { randomPlanarStream } from './support/planarWriter';
 import { referenceDecode } from './support/referenceDecoder';
 

@@ -4,7 +4,7 @@ import { decodeBitmap, decodeRawBitmap, RdpBitmapError } from '../../../src/shar
 import { decodeLikeLibrary, firstDifference, guardedInput, wireRgba } from './support/compare';
 import { readCapturedRects, XRDP_FIXTURE } from './support/fixture';
 import { encodeImage } from './support/imageEncoder';
-import { intBelow, prng } from './support/prng';
+import { intBelow, prng } from '../../support/prng';
 import { randomStream } from './support/randomStreams';
 import { referenceDecode } from './support/referenceDecoder';
 import { desktopScreen, photoScreen, textScreen, tilesOf, wirePixels } from './support/screens';

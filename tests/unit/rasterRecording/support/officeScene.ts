@@ -1,5 +1,5 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { intBelow } from '../../rdp/support/prng';
+import { intBelow } from '../../../support/prng';
 
 /** A screen area in pixels. */
 export interface Area {

@@ -2,7 +2,7 @@ import { keyStroke, SCANCODES, typeText } from '../../../../src/gateway/rdp/scan
 import type { MarkerKind } from '../../../../src/recording/format';
 import type { RasterInput } from '../../../../src/recording/raster/rasterFormat';
 import type { BitmapRect } from '../../../../src/shared/rdp/framebuffer';
-import { intBelow, prng } from '../../rdp/support/prng';
+import { intBelow, prng } from '../../../support/prng';
 import { OfficeScene, type WindowKind } from './officeScene';
 import { serverRects, type ServerStyle } from './serverRects';
 

@@ -1,4 +1,4 @@
-import { intBelow } from './prng';
+import { intBelow } from '../../../support/prng';
 
 /**
  * A random valid 32 bpp planar stream (run-length planes, alpha first): per row, segments of raw

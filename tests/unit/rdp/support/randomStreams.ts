@@ -1,4 +1,4 @@
-import { intBelow } from './prng';
+import { intBelow } from '../../../support/prng';
 import { RleWriter, type LengthForm } from './rleWriter';
 
 type Family = 'regular' | 'lite' | 'regular-mask' | 'lite-mask';

@@ -1,4 +1,4 @@
-import { intBelow, prng } from './prng';
+import { intBelow, prng } from '../../../support/prng';
 
 /** A synthetic screen: 0xRRGGBB per pixel, rows top-down. */
 export interface Screen {
