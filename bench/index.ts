@@ -8,6 +8,7 @@ import { benchRecordingDownload, DOWNLOAD_TARGET_RATIO } from './recordingDownlo
 import { benchRecordingsStore } from './recordingsStore';
 import { benchRdp, RDP_VIEWER_ADDED_TARGET_P99_MS } from './rdp';
 import { benchRdpDecode, RDP_DECODE_TARGET_RATIO } from './rdpDecode';
+import { benchRdpOffice, RDP_OFFICE_TARGET_MB_PER_HOUR } from './rdpOffice';
 import { benchRdpRecording, RDP_RECORDING_TARGET_MB_PER_HOUR, RDP_SEEK_TARGET_P95_MS } from './rdpRecording';
 import { formatRows, type BenchRow } from './report';
 import { benchSeek, OPEN_TARGET_MS, SEEK_TARGET_P95_MS } from './seek';
@@ -32,7 +33,8 @@ import { benchVideoOpen, VIDEO_OPEN_TARGET_MS } from './videoOpen';
  * rdp-decode (RDP bitmap decoding vs node-rdpjs-2's decoder on the same bitmaps), rdp-recording (a
  * scripted office hour recorded at 1024x768: bytes per hour, keyframes, seek p95; VIGIL_BENCH_RDP_MINUTES
  * shortens it), rdp (10 remote desktops through one gateway against real xrdp: key echo to the operator
- * and to Live Stream, CPU and memory per desktop). Default: all.
+ * and to Live Stream, CPU and memory per desktop), rdp-office (a real xrdp desktop driven with xdotool
+ * through the gateway: recording MB per hour; VIGIL_BENCH_RDP_OFFICE_MINUTES). Default: all.
  */
 const SESSIONS_TARGET_P95_MS = 20;
 const SESSIONS_TARGET_EXPORT_ROWS_PER_SECOND = 200_000;
@@ -186,6 +188,16 @@ async function rdp(): Promise<string> {
   ].join('\n\n');
 }
 
+async function rdpOffice(): Promise<string> {
+  const result = await benchRdpOffice(log);
+  return [
+    formatRows('RDP office session on real xrdp, driven with xdotool, recorded by the gateway', result.rows),
+    result.mbPerHour <= RDP_OFFICE_TARGET_MB_PER_HOUR
+      ? `RDP office recording target met (<= ${RDP_OFFICE_TARGET_MB_PER_HOUR} MB per hour).`
+      : `Target missed: ${result.mbPerHour.toFixed(1)} MB per hour of office work`,
+  ].join('\n\n');
+}
+
 async function rdpRecording(): Promise<string> {
   const r = await benchRdpRecording(log);
   const missed = [
@@ -216,6 +228,7 @@ const SECTIONS: Record<string, () => Promise<string>> = {
   cluster,
   'rdp-decode': rdpDecode,
   'rdp-recording': rdpRecording,
+  'rdp-office': rdpOffice,
   rdp,
 };
 

@@ -20,6 +20,8 @@ import {
   addUser,
   freePort,
   killTree,
+  listPids,
+  readProc,
   removeUser,
   removeUserWhenIdle,
   run,
@@ -319,4 +321,21 @@ function removeDisplayLeftovers(uid: number): void {
       }
     }
   }
+}
+
+/** Pids of the X servers running as the testbed's user (one per xrdp session). */
+export function sessionXServers(bed: XrdpTestbed): number[] {
+  const uid = statSync(bed.userHome).uid;
+  return listPids().filter((pid) => {
+    const status = readProc(pid, 'status');
+    return /^Name:\s+Xorg$/m.test(status) && new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status);
+  });
+}
+
+/** The X display of the testbed user's desktop session, for driving it with xdotool (as root). */
+export function desktopDisplay(bed: XrdpTestbed): { DISPLAY: string; XAUTHORITY: string } {
+  const [server] = sessionXServers(bed);
+  if (server === undefined) throw new Error(`no desktop session runs for ${bed.user}`);
+  const display = readProc(server, 'cmdline').split('\0')[1]!;
+  return { DISPLAY: display, XAUTHORITY: join(bed.userHome, '.Xauthority') };
 }

@@ -131,6 +131,13 @@ describe.skipIf(skip !== null)(`RDP proxy ${skip ? `(skipped: ${skip})` : ''}`, 
       message: OPERATOR_MESSAGES.blocked,
     });
     typeLine(socket, `touch ${held}`);
+    // While held, the operator may not open another desktop either, on any target.
+    const second = await openDesktop(token);
+    const refusedWhileHeld = await second.nextJson(10_000);
+    expect(refusedWhileHeld).toMatchObject({ type: 'refused', code: 'BLOCKED' });
+    expect(String(refusedWhileHeld.message)).toMatch(
+      /^Error\. User has been prevented to start sessions by admin on /,
+    );
     await apiCall(gateway, 'PUT', `/sessions/${sessionId}/interactivity`, adminToken, { blocked: false });
     expect(await drain(socket, screen)).toMatchObject({
       type: 'interactivity',

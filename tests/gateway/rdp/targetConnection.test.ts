@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,13 @@ import {
 import { startRdpInterceptor } from '../../support/rdpInterceptor';
 import { waitFor } from '../../support/wait';
 import { missingProgram } from '../../support/programs';
-import { startXrdp, xrdpSkipReason, type XrdpTestbed } from '../../support/xrdpTestbed';
+import {
+  desktopDisplay,
+  sessionXServers,
+  startXrdp,
+  xrdpSkipReason,
+  type XrdpTestbed,
+} from '../../support/xrdpTestbed';
 
 const skip = xrdpSkipReason() ?? missingProgram('xdotool');
 const WIDTH = 800;
@@ -116,12 +122,11 @@ describe.skipIf(skip !== null)(`RDP connection to an xrdp target${skip ? ` (skip
   it('moves the pointer on the target', async () => {
     const watched = open();
     await ready(watched);
-    const [xServer] = sessionXServers(bed);
-    const display = readFileSync(`/proc/${xServer}/cmdline`, 'utf8').split('\0')[1]!;
+    const desktop = desktopDisplay(bed);
     const pointer = (): string =>
       spawnSync('xdotool', ['getmouselocation', '--shell'], {
         encoding: 'utf8',
-        env: { ...process.env, DISPLAY: display, XAUTHORITY: join(bed.userHome, '.Xauthority') },
+        env: { ...process.env, ...desktop },
       }).stdout;
     for (const [x, y] of [
       [123, 234],
@@ -252,22 +257,6 @@ function painted(rects: readonly RdpBitmapRect[]): number {
     }
   }
   return covered.reduce((sum, cell) => sum + cell, 0);
-}
-
-/** Pids of the X servers running as the testbed's user (one per xrdp session). */
-function sessionXServers(bed: XrdpTestbed): number[] {
-  const uid = statSync(bed.userHome).uid;
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        return /^Name:\s+Xorg$/m.test(status) && new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 /** Accepts connections and never says a word. */
