@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeBitmap, decodeRawBitmap, RdpBitmapError } from '../../../src/shared/rdp/rle';
 import { decodeLikeLibrary, firstDifference, guardedInput, wireRgba } from './support/compare';
-import { readCapturedRects, XRDP_FIXTURE } from './support/fixture';
+import { readCapturedRects } from './support/fixture';
 import { encodeImage } from './support/imageEncoder';
 import { intBelow, prng } from '../../support/prng';
 import { randomStream } from './support/randomStreams';
@@ -106,7 +105,7 @@ describe('damaged streams', () => {
   });
 });
 
-describe.skipIf(!existsSync(XRDP_FIXTURE))('bitmaps captured from xrdp', () => {
+describe('bitmaps captured from xrdp', () => {
   const rects = readCapturedRects();
 
   it('decode exactly as node-rdpjs-2 decodes them', () => {
