@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { RecordingWriter, sha256File } from '../../src/recording';
 import { FolderRecordingStore } from '../../src/gateway/recordings/folderStore';
 import { RecordingSharing } from '../../src/gateway/services/recordingSharing';
+import { SessionTextService } from '../../src/gateway/services/sessionText';
 import type { SessionFacts } from '../../src/gateway/services/sessionLedger';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
 import { waitForValue } from '../support/wait';
@@ -96,6 +97,15 @@ describe('a recording the shared store could not take', () => {
     expect(existsSync(manifestBeside(file, 'c0ffee01'))).toBe(false);
     expect(await buffer(await sharing.shared!.read('c0ffee01'))).toEqual(bytes);
     expect(await sharing.publishLeftBehind(), 'nothing left to move').toEqual([]);
+
+    // The session text is built from the shared copy, brought back only for that.
+    const texts = new SessionTextService(gw.store, gw.dir, Date.now, (hash, path) =>
+      sharing.fetch(hash, path),
+    );
+    expect(await texts.ensure(id)).toMatchObject({ status: 'ready' });
+    expect((await texts.page(id, 0, 10)).items.map((line) => line.text)).toContain('c0ffee01');
+    expect(existsSync(file), 'the copy read for the text is gone again').toBe(false);
+    await texts.close();
   });
 
   test('the timed sweep moves every recording left behind, without anyone asking', async () => {

@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { SessionLogHit, SessionLogSearch, SessionTextPage } from '../../shared/api';
@@ -134,7 +134,27 @@ export class SessionTextService {
     await Promise.allSettled([...this.builds.values()]);
   }
 
+  /**
+   * A copy brought back from the shared store only to be read is removed afterwards: the node's
+   * recordings folder keeps only recordings not yet moved, as the move left it.
+   */
   private async build(sessionId: number): Promise<SessionTextState> {
+    const fetched = new Set<string>();
+    try {
+      return await this.buildFrom(sessionId, async (hash, file) => {
+        const ok = await this.fetchShared(hash, file).catch(() => false);
+        if (ok) fetched.add(file);
+        return ok;
+      });
+    } finally {
+      await Promise.all([...fetched].map((file) => rm(file, { force: true })));
+    }
+  }
+
+  private async buildFrom(
+    sessionId: number,
+    fetchShared: (hash: string, file: string) => Promise<boolean>,
+  ): Promise<SessionTextState> {
     const unavailable = (message: string) =>
       this.save(sessionId, { status: 'unavailable', lines: 0, message });
     const session = await this.store.sessions.get(sessionId, 0);
@@ -148,8 +168,7 @@ export class SessionTextService {
     try {
       await access(file);
     } catch {
-      if (!(await this.fetchShared(session.hash, file).catch(() => false)))
-        return unavailable('The recording file is missing');
+      if (!(await fetchShared(session.hash, file))) return unavailable('The recording file is missing');
     }
     let source: TextSource;
     try {
@@ -157,8 +176,7 @@ export class SessionTextService {
     } catch (err) {
       // Moved to the shared store between the check above and now: read it from there.
       const moved =
-        (err as NodeJS.ErrnoException).code === 'ENOENT' &&
-        (await this.fetchShared(session.hash, file).catch(() => false));
+        (err as NodeJS.ErrnoException).code === 'ENOENT' && (await fetchShared(session.hash, file));
       if (!moved) return unavailable(`The recording could not be read: ${(err as Error).message}`);
       try {
         source = await this.openSource(file);
