@@ -44,6 +44,8 @@ export default tseslint.config(
   layer('operator', ['main', 'preload', 'renderer', 'gateway', 'recording']),
   // Recordings are read and written the same way by the gateway and the desktop app's main process.
   layer('recording', ['main', 'preload', 'renderer', 'gateway']),
+  // Evidence bundles are written and verified the same way by the desktop app and the gateway.
+  layer('evidence', ['main', 'preload', 'renderer', 'gateway', 'operator']),
   {
     files: ['src/shared/**/*.ts'],
     rules: {

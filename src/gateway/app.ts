@@ -7,6 +7,7 @@ import Fastify, {
 } from 'fastify';
 import { API_PREFIX } from '../shared/api';
 import { AccessWatcher } from './live/accessWatcher';
+import { AlertSockets } from './live/alerts/alertSockets';
 import { SessionUpdates } from './live/updatesSocket';
 import { routeUpgrades } from './live/upgrade';
 import { errorBody, registerErrorHandling } from './plugins/errors';
@@ -14,11 +15,15 @@ import { createGuard, usesGuard } from './plugins/guard';
 import { registerOpenApi } from './plugins/openapi';
 import { validatorCompiler } from './plugins/validation';
 import { auditRoutes } from './routes/audit';
+import { evidenceRoutes } from './routes/evidence';
+import { auditMarkRoutes } from './routes/auditMarks';
 import { authRoutes } from './routes/auth';
+import { alertRoutes } from './routes/alerts';
 import { blockRoutes } from './routes/blocks';
 import { liveRoutes } from './routes/live';
 import { recordingRoutes } from './routes/recordings';
 import { rdpApiRoutes, registerOperatorPage, type RdpRouteDeps } from './routes/rdp';
+import { searchRoutes } from './routes/search';
 import { sessionRoutes } from './routes/sessions';
 import { userRoutes } from './routes/users';
 import { createGatewayServices, type GatewayServiceOptions, type GatewayServices } from './services';
@@ -102,11 +107,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.rdp === undefined ? undefined : { ...deps.rdp, store: services.store, guard, wss };
   const updates = new SessionUpdates(services.live.changes, identity, guard);
   app.addHook('onClose', async () => updates.dispose());
+  const alerts = new AlertSockets(services.alertFeed, services.store, identity, services.clock);
+  app.addHook('onClose', async () => alerts.dispose());
   // Access taken away (logout, or the CLI in another process) ends sessions and streams it covered.
   const watcher = new AccessWatcher(
     services.store,
     hub,
-    [viewers, updates],
+    [viewers, updates, alerts],
     services.clock,
     undefined,
     app.log,
@@ -115,11 +122,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => watcher.stop());
   // Text builds in progress stop before the store they write to closes.
   app.addHook('onClose', async () => services.sessionText.close());
+  // The search index catches up in the background and stops before the store closes.
+  services.searchIndexer.start();
+  app.addHook('onClose', async () => services.searchIndexer.close());
 
   await app.register(
     async (api) => {
       await api.register(authRoutes(identity, guard));
       await api.register(sessionRoutes(sessions, services.sessionText, guard));
+      await api.register(searchRoutes(services.search, guard));
       await api.register(
         liveRoutes({
           guard,
@@ -132,10 +143,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           viewers,
         }),
       );
+      await api.register(alertRoutes({ guard, alerts, wss }));
       await api.register(blockRoutes(liveControl, guard));
       await api.register(recordingRoutes(services.recordings, guard));
       await api.register(userRoutes(sessions, guard));
-      await api.register(auditRoutes(audit, guard));
+      await api.register(auditRoutes(audit, services.auditProof, guard));
+      await api.register(evidenceRoutes(services.evidence, guard));
+      await api.register(auditMarkRoutes(services.auditMarks, guard));
       if (rdp !== undefined) await api.register(rdpApiRoutes(rdp));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },

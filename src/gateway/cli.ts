@@ -17,6 +17,7 @@ import { checkDatabaseUrl, openGatewayStore } from './db/openGatewayStore';
 import { GatewayError } from './errors';
 import { tuneHeapForStreaming } from './heapTuning';
 import { verifyRecording } from './seal/verifyFiles';
+import { isEvidenceBundle, verifyBundleCommand } from './evidenceCommand';
 import { AccessRemovalService } from './services/accessRemoval';
 import { AdminService } from './services/admin';
 import { CommandRulesAdminService } from './services/commandRulesAdmin';
@@ -84,6 +85,11 @@ Recordings:
         Checks a recording (e.g. a copy) against its signed manifest. Defaults: NAME.manifest.json and
         NAME.manifest.sig next to NAME.vrec, and the signing key of --data. Prints "Verified" with the
         key id, or what fails (signature, unknown key, size, SHA-256) and exits with 1.
+  verify BUNDLE [--json]
+        Checks an evidence bundle (its folder, or its .zip) offline: the signed statement, every
+        file's SHA-256, the recordings against their signed manifests, the audit-trail proof, and
+        that no file was added or removed. Prints the signing key id (compare it with the gateway's)
+        and each problem with the file it concerns; exits with 1 when any check fails.
   purge [--older-than DAYS] [--dry-run] [--recordings URL]
         Purges now the recordings of finished sessions that ended more than DAYS days ago (default:
         $VIGIL_RETENTION_DAYS, else ${DEFAULTS.retentionDays}), except those with Prevent Purge. The sessions, their
@@ -137,6 +143,7 @@ const OPTIONS = {
   manifest: { type: 'string' },
   signature: { type: 'string' },
   'public-key': { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
@@ -520,9 +527,10 @@ const COMMANDS: Command[] = [
   },
   {
     words: ['verify'],
-    args: ['RECORDING'],
-    options: ['manifest', 'signature', 'public-key'],
+    args: ['RECORDING|BUNDLE'],
+    options: ['manifest', 'signature', 'public-key', 'json'],
     async run({ args, values, io }) {
+      if (isEvidenceBundle(args[0]!)) return verifyBundleCommand(args[0]!, values.json === true, io);
       const report = await verifyRecording({
         recording: args[0]!,
         manifest: str(values, 'manifest'),

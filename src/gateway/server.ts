@@ -100,6 +100,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
     // Recordings sealed now, and those an earlier copy to the shared store failed on, are moved.
     services.sharing.retry(RECORDING_COPY_RETRY_MS);
     scheduleRetention(services, config.retentionDays, options.print);
+    services.checkpoints.start();
     const { hub } = services;
     await services.live.start();
     if (bus !== undefined && 'pool' in store) {
@@ -166,6 +167,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
         await ssh.close();
         await app.close();
         await services.retention.stop();
+        await services.checkpoints.stop();
         await services.sharing.close();
         // Every session here ended cleanly: the lease goes, and no peer will take this node for dead.
         await leases?.stop({ release: true });
@@ -176,6 +178,7 @@ export async function startGateway(config: GatewayConfig, options: ServeOptions)
     };
   } catch (err) {
     await servicesBuilt?.retention.stop();
+    await servicesBuilt?.checkpoints.stop();
     await leases?.stop();
     await bus?.close();
     await store.close();

@@ -1,9 +1,31 @@
-import { BrowserWindow, app, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  Tray,
+  app,
+  dialog,
+  ipcMain,
+  nativeImage,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+} from 'electron';
+import { existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CHANNELS } from '../shared/ipc';
 import { fail } from '../shared/result';
-import { KeytarSecretStore, createMainServices, type EventSink, type SaveTarget } from './services';
+import type { AlertNotification } from '../shared/alertCentre';
+import {
+  KeytarSecretStore,
+  createMainServices,
+  type EventSink,
+  type MainServices,
+  type SaveTarget,
+} from './services';
+import { TrayCounter } from './services/alerts/tray-counts';
+import { trayView, type TrayAction } from './services/alerts/tray';
 import { lockNavigation } from './shell/navigation';
 import { rendererSource, shellContentSecurityPolicy } from './shell/rendererSource';
 import { isTrustedSender } from './shell/senderPolicy';
@@ -27,9 +49,73 @@ app.enableSandbox();
 
 let mainWindow: BrowserWindow | null = null;
 
+const trayCounter = new TrayCounter({ countLive: () => countLive() });
+let countLive: () => Promise<number | null> = () => Promise.resolve(null);
+
 const events: EventSink = (event, payload) => {
+  if (event === 'sessions:changed') trayCounter.sessionsChanged();
   if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(event, payload);
 };
+
+/** Brings the window back (restored, shown, focused) and, for an alert, tells the page to open it. */
+function showWindow(open?: { alertId: number | null }): void {
+  if (!mainWindow) createWindow();
+  const window = mainWindow;
+  if (!window) return;
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
+  if (open) events('alerts:open', open);
+}
+
+// Kept referenced: a garbage-collected notification no longer reports its click.
+const shownNotifications = new Set<Notification>();
+
+function notify(alert: AlertNotification): void {
+  if (!Notification.isSupported()) return;
+  const notification = new Notification({ title: alert.title, body: alert.body, silent: alert.silent });
+  shownNotifications.add(notification);
+  const forget = () => shownNotifications.delete(notification);
+  notification.on('click', () => {
+    forget();
+    showWindow({ alertId: alert.alertId });
+  });
+  notification.on('close', forget);
+  notification.show();
+}
+
+/** The tray / menu-bar icon: live sessions and unread alerts, from the tested trayView. */
+function createTray(services: MainServices): void {
+  const iconFile = app.isPackaged
+    ? join(process.resourcesPath, 'icon.png')
+    : join(here, '../../resources/icon.png');
+  const image = existsSync(iconFile)
+    ? nativeImage.createFromPath(iconFile).resize({ width: 16, height: 16 })
+    : nativeImage.createEmpty();
+  const tray = new Tray(image);
+  const act = (action: TrayAction) => {
+    if (action === 'quit') app.quit();
+    else showWindow(action === 'alerts' ? { alertId: null } : undefined);
+  };
+  const render = () => {
+    const locale = services.auth.state() ? services.alerts.preferences().locale : 'en';
+    const view = trayView(trayCounter.current, locale);
+    tray.setTitle(view.title);
+    tray.setToolTip(view.tooltip);
+    tray.setContextMenu(
+      Menu.buildFromTemplate(
+        view.menu.map((item) => ({
+          label: item.label,
+          enabled: item.enabled,
+          click: () => act(item.action),
+        })),
+      ),
+    );
+  };
+  tray.on('click', () => showWindow());
+  trayCounter.onChange(render);
+  render();
+}
 
 const saveTarget: SaveTarget = {
   async choose(suggestedName) {
@@ -105,7 +191,14 @@ if (!app.requestSingleInstanceLock()) {
       appInfo: { version: app.getVersion(), platform: process.platform, host: 'electron' },
       gatewayUrl: process.env.VIGIL_GATEWAY_URL,
       reveal: (path) => shell.showItemInFolder(path),
+      notify,
     });
+    countLive = async () => {
+      if (!services.auth.state()) return null;
+      return (await services.sessions.list({ status: 'live', pageSize: 1 })).total;
+    };
+    services.alerts.onUnreadChange((unread) => trayCounter.setUnread(unread));
+    services.auth.onSessionChange((state) => trayCounter.signedIn(state !== null));
     const { handlers } = services;
     app.on('will-quit', () => services.close());
     for (const channel of IPC_CHANNELS) {
@@ -117,6 +210,7 @@ if (!app.requestSingleInstanceLock()) {
     }
     hardenSession();
     createWindow();
+    createTray(services);
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });

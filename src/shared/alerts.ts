@@ -3,10 +3,17 @@ import { IsoDateTime } from './api';
 import { CRITICALITIES, RULE_ACTIONS } from './rules';
 
 /** What an alert is about; each derives from one audit event. */
-export const ALERT_KINDS = ['riskyCommand', 'sessionBlocked', 'sessionDropped', 'operatorRefused', 'watchedTarget'] as const;
+export const ALERT_KINDS = [
+  'riskyCommand',
+  'sessionBlocked',
+  'sessionDropped',
+  'operatorRefused',
+  'watchedTarget',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+const literals = <const T extends readonly string[]>(values: T) =>
+  Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
 
 export const AlertSchema = Type.Object({
   /** The audit event it derives from: also the replay cursor (alerts come in id order). */

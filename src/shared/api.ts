@@ -3,6 +3,7 @@ import { PERMISSIONS, ROLES } from './permissions';
 import { SESSION_ACTIONS } from './policy';
 import { EVENT_TYPES } from './events';
 import { CRITICALITIES, RULE_ACTIONS } from './rules';
+import { AuditCheckpointSchema } from './auditCheckpoint';
 
 /**
  * HTTP API schemas of the gateway. Routes validate with them and clients type their
@@ -115,6 +116,11 @@ export const SessionSchema = Type.Object({
   allowedActions: Type.Array(SessionActionSchema),
   /** Absent while the session is live. */
   endReason: Type.Optional(SessionEndReasonSchema),
+  /**
+   * Who audits the session (login order). The gateway always sends it; optional so that session
+   * snapshots saved before it existed still read.
+   */
+  auditors: Type.Optional(Type.Array(UserRefSchema)),
 });
 export type Session = Static<typeof SessionSchema>;
 
@@ -140,6 +146,10 @@ export function justificationError(raw: string): string | null {
 export const PAGE_SIZE_DEFAULT = 30;
 export const PAGE_SIZE_MAX = 500;
 
+/** A yes/no filter of a query string, spelled as it is sent. */
+export const QueryFlagSchema = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+export type QueryFlag = Static<typeof QueryFlagSchema>;
+
 /**
  * Filters of the session list. Text filters match case-insensitively anywhere in the value, except
  * `hash` (from its start) and `q` (reason or justification: any part of 3 characters or more;
@@ -160,6 +170,8 @@ export const SessionQuerySchema = Type.Object(
     to: Type.Optional(IsoDateTime),
     /** Reason/justification text search. */
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** 'true': only the sessions the caller is listed as an auditor of. */
+    assignedToMe: Type.Optional(QueryFlagSchema),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX })),
   },
@@ -182,6 +194,52 @@ export const AuditorsBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export type AuditorsBody = Static<typeof AuditorsBodySchema>;
+
+/** An auditor's verdict on a session they audit (Sessions for audit): the comment is trimmed. */
+export const AUDIT_COMMENT_MAX = 2000;
+export const AuditMarkBodySchema = Type.Object(
+  { audited: Type.Boolean(), comment: Type.String({ maxLength: 100_000 }) },
+  { additionalProperties: false },
+);
+export type AuditMarkBody = Static<typeof AuditMarkBodySchema>;
+export const AuditMarkSchema = Type.Object({
+  sessionId: Type.Integer(),
+  audited: Type.Boolean(),
+  comment: Type.String(),
+  /** Null until the auditor first sets the mark. */
+  updatedAt: Type.Union([IsoDateTime, Type.Null()]),
+});
+export type AuditMark = Static<typeof AuditMarkSchema>;
+
+export function auditCommentError(raw: string): string | null {
+  return raw.trim().length > AUDIT_COMMENT_MAX
+    ? `The comment may have at most ${AUDIT_COMMENT_MAX} characters`
+    : null;
+}
+
+export const AssignedAuditQuerySchema = Type.Object(
+  {
+    audited: Type.Optional(QueryFlagSchema),
+    page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX })),
+  },
+  { additionalProperties: false },
+);
+export type AssignedAuditQuery = Static<typeof AssignedAuditQuerySchema>;
+export const AssignedAuditSchema = Type.Object({
+  session: SessionSchema,
+  audited: Type.Boolean(),
+  comment: Type.String(),
+  updatedAt: Type.Union([IsoDateTime, Type.Null()]),
+});
+export type AssignedAudit = Static<typeof AssignedAuditSchema>;
+export const AssignedAuditListSchema = Type.Object({
+  items: Type.Array(AssignedAuditSchema),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+});
+export type AssignedAuditList = Static<typeof AssignedAuditListSchema>;
 
 export const UserSummarySchema = Type.Object({
   id: Type.Integer(),
@@ -227,10 +285,35 @@ export const AuditEventListSchema = Type.Object({
 });
 export type AuditEventList = Static<typeof AuditEventListSchema>;
 
+/**
+ * What a verification found wrong: `broken` an event that does not chain (`eventId`), `rewritten`
+ * the event a signed checkpoint names now holds another hash (the chain was recomputed after an
+ * edit), `truncated` the event a checkpoint (or an earlier verification) reached is gone and the
+ * trail now ends at `trailEndsAt`, `signature` a checkpoint whose signature does not check out with
+ * the gateway's key, `checkpoint-missing` a signed checkpoint was removed.
+ */
+export const ChainProblemSchema = Type.Object({
+  kind: Type.Union([
+    Type.Literal('broken'),
+    Type.Literal('rewritten'),
+    Type.Literal('truncated'),
+    Type.Literal('signature'),
+    Type.Literal('checkpoint-missing'),
+  ]),
+  message: Type.String(),
+  eventId: Type.Union([Type.Integer(), Type.Null()]),
+  checkpointSeq: Type.Union([Type.Integer(), Type.Null()]),
+  trailEndsAt: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type ChainProblem = Static<typeof ChainProblemSchema>;
+
 export const ChainStatusSchema = Type.Object({
   ok: Type.Boolean(),
   events: Type.Integer(),
   brokenAt: Type.Union([Type.Integer(), Type.Null()]),
+  /** The newest signed checkpoint found intact: the trail is proven up to its event. */
+  lastCheckpoint: Type.Union([AuditCheckpointSchema, Type.Null()]),
+  problem: Type.Union([ChainProblemSchema, Type.Null()]),
 });
 export type ChainStatus = Static<typeof ChainStatusSchema>;
 

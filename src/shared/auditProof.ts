@@ -1,33 +1,16 @@
 import { Type, type Static } from 'typebox';
-import { EventTypeSchema, IsoDateTime } from './api';
+import { EventTypeSchema } from './api';
+import { AuditCheckpointSchema } from './auditCheckpoint';
 
-/**
- * Signed checkpoints of the audit trail and the proof that a set of events belongs to it.
- *
- * A checkpoint signs the chain head (an event id and the hash stored with it) with the gateway's
- * Ed25519 key. Its signed bytes are the canonical JSON (keys sorted, no spaces, UTF-8) of
- * `AuditCheckpointBody`, so anyone holding the public key can check it without Vigil.
- */
-export const AuditCheckpointBodySchema = Type.Object({
-  type: Type.Literal('vigil-audit-checkpoint'),
-  version: Type.Literal(1),
-  /** 1, 2, 3… in the order the gateway signed them. */
-  seq: Type.Integer({ minimum: 1 }),
-  /** The newest event when signed, and the hash stored with it. */
-  eventId: Type.Integer({ minimum: 1 }),
-  hash: Type.String(),
-  signedAt: IsoDateTime,
-  /** Hex SHA-256 of the signing key's SPKI DER (as the recording manifests name it). */
-  keyId: Type.String(),
-});
-export type AuditCheckpointBody = Static<typeof AuditCheckpointBodySchema>;
+export {
+  AuditCheckpointBodySchema,
+  AuditCheckpointSchema,
+  type AuditCheckpoint,
+  type AuditCheckpointBody,
+} from './auditCheckpoint';
 
-export const AuditCheckpointSchema = Type.Object({
-  body: AuditCheckpointBodySchema,
-  /** Base64 Ed25519 signature of the body's canonical JSON. */
-  signature: Type.String(),
-});
-export type AuditCheckpoint = Static<typeof AuditCheckpointSchema>;
+// The proof that a set of events belongs to the audit trail: chain segments that each end on a
+// signed checkpoint (see auditCheckpoint.ts).
 
 /**
  * One stored event with every field its hash covers: `hash = sha256_hex(prevHash + "\n" +

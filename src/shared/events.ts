@@ -44,5 +44,7 @@ export const EVENT_TYPES = [
   // Audited-command rules kept with the CLI.
   'Command rule added',
   'Command rule removed',
+  // An auditor's own verdict on a session they were assigned (Sessions for audit).
+  'Audit status changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

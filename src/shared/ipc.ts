@@ -1,7 +1,13 @@
 import type {
+  AssignedAuditList,
+  AssignedAuditQuery,
+  AuditEventList,
+  AuditEventQuery,
+  AuditMark,
   Auditors,
   Block,
   BlockQuery,
+  ChainStatus,
   Me,
   RecordingManifest,
   Session,
@@ -13,7 +19,10 @@ import type {
   SessionTextPage,
   UserSummary,
 } from './api';
+import type { EvidenceBundle, EvidenceExportInput, EvidenceJob } from './evidenceIpc';
+import type { AlertEntry, AlertNotification, AlertPreferences, AlertPushed } from './alertCentre';
 import type { LiveServerMessage, SessionUpdate } from './live';
+import type { SearchQuery, SearchResult } from './search';
 import type { Result } from './result';
 
 /**
@@ -212,6 +221,14 @@ export interface IpcContract {
   'sessions:drop': (sessionId: number) => Session;
   /** "Hold on!": block (true) or release (false) the operator's input. */
   'sessions:setInteractivity': (input: { sessionId: number; blocked: boolean }) => Session;
+  /** Sessions for audit: the sessions the logged-in user audits, with their own Audited? marks. */
+  'audit:assigned': (query: AssignedAuditQuery) => AssignedAuditList;
+  /** Sets the logged-in auditor's Audited? flag and comment (trimmed, ≤ 2000 characters) on a session. */
+  'audit:setMark': (input: { sessionId: number; audited: boolean; comment: string }) => AuditMark;
+  /** The audit trail, newest first, filtered and paged (PAM.SessionManagement.Logs). */
+  'audit:events': (query: AuditEventQuery) => AuditEventList;
+  /** Checks the trail's chain and signed checkpoints added since the last successful check. */
+  'audit:verify': () => ChainStatus;
   'blocks:list': (query: BlockQuery) => Block[];
   'blocks:release': (blockId: number) => Block;
   /**
@@ -226,6 +243,8 @@ export interface IpcContract {
   'logs:text': (input: SessionTextInput) => SessionTextPage;
   /** Case-insensitive search over the session text and the typed commands, in session order. */
   'logs:search': (input: SessionLogSearchInput) => SessionLogSearch;
+  /** One search over the commands and terminal text of every session the auditor may see. */
+  'search:query': (query: SearchQuery) => SearchResult;
   /**
    * The logged-in gateway's recording signing key and whether the profile trusts it; a key other
    * than the pinned one is the SIGNING_KEY_CHANGED alarm.
@@ -280,6 +299,29 @@ export interface IpcContract {
   'exports:ffmpeg': () => FfmpegStatus;
   /** The app's own ffmpeg setting, tried first; null clears it. */
   'exports:setFfmpegPath': (path: string | null) => FfmpegStatus;
+  /** The logged-in profile's alert centre, newest first. */
+  'alerts:list': () => AlertEntry[];
+  /** Marks these alerts read (every one when null); answers how many stay unread. */
+  'alerts:markRead': (ids: number[] | null) => { unread: number };
+  /** What this user wants to hear about from the logged-in gateway (kept per profile). */
+  'alerts:preferences': () => AlertPreferences;
+  'alerts:setPreferences': (preferences: AlertPreferences) => AlertPreferences;
+  /**
+   * Exports one evidence bundle of sessions or library items (asks where to save first); the
+   * rest runs in the background with `evidence:progress` events. A cancelled dialog is 'cancelled'.
+   */
+  'evidence:export': (input: EvidenceExportInput) => EvidenceJob;
+  'evidence:cancel': (jobId: string) => null;
+  /** The library's Bundles list: works offline. */
+  'evidence:list': () => EvidenceBundle[];
+  /** Adds an existing bundle folder or zip to the list and verifies it. */
+  'evidence:open': (path: string) => EvidenceBundle;
+  /** Checks a bundle again, offline: every changed, missing or added file is named. */
+  'evidence:verify': (bundleId: string) => EvidenceBundle;
+  /** Shows the bundle, or its report.html, in the file manager (where there is one); returns the path. */
+  'evidence:reveal': (input: { bundleId: string; report: boolean }) => { path: string };
+  /** Takes a bundle off the list; its files stay where they are. */
+  'evidence:forget': (bundleId: string) => null;
 }
 
 export type ExportFormat = 'asciicast' | 'mp4';
@@ -467,6 +509,14 @@ export interface IpcEvents {
   'downloads:progress': DownloadStatus;
   /** An export's state or progress (at most a few times a second while running). */
   'exports:progress': ExportJob;
+  /** An alert entered the alert centre (with the OS notification the page shows, in a browser). */
+  'alerts:alert': AlertPushed;
+  /** Alerts replayed after a reconnect, summed up in one notification the page shows (in a browser). */
+  'alerts:missed': { count: number; notification: AlertNotification };
+  /** The user clicked an OS notification the shell showed: open that alert (null: the alert centre). */
+  'alerts:open': { alertId: number | null };
+  /** An evidence export's phase or progress (at most a few times a second while running). */
+  'evidence:progress': EvidenceJob;
 }
 export type IpcEventName = keyof IpcEvents;
 
@@ -503,6 +553,10 @@ export const IPC_CHANNELS = [
   'users:list',
   'sessions:drop',
   'sessions:setInteractivity',
+  'audit:assigned',
+  'audit:setMark',
+  'audit:events',
+  'audit:verify',
   'blocks:list',
   'blocks:release',
   'live:open',
@@ -510,6 +564,7 @@ export const IPC_CHANNELS = [
   'logs:get',
   'logs:text',
   'logs:search',
+  'search:query',
   'profiles:signingKey',
   'profiles:trustSigningKey',
   'profiles:forgetSigningKey',
@@ -536,6 +591,17 @@ export const IPC_CHANNELS = [
   'exports:cancel',
   'exports:ffmpeg',
   'exports:setFfmpegPath',
+  'alerts:list',
+  'alerts:markRead',
+  'alerts:preferences',
+  'alerts:setPreferences',
+  'evidence:export',
+  'evidence:cancel',
+  'evidence:list',
+  'evidence:open',
+  'evidence:verify',
+  'evidence:reveal',
+  'evidence:forget',
 ] as const satisfies readonly IpcChannel[];
 
 export const IPC_EVENTS = [
@@ -547,6 +613,10 @@ export const IPC_EVENTS = [
   'sessions:changed',
   'downloads:progress',
   'exports:progress',
+  'alerts:alert',
+  'alerts:missed',
+  'alerts:open',
+  'evidence:progress',
 ] as const satisfies readonly IpcEventName[];
 
 /** Error codes handlers return besides the gateway's own. */

@@ -1,5 +1,8 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import {
+  AssignedAuditQuerySchema,
+  AuditEventQuerySchema,
+  AuditMarkBodySchema,
   AuditorsBodySchema,
   BlockQuerySchema,
   InteractivityBodySchema,
@@ -9,7 +12,9 @@ import {
   SessionQuerySchema,
   SessionTextQuerySchema,
 } from './api';
+import { AlertPreferencesSchema } from './alertCentre';
 import type { IpcArgs, IpcChannel } from './ipc';
+import { SearchQuerySchema } from './search';
 import type { Same } from './sameType';
 
 /**
@@ -57,6 +62,15 @@ const JustifiedSessionSchema = Type.Object(
 
 const AuditorsInputSchema = Type.Object(
   { sessionId: SessionIdSchema, userIds: AuditorsBodySchema.properties.userIds },
+  { additionalProperties: false },
+);
+
+const AuditMarkInputSchema = Type.Object(
+  {
+    sessionId: SessionIdSchema,
+    audited: AuditMarkBodySchema.properties.audited,
+    comment: AuditMarkBodySchema.properties.comment,
+  },
   { additionalProperties: false },
 );
 
@@ -150,6 +164,29 @@ const ExportInputSchema = Type.Object(
 );
 const ExportIdSchema = Type.String({ minLength: 1, maxLength: 64 });
 const FfmpegPathSchema = Type.Union([FilePathSchema, Type.Null()]);
+const EvidenceFormatSchema = Type.Union([Type.Literal('folder'), Type.Literal('zip')]);
+/** As many sessions as one audit proof may cover. */
+const EvidenceExportSchema = Type.Union([
+  Type.Object(
+    {
+      format: EvidenceFormatSchema,
+      sessionIds: Type.Array(SessionIdSchema, { minItems: 1, maxItems: 200, uniqueItems: true }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      format: EvidenceFormatSchema,
+      itemIds: Type.Array(LibraryItemIdSchema, { minItems: 1, maxItems: 200, uniqueItems: true }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+const EvidenceIdSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const EvidenceRevealSchema = Type.Object(
+  { bundleId: EvidenceIdSchema, report: Type.Boolean() },
+  { additionalProperties: false },
+);
 
 /** One schema per argument, in order. */
 export const PAYLOAD_SCHEMAS = {
@@ -173,6 +210,10 @@ export const PAYLOAD_SCHEMAS = {
   'users:list': [],
   'sessions:drop': [SessionIdSchema],
   'sessions:setInteractivity': [InteractivityInputSchema],
+  'audit:assigned': [AssignedAuditQuerySchema],
+  'audit:setMark': [AuditMarkInputSchema],
+  'audit:events': [AuditEventQuerySchema],
+  'audit:verify': [],
   'blocks:list': [BlockQuerySchema],
   'blocks:release': [BlockIdSchema],
   'live:open': [SessionIdSchema],
@@ -180,6 +221,7 @@ export const PAYLOAD_SCHEMAS = {
   'logs:get': [SessionIdSchema],
   'logs:text': [SessionTextInputSchema],
   'logs:search': [SessionLogSearchInputSchema],
+  'search:query': [SearchQuerySchema],
   'profiles:signingKey': [ProfileIdSchema],
   'profiles:trustSigningKey': [TrustSigningKeySchema],
   'profiles:forgetSigningKey': [ProfileIdSchema],
@@ -206,6 +248,22 @@ export const PAYLOAD_SCHEMAS = {
   'exports:cancel': [ExportIdSchema],
   'exports:ffmpeg': [],
   'exports:setFfmpegPath': [FfmpegPathSchema],
+  'alerts:list': [],
+  'alerts:markRead': [
+    Type.Union([
+      Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 1000 }),
+      Type.Null(),
+    ]),
+  ],
+  'alerts:preferences': [],
+  'alerts:setPreferences': [AlertPreferencesSchema],
+  'evidence:export': [EvidenceExportSchema],
+  'evidence:cancel': [EvidenceIdSchema],
+  'evidence:list': [],
+  'evidence:open': [FilePathSchema],
+  'evidence:verify': [EvidenceIdSchema],
+  'evidence:reveal': [EvidenceRevealSchema],
+  'evidence:forget': [EvidenceIdSchema],
 } as const satisfies { readonly [C in IpcChannel]: readonly TSchema[] };
 
 /** What a channel's schemas accept, as an argument tuple. */

@@ -319,6 +319,25 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'POST /audit/proof',
+    run: (w) =>
+      w.gw.request({
+        method: 'POST',
+        url: '/api/v1/audit/proof',
+        payload: { sessionIds: [w.ids.A] },
+        token: w.token,
+      }),
+    expect: {
+      ...anon401,
+      ...operators403,
+      sysadmin: 200,
+      pamadmin: 200,
+      auditor: 200,
+      auditorNoLogs: 403,
+      scoped: 403,
+    },
+  },
+  {
     name: 'GET /gateway/signing-key',
     run: (w) => w.gw.request({ method: 'GET', url: '/api/v1/gateway/signing-key', token: w.token }),
     expect: { ...anon401, ...operators403, ...everyoneAudit(200), scoped: 200 },

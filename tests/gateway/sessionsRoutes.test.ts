@@ -301,7 +301,7 @@ describe('audit trail API', () => {
   test('verify reports an intact chain', async () => {
     const res = await get('/api/v1/audit/verify');
     const events = (await gw.store.events.list({}, 0, 1)).total;
-    expect(res.json()).toEqual({ ok: true, events, brokenAt: null });
+    expect(res.json()).toMatchObject({ ok: true, events, brokenAt: null, problem: null });
   });
 });
 
@@ -312,6 +312,7 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/api/v1/audit/events',
+        '/api/v1/audit/proof',
         '/api/v1/audit/verify',
         '/api/v1/auth/login',
         '/api/v1/auth/logout',

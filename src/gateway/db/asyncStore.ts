@@ -29,6 +29,8 @@ export const REPOSITORY_NAMES = [
   'sessionText',
   'recordingSeals',
   'nodeSessions',
+  'searchIndex',
+  'alertEvents',
 ] as const satisfies readonly (keyof Store)[];
 
 export type RepositoryName = (typeof REPOSITORY_NAMES)[number];

@@ -105,6 +105,48 @@ export function checkChain(from: ChainLink, rows: readonly ChainRow[], limit: nu
   return { last, brokenAt: null, done: rows.length < limit };
 }
 
+/** A signed checkpoint as stored: `body` is the exact canonical JSON that `signature` signs. */
+export interface CheckpointRecord {
+  seq: number;
+  eventId: number;
+  hash: string;
+  body: string;
+  signature: string;
+}
+
+export interface NewCheckpoint extends CheckpointRecord {
+  signedAt: number;
+  keyId: string;
+}
+
+const CHECKPOINT_COLUMNS = 'seq, event_id AS "eventId", hash, body, signature';
+
+/** The values of a checkpoint's INSERT, in the order of its column list on both engines. */
+export const checkpointInsertValues = (c: NewCheckpoint) => [
+  c.seq,
+  c.eventId,
+  c.hash,
+  c.signedAt,
+  c.keyId,
+  c.body,
+  c.signature,
+];
+
+/** Statements shared by both engines (placeholders filled in the engine's style). */
+export const checkpointSql = {
+  insert: (p: readonly string[]) =>
+    `INSERT INTO audit_checkpoints (seq, event_id, hash, signed_at, key_id, body, signature)
+     VALUES (${p.join(', ')}) ON CONFLICT (seq) DO NOTHING`,
+  latest: `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`,
+  fromSeq: (seq: string, limit: string) =>
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE seq >= ${seq} ORDER BY seq LIMIT ${limit}`,
+  atOrAfterEvent: (eventId: string) =>
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE event_id >= ${eventId} ORDER BY event_id, seq`,
+  chainRange: (from: string, to: string) =>
+    `SELECT id, at, type, actor_id, origin_ip, session_id, note, prev_hash, hash FROM events
+     WHERE id BETWEEN ${from} AND ${to} ORDER BY id`,
+};
+
 /** The append-only audit trail (SQLite triggers refuse UPDATE and DELETE on it). */
 export class EventsRepository {
   constructor(private readonly db: Db) {}
@@ -175,6 +217,48 @@ export class EventsRepository {
 
   total(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  }
+
+  /** The newest event's link, or null on an empty trail. */
+  head(): ChainLink | null {
+    const row = this.db.prepare('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1').get() as
+      ChainLink | undefined;
+    return row ?? null;
+  }
+
+  /** The hash stored with one event (null when the row is gone). */
+  hashOf(id: number): string | null {
+    const row = this.db.prepare('SELECT hash FROM events WHERE id = ?').get(id) as
+      { hash: string } | undefined;
+    return row?.hash ?? null;
+  }
+
+  /** The stored events from `fromId` to `toId`, oldest first, with every field their hashes cover. */
+  chainRange(fromId: number, toId: number): ChainRow[] {
+    return this.db.prepare(checkpointSql.chainRange('?', '?')).all(fromId, toId) as ChainRow[];
+  }
+
+  /** Stores a signed checkpoint; false when another writer already took its `seq`. */
+  addCheckpoint(checkpoint: NewCheckpoint): boolean {
+    const placeholders = checkpointInsertValues(checkpoint).map(() => '?');
+    return (
+      this.db.prepare(checkpointSql.insert(placeholders)).run(...checkpointInsertValues(checkpoint))
+        .changes === 1
+    );
+  }
+
+  latestCheckpoint(): CheckpointRecord | null {
+    return (this.db.prepare(checkpointSql.latest).get() as CheckpointRecord | undefined) ?? null;
+  }
+
+  /** Up to `limit` checkpoints from `seq` on, in signing order. */
+  checkpointsFrom(seq: number, limit: number): CheckpointRecord[] {
+    return this.db.prepare(checkpointSql.fromSeq('?', '?')).all(seq, limit) as CheckpointRecord[];
+  }
+
+  /** The checkpoints that sign `eventId` or a later event, by the event they sign. */
+  checkpointsAtOrAfter(eventId: number): CheckpointRecord[] {
+    return this.db.prepare(checkpointSql.atOrAfterEvent('?')).all(eventId) as CheckpointRecord[];
   }
 }
 

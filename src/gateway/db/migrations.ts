@@ -487,6 +487,67 @@ const recordingRetention: Migration = (db) => {
   `);
 };
 
+/**
+ * Sessions for audit: each auditor's Audited? flag and comment live on their `session_auditors`
+ * row (kept when the auditors are reconfigured); this adds when the auditor last changed them, and
+ * the index that counts an auditor's sessions by flag.
+ */
+const auditMarks: Migration = (db) => {
+  db.exec(`
+    ALTER TABLE session_auditors ADD COLUMN mark_updated_at INTEGER;
+    CREATE INDEX session_auditors_user_audited ON session_auditors(user_id, audited, session_id);
+  `);
+};
+
+/**
+ * Signed checkpoints of the audit trail (services/chainCheckpoints.ts): the exact signed body
+ * (canonical JSON) and its signature, with the fields queries need. No foreign key to `events`:
+ * a checkpoint must outlive the events an attacker deletes, to tell that they are gone.
+ */
+const auditCheckpoints: Migration = (db) => {
+  db.exec(`
+    CREATE TABLE audit_checkpoints (
+      seq INTEGER PRIMARY KEY,
+      event_id INTEGER NOT NULL,
+      hash TEXT NOT NULL,
+      signed_at INTEGER NOT NULL,
+      key_id TEXT NOT NULL,
+      body TEXT NOT NULL,
+      signature TEXT NOT NULL
+    );
+    CREATE INDEX audit_checkpoints_event ON audit_checkpoints(event_id);
+    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN
+      SELECT RAISE(ABORT, 'audit checkpoints are append-only');
+    END;
+    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN
+      SELECT RAISE(ABORT, 'audit checkpoints are append-only');
+    END;
+  `);
+};
+
+/**
+ * Search across sessions (services/searchIndexer.ts): an FTS5 index of the words of each typed
+ * command and text line, folded by the shared tokenizer before they come here (the `ascii`
+ * tokenizer only splits them at the spaces that join them). Without content, positions or column
+ * sizes it stays a fraction of the text it indexes; a row is removed by giving its words again.
+ * `search_marks` says exactly what the index holds of each session, so the indexer catches up after
+ * a stop and a removal never names a row that is not there.
+ */
+const searchAcrossSessions: Migration = (db) => {
+  db.exec(`
+    CREATE VIRTUAL TABLE search_index USING fts5(
+      words, content='', columnsize=0, detail=none, tokenize='ascii'
+    );
+    CREATE TABLE search_marks (
+      session_id INTEGER PRIMARY KEY,
+      last_command_id INTEGER NOT NULL DEFAULT 0,
+      text_version INTEGER,
+      text_first INTEGER NOT NULL DEFAULT 0,
+      text_lines INTEGER NOT NULL DEFAULT 0
+    );
+  `);
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   v1,
   v2,
@@ -500,4 +561,7 @@ export const MIGRATIONS: readonly Migration[] = [
   postgresSessionsList,
   gatewayNodes,
   recordingRetention,
+  auditMarks,
+  auditCheckpoints,
+  searchAcrossSessions,
 ];

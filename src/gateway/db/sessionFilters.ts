@@ -17,6 +17,8 @@ export interface SessionFilter {
   from?: number;
   to?: number;
   q?: string;
+  /** Only the sessions this user is listed as an auditor of ("Assigned to me"). */
+  assignedTo?: number;
 }
 
 /**

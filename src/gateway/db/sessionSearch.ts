@@ -148,13 +148,20 @@ export class SessionSearch {
     return rows.map((r) => r.id);
   }
 
-  /** Exact id lookups and scoped auditors touch few rows: SQLite's own plan is right for them. */
+  /**
+   * Exact id lookups and one auditor's sessions (scoped auditors, "Assigned to me") touch few rows:
+   * SQLite's own plan is right for them, driven by the auditor's entries of `session_auditors`.
+   */
   private specialSource(filter: SessionFilter, visibility: Visibility): Source | null {
-    if (visibility.kind === 'audited') {
-      const where = merge(
-        { terms: ['a.user_id = @viewer'], params: { viewer: visibility.userId } },
-        fullWhere(filter),
-      );
+    const auditor = visibility.kind === 'audited' ? visibility.userId : filter.assignedTo;
+    if (auditor !== undefined) {
+      const terms = ['a.user_id = @viewer'];
+      const params: Params = { viewer: auditor };
+      if (filter.assignedTo !== undefined && filter.assignedTo !== auditor) {
+        terms.push('s.id IN (SELECT session_id FROM session_auditors WHERE user_id = @assignee)');
+        params.assignee = filter.assignedTo;
+      }
+      const where = merge({ terms, params }, fullWhere(filter));
       return { from: 'session_auditors a CROSS JOIN sessions s ON s.id = a.session_id', where };
     }
     if (filter.id !== undefined) return { from: 'sessions s', where: fullWhere(filter) };

@@ -1,4 +1,5 @@
 import type { Db } from './database';
+import { SearchIndexRepository } from './searchIndex';
 
 export interface SessionTextState {
   status: 'ready' | 'unavailable';
@@ -29,7 +30,10 @@ const DELETE_CHUNK = 20_000;
  * by a `session_logs_built` row, written last, so they never see a half-built text.
  */
 export class SessionTextRepository {
+  private readonly searchIndex: SearchIndexRepository;
+
   constructor(private readonly db: Db) {
+    this.searchIndex = new SearchIndexRepository(db);
     db.function(FOLD_FUNCTION, { deterministic: true }, (text: unknown) =>
       typeof text === 'string' ? text.toLowerCase() : text,
     );
@@ -42,16 +46,23 @@ export class SessionTextRepository {
     return row ?? null;
   }
 
-  /** Forgets the built marker, then removes one chunk of lines; true while lines remain. */
+  /**
+   * Forgets the built marker, then removes one chunk of lines with their search index entries
+   * (which go by their words); true while lines remain.
+   */
   removeSome(sessionId: number): boolean {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM session_logs_built WHERE session_id = ?').run(sessionId);
-      const { changes } = this.db
+      const chunk = this.db
         .prepare(
-          `DELETE FROM session_log_lines WHERE session_id = ? AND n IN
-             (SELECT n FROM session_log_lines WHERE session_id = ? ORDER BY n LIMIT ${DELETE_CHUNK})`,
+          `SELECT n, text FROM session_log_lines WHERE session_id = ? ORDER BY n LIMIT ${DELETE_CHUNK}`,
         )
-        .run(sessionId, sessionId);
+        .all(sessionId) as { n: number; text: string }[];
+      if (chunk.length === 0) return false;
+      this.searchIndex.forgetLines(sessionId, chunk);
+      const { changes } = this.db
+        .prepare('DELETE FROM session_log_lines WHERE session_id = ? AND n <= ?')
+        .run(sessionId, chunk[chunk.length - 1]!.n);
       return changes === DELETE_CHUNK;
     })();
   }

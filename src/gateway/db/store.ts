@@ -1,3 +1,4 @@
+import { AlertEventsRepository } from './alertEvents';
 import { AuditorsRepository } from './auditors';
 import { BlocksRepository } from './blocks';
 import { CommandRulesRepository } from './commandRules';
@@ -7,6 +8,7 @@ import { IdentityRepository } from './identity';
 import { MetaRepository } from './meta';
 import { NodeSessionsRepository } from './nodeSessions';
 import { RecordingSealsRepository } from './recordingSeals';
+import { SearchIndexRepository } from './searchIndex';
 import { SessionCommandsRepository } from './sessionCommands';
 import { SessionsRepository } from './sessions';
 import { SessionTextRepository } from './sessionText';
@@ -32,6 +34,8 @@ export interface Store {
   sessionText: SessionTextRepository;
   recordingSeals: RecordingSealsRepository;
   nodeSessions: NodeSessionsRepository;
+  searchIndex: SearchIndexRepository;
+  alertEvents: AlertEventsRepository;
   /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -56,6 +60,8 @@ export function openStore(path: string, options: OpenOptions = {}): Store {
     sessionText: new SessionTextRepository(db),
     recordingSeals: new RecordingSealsRepository(db),
     nodeSessions: new NodeSessionsRepository(db),
+    searchIndex: new SearchIndexRepository(db),
+    alertEvents: new AlertEventsRepository(db),
     transaction: <T>(fn: () => T) => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

@@ -5,11 +5,17 @@ import {
   ChainStatusSchema,
   ChainVerifyQuerySchema,
 } from '../../shared/api';
+import { AuditProofBodySchema, AuditProofSchema } from '../../shared/auditProof';
 import type { Guard } from '../plugins/guard';
 import type { AuditService } from '../services/audit';
+import type { AuditProofService } from '../services/auditProof';
 import { BEARER_AUTH, ERRORS } from './common';
 
-export function auditRoutes(audit: AuditService, guard: Guard): FastifyPluginAsyncTypebox {
+export function auditRoutes(
+  audit: AuditService,
+  auditProof: AuditProofService,
+  guard: Guard,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     const common = { tags: ['audit'], security: BEARER_AUTH };
     app.get(
@@ -38,6 +44,21 @@ export function auditRoutes(audit: AuditService, guard: Guard): FastifyPluginAsy
         },
       },
       async (request) => audit.verify(request.query.scope ?? 'all'),
+    );
+    app.post(
+      '/audit/proof',
+      {
+        // Checked before the body is validated: a caller without the permission learns nothing of it.
+        preValidation: guard.permission('PAM.SessionManagement.Logs'),
+        schema: {
+          ...common,
+          summary:
+            "The sessions' audit events with the chain segments and signed checkpoints that prove them (a checkpoint is signed first when their newest events are not covered yet)",
+          body: AuditProofBodySchema,
+          response: { 200: AuditProofSchema, ...ERRORS },
+        },
+      },
+      async (request) => auditProof.prove(request.body.sessionIds),
     );
   };
 }

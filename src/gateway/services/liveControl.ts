@@ -10,7 +10,7 @@ import type { LiveDirectory } from '../cluster/directory';
 import type { LiveHub, LiveSession } from '../live/hub';
 import { iso, type Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
-import { toApiSession, toUserRef } from './mappers';
+import { auditorsBySession, toApiSession, toUserRef } from './mappers';
 
 /** How long a drop waits for the proxy to report the session ended after both legs closed. */
 const DROP_SETTLE_MS = 5_000;
@@ -173,7 +173,8 @@ export class LiveControlService {
   private async reload(caller: Caller, id: number): Promise<Session> {
     const record = await this.store.sessions.get(id, caller.userId);
     if (record === null) throw notFound(`Session ${id} not found`);
-    return toApiSession(record, caller.principal);
+    const auditors = auditorsBySession(await this.store.auditors.forSessions([id]));
+    return toApiSession(record, caller.principal, auditors.get(id) ?? []);
   }
 
   private async event(

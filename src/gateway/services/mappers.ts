@@ -1,13 +1,21 @@
 import type { AuditEvent, Session, SessionEndReason, UserRef } from '../../shared/api';
 import { allowedActions, type Principal } from '../../shared/policy';
+import type { SessionAuditorRecord } from '../db/auditors';
 import type { EventRecord } from '../db/events';
 import type { SessionRecord, UserRefRecord } from '../db/sessionTypes';
 import { iso } from '../time';
 
 export const toUserRef = (u: UserRefRecord): UserRef => ({ id: u.id, login: u.login, name: u.name });
 
-/** The API shape of a session; `allowedActions` comes from the shared policy, as in the route guard. */
-export function toApiSession(record: SessionRecord, principal: Principal): Session {
+/**
+ * The API shape of a session; `allowedActions` comes from the shared policy, as in the route guard.
+ * `auditors` (see `auditorsBySession`) fills the list's Auditors column; without it the field is absent.
+ */
+export function toApiSession(
+  record: SessionRecord,
+  principal: Principal,
+  auditors?: readonly UserRefRecord[],
+): Session {
   return {
     id: record.id,
     hash: record.hash,
@@ -46,7 +54,19 @@ export function toApiSession(record: SessionRecord, principal: Principal): Sessi
       isOperator: record.isOperator,
     }),
     ...(record.status === 'finished' ? { endReason: toEndReason(record) } : {}),
+    ...(auditors === undefined ? {} : { auditors: auditors.map(toUserRef) }),
   };
+}
+
+/** The auditors of a page of sessions (read in one query), by session id. */
+export function auditorsBySession(rows: readonly SessionAuditorRecord[]): Map<number, UserRefRecord[]> {
+  const bySession = new Map<number, UserRefRecord[]>();
+  for (const { sessionId, ...user } of rows) {
+    const list = bySession.get(sessionId);
+    if (list === undefined) bySession.set(sessionId, [user]);
+    else list.push(user);
+  }
+  return bySession;
 }
 
 function toEndReason(record: SessionRecord): SessionEndReason {

@@ -57,6 +57,8 @@ export interface RecordingFacts {
 export class SessionLedger {
   /** Per live session, the end of its queue of writes (see inOrder). */
   readonly #pending = new Map<number, Promise<unknown>>();
+  /** Told once events of matched commands and refusals are committed (alerts read them at once). */
+  readonly #eventsWritten = new Set<() => void>();
 
   constructor(
     private readonly store: AsyncStore,
@@ -68,6 +70,10 @@ export class SessionLedger {
     /** Told of each recording sealed here (to copy it to the shared store). */
     private readonly sealed: (sessionId: number) => void = () => undefined,
   ) {}
+
+  onEventsWritten(listener: () => void): void {
+    this.#eventsWritten.add(listener);
+  }
 
   newHash(): string {
     return randomBytes(16).toString('hex');
@@ -139,7 +145,7 @@ export class SessionLedger {
         ? `${match.command.slice(0, MAX_NOTE_COMMAND)}…`
         : match.command;
     const outcome = MATCH_OUTCOME[match.action];
-    return this.inOrder(match.sessionId, () =>
+    const written = this.inOrder(match.sessionId, () =>
       this.store.transaction(async (tx) => {
         await tx.commandRules.addRisky(match);
         await tx.events.append({
@@ -152,6 +158,7 @@ export class SessionLedger {
         });
       }),
     );
+    return written.then(() => this.#eventsWritten.forEach((listener) => listener()));
   }
 
   /** A session the proxy refused to open (no grant, blocked, file transfer): an event, no session row. */
@@ -164,6 +171,7 @@ export class SessionLedger {
       sessionId: null,
       note,
     });
+    this.#eventsWritten.forEach((listener) => listener());
   }
 
   /**

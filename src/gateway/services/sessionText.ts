@@ -48,6 +48,7 @@ export class SessionTextService {
   private readonly builds = new Map<number, Promise<SessionTextState>>();
   private closed = false;
   private unwatch: (() => void) | null = null;
+  private readonly builtListeners: ((sessionId: number) => void)[] = [];
 
   constructor(
     private readonly store: AsyncStore,
@@ -66,6 +67,11 @@ export class SessionTextService {
     };
     finishes.on('update', onUpdate);
     this.unwatch = () => finishes.off('update', onUpdate);
+  }
+
+  /** Tells `listener` of each text built (or found unavailable), once its state is saved. */
+  onBuilt(listener: (sessionId: number) => void): void {
+    this.builtListeners.push(listener);
   }
 
   /** The session's text state, building it first when missing or built by an older extractor. */
@@ -231,6 +237,7 @@ export class SessionTextService {
   ): Promise<SessionTextState> {
     const built = { ...state, version };
     await this.store.sessionText.markBuilt(sessionId, built, this.clock());
+    for (const listener of this.builtListeners) listener(sessionId);
     return built;
   }
 

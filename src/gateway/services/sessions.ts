@@ -21,7 +21,7 @@ import type { LiveHub } from '../live/hub';
 import { iso, type Clock } from '../time';
 import { callerEvent, type Caller } from './caller';
 import { csvStream } from './csv';
-import { toApiSession, toUserRef } from './mappers';
+import { auditorsBySession, toApiSession, toUserRef } from './mappers';
 import { describeQuery, paging, toSessionFilter } from './queries';
 
 /** Where a changed session row is announced, so lists following the session updates refresh it. */
@@ -39,7 +39,7 @@ export class SessionService {
   ) {}
 
   async list(caller: Caller, visibility: Visibility, query: SessionQuery): Promise<SessionList> {
-    const filter = toSessionFilter(query);
+    const filter = listFilter(caller, query);
     const { page, pageSize, offset } = paging(query);
     const { total, items } = await this.store.sessions.list(
       filter,
@@ -48,7 +48,13 @@ export class SessionService {
       offset,
       pageSize,
     );
-    return { items: items.map((s) => toApiSession(s, caller.principal)), total, page, pageSize };
+    return { items: await this.withAuditors(caller, items), total, page, pageSize };
+  }
+
+  /** Sessions in the API shape with their auditors, read for the whole page in one query. */
+  async withAuditors(caller: Caller, records: readonly SessionRecord[]): Promise<Session[]> {
+    const auditors = auditorsBySession(await this.store.auditors.forSessions(records.map((s) => s.id)));
+    return records.map((s) => toApiSession(s, caller.principal, auditors.get(s.id) ?? []));
   }
 
   /** The session as `caller` sees it, or null when it does not exist. */
@@ -56,12 +62,12 @@ export class SessionService {
     return this.store.sessions.get(id, caller.userId);
   }
 
-  view(caller: Caller, session: SessionRecord): Session {
-    return toApiSession(session, caller.principal);
+  async view(caller: Caller, session: SessionRecord): Promise<Session> {
+    return (await this.withAuditors(caller, [session]))[0]!;
   }
 
   async exportCsv(caller: Caller, visibility: Visibility, query: SessionQuery): Promise<Readable> {
-    const filter = toSessionFilter(query);
+    const filter = listFilter(caller, query);
     await this.event(
       this.store,
       caller,
@@ -119,7 +125,7 @@ export class SessionService {
       command: c.command,
     }));
     return {
-      session: toApiSession(session, caller.principal),
+      session: await this.view(caller, session),
       user: { ...toUserRef(session.user), originIp: session.originIp },
       riskyCommands: (await this.store.commandRules.risky(session.id)).map((r) => ({
         rule: r.rule,
@@ -191,7 +197,7 @@ export class SessionService {
   private async reload(caller: Caller, id: number): Promise<Session> {
     const record = await this.store.sessions.get(id, caller.userId);
     if (record === null) throw notFound(`Session ${id} not found`);
-    return toApiSession(record, caller.principal);
+    return this.view(caller, record);
   }
 
   private async event(
@@ -209,6 +215,12 @@ export class SessionService {
   ): Promise<void> {
     await repos.events.append(callerEvent(caller, type, this.clock(), sessionId, note));
   }
+}
+
+/** The list filters; "Assigned to me" narrows to the caller's own auditing. */
+function listFilter(caller: Caller, query: SessionQuery) {
+  const filter = toSessionFilter(query);
+  return query.assignedToMe === 'true' ? { ...filter, assignedTo: caller.userId } : filter;
 }
 
 function toSessionEvent(e: EventRecord): SessionEvent {

@@ -1,9 +1,11 @@
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { justificationError } from '../../shared/api';
+import { auditCommentError, justificationError } from '../../shared/api';
 import { IPC_ERROR, type AppInfo, type IpcArgs, type IpcChannel, type IpcValue } from '../../shared/ipc';
 import { PAYLOAD_SCHEMAS } from '../../shared/ipcPayloads';
 import { fail, ok, type Result } from '../../shared/result';
+import type { AlertsService } from './alerts-service';
+import type { AuditTrailService } from './audit-service';
 import type { AuthService } from './auth-service';
 import type { BlocksService } from './blocks-service';
 import { AppFailure, ValidationError, toAppError } from './errors';
@@ -15,7 +17,9 @@ import type { Library } from './library/library';
 import type { LibraryPlays } from './library/offline-library';
 import type { LiveService } from './live-service';
 import type { ExportService } from './exports/export-service';
+import type { EvidenceExportService } from './evidence/evidence-export-service';
 import type { PlayerService } from './player-service';
+import type { SearchService } from './search-service';
 import type { SessionLogsService } from './session-logs-service';
 import type { SessionsService } from './sessions-service';
 import type { SigningKeyService } from './signing-key-service';
@@ -40,6 +44,14 @@ export interface HandlerDeps {
   player?: PlayerService;
   /** asciicast and MP4 exports of library recordings (absent where a test leaves them out). */
   exports?: ExportService;
+  /** Evidence bundles and the library's Bundles list (absent where a test leaves them out). */
+  evidence?: EvidenceExportService;
+  /** Search across sessions (absent where a test leaves it out). */
+  search?: SearchService;
+  /** The alert centre (absent where a test leaves it out). */
+  alerts?: AlertsService;
+  /** The Audit trail screen (absent where a test leaves it out). */
+  auditTrail?: AuditTrailService;
   appInfo: AppInfo;
   /** Where unexpected (INTERNAL) errors are reported; the renderer gets only their message. */
   logError?: (channel: IpcChannel, error: unknown) => void;
@@ -65,9 +77,25 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     if (deps.player === undefined) throw new Error('The player is not set up in this process');
     return deps.player;
   };
+  const auditTrail = (): AuditTrailService => {
+    if (deps.auditTrail === undefined) throw new Error('The audit trail is not set up in this process');
+    return deps.auditTrail;
+  };
   const exports = (): ExportService => {
     if (deps.exports === undefined) throw new Error('Exports are not set up in this process');
     return deps.exports;
+  };
+  const search = (): SearchService => {
+    if (deps.search === undefined) throw new Error('Search is not set up in this process');
+    return deps.search;
+  };
+  const alerts = (): AlertsService => {
+    if (deps.alerts === undefined) throw new Error('Alerts are not set up in this process');
+    return deps.alerts;
+  };
+  const evidence = (): EvidenceExportService => {
+    if (deps.evidence === undefined) throw new Error('Evidence bundles are not set up in this process');
+    return deps.evidence;
   };
   const implementations: Implementations = {
     'app:info': () => deps.appInfo,
@@ -78,6 +106,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       if (auth.state()?.profileId === profileId) await auth.logout();
       await auth.forget(profileId);
       profiles.remove(profileId);
+      deps.alerts?.forgetProfile(profileId);
       return null;
     },
     'profiles:forgetCertificate': async (profileId) => {
@@ -105,6 +134,11 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'users:list': () => sessions.users(),
     'sessions:drop': (sessionId) => sessions.drop(sessionId),
     'sessions:setInteractivity': ({ sessionId, blocked }) => sessions.setInteractivity(sessionId, blocked),
+    'audit:assigned': (query) => sessions.assignedForAudit(query),
+    'audit:setMark': ({ sessionId, audited, comment }) =>
+      sessions.setAuditMark(sessionId, audited, checkedAuditComment(comment)),
+    'audit:events': (query) => auditTrail().events(query),
+    'audit:verify': () => auditTrail().verify(),
     'blocks:list': (query) => blocks.list(query),
     'blocks:release': (blockId) => blocks.release(blockId),
     'live:open': (sessionId) => live.open(sessionId),
@@ -115,6 +149,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'logs:get': (sessionId) => logs.get(sessionId),
     'logs:text': (input) => logs.text(input),
     'logs:search': (input) => logs.search(input),
+    'search:query': (query) => search().search(query),
     'profiles:signingKey': (profileId) => offline().signingKeys.status(profileId),
     'profiles:trustSigningKey': ({ profileId, keyId }) => offline().signingKeys.trust(profileId, keyId),
     'profiles:forgetSigningKey': (profileId) => offline().signingKeys.forget(profileId),
@@ -157,6 +192,23 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'exports:ffmpeg': () => exports().ffmpeg(),
     'exports:setFfmpegPath': (path) => exports().setFfmpegPath(path),
+    'evidence:export': (input) => evidence().start(input),
+    'evidence:cancel': (jobId) => {
+      evidence().cancel(jobId);
+      return null;
+    },
+    'evidence:list': () => evidence().list(),
+    'evidence:open': (path) => evidence().open(path),
+    'evidence:verify': (bundleId) => evidence().verify(bundleId),
+    'evidence:reveal': (input) => evidence().reveal(input),
+    'evidence:forget': async (bundleId) => {
+      await evidence().forget(bundleId);
+      return null;
+    },
+    'alerts:list': () => alerts().list(),
+    'alerts:markRead': (ids) => alerts().markRead(ids),
+    'alerts:preferences': () => alerts().preferences(),
+    'alerts:setPreferences': (preferences) => alerts().setPreferences(preferences),
   };
   const logError = deps.logError ?? ((channel, error) => console.error(`IPC ${channel} failed`, error));
   const handlers = {} as Record<IpcChannel, IpcHandler<IpcChannel>>;
@@ -200,6 +252,12 @@ function payloadProblem(channel: IpcChannel, schemas: readonly TSchema[], args: 
     return `Invalid ${channel} payload: ${where}${first?.message ?? 'does not match the expected shape'}`;
   }
   return null;
+}
+
+function checkedAuditComment(raw: string): string {
+  const problem = auditCommentError(raw);
+  if (problem !== null) throw new ValidationError(problem);
+  return raw.trim();
 }
 
 function checkedJustification(raw: string): string {

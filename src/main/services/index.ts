@@ -1,11 +1,17 @@
 import type { AppInfo } from '../../shared/ipc';
+import { AlertsService } from './alerts-service';
+import { AlertStateStore } from './alerts/state-store';
+import type { AlertNotification } from '../../shared/alertCentre';
 import { AuthService } from './auth-service';
+import { AuditTrailService } from './audit-service';
 import { BlocksService } from './blocks-service';
 import { describe } from './errors';
 import type { EventSink } from './events';
 import { createHandlers, type IpcHandlers, type OfflineServices } from './handlers';
 import { DownloadManager } from './downloads/download-manager';
 import { ExportService } from './exports/export-service';
+import { createEvidenceCore } from './evidence/core-adapter';
+import { EvidenceExportService } from './evidence/evidence-export-service';
 import { exportMp4, locateFfmpeg } from '../../recording/video';
 import { LibraryFolder } from './library/folder';
 import { Library } from './library/library';
@@ -14,6 +20,7 @@ import { PlayQueue } from './library/play-queue';
 import { LiveService } from './live-service';
 import { PlayerService } from './player-service';
 import { ProfileStore } from './profile-store';
+import { SearchService } from './search-service';
 import type { SaveTarget } from './save-target';
 import type { SecretStore } from './secret-store';
 import { SessionLogsService } from './session-logs-service';
@@ -39,6 +46,11 @@ export interface MainServicesOptions {
    * Shows a library file in the system's file manager (Electron's shell). Absent, "reveal" only
    * answers the path, as the browser bridge does: a web page cannot open a file manager.
    */
+  /**
+   * Shows an alert's OS notification (Electron's). Absent, as in the browser bridge, the page shows
+   * it with the Web Notifications API.
+   */
+  notify?: (notification: AlertNotification) => void;
   reveal?: (path: string) => Promise<void> | void;
 }
 
@@ -47,15 +59,19 @@ export interface MainServices {
   auth: AuthService;
   sessions: SessionsService;
   blocks: BlocksService;
+  auditTrail: AuditTrailService;
   live: LiveService;
   logs: SessionLogsService;
   updates: SessionUpdatesService;
+  alerts: AlertsService;
   library: Library;
   downloads: DownloadManager;
   plays: PlayQueue;
   offline: OfflineServices;
   player: PlayerService;
   exports: ExportService;
+  evidence: EvidenceExportService;
+  search: SearchService;
   handlers: IpcHandlers;
   /** Drops the gateway sockets at once (the app or the bridge host is quitting). */
   close(): void;
@@ -79,6 +95,7 @@ export function createMainServices(options: MainServicesOptions): MainServices {
   });
   const sessions = new SessionsService(auth, options.saveTarget);
   const blocks = new BlocksService(auth);
+  const auditTrail = new AuditTrailService(auth);
   const { events, heartbeatMs } = options;
   const live = new LiveService({ auth, events, heartbeatMs });
   const updates = new SessionUpdatesService({ auth, events, heartbeatMs });
@@ -117,6 +134,24 @@ export function createMainServices(options: MainServicesOptions): MainServices {
     env: options.env ?? process.env,
     video: { exportMp4, locateFfmpeg },
   });
+  const search = new SearchService(auth);
+  const alerts = new AlertsService({
+    auth,
+    events,
+    store: new AlertStateStore(options.userDataDir),
+    notify: options.notify,
+    heartbeatMs,
+  });
+  const evidence = new EvidenceExportService({
+    access,
+    library,
+    core: createEvidenceCore(),
+    saveTarget: options.saveTarget,
+    events: options.events,
+    dataDir: options.userDataDir,
+    reveal: offline.reveal,
+    now,
+  });
   const handlers = createHandlers({
     profiles,
     auth,
@@ -127,23 +162,32 @@ export function createMainServices(options: MainServicesOptions): MainServices {
     offline,
     player,
     exports,
+    evidence,
+    alerts,
+    search,
+    auditTrail,
     appInfo: options.appInfo,
   });
   const close = () => {
     updates.stop();
+    alerts.stop();
     live.shutdown();
     downloads.close();
     void player.closeAll();
     // Running MP4s are stopped; their partial files are deleted.
     void exports.close();
+    // Running evidence exports are stopped; their partial bundles are deleted.
+    void evidence.close();
   };
   return {
     profiles,
     auth,
     sessions,
     blocks,
+    auditTrail,
     live,
     logs,
+    alerts,
     updates,
     library,
     downloads,
@@ -151,6 +195,8 @@ export function createMainServices(options: MainServicesOptions): MainServices {
     offline,
     player,
     exports,
+    evidence,
+    search,
     handlers,
     close,
   };
@@ -165,7 +211,9 @@ export { SessionLogsService } from './session-logs-service';
 export { BlocksService } from './blocks-service';
 export { LiveService } from './live-service';
 export { PlayerService } from './player-service';
+export { SearchService } from './search-service';
 export { SessionUpdatesService } from './session-updates-service';
+export { AlertsService } from './alerts-service';
 export { GatewayClient } from './gateway-client';
 export { createHandlers, isIpcChannel, type IpcHandlers } from './handlers';
 export type { EventSink } from './events';

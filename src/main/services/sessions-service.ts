@@ -2,10 +2,15 @@ import { Type, type TSchema, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import {
   API_PREFIX,
+  AssignedAuditListSchema,
+  AuditMarkSchema,
   AuditorsSchema,
   SessionListSchema,
   SessionSchema,
   UserListSchema,
+  type AssignedAuditList,
+  type AssignedAuditQuery,
+  type AuditMark,
   type Auditors,
   type Session,
   type SessionList,
@@ -71,6 +76,17 @@ export class SessionsService {
   /** "Hold on!": blocks (true) or releases (false) the operator's input. */
   setInteractivity(sessionId: number, blocked: boolean): Promise<Session> {
     return this.changed('PUT', `${SESSIONS}/${sessionId}/interactivity`, sessionId, { blocked });
+  }
+
+  /** Sessions for audit: the logged-in user's own assignments. */
+  assignedForAudit(query: AssignedAuditQuery): Promise<AssignedAuditList> {
+    return this.call('GET', `${API_PREFIX}/audit/assigned`, AssignedAuditListSchema, { query });
+  }
+
+  setAuditMark(sessionId: number, audited: boolean, comment: string): Promise<AuditMark> {
+    return this.call('PUT', `${SESSIONS}/${sessionId}/audit-mark`, AuditMarkSchema, {
+      body: { audited, comment },
+    });
   }
 
   async users(): Promise<UserSummary[]> {

@@ -19,6 +19,7 @@ import type {
 } from '@shared/ipc';
 import { IPC_ERROR } from '@shared/ipc';
 import type { BlockQuery, SessionQuery } from '@shared/api';
+import type { SearchQuery } from '@shared/search';
 import { fail, type Result } from '@shared/result';
 
 /**
@@ -44,7 +45,10 @@ function vigil(): VigilApi {
 }
 
 /** Calls a channel; a transport that throws (closed socket, torn-down IPC) still yields a Result. */
-async function invoke<C extends IpcChannel>(channel: C, ...args: IpcArgs<C>): Promise<Result<IpcValue<C>>> {
+export async function invoke<C extends IpcChannel>(
+  channel: C,
+  ...args: IpcArgs<C>
+): Promise<Result<IpcValue<C>>> {
   try {
     return await vigil().invoke(channel, ...args);
   } catch (error) {
@@ -95,6 +99,7 @@ export const api = {
   getSessionLogs: (sessionId: number) => invoke('logs:get', sessionId),
   getSessionText: (input: SessionTextInput) => invoke('logs:text', input),
   searchSessionLogs: (input: SessionLogSearchInput) => invoke('logs:search', input),
+  searchSessions: (query: SearchQuery) => invoke('search:query', query),
   signingKey: (profileId: string) => invoke('profiles:signingKey', profileId),
   trustSigningKey: (profileId: string, keyId: string) =>
     invoke('profiles:trustSigningKey', { profileId, keyId }),
@@ -133,6 +138,11 @@ export const api = {
   cancelExport: (exportId: string) => invoke('exports:cancel', exportId),
   ffmpegStatus: () => invoke('exports:ffmpeg'),
   setFfmpegPath: (path: string | null) => invoke('exports:setFfmpegPath', path),
+  listAlerts: () => invoke('alerts:list'),
+  markAlertsRead: (ids: number[] | null) => invoke('alerts:markRead', ids),
+  alertPreferences: () => invoke('alerts:preferences'),
+  setAlertPreferences: (preferences: IpcArgs<'alerts:setPreferences'>[0]) =>
+    invoke('alerts:setPreferences', preferences),
   /** An MP4 that finishes in the background reaches the browser's downloads from its last event. */
   onExportProgress: (listener: (job: ExportJob) => void) =>
     onEvent('exports:progress', (job) => {
@@ -147,7 +157,7 @@ function deliverExport(job: ExportJob): void {
 }
 
 /** In a browser the export waits on the bridge host: the browser's own download saves it. */
-function saveDownload({ url, fileName }: ExportDownload): void {
+export function saveDownload({ url, fileName }: ExportDownload): void {
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;

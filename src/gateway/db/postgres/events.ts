@@ -2,15 +2,19 @@ import type { AsyncRepository } from '../asyncStore';
 import {
   chainRowsSelect,
   checkChain,
+  checkpointInsertValues,
+  checkpointSql,
   eventHash,
   eventInsertValues,
   GENESIS_HASH,
   type ChainChunk,
   type ChainLink,
   type ChainRow,
+  type CheckpointRecord,
   type EventFilter,
   type EventRecord,
   type EventsRepository,
+  type NewCheckpoint,
   type NewEvent,
 } from '../events';
 import { likeSubstring } from '../sessionFilters';
@@ -94,6 +98,39 @@ export class PgEventsRepository implements AsyncRepository<EventsRepository> {
   async total(): Promise<number> {
     const [row] = await this.sql.rows<{ n: number }>('SELECT count(*) AS n FROM events');
     return row?.n ?? 0;
+  }
+
+  async head(): Promise<ChainLink | null> {
+    const [row] = await this.sql.rows<ChainLink>('SELECT id, hash FROM events ORDER BY id DESC LIMIT 1');
+    return row ?? null;
+  }
+
+  async hashOf(id: number): Promise<string | null> {
+    const [row] = await this.sql.rows<{ hash: string }>('SELECT hash FROM events WHERE id = $1', [id]);
+    return row?.hash ?? null;
+  }
+
+  chainRange(fromId: number, toId: number): Promise<ChainRow[]> {
+    return this.sql.rows<ChainRow>(checkpointSql.chainRange('$1', '$2'), [fromId, toId]);
+  }
+
+  async addCheckpoint(checkpoint: NewCheckpoint): Promise<boolean> {
+    const values = checkpointInsertValues(checkpoint);
+    const placeholders = values.map((_, i) => `$${i + 1}`);
+    return (await this.sql.run(checkpointSql.insert(placeholders), values)) === 1;
+  }
+
+  async latestCheckpoint(): Promise<CheckpointRecord | null> {
+    const [row] = await this.sql.rows<CheckpointRecord>(checkpointSql.latest);
+    return row ?? null;
+  }
+
+  checkpointsFrom(seq: number, limit: number): Promise<CheckpointRecord[]> {
+    return this.sql.rows<CheckpointRecord>(checkpointSql.fromSeq('$1', '$2'), [seq, limit]);
+  }
+
+  checkpointsAtOrAfter(eventId: number): Promise<CheckpointRecord[]> {
+    return this.sql.rows<CheckpointRecord>(checkpointSql.atOrAfterEvent('$1'), [eventId]);
   }
 }
 

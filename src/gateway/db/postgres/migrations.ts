@@ -507,6 +507,53 @@ const recordingRetention = `
   CREATE INDEX sessions_purge_pending ON sessions(id) WHERE recording_purge_pending = 1;
 `;
 
+/** When each auditor last changed their Audited? flag and comment (see db/migrations.ts). */
+const auditMarks = `
+  ALTER TABLE session_auditors ADD COLUMN mark_updated_at BIGINT;
+  CREATE INDEX session_auditors_user_audited ON session_auditors(user_id, audited, session_id);
+`;
+
+/** Signed checkpoints of the audit trail, append-only as the events are (db/migrations.ts). */
+const auditCheckpoints = `
+  CREATE TABLE audit_checkpoints (
+    seq BIGINT PRIMARY KEY,
+    event_id BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    signed_at BIGINT NOT NULL,
+    key_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    signature TEXT NOT NULL
+  );
+  CREATE INDEX audit_checkpoints_event ON audit_checkpoints(event_id);
+  CREATE FUNCTION audit_checkpoints_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'audit checkpoints are append-only';
+  END $$;
+  CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_append_only();
+  CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_append_only();
+  CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_append_only();
+  REVOKE UPDATE, DELETE, TRUNCATE ON audit_checkpoints FROM PUBLIC;
+`;
+
+/**
+ * Search across sessions: each typed command's and text line's distinct words, folded by the
+ * shared tokenizer, as a TEXT[] under a GIN index (see db/migrations.ts and docs/search.md).
+ */
+const searchAcrossSessions = `
+  CREATE TABLE search_entries (id BIGINT PRIMARY KEY, words TEXT[] NOT NULL);
+  CREATE INDEX search_entries_words ON search_entries USING gin (words);
+  CREATE TABLE search_marks (
+    session_id BIGINT PRIMARY KEY,
+    last_command_id BIGINT NOT NULL DEFAULT 0,
+    text_version INTEGER,
+    text_first INTEGER NOT NULL DEFAULT 0,
+    text_lines INTEGER NOT NULL DEFAULT 0
+  );
+`;
+
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'v1', sql: v1 },
   { name: 'v2', sql: v2 },
@@ -520,6 +567,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { name: 'postgresSessionsList', sql: postgresSessionsList },
   { name: 'gatewayNodes', sql: gatewayNodes },
   { name: 'recordingRetention', sql: recordingRetention },
+  { name: 'auditMarks', sql: auditMarks },
+  { name: 'auditCheckpoints', sql: auditCheckpoints },
+  { name: 'searchAcrossSessions', sql: searchAcrossSessions },
 ];
 
 /** Any fixed number: every process that migrates takes this lock, so two nodes starting at once

@@ -115,7 +115,7 @@ export class PgSessionSearch {
       textTable &&
       filter.q !== undefined &&
       visibility.kind === 'all' &&
-      (['id', 'hash', 'credential', 'device', 'originIp', 'proxy'] as const).every(
+      (['id', 'assignedTo', 'hash', 'credential', 'device', 'originIp', 'proxy'] as const).every(
         (k) => filter[k] === undefined,
       );
     const terms: string[] = [];
@@ -135,6 +135,12 @@ export class PgSessionSearch {
       terms.push(
         `s.id IN (SELECT session_id FROM session_auditors WHERE user_id = ${param(visibility.userId)})`,
       );
+    }
+    if (filter.assignedTo !== undefined) {
+      terms.push(
+        `s.id IN (SELECT session_id FROM session_auditors WHERE user_id = ${param(filter.assignedTo)})`,
+      );
+      countable = false;
     }
     if (filter.id !== undefined) terms.push(`s.id = ${param(filter.id)}`);
     if (filter.hash !== undefined && filter.hash !== '') {

@@ -8,6 +8,7 @@ import {
 } from '../rows/sessionText';
 import type { SessionTextRepository, SessionTextState, StoredTextLine } from '../sessionText';
 import type { Executor } from './connection';
+import { PgSearchIndexRepository } from './searchIndex';
 
 /**
  * ASCII-only case-insensitive LIKE, as SQLite's: under the "C" collation PostgreSQL lower-cases
@@ -34,10 +35,14 @@ export class PgSessionTextRepository implements AsyncRepository<SessionTextRepos
     return row ?? null;
   }
 
-  /** Forgets the built marker, then removes one chunk of lines; true while lines remain. */
+  /**
+   * Forgets the built marker and the text's search index entries, then removes one chunk of lines;
+   * true while lines remain.
+   */
   removeSome(sessionId: number): Promise<boolean> {
     return this.sql.atomic(async (tx) => {
       await tx.run('DELETE FROM session_logs_built WHERE session_id = $1', [sessionId]);
+      await new PgSearchIndexRepository(tx).forgetLines(sessionId, [{ n: 0, text: '' }]);
       const removed = await tx.run(
         `DELETE FROM session_log_lines WHERE session_id = $1 AND n IN
            (SELECT n FROM session_log_lines WHERE session_id = $1 ORDER BY n LIMIT ${TEXT_DELETE_CHUNK})`,

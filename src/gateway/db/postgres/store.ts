@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { AsyncRepositories, AsyncStoreOf } from '../asyncStore';
+import { PgAlertEventsRepository } from './alertEvents';
 import { PgAuditorsRepository } from './auditors';
 import { PgBlocksRepository } from './blocks';
 import { PgCommandRulesRepository } from './commandRules';
@@ -10,6 +11,7 @@ import { PgMetaRepository } from './meta';
 import { migratePostgres } from './migrations';
 import { PgNodeSessionsRepository } from './nodeSessions';
 import { PgRecordingSealsRepository } from './recordingSeals';
+import { PgSearchIndexRepository } from './searchIndex';
 import { PgSessionCommandsRepository } from './sessionCommands';
 import { PgSessionsRepository, type PgSessionsContract } from './sessions';
 import { PgSessionTextRepository } from './sessionText';
@@ -31,7 +33,9 @@ export type PostgresRepositoryName =
   | 'commandRules'
   | 'sessionText'
   | 'recordingSeals'
-  | 'nodeSessions';
+  | 'nodeSessions'
+  | 'searchIndex'
+  | 'alertEvents';
 
 /** Every repository but the sessions export plan (see PgSessionsContract). */
 export type PostgresRepositories = Pick<AsyncRepositories, PostgresRepositoryName> & {
@@ -60,6 +64,8 @@ function repositories(sql: Executor): PostgresRepositories {
     sessionText: new PgSessionTextRepository(sql),
     recordingSeals: new PgRecordingSealsRepository(sql),
     nodeSessions: new PgNodeSessionsRepository(sql),
+    searchIndex: new PgSearchIndexRepository(sql),
+    alertEvents: new PgAlertEventsRepository(sql),
   };
 }
 

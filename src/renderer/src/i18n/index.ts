@@ -3,11 +3,27 @@ import { dateEnUS, datePtBR, enUS, ptBR as naivePtBR, type NDateLocale, type NLo
 import type { AppLocale } from '../stores/preferences';
 import en, { type Messages } from './en';
 import ptBR from './pt-BR';
+import alertsEn, { type AlertsMessages } from './alerts.en';
+import alertsPtBR from './alerts.pt-BR';
+import searchEn, { type SearchMessages } from './search.en';
+import searchPtBR from './search.pt-BR';
+import sessionsForAuditEn, { type SessionsForAuditMessages } from './sessionsForAudit.en';
+import sessionsForAuditPtBR from './sessionsForAudit.pt-BR';
+import evidenceEn, { type EvidenceMessages } from './evidence.en';
+import evidencePtBR from './evidence.pt-BR';
+import auditTrailEn, { type AuditTrailMessages } from './auditTrail.en';
+import auditTrailPtBR from './auditTrail.pt-BR';
 
 declare module 'vue-i18n' {
   // Makes t('…') keys type-checked against en.ts.
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  export interface DefineLocaleMessage extends Messages {}
+  export interface DefineLocaleMessage
+    extends
+      Messages,
+      SearchMessages,
+      EvidenceMessages,
+      AlertsMessages,
+      SessionsForAuditMessages,
+      AuditTrailMessages {}
 }
 
 export function createAppI18n(locale: AppLocale) {
@@ -15,7 +31,17 @@ export function createAppI18n(locale: AppLocale) {
     legacy: false,
     locale,
     fallbackLocale: 'en',
-    messages: { en, 'pt-BR': ptBR },
+    messages: {
+      en: { ...en, ...searchEn, ...evidenceEn, ...alertsEn, ...sessionsForAuditEn, ...auditTrailEn },
+      'pt-BR': {
+        ...ptBR,
+        ...searchPtBR,
+        ...evidencePtBR,
+        ...alertsPtBR,
+        ...sessionsForAuditPtBR,
+        ...auditTrailPtBR,
+      },
+    },
   });
 }
 

@@ -18,6 +18,8 @@ export interface SessionFilters {
   period: [number, number] | null;
   /** Reason/justification search. */
   q: string;
+  /** Only the sessions the user is listed as an auditor of. */
+  assignedToMe: boolean;
 }
 
 export const PAGE_SIZES = [10, 30, 50, 100] as const;
@@ -35,6 +37,7 @@ export function emptyFilters(): SessionFilters {
     status: null,
     period: null,
     q: '',
+    assignedToMe: false,
   };
 }
 
@@ -57,6 +60,7 @@ export function toSessionQuery(filters: SessionFilters): SessionQuery {
   }
   if (filters.protocol) query.protocol = filters.protocol;
   if (filters.status) query.status = filters.status;
+  if (filters.assignedToMe) query.assignedToMe = 'true';
   if (filters.period) {
     const [first, last] = filters.period;
     query.from = new Date(first).toISOString();

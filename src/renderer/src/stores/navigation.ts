@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export type View = 'sessions' | 'blocks' | 'sessionLogs' | 'video' | 'library';
+export type View =
+  'sessions' | 'blocks' | 'sessionLogs' | 'video' | 'library' | 'search' | 'sessionsForAudit' | 'auditTrail';
 
 /** Which screen of the audit area is shown; the others stay mounted so they keep their state. */
 export const useNavigationStore = defineStore('navigation', () => {

@@ -11,7 +11,7 @@ import {
 import type { AppError } from '@shared/result';
 import { api } from '../api';
 import { useAuthStore } from './auth';
-import { useNavigationStore } from './navigation';
+import { useNavigationStore, type View } from './navigation';
 
 export const LOGS_TABS = ['session', 'user', 'risky', 'events', 'log'] as const;
 export type LogsTab = (typeof LOGS_TABS)[number];
@@ -21,6 +21,9 @@ export interface LogFocus {
   kind: SessionLogHit['kind'];
   n: number;
 }
+
+/** Where the Session log tab opens: a line of the text, or the command typed at a moment. */
+export type LogTarget = { kind: 'line'; n: number } | { kind: 'command'; atMs: number };
 
 /** The offset of the text page that holds line `n`. */
 export const pageOffsetOf = (n: number): number =>
@@ -41,6 +44,8 @@ export const useSessionLogsStore = defineStore('sessionLogs', () => {
   const loading = ref(false);
   const error = ref<AppError | null>(null);
   const tab = ref<LogsTab>('session');
+  /** The screen Back returns to: the Remote sessions list, or Search when opened from a hit. */
+  const origin = ref<View>('sessions');
 
   const page = shallowRef<SessionTextPage | null>(null);
   const pageLoading = ref(false);
@@ -88,8 +93,9 @@ export const useSessionLogsStore = defineStore('sessionLogs', () => {
   }
 
   /** Shows the screen for a finished session and loads its logs. */
-  function open(session: Session): Promise<void> {
+  function open(session: Session, from: View = 'sessions'): Promise<void> {
     summary.value = session;
+    origin.value = from;
     tab.value = 'session';
     query.value = '';
     resetSearch();
@@ -214,9 +220,28 @@ export const useSessionLogsStore = defineStore('sessionLogs', () => {
     return goToHit((hitIndex.value - 1 + count) % count);
   }
 
-  /** Back to the Remote sessions list, which kept its filters and page. */
+  /**
+   * Opens on the Session log tab with a line of the text (its page loaded) or the command typed at
+   * `atMs` brought into view and marked.
+   */
+  async function openAt(session: Session, target: LogTarget, from: View = 'sessions'): Promise<void> {
+    await open(session, from);
+    const loaded = logs.value;
+    if (!loaded || summary.value?.id !== session.id) return;
+    tab.value = 'log';
+    if (target.kind === 'command') {
+      const n = loaded.commands.findIndex((c) => c.offsetMs === target.atMs);
+      if (n >= 0) focus.value = { kind: 'command', n };
+      return;
+    }
+    const offset = pageOffsetOf(target.n);
+    if (page.value?.offset === offset || (await showPage(offset)))
+      focus.value = { kind: 'line', n: target.n };
+  }
+
+  /** Back to where the screen was opened from (the Remote sessions list kept its filters and page). */
   function close(): void {
-    navigation.show('sessions');
+    navigation.show(origin.value);
     clear();
   }
 
@@ -228,6 +253,7 @@ export const useSessionLogsStore = defineStore('sessionLogs', () => {
     loading.value = false;
     error.value = null;
     tab.value = 'session';
+    origin.value = 'sessions';
     query.value = '';
     resetText();
     resetSearch();
@@ -252,7 +278,9 @@ export const useSessionLogsStore = defineStore('sessionLogs', () => {
     hits,
     currentHit,
     highlight,
+    origin,
     open,
+    openAt,
     load,
     showPage,
     retryPage,

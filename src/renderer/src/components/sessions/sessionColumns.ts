@@ -17,7 +17,7 @@ interface ColumnContext {
 const muted = (text: string) => h('span', { class: 'cell-muted' }, text);
 
 /** What the columns need together: below this width the table scrolls (with a visible bar). */
-export const SESSION_TABLE_WIDTH = 1360;
+export const SESSION_TABLE_WIDTH = 1472;
 
 function hashCell(session: Session) {
   return h(
@@ -40,6 +40,22 @@ function userCell(session: Session) {
     clipped(name, 'cell-clip cell-user__name'),
     clipped(session.user.login, 'cell-clip cell-user__login'),
   ]);
+}
+
+/** Who audits the session, by name; the logins on hover. */
+function auditorsCell(session: Session, ctx: ColumnContext) {
+  const auditors = session.auditors ?? [];
+  if (auditors.length === 0) return muted(ctx.t('common.none'));
+  const names = auditors.map((u) => u.name || u.login).join(', ');
+  return h(
+    'span',
+    {
+      class: 'cell-clip',
+      title: auditors.map((u) => `${u.name || u.login} (${u.login})`).join('\n'),
+      'data-testid': `auditors-${session.id}`,
+    },
+    names,
+  );
 }
 
 function durationCell(session: Session, ctx: ColumnContext) {
@@ -156,6 +172,12 @@ export function sessionColumns(ctx: ColumnContext): DataTableColumns<Session> {
         ),
     },
     { key: 'proxy', title: t('sessions.columns.proxy'), width: 88, render: (s) => clipped(s.proxy) },
+    {
+      key: 'auditors',
+      title: t('sessionsForAudit.columns.auditors'),
+      width: 112,
+      render: (s) => auditorsCell(s, ctx),
+    },
     { key: 'startedAt', title: t('sessions.columns.start'), width: 100, render: (s) => when(s.startedAt) },
     {
       key: 'endedAt',

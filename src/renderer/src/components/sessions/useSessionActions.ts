@@ -1,5 +1,6 @@
 import { ref } from 'vue';
 import type { Session } from '@shared/api';
+import type { View } from '../../stores/navigation';
 import { usePlayerStore } from '../../stores/player';
 import { useSessionLogsStore } from '../../stores/sessionLogs';
 import type { ColumnAction } from './columnActions';
@@ -7,8 +8,9 @@ import type { ColumnAction } from './columnActions';
 /**
  * The one place where a row's action button leads somewhere: Live Stream opens the viewer, Session
  * Logs and Video of session their screens, Drop, Prevent Purge and Configure Auditors their dialogs.
+ * `from`: the screen Session Logs goes back to.
  */
-export function useSessionActions() {
+export function useSessionActions(from: View = 'sessions') {
   const sessionLogs = useSessionLogsStore();
   const player = usePlayerStore();
   const purgeSession = ref<Session | null>(null);
@@ -31,7 +33,7 @@ export function useSessionActions() {
         dropSession.value = session;
         return;
       case 'logs':
-        void sessionLogs.open(session);
+        void sessionLogs.open(session, from);
         return;
       case 'video':
         void player.open(session);

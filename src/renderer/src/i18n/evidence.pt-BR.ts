@@ -1,0 +1,86 @@
+import type { EvidenceMessages } from './evidence.en';
+
+/** Textos em português dos pacotes de evidências (mesmas chaves de evidence.en.ts). */
+const evidencePtBR: EvidenceMessages = {
+  evidence: {
+    exportButton: 'Exportar pacote de evidências',
+    exportSelected: 'Exportar pacote de evidências ({n})',
+    selectHint: 'Marque as sessões para exportá-las em um único pacote de evidências.',
+    dialog: {
+      title: 'Exportar pacote de evidências',
+      intro:
+        'Um pacote reúne as gravações, seus manifestos assinados, as informações e os logs das sessões, o trecho da trilha de auditoria com sua prova, a chave pública do gateway e um relatório de verificação em HTML.',
+      sessions: 'Nenhuma sessão | Uma sessão | {n} sessões',
+      recordings: 'Nenhuma gravação | Uma gravação | {n} gravações',
+      format: 'Salvar como',
+      zip: 'Um arquivo zip',
+      folder: 'Uma pasta',
+      start: 'Exportar',
+      cancel: 'Cancelar exportação',
+      close: 'Fechar',
+      choiceCancelled: 'Nenhum local foi escolhido: nada foi exportado.',
+      failed: 'Não foi possível exportar o pacote',
+      cancelled: 'A exportação foi cancelada: nada ficou para trás.',
+      done: 'O pacote foi exportado e verificado',
+      doneAltered: 'O pacote foi exportado, mas não passa na verificação',
+      savedAt: 'Salvo em',
+      downloaded: 'Seu navegador salva uma cópia do zip como download.',
+      withoutRecording: 'Sem gravação (expurgada ou ainda ao vivo): sessões {ids}',
+      inLibrary: 'Ele aparece em Pacotes de evidências na biblioteca.',
+    },
+    phase: {
+      statement: 'Pedindo ao gateway a declaração assinada…',
+      recordings: 'Reunindo as gravações…',
+      writing: 'Gravando o pacote…',
+      verifying: 'Verificando o pacote…',
+      finished: 'Concluído',
+    },
+    bundles: {
+      title: 'Pacotes de evidências',
+      subtitle: 'Pacotes exportados aqui ou abertos do disco. Eles são verificados de novo sem conexão.',
+      empty:
+        'Nenhum pacote de evidências ainda. Marque sessões ou gravações e exporte um, ou abra um pacote que alguém enviou.',
+      open: 'Abrir pacote…',
+      openPath: 'Caminho de uma pasta de pacote ou de um .zip neste computador',
+      openGo: 'Abrir e verificar',
+      chooseZip: 'Escolher um .zip…',
+      loadFailed: 'Não foi possível ler a lista de pacotes',
+      actionFailed: 'Isso não funcionou',
+      path: 'Pacote',
+      sessions: 'Sessões',
+      created: 'Criado',
+      status: 'Verificação',
+      actions: 'Ações',
+      recheck: 'Verificar de novo',
+      files: 'Ver arquivos',
+      reveal: 'Mostrar na pasta',
+      report: 'Relatório',
+      forget: 'Tirar da lista',
+      revealed: 'Está aqui:',
+      imported: 'aberto',
+      count: 'Nenhum pacote | Um pacote | {n} pacotes',
+    },
+    status: {
+      verified: 'Verificado',
+      altered: 'Alterado',
+    },
+    check: {
+      title: 'Verificação do pacote',
+      checkedAt: 'Verificado em {at}',
+      problems: 'Nenhum problema | Um arquivo tem problema | {n} arquivos têm problema',
+      allOk: 'Todos os arquivos conferem com a declaração assinada e com o índice do pacote.',
+      withoutRecording: 'Empacotadas sem gravação (expurgada ou ao vivo na exportação): sessões {ids}',
+      path: 'Arquivo',
+      fileStatus: 'Estado',
+      detail: 'Motivo',
+    },
+    fileStatus: {
+      ok: 'OK',
+      changed: 'Alterado',
+      missing: 'Faltando',
+      added: 'Acrescentado',
+    },
+  },
+};
+
+export default evidencePtBR;

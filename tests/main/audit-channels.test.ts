@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IpcChannel } from '../../src/shared/ipc';
+import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
+import { seedDataDir, startGatewayProcess, type GatewayProcess } from '../support/gateway';
+import { NoSecrets, value } from './helpers/services';
+
+const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
+const PAT_PASSWORD = 'pat-password-for-the-trail';
+
+describe('the audit:events and audit:verify channels against a real gateway process', () => {
+  let gateway: GatewayProcess;
+  let dir: string;
+  let services: MainServices;
+
+  const call = <C extends IpcChannel>(channel: C, ...args: unknown[]) => services.handlers[channel](...args);
+
+  async function signIn(username: string, password: string): Promise<void> {
+    const [profile] = value(await call('profiles:list'));
+    const first = await call('auth:login', { profileId: profile!.id, username, password, remember: false });
+    if (!first.ok && first.error.code === 'CERTIFICATE_NOT_TRUSTED') {
+      value(
+        await call('profiles:trustCertificate', { profileId: profile!.id, fingerprint: gateway.fingerprint }),
+      );
+      value(await call('auth:login', { profileId: profile!.id, username, password, remember: false }));
+    } else {
+      value(first);
+    }
+  }
+
+  beforeAll(async () => {
+    gateway = await startGatewayProcess();
+    await seedDataDir(gateway.dataDir, {
+      users: [{ login: 'pat', name: 'Pat Auditor', role: 'PAM Auditor', password: PAT_PASSWORD }],
+      revoke: [{ role: 'PAM Auditor', permission: 'PAM.SessionManagement.Logs' }],
+    });
+    dir = mkdtempSync(join(tmpdir(), 'vigil-audit-main-'));
+    services = createMainServices({
+      userDataDir: dir,
+      secrets: new NoSecrets(),
+      saveTarget: new DirectorySaveTarget(join(dir, 'downloads')),
+      events: () => undefined,
+      appInfo,
+      gatewayUrl: gateway.url,
+    });
+    await signIn('admin', gateway.adminPassword);
+  });
+
+  afterAll(async () => {
+    services?.close();
+    await gateway?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the trail newest first with the filters, and checks it incrementally', async () => {
+    const all = value(await call('audit:events', { pageSize: 10 }));
+    expect(all.total).toBeGreaterThanOrEqual(1);
+    expect(all.items[0]).toMatchObject({ type: 'Login', actor: { login: 'admin' } });
+    const ids = all.items.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const logins = value(await call('audit:events', { type: 'Login', actor: 'adm' }));
+    expect(logins.items.every((e) => e.type === 'Login' && e.actor?.login === 'admin')).toBe(true);
+
+    const status = value(await call('audit:verify'));
+    expect(status).toMatchObject({ ok: true, brokenAt: null, problem: null });
+    expect(status.events).toBe(all.total);
+    // The channel always asks for what is new since the last check.
+    expect(gateway.output()).toMatch(/\/api\/v1\/audit\/verify\?scope=new/);
+  });
+
+  it('refuses a bad query before the gateway is asked', async () => {
+    const bad = await call('audit:events', { pageSize: 0 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    const unknown = await call('audit:events', { status: 'live' });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    const extra = await call('audit:verify', 'all');
+    expect(extra).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+  });
+
+  it('an auditor without the Logs permission is refused by the gateway', async () => {
+    value(await call('auth:logout'));
+    await signIn('pat', PAT_PASSWORD);
+    expect(await call('audit:events', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await call('audit:verify')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+});
