@@ -120,10 +120,11 @@ function createTray(services: MainServices): void {
 const saveTarget: SaveTarget = {
   async choose(suggestedName) {
     // The filter follows the export (CSV, asciicast, MP4): a CSV-only filter would rename a video.
+    // A name without extension is a folder to create (an evidence bundle): no filter then.
     const extension = extname(suggestedName).slice(1);
     const options = {
       defaultPath: join(app.getPath('downloads'), suggestedName),
-      filters: [{ name: extension.toUpperCase(), extensions: [extension] }],
+      filters: extension ? [{ name: extension.toUpperCase(), extensions: [extension] }] : [],
     };
     const answer = mainWindow
       ? await dialog.showSaveDialog(mainWindow, options)

@@ -311,8 +311,13 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/api/v1/alerts/socket',
+        '/api/v1/audit/assigned',
         '/api/v1/audit/events',
         '/api/v1/audit/proof',
+        '/api/v1/evidence',
+        '/api/v1/search',
+        '/api/v1/sessions/{id}/audit-mark',
         '/api/v1/audit/verify',
         '/api/v1/auth/login',
         '/api/v1/auth/logout',

@@ -234,6 +234,9 @@ describe('the Search screen', { timeout: 20_000 }, () => {
     expect(fake.argsOf('player:screenAt').map(([input]) => input.atMs)).toEqual([0, 105_000]);
     expect(player.currentMs).toBe(105_000);
     expect(player.playing).toBe(false);
+    expect(player.origin).toBe('search');
+    player.close();
+    expect(useNavigationStore(pinia).view).toBe('search');
   });
 
   it('opens Session Logs at the line of a text hit, and Back returns to Search', async () => {

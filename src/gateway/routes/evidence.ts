@@ -10,7 +10,8 @@ export function evidenceRoutes(evidence: EvidenceService, guard: Guard): Fastify
     app.post(
       '/evidence',
       {
-        preHandler: guard.auditArea,
+        // Before the body is validated: an Operator learns nothing of the body's shape.
+        preValidation: guard.auditArea,
         schema: {
           tags: ['evidence'],
           security: BEARER_AUTH,

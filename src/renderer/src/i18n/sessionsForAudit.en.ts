@@ -6,6 +6,7 @@
 const sessionsForAuditEn = {
   sessionsForAudit: {
     nav: 'Sessions for audit',
+    back: 'Back to Sessions for audit',
     title: 'Sessions for audit',
     subtitle: 'The sessions you were assigned to audit: mark each one audited and leave your comment',
     filter: {

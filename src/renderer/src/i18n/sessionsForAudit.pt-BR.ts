@@ -4,6 +4,7 @@ import type { SessionsForAuditMessages } from './sessionsForAudit.en';
 const sessionsForAuditPtBR: SessionsForAuditMessages = {
   sessionsForAudit: {
     nav: 'Sessões para auditoria',
+    back: 'Voltar para Sessões para auditoria',
     title: 'Sessões para auditoria',
     subtitle:
       'As sessões que você foi designado para auditar: marque cada uma como auditada e deixe seu comentário',

@@ -14,7 +14,7 @@ import { useNavigationStore } from './navigation';
 
 export type PlayerPhase = 'idle' | 'downloading' | 'opening' | 'ready' | 'failed';
 /** The screen the player was opened from, where Back returns. */
-export type PlayerOrigin = 'sessions' | 'library';
+export type PlayerOrigin = 'sessions' | 'library' | 'search' | 'sessionsForAudit';
 
 /**
  * The player store's way to a video: the library's copy from this gateway when there is one, else
@@ -55,11 +55,11 @@ export function usePlayerOpening(deps: {
    * Shows the screen for a session of the Remote sessions list: plays the library's copy from this
    * gateway when there is one, else joins its download or starts it.
    */
-  async function open(next: Session): Promise<void> {
+  async function open(next: Session, from: PlayerOrigin = 'sessions'): Promise<void> {
     deps.clear();
     const ticket = openTicket;
     session.value = next;
-    origin.value = 'sessions';
+    origin.value = from;
     phase.value = 'opening';
     navigation.show('video');
     const profile = profileId.value;

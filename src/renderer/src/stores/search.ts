@@ -103,7 +103,7 @@ export const useSearchStore = defineStore('search', () => {
   async function openVideo(hit: SearchHit): Promise<void> {
     const session = await sessionFor(hit, 'video');
     if (!session) return;
-    const opened = player.open(session);
+    const opened = player.open(session, 'search');
     // Set once the player holds this session, so the screen it drew first is replaced by the hit's.
     pendingSeek = { sessionId: session.id, atMs: hit.atMs };
     await opened;

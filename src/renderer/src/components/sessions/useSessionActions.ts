@@ -36,7 +36,7 @@ export function useSessionActions(from: View = 'sessions') {
         void sessionLogs.open(session, from);
         return;
       case 'video':
-        void player.open(session);
+        void player.open(session, from === 'sessionsForAudit' ? 'sessionsForAudit' : 'sessions');
         return;
     }
   }
