@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eventHash, GENESIS_HASH } from '../../src/gateway/db/events';
 import { openGatewayStore } from '../../src/gateway/db/openGatewayStore';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
+import { guardedSql, storedEvents } from '../support/storedEvents';
 import type { SqlValue } from '../support/testDatabase';
 
 let gw: TestGateway;
@@ -54,49 +54,9 @@ async function bypassAppendOnly(): Promise<void> {
   await gw.sql('DROP TRIGGER events_no_delete');
 }
 
-/** SQL with the database's guards in force, as any client other than the test's own would run it. */
-async function guardedSql(text: string): Promise<void> {
-  if (gw.engine === 'sqlite') {
-    await gw.sql(text);
-    return;
-  }
-  const client = new pg.Client({ connectionString: gw.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-interface EventRow {
-  id: number;
-  at: number;
-  type: 'Exported Details';
-  actor_id: number | null;
-  origin_ip: string | null;
-  session_id: number | null;
-  note: string;
-  prev_hash: string;
-  hash: string;
-}
-
-/** Events as stored (PostgreSQL hands BIGINT columns to the test's SQL as strings). */
-async function eventRows(where = '', params: SqlValue[] = []): Promise<EventRow[]> {
-  const rows = await gw.sql(`SELECT * FROM events ${where} ORDER BY id`, params);
-  const numberOrNull = (v: unknown) => (v === null ? null : Number(v));
-  return rows.map((r) => ({
-    ...(r as unknown as EventRow),
-    id: Number(r.id),
-    at: Number(r.at),
-    actor_id: numberOrNull(r.actor_id),
-    session_id: numberOrNull(r.session_id),
-  }));
-}
-
 /** Appends many chained events straight into the table, a few hundred rows per statement. */
 async function insertChained(count: number): Promise<void> {
-  const [last] = await eventRows('WHERE id = (SELECT max(id) FROM events)');
+  const [last] = await storedEvents(gw, 'WHERE id = (SELECT max(id) FROM events)');
   let prev = last!.hash;
   const batch = 500;
   for (let first = last!.id + 1; first <= last!.id + count; first += batch) {
@@ -136,7 +96,7 @@ async function insertChained(count: number): Promise<void> {
 
 describe('audit trail hash chain', () => {
   test('each event links to the previous one', async () => {
-    const rows = await eventRows();
+    const rows = await storedEvents(gw);
     expect(rows).toHaveLength(6);
     let prev = GENESIS_HASH;
     for (const r of rows) {
@@ -157,9 +117,9 @@ describe('audit trail hash chain', () => {
   });
 
   test('the database refuses to update or delete events', async () => {
-    await expect(guardedSql("UPDATE events SET note = 'x' WHERE id = 2")).rejects.toThrow(/append-only/);
-    await expect(guardedSql('DELETE FROM events WHERE id = 2')).rejects.toThrow(/append-only/);
-    await expect(guardedSql('DELETE FROM events')).rejects.toThrow(/append-only/);
+    await expect(guardedSql(gw, "UPDATE events SET note = 'x' WHERE id = 2")).rejects.toThrow(/append-only/);
+    await expect(guardedSql(gw, 'DELETE FROM events WHERE id = 2')).rejects.toThrow(/append-only/);
+    await expect(guardedSql(gw, 'DELETE FROM events')).rejects.toThrow(/append-only/);
     expect(await gw.count('events')).toBe(6);
     expect(await verify()).toMatchObject({ ok: true, events: 6, brokenAt: null });
   });
@@ -176,7 +136,7 @@ describe('audit trail hash chain', () => {
     await gw.sql('DELETE FROM events WHERE id = 3');
     expect(await verify()).toMatchObject({ ok: false, events: 5, brokenAt: 4 });
 
-    const [row] = await eventRows('WHERE id = ?', [5]);
+    const [row] = await storedEvents(gw, 'WHERE id = ?', [5]);
     const forged = eventHash(row!.prev_hash, {
       id: 5,
       at: row!.at,

@@ -1,5 +1,4 @@
 import { createHash, generateKeyPairSync, sign, verify as verifySignature } from 'node:crypto';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { ChainStatus } from '../../src/shared/api';
 import type { AuditCheckpoint, AuditProof } from '../../src/shared/auditProof';
@@ -9,7 +8,7 @@ import { ChainCheckpoints } from '../../src/gateway/services/chainCheckpoints';
 import { countedAppends } from '../../src/gateway/services/countedAppends';
 import { finishedSession } from '../support/gateway';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
-import type { SqlValue } from '../support/testDatabase';
+import { guardedSql, storedEvents } from '../support/storedEvents';
 import { waitFor } from '../support/wait';
 
 let gw: TestGateway;
@@ -60,50 +59,10 @@ async function bypassAppendOnly(): Promise<void> {
   }
 }
 
-/** SQL with the database's guards in force, as any client other than the test's own would run it. */
-async function guardedSql(text: string): Promise<void> {
-  if (gw.engine === 'sqlite') {
-    await gw.sql(text);
-    return;
-  }
-  const client = new pg.Client({ connectionString: gw.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-interface Row {
-  id: number;
-  at: number;
-  type: 'Exported Details';
-  actor_id: number | null;
-  origin_ip: string | null;
-  session_id: number | null;
-  note: string;
-  prev_hash: string;
-  hash: string;
-}
-
-/** Events as stored (PostgreSQL hands BIGINT columns to the test's SQL as strings). */
-async function eventRows(where = '', params: SqlValue[] = []): Promise<Row[]> {
-  const rows = await gw.sql(`SELECT * FROM events ${where} ORDER BY id`, params);
-  const numberOrNull = (v: unknown) => (v === null ? null : Number(v));
-  return rows.map((r) => ({
-    ...(r as unknown as Row),
-    id: Number(r.id),
-    at: Number(r.at),
-    actor_id: numberOrNull(r.actor_id),
-    session_id: numberOrNull(r.session_id),
-  }));
-}
-
 /** Edits one event's note and recomputes its hash and every later one, as a careful forger would. */
 async function rewriteAndRecompute(id: number, note: string): Promise<void> {
   await gw.sql('UPDATE events SET note = ? WHERE id = ?', [note, id]);
-  const rows = await eventRows('WHERE id >= ?', [id]);
+  const rows = await storedEvents(gw, 'WHERE id >= ?', [id]);
   let prev = rows[0]!.prev_hash;
   for (const r of rows) {
     const hash = eventHash(prev, {
@@ -210,8 +169,8 @@ describe('signing checkpoints', () => {
     const signed = (await gw.services.checkpoints.signNow())!;
     expect(signed.body.eventId).toBe(await headId());
     expect(signed.body.seq).toBe(1);
-    await expect(guardedSql('DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only/);
-    await expect(guardedSql("UPDATE audit_checkpoints SET hash = 'x'")).rejects.toThrow(/append-only/);
+    await expect(guardedSql(gw, 'DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only/);
+    await expect(guardedSql(gw, "UPDATE audit_checkpoints SET hash = 'x'")).rejects.toThrow(/append-only/);
     expect(await gw.count('audit_checkpoints')).toBe(1);
     const status = await verify();
     expect(status).toMatchObject({ ok: true, problem: null, lastCheckpoint: signed });
