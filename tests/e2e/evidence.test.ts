@@ -53,6 +53,7 @@ describe.skipIf(skip !== null)(`Evidence bundles ${skip ? `(skipped: ${skip})` :
 
   it('exports the sessions ticked in the list as one bundle, listed as Verified in the library', async () => {
     const [a, , c] = sessionIds;
+    await page.getByTestId('evidence-select').click();
     for (const id of [a, c]) {
       const row = page.getByTestId(`session-row-${id}`);
       await row.waitFor();

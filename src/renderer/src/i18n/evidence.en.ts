@@ -7,6 +7,8 @@ const evidenceEn = {
   evidence: {
     exportButton: 'Export evidence bundle',
     exportSelected: 'Export evidence bundle ({n})',
+    select: 'Select for a bundle',
+    selectDone: 'Stop selecting',
     selectHint: 'Select sessions with the boxes to export them as one evidence bundle.',
     dialog: {
       title: 'Export evidence bundle',

@@ -5,6 +5,8 @@ const evidencePtBR: EvidenceMessages = {
   evidence: {
     exportButton: 'Exportar pacote de evidências',
     exportSelected: 'Exportar pacote de evidências ({n})',
+    select: 'Selecionar para um pacote',
+    selectDone: 'Parar de selecionar',
     selectHint: 'Marque as sessões para exportá-las em um único pacote de evidências.',
     dialog: {
       title: 'Exportar pacote de evidências',

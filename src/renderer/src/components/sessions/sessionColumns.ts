@@ -17,7 +17,7 @@ interface ColumnContext {
 const muted = (text: string) => h('span', { class: 'cell-muted' }, text);
 
 /** What the columns need together: below this width the table scrolls (with a visible bar). */
-export const SESSION_TABLE_WIDTH = 1472;
+export const SESSION_TABLE_WIDTH = 1384;
 
 function hashCell(session: Session) {
   return h(
@@ -146,9 +146,9 @@ export function sessionColumns(ctx: ColumnContext): DataTableColumns<Session> {
     ]);
   };
   return [
-    { key: 'id', title: t('sessions.columns.id'), width: 64, className: 'cell-num' },
-    { key: 'hash', title: t('sessions.columns.hash'), width: 96, render: hashCell },
-    { key: 'user', title: t('sessions.columns.user'), width: 104, render: userCell },
+    { key: 'id', title: t('sessions.columns.id'), width: 56, className: 'cell-num' },
+    { key: 'hash', title: t('sessions.columns.hash'), width: 80, render: hashCell },
+    { key: 'user', title: t('sessions.columns.user'), width: 96, render: userCell },
     {
       key: 'originIp',
       title: t('sessions.columns.originIp'),
@@ -158,10 +158,10 @@ export function sessionColumns(ctx: ColumnContext): DataTableColumns<Session> {
     {
       key: 'credential',
       title: t('sessions.columns.credential'),
-      width: 96,
+      width: 92,
       render: (s) => clipped(s.credential),
     },
-    { key: 'device', title: t('sessions.columns.device'), width: 100, render: (s) => clipped(s.device) },
+    { key: 'device', title: t('sessions.columns.device'), width: 96, render: (s) => clipped(s.device) },
     {
       key: 'protocol',
       title: t('sessions.columns.protocol'),
@@ -171,11 +171,11 @@ export function sessionColumns(ctx: ColumnContext): DataTableColumns<Session> {
           s.protocol.toUpperCase(),
         ),
     },
-    { key: 'proxy', title: t('sessions.columns.proxy'), width: 88, render: (s) => clipped(s.proxy) },
+    { key: 'proxy', title: t('sessions.columns.proxy'), width: 80, render: (s) => clipped(s.proxy) },
     {
       key: 'auditors',
       title: t('sessionsForAudit.columns.auditors'),
-      width: 112,
+      width: 88,
       render: (s) => auditorsCell(s, ctx),
     },
     { key: 'startedAt', title: t('sessions.columns.start'), width: 100, render: (s) => when(s.startedAt) },
@@ -195,14 +195,14 @@ export function sessionColumns(ctx: ColumnContext): DataTableColumns<Session> {
     {
       key: 'status',
       title: t('sessions.columns.status'),
-      width: 100,
+      width: 92,
       fixed: 'right',
       render: (s) => statusCell(s, ctx),
     },
     {
       key: 'preventPurge',
       title: t('sessions.columns.preventPurge'),
-      width: 92,
+      width: 84,
       fixed: 'right',
       render: (s) => preventPurgeCell(s, ctx),
     },
