@@ -12,7 +12,7 @@ import {
   type GatewayProcess,
 } from '../support/gateway';
 import { seedSessionLogs, writeRecording } from '../support/sessionLogsSeed';
-import { NoSecrets, value } from './helpers/services';
+import { NoSecrets, signInTrusting, value } from './helpers/services';
 
 const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
 const PAT_PASSWORD = 'pat-password-for-logs';
@@ -30,18 +30,8 @@ describe('Session Logs channels against a real gateway process', () => {
 
   const call = <C extends IpcChannel>(channel: C, ...args: unknown[]) => services.handlers[channel](...args);
 
-  async function signIn(username: string, password: string): Promise<void> {
-    const [profile] = value(await call('profiles:list'));
-    const first = await call('auth:login', { profileId: profile!.id, username, password, remember: false });
-    if (!first.ok && first.error.code === 'CERTIFICATE_NOT_TRUSTED') {
-      value(
-        await call('profiles:trustCertificate', { profileId: profile!.id, fingerprint: gateway.fingerprint }),
-      );
-      value(await call('auth:login', { profileId: profile!.id, username, password, remember: false }));
-    } else {
-      value(first);
-    }
-  }
+  const signIn = (username: string, password: string) =>
+    signInTrusting(services.handlers, gateway.fingerprint, username, password);
 
   beforeAll(async () => {
     gateway = await startGatewayProcess();

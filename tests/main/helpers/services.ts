@@ -1,4 +1,4 @@
-import type { SecretStore } from '../../../src/main/services';
+import type { IpcHandlers, SecretStore } from '../../../src/main/services';
 import type { IpcEventName, IpcEvents } from '../../../src/shared/ipc';
 import type { Result } from '../../../src/shared/result';
 
@@ -20,4 +20,25 @@ export class NoSecrets implements SecretStore {
 export function value<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
   return result.value;
+}
+
+/**
+ * Signs in through the IPC handlers on the first profile, trusting the gateway's certificate (by its
+ * known fingerprint) when the app asks to, as a user would on first use.
+ */
+export async function signInTrusting(
+  handlers: IpcHandlers,
+  fingerprint: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  const [profile] = value(await handlers['profiles:list']());
+  const login = { profileId: profile!.id, username, password, remember: false };
+  const first = await handlers['auth:login'](login);
+  if (!first.ok && first.error.code === 'CERTIFICATE_NOT_TRUSTED') {
+    value(await handlers['profiles:trustCertificate']({ profileId: profile!.id, fingerprint }));
+    value(await handlers['auth:login'](login));
+  } else {
+    value(first);
+  }
 }
