@@ -3,7 +3,8 @@
 # Chromium for the browser end-to-end suite, OpenSSH (server and client) as SSH peers,
 # gnome-keyring + libsecret (keytar's Secret Service, and its build headers), D-Bus, tmux,
 # sudo and less (a password prompt and a full-screen program in the audited-command rule tests),
-# openssl and jq (a sealed recording checked the way the README tells a third party to),
+# openssl, jq, zip, unzip and python3 (sealed recordings, evidence bundles and the audit trail's
+# checkpoints checked the way the docs tell a third party to),
 # ffmpeg (MP4 export encodes with it; its ffprobe checks the videos made), xrdp with xorgxrdp and
 # xterm (a private RDP target whose session is one xterm), xdotool (reads that session's pointer) and
 # x11-utils (xwininfo and xev, to look into that session by hand).
@@ -12,7 +13,7 @@ packages=(
   chromium
   openssh-server openssh-client sudo less
   gnome-keyring libsecret-1-0 libsecret-1-dev dbus
-  tmux passwd procps ca-certificates openssl jq ffmpeg
+  tmux passwd procps ca-certificates openssl jq zip unzip ffmpeg
   xrdp xorgxrdp xterm xdotool x11-utils
   python3 make g++
 )
