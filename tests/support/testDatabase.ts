@@ -110,6 +110,11 @@ export async function openSqlAccess(choice: {
     };
   }
   const pool = new pg.Pool({ connectionString: choice.url, max: 2 });
+  // pool.end() resolves before its connections have finished closing, so dropping the database
+  // right after can end one of them from the server side; that is expected, not a failure.
+  const expectedWhenDropped = () => undefined;
+  pool.on('error', expectedWhenDropped);
+  pool.on('connect', (client) => client.on('error', expectedWhenDropped));
   const sql = async (text: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> => {
     const client = await pool.connect();
     try {
