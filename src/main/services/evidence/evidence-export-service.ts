@@ -251,6 +251,7 @@ export class EvidenceExportService {
     const progress = this.progressReporter(job);
     // The writer leaves nothing at the destination when it fails; after it, the bundle is ours to remove.
     let written = false;
+    let ending: Partial<EvidenceJob>;
     try {
       progress('recordings', 0);
       const recordings: BundleRecordingFile[] = [];
@@ -285,19 +286,20 @@ export class EvidenceExportService {
       const download = await this.delivery(bundle, name);
       signal.throwIfAborted();
       await this.bundles.put(bundle);
-      this.finish(running, { state: 'done', phase: 'finished', progress: 1, bundle, download });
+      ending = { state: 'done', phase: 'finished', progress: 1, bundle, download };
     } catch (error) {
       if (written) await rm(destination, { recursive: true, force: true }).catch(() => undefined);
-      if (signal.aborted) this.finish(running, { state: 'cancelled' });
+      if (signal.aborted) ending = { state: 'cancelled' };
       else {
         if (!(error instanceof AppFailure)) console.error('Evidence export failed', error);
-        this.finish(running, { state: 'failed', error: toAppError(error) });
+        ending = { state: 'failed', error: toAppError(error) };
       }
-    } finally {
-      await rm(staging, { recursive: true, force: true }).catch((error: unknown) =>
-        console.warn(`Could not remove ${staging}: ${describe(error)}`),
-      );
     }
+    // Staged recordings go before the job is reported over, so nothing of it is left behind by then.
+    await rm(staging, { recursive: true, force: true }).catch((error: unknown) =>
+      console.warn(`Could not remove ${staging}: ${describe(error)}`),
+    );
+    this.finish(running, ending);
   }
 
   /**
