@@ -2,8 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { Block, BlockQuery } from '@shared/api';
 import { maySeeBlockedUsers } from '@shared/policy';
-import type { AppError, Result } from '@shared/result';
+import type { Result } from '@shared/result';
 import { api } from '../api';
+import { useLatestAnswer } from '../composables/useLatestAnswer';
 import { useAuthStore } from './auth';
 
 export type BlockFilter = NonNullable<BlockQuery['status']> | 'all';
@@ -14,28 +15,16 @@ export const useBlocksStore = defineStore('blocks', () => {
 
   const filter = ref<BlockFilter>('active');
   const items = ref<Block[]>([]);
-  const loading = ref(false);
-  const error = ref<AppError | null>(null);
+  const { loading, error, take, forget } = useLatestAnswer();
   const releasing = ref<number | null>(null);
-  /** Only the newest request may write the list, whatever order the answers arrive in. */
-  let latest = 0;
 
   /** Whoever may see the report may release its blocks (the gateway asks the same policy). */
   const canRelease = computed(() => (auth.user ? maySeeBlockedUsers(auth.user) : false));
 
   async function load(): Promise<void> {
-    const ticket = ++latest;
-    loading.value = true;
     const query: BlockQuery = filter.value === 'all' ? {} : { status: filter.value };
-    const result = await auth.run(() => api.listBlocks(query));
-    if (ticket !== latest) return;
-    loading.value = false;
-    if (!result.ok) {
-      error.value = result.error;
-      return;
-    }
-    error.value = null;
-    items.value = result.value;
+    const result = await take(() => auth.run(() => api.listBlocks(query)));
+    if (result?.ok) items.value = result.value;
   }
 
   function setFilter(next: BlockFilter): Promise<void> {
@@ -58,11 +47,9 @@ export const useBlocksStore = defineStore('blocks', () => {
   }
 
   function clear(): void {
-    latest += 1;
+    forget();
     filter.value = 'active';
     items.value = [];
-    loading.value = false;
-    error.value = null;
     releasing.value = null;
   }
 

@@ -2,8 +2,9 @@ import { defineStore } from 'pinia';
 import { reactive, ref } from 'vue';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, type Auditors, type Session, type UserSummary } from '@shared/api';
 import type { ExportResult } from '@shared/ipc';
-import type { AppError, Result } from '@shared/result';
+import type { Result } from '@shared/result';
 import { api } from '../api';
+import { usePagedList } from '../composables/usePagedList';
 import { copyFilters, emptyFilters, toSessionQuery, type SessionFilters } from '../lib/sessionFilters';
 import { useAuthStore } from './auth';
 
@@ -16,59 +17,22 @@ export const useSessionsStore = defineStore('sessions', () => {
 
   const draft = reactive<SessionFilters>(emptyFilters());
   const applied = ref<SessionFilters>(emptyFilters());
-  const page = ref(1);
-  const pageSize = ref<number>(PAGE_SIZE_DEFAULT);
-  const items = ref<Session[]>([]);
-  const total = ref(0);
-  const loading = ref(false);
-  const error = ref<AppError | null>(null);
+  const list = usePagedList<Session>((page, pageSize) => {
+    const query = { ...toSessionQuery(applied.value), page, pageSize };
+    return auth.run(() => api.listSessions(query));
+  });
+  const { page, pageSize, items, total, loading, error, load, setPage, setPageSize } = list;
   /** Every row the applied filters match (up to PRINT_MAX_ROWS), while a printout is made. */
   const printRows = ref<Session[] | null>(null);
-  /** Only the newest request may write the list, whatever order the answers arrive in. */
-  let latest = 0;
-
-  async function load(): Promise<void> {
-    const ticket = ++latest;
-    loading.value = true;
-    const query = { ...toSessionQuery(applied.value), page: page.value, pageSize: pageSize.value };
-    const result = await auth.run(() => api.listSessions(query));
-    if (ticket !== latest) return;
-    loading.value = false;
-    if (!result.ok) {
-      error.value = result.error;
-      return;
-    }
-    error.value = null;
-    items.value = result.value.items;
-    total.value = result.value.total;
-    const lastPage = Math.max(1, Math.ceil(result.value.total / pageSize.value));
-    // Filters or other people's changes can shrink the list under the page we were on.
-    if (page.value > lastPage) {
-      page.value = lastPage;
-      await load();
-    }
-  }
 
   function apply(): Promise<void> {
     applied.value = copyFilters(draft);
-    page.value = 1;
-    return load();
+    return list.loadFirstPage();
   }
 
   function reset(): Promise<void> {
     Object.assign(draft, emptyFilters());
     return apply();
-  }
-
-  function setPage(next: number): Promise<void> {
-    page.value = next;
-    return load();
-  }
-
-  function setPageSize(next: number): Promise<void> {
-    pageSize.value = next;
-    page.value = 1;
-    return load();
   }
 
   function replaceRow(session: Session): void {
@@ -143,16 +107,11 @@ export const useSessionsStore = defineStore('sessions', () => {
 
   /** Forgets rows and filters when the user signs out, so the next person starts clean. */
   function clear(): void {
-    latest += 1;
+    list.clear();
     Object.assign(draft, emptyFilters());
     applied.value = emptyFilters();
-    page.value = 1;
     pageSize.value = PAGE_SIZE_DEFAULT;
     printRows.value = null;
-    items.value = [];
-    total.value = 0;
-    loading.value = false;
-    error.value = null;
   }
 
   /** Exports what the table shows (the applied filters, every page); main asks where to save. */

@@ -7,8 +7,9 @@ import {
   type AuditMark,
   type Session,
 } from '@shared/api';
-import type { AppError, Result } from '@shared/result';
+import type { Result } from '@shared/result';
 import { invoke } from '../api';
+import { usePagedList } from '../composables/usePagedList';
 import { useAuthStore } from './auth';
 
 /** Which of the assigned sessions are shown. */
@@ -28,59 +29,18 @@ export const useSessionsForAuditStore = defineStore('sessionsForAudit', () => {
   const auth = useAuthStore();
 
   const filter = ref<AuditFilter>('all');
-  const page = ref(1);
-  const pageSize = ref<number>(PAGE_SIZE_DEFAULT);
-  const items = ref<AssignedAudit[]>([]);
-  const total = ref(0);
-  const loading = ref(false);
-  const error = ref<AppError | null>(null);
+  const list = usePagedList<AssignedAudit>((page, pageSize) => {
+    const audited = FLAG[filter.value];
+    const query: AssignedAuditQuery = { page, pageSize, ...(audited === undefined ? {} : { audited }) };
+    return auth.run(() => invoke('audit:assigned', query));
+  });
+  const { page, pageSize, items, total, loading, error, load, setPage, setPageSize } = list;
   /** Sessions whose mark is being saved (their controls wait). */
   const saving = ref<ReadonlySet<number>>(new Set());
-  /** Only the newest request may write the list, whatever order the answers arrive in. */
-  let latest = 0;
-
-  async function load(): Promise<void> {
-    const ticket = ++latest;
-    loading.value = true;
-    const audited = FLAG[filter.value];
-    const query: AssignedAuditQuery = {
-      page: page.value,
-      pageSize: pageSize.value,
-      ...(audited === undefined ? {} : { audited }),
-    };
-    const result = await auth.run(() => invoke('audit:assigned', query));
-    if (ticket !== latest) return;
-    loading.value = false;
-    if (!result.ok) {
-      error.value = result.error;
-      return;
-    }
-    error.value = null;
-    items.value = result.value.items;
-    total.value = result.value.total;
-    const lastPage = Math.max(1, Math.ceil(result.value.total / pageSize.value));
-    // A mark that moved a session out of the filter can empty the last page.
-    if (page.value > lastPage) {
-      page.value = lastPage;
-      await load();
-    }
-  }
 
   function setFilter(next: AuditFilter): Promise<void> {
     filter.value = next;
-    page.value = 1;
-    return load();
-  }
-
-  function setPage(next: number): Promise<void> {
-    page.value = next;
-    return load();
-  }
-
-  function setPageSize(next: number): Promise<void> {
-    pageSize.value = next;
-    page.value = 1;
-    return load();
+    return list.loadFirstPage();
   }
 
   /** Saves the user's mark; the row shows what the gateway kept (the comment trimmed). */
@@ -110,14 +70,9 @@ export const useSessionsForAuditStore = defineStore('sessionsForAudit', () => {
 
   /** Forgets everything when the user signs out, so the next person starts clean. */
   function clear(): void {
-    latest += 1;
+    list.clear();
     filter.value = 'all';
-    page.value = 1;
     pageSize.value = PAGE_SIZE_DEFAULT;
-    items.value = [];
-    total.value = 0;
-    loading.value = false;
-    error.value = null;
     saving.value = new Set();
   }
 
