@@ -9,14 +9,14 @@ import {
   type AlertClientMessage,
   type AlertServerMessage,
 } from '../../shared/alerts';
-import type { AuthState } from '../../shared/ipc';
 import { parseFrame } from '../../shared/live';
 import { isWanted, missedNotification, notificationFor } from './alerts/policy';
 import { AlertStateStore } from './alerts/state-store';
 import type { AuthService } from './auth-service';
-import { CertificateChangedError, GatewayError, NotLoggedInError } from './errors';
+import { GatewayError, NotLoggedInError } from './errors';
 import type { EventSink } from './events';
-import { keepAlive, openGatewaySocket, toBuffer } from './gateway-socket';
+import { GatewayPushSocket, type PushAttempt, type PushLogin } from './gateway-push-socket';
+import { toBuffer } from './gateway-socket';
 
 export interface AlertsServiceOptions {
   auth: AuthService;
@@ -33,18 +33,8 @@ export interface AlertsServiceOptions {
   heartbeatMs?: number;
 }
 
-/** One login's connection: replaced as a whole when the login changes, so nothing leaks across. */
-interface Run {
-  profileId: string;
-  stopped: boolean;
-  socket: WebSocket | null;
-  retry: ReturnType<typeof setTimeout> | null;
-  failures: number;
-}
-
 export const ALERTS_PATH = `${API_PREFIX}${ALERTS_SOCKET_PATH}`;
 const MAX_ALERT_BYTES = 64 * 1024;
-const STABLE_MS = 10_000;
 
 const ServerMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('alert'), alert: AlertSchema }),
@@ -63,29 +53,37 @@ const isServerMessage = (value: unknown): value is AlertServerMessage =>
  * the next login; logout, expiry or a changed certificate stop it as they stop session updates.
  */
 export class AlertsService {
-  private run: Run | null = null;
+  private readonly push: GatewayPushSocket;
   private readonly listeners = new Set<(unread: number) => void>();
   private readonly now: () => Date;
-  private readonly retryMinMs: number;
-  private readonly retryMaxMs: number;
-  private readonly heartbeatMs: number;
 
   constructor(private readonly options: AlertsServiceOptions) {
     this.now = options.now ?? (() => new Date());
-    this.retryMinMs = options.retryMinMs ?? 500;
-    this.retryMaxMs = options.retryMaxMs ?? 30_000;
-    this.heartbeatMs = options.heartbeatMs ?? 25_000;
-    options.auth.onSessionChange((state) => this.follow(state));
+    this.push = new GatewayPushSocket({
+      auth: options.auth,
+      path: ALERTS_PATH,
+      maxPayload: MAX_ALERT_BYTES,
+      prepare: (login) => this.prepare(login),
+      givesUpOn: (error) => error instanceof GatewayError && error.status === 404,
+      onLoginChange: (state) => {
+        // The login is over: what it left unsaved goes to disk now rather than shortly after.
+        options.store.flush();
+        this.changed(state === null ? 0 : this.unread());
+      },
+      retryMinMs: options.retryMinMs,
+      retryMaxMs: options.retryMaxMs,
+      heartbeatMs: options.heartbeatMs,
+    });
   }
 
   /** Whether the alerts socket is open right now. */
   get connected(): boolean {
-    return this.run?.socket?.readyState === 1;
+    return this.push.connected;
   }
 
   /** Whether a socket is kept open or will be reopened: false once logged out, expired or given up. */
   get active(): boolean {
-    return this.run !== null && !this.run.stopped;
+    return this.push.active;
   }
 
   /** The logged-in profile's alert centre, newest first. */
@@ -119,7 +117,8 @@ export class AlertsService {
   setPreferences(preferences: AlertPreferences): AlertPreferences {
     const watchedTargets = [...new Set(preferences.watchedTargets.map((t) => t.trim()).filter(Boolean))];
     const saved = this.options.store.setPreferences(this.profileId(), { ...preferences, watchedTargets });
-    if (this.run?.socket) sendWatch(this.run.socket, saved.preferences.watchedTargets);
+    const socket = this.push.socket;
+    if (socket) sendWatch(socket, saved.preferences.watchedTargets);
     this.changed(countUnread(saved.entries));
     return saved.preferences;
   }
@@ -137,12 +136,7 @@ export class AlertsService {
 
   stop(): void {
     this.options.store.flush();
-    const run = this.run;
-    this.run = null;
-    if (!run) return;
-    run.stopped = true;
-    if (run.retry !== null) clearTimeout(run.retry);
-    run.socket?.terminate();
+    this.push.stop();
   }
 
   private profileId(): string {
@@ -155,75 +149,36 @@ export class AlertsService {
     for (const listener of this.listeners) listener(unread);
   }
 
-  private follow(state: AuthState | null): void {
-    this.stop();
-    if (state === null) {
-      this.changed(0);
-      return;
-    }
-    const run: Run = { profileId: state.profileId, stopped: false, socket: null, retry: null, failures: 0 };
-    this.run = run;
-    this.changed(this.unread());
-    void this.connect(run);
-  }
-
-  private async connect(run: Run): Promise<void> {
-    const { cursor, preferences } = this.options.store.get(run.profileId);
-    let socket: WebSocket;
-    try {
-      socket = await this.options.auth.withSession((client, token) =>
-        openGatewaySocket(client, ALERTS_PATH, {
-          token,
-          maxPayload: MAX_ALERT_BYTES,
-          // Watched targets go along from the start, so their replayed session starts come too.
-          query: {
-            after: cursor ?? undefined,
-            watch: preferences.watchedTargets.length > 0 ? preferences.watchedTargets.join(',') : undefined,
-          },
-        }),
-      );
-    } catch (error) {
-      const unsupported = error instanceof GatewayError && error.status === 404;
-      if (unsupported || error instanceof CertificateChangedError || error instanceof NotLoggedInError) {
-        run.stopped = true;
-        return;
-      }
-      this.retryLater(run);
-      return;
-    }
-    if (run.stopped) {
-      socket.terminate();
-      return;
-    }
-    run.socket = socket;
-    const openedAt = Date.now();
-    let late = 0;
-    socket.on('message', (data, isBinary) => {
-      if (isBinary || run.stopped) return;
-      const message = parseFrame(toBuffer(data).toString('utf8'), isServerMessage);
-      if (message === null) return;
-      if (message.type === 'alert') {
-        if (this.receive(run, message.alert) && message.alert.late) late += 1;
-      } else if (message.type === 'caughtUp') {
-        this.caughtUp(run, message.cursor, late);
-        late = 0;
-      }
-    });
-    socket.once('close', () => {
-      if (run.socket === socket) run.socket = null;
-      // Only a connection that lasted resets the delays; one closed at once keeps backing off.
-      if (Date.now() - openedAt >= STABLE_MS) run.failures = 0;
-      this.retryLater(run);
-    });
-    keepAlive(socket, this.heartbeatMs);
-    sendWatch(socket, preferences.watchedTargets);
-    socket.resume();
+  private prepare(login: PushLogin): PushAttempt {
+    const { cursor, preferences } = this.options.store.get(login.profileId);
+    return {
+      // Watched targets go along from the start, so their replayed session starts come too.
+      query: {
+        after: cursor ?? undefined,
+        watch: preferences.watchedTargets.length > 0 ? preferences.watchedTargets.join(',') : undefined,
+      },
+      onOpen: (socket) => {
+        let late = 0;
+        socket.on('message', (data, isBinary) => {
+          if (isBinary || login.stopped) return;
+          const message = parseFrame(toBuffer(data).toString('utf8'), isServerMessage);
+          if (message === null) return;
+          if (message.type === 'alert') {
+            if (this.receive(login, message.alert) && message.alert.late) late += 1;
+          } else if (message.type === 'caughtUp') {
+            this.caughtUp(login, message.cursor, late);
+            late = 0;
+          }
+        });
+        sendWatch(socket, preferences.watchedTargets);
+      },
+    };
   }
 
   /** Keeps the alert when wanted and pushes it on; answers whether it entered the centre. */
-  private receive(run: Run, alert: AlertEntry['alert']): boolean {
+  private receive(login: PushLogin, alert: AlertEntry['alert']): boolean {
     let added = false;
-    const state = this.options.store.update(run.profileId, (current) => {
+    const state = this.options.store.update(login.profileId, (current) => {
       // Alerts come in id order: one at or below the cursor was already handled.
       if (current.cursor !== null && alert.id <= current.cursor) return;
       current.cursor = alert.id;
@@ -238,8 +193,8 @@ export class AlertsService {
     return true;
   }
 
-  private caughtUp(run: Run, cursor: number, late: number): void {
-    const state = this.options.store.update(run.profileId, (current) => {
+  private caughtUp(login: PushLogin, cursor: number, late: number): void {
+    const state = this.options.store.update(login.profileId, (current) => {
       if (current.cursor === null || cursor > current.cursor) current.cursor = cursor;
     });
     const notification = missedNotification(late, state.preferences, this.now());
@@ -255,19 +210,6 @@ export class AlertsService {
       return;
     }
     this.options.events('alerts:alert', { entry, unread, notification });
-  }
-
-  private retryLater(run: Run): void {
-    if (run.stopped || run.retry !== null) return;
-    const ceiling = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** run.failures);
-    // Jitter spreads the reconnects of many desktops after a gateway restart.
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-    run.failures += 1;
-    run.retry = setTimeout(() => {
-      run.retry = null;
-      if (!run.stopped) void this.connect(run);
-    }, delay);
-    run.retry.unref();
   }
 }
 
