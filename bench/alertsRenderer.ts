@@ -3,32 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
-import WebSocket from 'ws';
 import { startBridgeHost, type BridgeHost } from '../src/main/bridge/host';
-import { ALERTS_SOCKET_PATH, type AlertServerMessage } from '../src/shared/alerts';
-import { API_PREFIX } from '../src/shared/api';
 import { commandBlockedMessage } from '../src/shared/rules';
 import { launchChromium, missingChromium } from '../tests/support/browser';
+import { sshdSkipReason } from '../tests/support/sshd';
 import {
-  TARGET_NAME,
-  connectOperator,
-  openShell,
-  startTestbed,
-  type Terminal,
-  type Testbed,
-} from '../tests/gateway/sshTestbed';
-import { sshdSkipReason, startSshd } from '../tests/support/sshd';
+  ALERT_AUDITORS,
+  ALERT_BUSY_SESSIONS,
+  percentileRow,
+  sortedSamples,
+  startAlertsLoad,
+} from './alertsLoad';
 import { percentileOf, type BenchRow } from './report';
 
 /** Target: a risky command typed → the alert on screen in the auditor's app, p99 under 250 ms. */
 export const ALERT_RENDERER_TARGET_P99_MS = 250;
 
-const AUDITORS = Number(process.env.VIGIL_BENCH_ALERT_AUDITORS ?? 20);
-const BUSY_SESSIONS = Number(process.env.VIGIL_BENCH_ALERT_SESSIONS ?? 100);
 const COMMANDS = Number(process.env.VIGIL_BENCH_ALERT_RENDERER_COMMANDS ?? 60);
 const WARM_UP = 3;
 const RULE = 'bench-critical-wipe';
-const PASSWORD = 'bench-operator-password';
 const BUSY_LOOP = `perl -e '$|=1; while (1) { print "busy output ", int(rand(1e9)), " ", time, "\\n"; select(undef, undef, undef, 0.1) }'`;
 
 export interface AlertRendererBenchResult {
@@ -72,16 +65,6 @@ const GRANT_NOTIFICATIONS = `(() => {
   Object.defineProperty(window, 'Notification', { value: Silent, configurable: true, writable: true });
 })()`;
 
-async function login(tb: Testbed, user: string, password: string): Promise<string> {
-  const res = await tb.gateway.app.inject({
-    method: 'POST',
-    url: `${API_PREFIX}/auth/login`,
-    payload: { username: user, password },
-  });
-  if (res.statusCode !== 200) throw new Error(`login ${user}: ${res.statusCode} ${res.body}`);
-  return (res.json() as { token: string }).token;
-}
-
 /** Signs in through the app's login form, trusting the gateway's certificate on first use. */
 async function signIn(page: Page, user: string, password: string): Promise<void> {
   await page.getByTestId('login-username').fill(user);
@@ -121,52 +104,26 @@ export async function benchAlertsRenderer(
     log(`alerts renderer bench skipped: ${skip}`);
     return { rows: [], shownP99: 0 };
   }
-  const sshd = await startSshd();
-  const tb = await startTestbed(sshd);
+  const load = await startAlertsLoad({
+    rule: { name: RULE, pattern: 'rm\\s+-rf\\s+/tmp/vigil-bench-wipe' },
+    operatorAuth: 'password',
+    log,
+  });
+  const { tb } = load;
   log('gateway and sshd up');
-  const sockets: WebSocket[] = [];
-  const terminals: Terminal[] = [];
-  const clients: { end(): void }[] = [];
   const home = mkdtempSync(join(tmpdir(), 'vigil-bench-alerts-app-'));
   let bridge: BridgeHost | undefined;
   let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
-    await tb.addUser('benchop', PASSWORD);
-    await tb.admin.grantAccess('benchop', TARGET_NAME, sshd.user);
-    await tb.store.commandRules.add({
-      name: RULE,
-      pattern: 'rm\\s+-rf\\s+/tmp/vigil-bench-wipe',
-      score: 100,
-      criticality: 'critical',
-      action: 'block',
-      targetId: null,
-      createdAt: Date.now(),
+    const socketReceipts = new Map<string, number[]>();
+    await load.openAuditorSockets((message) => {
+      if (message.type !== 'alert' || message.alert.command === null) return;
+      const list = socketReceipts.get(message.alert.command) ?? [];
+      list.push(wallNow());
+      socketReceipts.set(message.alert.command, list);
     });
 
-    const socketReceipts = new Map<string, number[]>();
-    const base = tb.gateway.url.replace(/^https/, 'wss') + API_PREFIX;
-    for (let i = 0; i < AUDITORS; i++) {
-      await tb.addUser(`benchaud${i}`, `bench-auditor-${i}`, 'System Administrator');
-      const token = await login(tb, `benchaud${i}`, `bench-auditor-${i}`);
-      const ws = new WebSocket(`${base}${ALERTS_SOCKET_PATH}`, {
-        rejectUnauthorized: false,
-        headers: { authorization: `Bearer ${token}` },
-      });
-      ws.on('message', (data: Buffer) => {
-        const message = JSON.parse(data.toString('utf8')) as AlertServerMessage;
-        if (message.type !== 'alert' || message.alert.command === null) return;
-        const list = socketReceipts.get(message.alert.command) ?? [];
-        list.push(wallNow());
-        socketReceipts.set(message.alert.command, list);
-      });
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
-      sockets.push(ws);
-    }
-
-    log(`${AUDITORS} auditor sockets open`);
+    log(`${ALERT_AUDITORS} auditor sockets open`);
     await tb.addUser('benchapp', 'bench-app-password', 'System Administrator');
     bridge = await startBridgeHost({
       port: 0,
@@ -186,26 +143,12 @@ export async function benchAlertsRenderer(
     await page.evaluate(OBSERVE_ALERT_ROWS);
     log("the auditor's app is signed in, its alert centre open");
 
-    const shell = async (): Promise<Terminal> => {
-      const client = await connectOperator(tb.sshPort, `benchop@${sshd.user}@${TARGET_NAME}`, {
-        password: PASSWORD,
-      });
-      clients.push(client);
-      const terminal = await openShell(client);
-      terminals.push(terminal);
-      return terminal;
-    };
-    const openedAt = performance.now();
-    for (let i = 0; i < BUSY_SESSIONS; i += 10) {
-      const batch = await Promise.all(Array.from({ length: Math.min(10, BUSY_SESSIONS - i) }, () => shell()));
-      // Ten lines a second each from one process per session, with no fork per line: the sessions
-      // load the proxy, the recorder and the live fan-out rather than the machine's process table.
+    // Ten lines a second each from one process per session, with no fork per line: the sessions
+    // load the proxy, the recorder and the live fan-out rather than the machine's process table.
+    await load.openBusySessions((batch) => {
       for (const t of batch) t.send(`${BUSY_LOOP}\r`);
-    }
-    log(`${BUSY_SESSIONS} busy sessions open in ${((performance.now() - openedAt) / 1000).toFixed(1)} s`);
-    const typist = await shell();
-    typist.send('echo READY-$((40+2))\r');
-    await typist.waitFor('READY-42', 60_000);
+    });
+    const typist = await load.openTypist(60_000);
 
     const shown: number[] = [];
     const onSockets: number[] = [];
@@ -226,7 +169,7 @@ export async function benchAlertsRenderer(
         `the alert for ${command} on screen`,
       );
       await waitUntil(
-        () => (socketReceipts.get(command)?.length ?? 0) >= AUDITORS,
+        () => (socketReceipts.get(command)?.length ?? 0) >= ALERT_AUDITORS,
         `${command} on every socket`,
       );
       await typist.waitFor(blocked, 10_000, after);
@@ -237,16 +180,10 @@ export async function benchAlertsRenderer(
       for (const at of socketReceipts.get(command)!) onSockets.push(at - typedAt);
     }
 
-    const sorted = (samples: number[]) => [...samples].sort((a, b) => a - b);
-    const onScreen = sorted(shown);
-    const raw = sorted(onSockets);
-    const row = (name: string, samples: number[], p: number): BenchRow => ({
-      name: `${name} p${p}`,
-      value: percentileOf(samples, p),
-      unit: 'ms',
-    });
+    const onScreen = sortedSamples(shown);
+    const raw = sortedSamples(onSockets);
     log(
-      `${COMMANDS} risky commands, ${AUDITORS} auditor sockets + the app, ${BUSY_SESSIONS} busy sessions: on screen p50 ` +
+      `${COMMANDS} risky commands, ${ALERT_AUDITORS} auditor sockets + the app, ${ALERT_BUSY_SESSIONS} busy sessions: on screen p50 ` +
         `${percentileOf(onScreen, 50).toFixed(1)} ms, p99 ${percentileOf(onScreen, 99).toFixed(1)} ms; slowest ` +
         `${onScreen
           .slice(-3)
@@ -256,10 +193,10 @@ export async function benchAlertsRenderer(
     return {
       shownP99: percentileOf(onScreen, 99),
       rows: [
-        row("risky command Enter → alert row in the app's alert centre", onScreen, 50),
-        row("risky command Enter → alert row in the app's alert centre", onScreen, 99),
-        row('same Enter → alert on each auditor socket (baseline)', raw, 50),
-        row('same Enter → alert on each auditor socket (baseline)', raw, 99),
+        percentileRow("risky command Enter → alert row in the app's alert centre", onScreen, 50),
+        percentileRow("risky command Enter → alert row in the app's alert centre", onScreen, 99),
+        percentileRow('same Enter → alert on each auditor socket (baseline)', raw, 50),
+        percentileRow('same Enter → alert on each auditor socket (baseline)', raw, 99),
         {
           name: 'first alert after sign-in, Enter → on screen (cold, not above)',
           value: first ?? 0,
@@ -268,13 +205,9 @@ export async function benchAlertsRenderer(
       ],
     };
   } finally {
-    for (const ws of sockets) ws.close();
-    for (const t of terminals) t.channel.close();
-    for (const c of clients) c.end();
     await chromium?.close();
     await bridge?.close();
-    await tb.stop();
-    await sshd.stop();
+    await load.close();
     rmSync(home, { recursive: true, force: true });
   }
 }

@@ -1,17 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { OPERATOR_MESSAGES } from '../../src/shared/messages';
-import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { sshdSkipReason } from '../support/sshd';
+import { useOperatorTestbed } from '../support/sshOperatorSuite';
 import { TestSocket } from '../support/wsClient';
-import {
-  adminToken,
-  connectOperator,
-  openShell,
-  startTestbed,
-  TARGET_NAME,
-  type Terminal,
-  type Testbed,
-} from './sshTestbed';
+import { openShell, type Terminal } from './sshTestbed';
 
 /**
  * Live Stream, "Hold on!" and Drop over HTTP/WebSocket against a REAL SSH session: an ssh2 client
@@ -22,41 +14,25 @@ const unavailable = sshdSkipReason();
 describe.skipIf(unavailable !== null)(
   `Live Stream of a real SSH session${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
-    let sshd: TestSshd;
-    let tb: Testbed;
-    let token: string;
-    const password = `olga-${randomBytes(6).toString('hex')}`;
-
-    beforeAll(async () => {
-      sshd = await startSshd();
-      tb = await startTestbed(sshd);
-      await tb.addUser('olga', password);
-      await tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-      token = await adminToken(tb);
-    }, 60_000);
-
-    afterAll(async () => {
-      await tb?.stop();
-      await sshd?.stop();
-    });
+    const ssh = useOperatorTestbed();
 
     const api = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
-      tb.gateway.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
+      ssh.tb.gateway.app.inject({ method, url, payload, headers: { authorization: `Bearer ${ssh.token}` } });
 
     test('late join, output, block drops input, release, refusal while blocked, drop', async () => {
-      const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });
+      const client = await ssh.connect();
       const operator: Terminal = await openShell(client);
       operator.send('echo hello-$((6*7))\r');
       await operator.waitFor('hello-42');
-      const olga = (await tb.store.users.findByLogin('olga'))!;
-      const live = tb.gateway.hub.list().find((s) => s.operatorUserId === olga.id)!;
+      const olga = (await ssh.tb.store.users.findByLogin('olga'))!;
+      const live = ssh.tb.gateway.hub.list().find((s) => s.operatorUserId === olga.id)!;
       expect(live).toBeDefined();
       const sessionId = live.sessionId;
 
       // A viewer joining late first sees the current screen, then what follows.
       const ticket = (await api('POST', `/api/v1/sessions/${sessionId}/live-ticket`)).json().ticket as string;
       const viewer = new TestSocket(
-        `${tb.gateway.url.replace('https:', 'wss:')}/api/v1/sessions/${sessionId}/live?ticket=${ticket}`,
+        `${ssh.tb.gateway.url.replace('https:', 'wss:')}/api/v1/sessions/${sessionId}/live?ticket=${ticket}`,
       );
       try {
         const snapshot = await viewer.nextJson(10_000);
@@ -78,9 +54,7 @@ describe.skipIf(unavailable !== null)(
         expect(await viewer.nextControl('resize')).toEqual({ type: 'resize', cols: 101, rows: 31 });
 
         // While the block is active, a new session of the operator is refused, naming who blocked it.
-        const secondClient = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, {
-          password,
-        });
+        const secondClient = await ssh.connect();
         const second = await openShell(secondClient);
         await second.waitFor(
           /Error\. User has been prevented to start sessions by boss on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
@@ -113,7 +87,7 @@ describe.skipIf(unavailable !== null)(
         });
         expect((await viewer.closed).code).toBe(1000);
 
-        const stored = (await tb.store.events.list({ sessionId }, 0, 100)).items.map((e) => e.type);
+        const stored = (await ssh.tb.store.events.list({ sessionId }, 0, 100)).items.map((e) => e.type);
         expect(stored).toEqual(
           expect.arrayContaining([
             'Live Stream',

@@ -1,22 +1,16 @@
-import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import type { SealedRecording } from '../../src/shared/api';
 import { canonicalJson } from '../../src/recording/manifest';
 import { runGatewayCli } from '../support/gateway';
 import { missingProgram } from '../support/programs';
-import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { sshdSkipReason } from '../support/sshd';
+import { useOperatorTestbed } from '../support/sshOperatorSuite';
 import { waitFor } from '../support/wait';
-import {
-  adminToken,
-  connectOperator,
-  openShell,
-  startTestbed,
-  TARGET_NAME,
-  type Testbed,
-} from './sshTestbed';
+import { openShell, TARGET_NAME } from './sshTestbed';
 
 /**
  * A REAL SSH session through the gateway's proxy into a real sshd: when it ends its recording is
@@ -29,59 +23,45 @@ const noOpenssl = missingProgram('openssl', 'base64', 'sha256sum', 'jq');
 describe.skipIf(unavailable !== null)(
   `Sealed recording of a real SSH session${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
-    let sshd: TestSshd;
-    let tb: Testbed;
-    let token: string;
+    const ssh = useOperatorTestbed();
     let sessionId: number;
     let sealed: SealedRecording;
     let file: string;
-    const password = `olga-${randomBytes(6).toString('hex')}`;
 
     beforeAll(async () => {
-      sshd = await startSshd();
-      tb = await startTestbed(sshd);
-      await tb.addUser('olga', password);
-      await tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-      token = await adminToken(tb);
-
-      const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });
+      const client = await ssh.connect();
       const operator = await openShell(client);
       operator.send('echo SEALED-$((6*7))\r');
       await operator.waitFor('SEALED-42');
-      const olga = (await tb.store.users.findByLogin('olga'))!.id;
-      sessionId = tb.gateway.hub.list().find((s) => s.operatorUserId === olga)!.sessionId;
+      const olga = (await ssh.tb.store.users.findByLogin('olga'))!.id;
+      sessionId = ssh.tb.gateway.hub.list().find((s) => s.operatorUserId === olga)!.sessionId;
       operator.send('exit\r');
       await operator.closed;
       client.end();
-      const boss = (await tb.store.users.findByLogin('boss'))!.id;
+      const boss = (await ssh.tb.store.users.findByLogin('boss'))!.id;
       await waitFor(
-        async () => (await tb.store.sessions.get(sessionId, boss))?.status === 'finished',
+        async () => (await ssh.tb.store.sessions.get(sessionId, boss))?.status === 'finished',
         `session ${sessionId} finished`,
       );
       // The ledger seals it right after it finished the row (the manifest route would seal late
       // ones, and nothing has asked it yet).
       await waitFor(
-        async () => (await tb.count('recording_seals', 'session_id = ?', [sessionId])) === 1,
+        async () => (await ssh.tb.count('recording_seals', 'session_id = ?', [sessionId])) === 1,
         `the recording of session ${sessionId} sealed`,
       );
       const res = await api(`/api/v1/sessions/${sessionId}/recording/manifest`);
       expect(res.statusCode, res.body).toBe(200);
       sealed = res.json() as SealedRecording;
-      file = join(tb.dataDir, 'recordings', `${sealed.manifest.hash}.vrec`);
+      file = join(ssh.tb.dataDir, 'recordings', `${sealed.manifest.hash}.vrec`);
     }, 60_000);
 
-    afterAll(async () => {
-      await tb?.stop();
-      await sshd?.stop();
-    });
-
     const api = (url: string) =>
-      tb.gateway.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+      ssh.tb.gateway.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ssh.token}` } });
 
     test('the manifest names the session and the file as they are', async () => {
-      const session = (await tb.store.sessions.get(
+      const session = (await ssh.tb.store.sessions.get(
         sessionId,
-        (await tb.store.users.findByLogin('boss'))!.id,
+        (await ssh.tb.store.users.findByLogin('boss'))!.id,
       ))!;
       const bytes = readFileSync(file);
       expect(sealed.manifest).toEqual({
@@ -90,7 +70,7 @@ describe.skipIf(unavailable !== null)(
         sessionId,
         hash: session.hash,
         operator: 'olga',
-        account: sshd.user,
+        account: ssh.sshd.user,
         target: TARGET_NAME,
         protocol: 'ssh',
         startedAt: new Date(session.startedAt).toISOString(),
@@ -102,16 +82,18 @@ describe.skipIf(unavailable !== null)(
         signedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
       expect(session.recording).toMatchObject({ size: bytes.length, sha256: sealed.manifest.sha256 });
-      const terminated = (await tb.store.events.list({ sessionId, type: 'Terminated' }, 0, 1)).items[0]!;
+      const terminated = (await ssh.tb.store.events.list({ sessionId, type: 'Terminated' }, 0, 1)).items[0]!;
       expect(terminated.note).toContain(`recording SHA-256 ${sealed.manifest.sha256}`);
     });
 
     test('the signature verifies with node:crypto and the key of the data folder', () => {
-      const key = createPublicKey(readFileSync(join(tb.dataDir, 'signing-key.pem')));
+      const key = createPublicKey(readFileSync(join(ssh.tb.dataDir, 'signing-key.pem')));
       expect(sealed.publicKey).toBe(key.export({ type: 'spki', format: 'pem' }));
       const signature = Buffer.from(sealed.signature, 'base64');
       expect(verify(null, Buffer.from(canonicalJson(sealed.manifest)), key, signature)).toBe(true);
-      const onDisk = readFileSync(join(tb.dataDir, 'recordings', `${sealed.manifest.hash}.manifest.json`));
+      const onDisk = readFileSync(
+        join(ssh.tb.dataDir, 'recordings', `${sealed.manifest.hash}.manifest.json`),
+      );
       expect(verify(null, onDisk, key, signature)).toBe(true);
       const other = Buffer.from(
         canonicalJson({ ...sealed.manifest, durationMs: sealed.manifest.durationMs + 1 }),
@@ -120,13 +102,13 @@ describe.skipIf(unavailable !== null)(
     });
 
     test('vigil-gateway verify: Verified; a flipped byte or another key fails', async () => {
-      const ok = await runGatewayCli(['verify', file, '--data', tb.dataDir]);
+      const ok = await runGatewayCli(['verify', file, '--data', ssh.tb.dataDir]);
       expect(ok.code, ok.stderr).toBe(0);
       expect(ok.stdout).toContain(`Verified: the recording of session ${sessionId}`);
       expect(ok.stdout).toContain(`by key ${sealed.keyId}`);
 
       // A downloaded copy, saved with the manifest and signature the API gave.
-      const dir = join(tb.dataDir, 'download');
+      const dir = join(ssh.tb.dataDir, 'download');
       const copy = join(dir, `vigil-session-${sessionId}.vrec`);
       mkdirSync(dir);
       copyFileSync(file, copy);
@@ -154,7 +136,7 @@ describe.skipIf(unavailable !== null)(
     test.skipIf(noOpenssl !== null)(
       `openssl and sha256sum check the same seal (the README commands)${noOpenssl ? ` (skipped: ${noOpenssl})` : ''}`,
       () => {
-        const recordings = join(tb.dataDir, 'recordings');
+        const recordings = join(ssh.tb.dataDir, 'recordings');
         const hash = sealed.manifest.hash;
         const run = (command: string) =>
           spawnSync('sh', ['-c', command], { cwd: recordings, encoding: 'utf8' });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SearchResult } from '../../src/shared/search';
 import { foldWord, searchWords, snippetOf } from '../../src/shared/searchTokens';
@@ -7,15 +6,9 @@ import { SearchIndexer } from '../../src/gateway/services/searchIndexer';
 import type { Protocol } from '../../src/gateway/db/sessionTypes';
 import { createTestGateway, type TestGateway } from '../support/gatewayApp';
 import { intBelow, prng } from '../support/prng';
-import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
-import {
-  adminToken,
-  connectOperator,
-  openShell,
-  startTestbed,
-  TARGET_NAME,
-  type Testbed,
-} from './sshTestbed';
+import { sshdSkipReason } from '../support/sshd';
+import { useOperatorTestbed } from '../support/sshOperatorSuite';
+import { openShell } from './sshTestbed';
 
 /** Words with their case and accent variants, so folding decides the matches. */
 const VOCABULARY = [
@@ -455,36 +448,20 @@ const noSshd = sshdSkipReason();
 describe.skipIf(noSshd !== null)(
   `search in a real SSH session${noSshd ? ` (skipped: ${noSshd})` : ''}`,
   () => {
-    let sshd: TestSshd;
-    let tb: Testbed;
-    let token: string;
-    const password = `olga-${randomBytes(6).toString('hex')}`;
-
-    beforeAll(async () => {
-      sshd = await startSshd();
-      tb = await startTestbed(sshd);
-      await tb.addUser('olga', password);
-      await tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-      token = await adminToken(tb);
-    }, 60_000);
-
-    afterAll(async () => {
-      await tb?.stop();
-      await sshd?.stop();
-    });
+    const ssh = useOperatorTestbed();
 
     const find = async (q: string) => {
-      const res = await tb.gateway.app.inject({
+      const res = await ssh.tb.gateway.app.inject({
         method: 'GET',
         url: `/api/v1/search?q=${encodeURIComponent(q)}`,
-        headers: { authorization: `Bearer ${token}` },
+        headers: { authorization: `Bearer ${ssh.token}` },
       });
       expect(res.statusCode, res.body).toBe(200);
       return res.json() as SearchResult;
     };
 
     test('a typed command is found while the session is live, its output once the text is built', async () => {
-      const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });
+      const client = await ssh.connect();
       const shell = await openShell(client, { cols: 100, rows: 30 });
       shell.send('echo Kingfisher-$((6*7))\r');
       await shell.waitFor('Kingfisher-42');

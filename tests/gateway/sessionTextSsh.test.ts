@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { SessionLogSearch, SessionTextPage } from '../../src/shared/api';
-import { sshdSkipReason, startSshd, type TestSshd } from '../support/sshd';
+import { sshdSkipReason } from '../support/sshd';
+import { useOperatorTestbed } from '../support/sshOperatorSuite';
 import { waitFor } from '../support/wait';
-import {
-  adminToken,
-  connectOperator,
-  openShell,
-  startTestbed,
-  TARGET_NAME,
-  type Testbed,
-} from './sshTestbed';
+import { openShell } from './sshTestbed';
 
 /**
  * The session text of a REAL SSH session: an operator (ssh2 client) types commands through the
@@ -27,34 +20,18 @@ const TOLERANCE_MS = 1_000;
 describe.skipIf(unavailable !== null)(
   `Session text of a real SSH session${unavailable ? ` (skipped: ${unavailable})` : ''}`,
   () => {
-    let sshd: TestSshd;
-    let tb: Testbed;
-    let token: string;
-    const password = `olga-${randomBytes(6).toString('hex')}`;
-
-    beforeAll(async () => {
-      sshd = await startSshd();
-      tb = await startTestbed(sshd);
-      await tb.addUser('olga', password);
-      await tb.admin.grantAccess('olga', TARGET_NAME, sshd.user);
-      token = await adminToken(tb);
-    }, 60_000);
-
-    afterAll(async () => {
-      await tb?.stop();
-      await sshd?.stop();
-    });
+    const ssh = useOperatorTestbed();
 
     const api = (url: string) =>
-      tb.gateway.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+      ssh.tb.gateway.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ssh.token}` } });
 
     test('typed commands and their output are found at the moments they were typed', async () => {
-      const client = await connectOperator(tb.sshPort, `olga@${sshd.user}@${TARGET_NAME}`, { password });
+      const client = await ssh.connect();
       const operator = await openShell(client, { cols: 100, rows: 30 });
       operator.send('echo START-$((1+1))\r');
       await operator.waitFor('START-2');
-      const olga = (await tb.store.users.findByLogin('olga'))!;
-      const live = tb.gateway.hub.list().find((s) => s.operatorUserId === olga.id)!;
+      const olga = (await ssh.tb.store.users.findByLogin('olga'))!;
+      const live = ssh.tb.gateway.hub.list().find((s) => s.operatorUserId === olga.id)!;
       const sessionId = live.sessionId;
       const startedAt = live.startedAt.getTime();
 

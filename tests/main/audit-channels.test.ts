@@ -1,48 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IpcChannel } from '../../src/shared/ipc';
-import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
-import { seedDataDir, startGatewayProcess, type GatewayProcess } from '../support/gateway';
-import { NoSecrets, signInTrusting, value } from './helpers/services';
+import { describe, expect, it } from 'vitest';
+import { seedDataDir } from '../support/gateway';
+import { value } from './helpers/services';
+import { useAdminApp } from './helpers/testApp';
 
-const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
 const PAT_PASSWORD = 'pat-password-for-the-trail';
 
 describe('the audit:events and audit:verify channels against a real gateway process', () => {
-  let gateway: GatewayProcess;
-  let dir: string;
-  let services: MainServices;
-
-  const call = <C extends IpcChannel>(channel: C, ...args: unknown[]) => services.handlers[channel](...args);
-
-  const signIn = (username: string, password: string) =>
-    signInTrusting(services.handlers, gateway.fingerprint, username, password);
-
-  beforeAll(async () => {
-    gateway = await startGatewayProcess();
+  const app = useAdminApp('vigil-audit-main-', async (gateway) => {
     await seedDataDir(gateway.dataDir, {
       users: [{ login: 'pat', name: 'Pat Auditor', role: 'PAM Auditor', password: PAT_PASSWORD }],
       revoke: [{ role: 'PAM Auditor', permission: 'PAM.SessionManagement.Logs' }],
     });
-    dir = mkdtempSync(join(tmpdir(), 'vigil-audit-main-'));
-    services = createMainServices({
-      userDataDir: dir,
-      secrets: new NoSecrets(),
-      saveTarget: new DirectorySaveTarget(join(dir, 'downloads')),
-      events: () => undefined,
-      appInfo,
-      gatewayUrl: gateway.url,
-    });
-    await signIn('admin', gateway.adminPassword);
   });
-
-  afterAll(async () => {
-    services?.close();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const { call, signIn } = app;
 
   it('lists the trail newest first with the filters, and checks it incrementally', async () => {
     const all = value(await call('audit:events', { pageSize: 10 }));
@@ -57,7 +27,7 @@ describe('the audit:events and audit:verify channels against a real gateway proc
     expect(status).toMatchObject({ ok: true, brokenAt: null, problem: null });
     expect(status.events).toBe(all.total);
     // The channel always asks for what is new since the last check.
-    expect(gateway.output()).toMatch(/\/api\/v1\/audit\/verify\?scope=new/);
+    expect(app.gateway.output()).toMatch(/\/api\/v1\/audit\/verify\?scope=new/);
   });
 
   it('refuses a bad query before the gateway is asked', async () => {

@@ -10,21 +10,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
+import type { MainServices } from '../../src/main/services';
 import type { EvidenceBundle, EvidenceJob } from '../../src/shared/evidenceIpc';
 import type { IpcChannel } from '../../src/shared/ipc';
-import {
-  finishedSession,
-  seedDataDir,
-  startGatewayProcess,
-  withDataDir,
-  type GatewayProcess,
-} from '../support/gateway';
-import { writeRecording } from '../support/sessionLogsSeed';
+import { seedDataDir, startGatewayProcess, withDataDir, type GatewayProcess } from '../support/gateway';
 import { waitFor } from '../support/wait';
-import { NoSecrets, value, type Pushed } from './helpers/services';
+import { recordedSession } from './helpers/recordedSessions';
+import { signInTrusting, value, type Pushed } from './helpers/services';
+import { closeTestApp, createTestServices } from './helpers/testApp';
 
-const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
 const STARTED = Date.parse('2026-04-06T09:00:00Z');
 
 /**
@@ -43,14 +37,7 @@ describe('Evidence bundles exported by the app from a real gateway', () => {
 
   const call = <C extends IpcChannel>(channel: C, ...args: unknown[]) => services.handlers[channel](...args);
 
-  async function signIn(): Promise<void> {
-    const login = { profileId, username: 'admin', password: gateway.adminPassword, remember: false };
-    const first = await call('auth:login', login);
-    if (!first.ok && first.error.code === 'CERTIFICATE_NOT_TRUSTED') {
-      value(await call('profiles:trustCertificate', { profileId, fingerprint: gateway.fingerprint }));
-      value(await call('auth:login', login));
-    } else value(first);
-  }
+  const signIn = () => signInTrusting(services.handlers, gateway.fingerprint, 'admin', gateway.adminPassword);
 
   /** The export's last state, once it has ended. */
   async function ended(jobId: string): Promise<EvidenceJob> {
@@ -88,40 +75,22 @@ describe('Evidence bundles exported by the app from a real gateway', () => {
     gateway = await startGatewayProcess();
     const sessions = [];
     for (let n = 0; n < 3; n++) {
-      const recording = await writeRecording(
-        gateway.dataDir,
-        `evidence-${n}`,
-        Array.from({ length: 40 }, (_, i) => ({ atMs: i * 100, output: `evidence line ${n}.${i}\r\n` })),
-        { startedAt: new Date(STARTED + n * 3_600_000) },
-      );
+      const lines = Array.from({ length: 40 }, (_, i) => `evidence line ${n}.${i}`);
       sessions.push(
-        finishedSession('alice', STARTED + n * 3_600_000, {
-          durationMs: recording.durationMs,
-          endedAt: STARTED + n * 3_600_000 + recording.durationMs,
-          recording: { path: recording.path, size: recording.size, sha256: recording.sha256 },
-        }),
+        (await recordedSession(gateway.dataDir, `evidence-${n}`, STARTED + n * 3_600_000, lines)).session,
       );
     }
     sessionIds = (await seedDataDir(gateway.dataDir, { sessions })).sessionIds;
     dir = mkdtempSync(join(tmpdir(), 'vigil-evidence-'));
     saved = join(dir, 'saved');
-    services = createMainServices({
-      userDataDir: dir,
-      secrets: new NoSecrets(),
-      saveTarget: new DirectorySaveTarget(saved),
+    services = createTestServices(dir, gateway.url, {
+      saveDir: saved,
       events: (event, payload) => pushed.push({ event, payload } as Pushed),
-      appInfo,
-      gatewayUrl: gateway.url,
     });
-    profileId = value(await call('profiles:list'))[0]!.id;
-    await signIn();
+    profileId = await signIn();
   }, 60_000);
 
-  afterAll(async () => {
-    services?.close();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeTestApp({ dir, services }, gateway));
 
   it('exports two sessions of the list as one folder that verifies and is listed', async () => {
     const [a, b] = sessionIds;

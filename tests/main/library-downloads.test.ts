@@ -13,26 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, keyId } from '../../src/recording/manifest';
-import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
+import type { MainServices } from '../../src/main/services';
 import { DownloadManager } from '../../src/main/services/downloads/download-manager';
 import { LibraryFolder } from '../../src/main/services/library/folder';
 import { Library } from '../../src/main/services/library/library';
 import { HeadlessScreen } from '../../src/recording/headlessScreen';
 import type { DownloadStatus, IpcChannel, PlayerScreen } from '../../src/shared/ipc';
 import { dataPaths } from '../../src/gateway/datadir';
-import {
-  finishedSession,
-  seedDataDir,
-  startGatewayProcess,
-  withDataDir,
-  type GatewayProcess,
-} from '../support/gateway';
-import { writeRecording } from '../support/sessionLogsSeed';
+import { seedDataDir, startGatewayProcess, withDataDir, type GatewayProcess } from '../support/gateway';
 import { waitFor } from '../support/wait';
 import { startCuttingProxy, type CuttingProxy } from './helpers/cuttingProxy';
-import { NoSecrets, value, type Pushed } from './helpers/services';
+import { recordedSession } from './helpers/recordedSessions';
+import { signInTrusting, value, type Pushed } from './helpers/services';
+import { createTestServices } from './helpers/testApp';
 
-const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
 const STARTED = Date.parse('2026-03-02T09:00:00Z');
 
 describe('Recording downloads and the offline library against a real gateway process', () => {
@@ -48,13 +42,9 @@ describe('Recording downloads and the offline library against a real gateway pro
   let sessionIds: number[];
 
   const make = () =>
-    createMainServices({
-      userDataDir: dir,
-      secrets: new NoSecrets(),
-      saveTarget: new DirectorySaveTarget(join(dir, 'exports')),
+    createTestServices(dir, proxy.url, {
+      saveDir: join(dir, 'exports'),
       events: (event, payload) => pushed.push({ event, payload } as Pushed),
-      appInfo,
-      gatewayUrl: proxy.url,
     });
   const callOn =
     (target: () => MainServices) =>
@@ -62,28 +52,8 @@ describe('Recording downloads and the offline library against a real gateway pro
       target().handlers[channel](...args);
   const call = callOn(() => services);
 
-  async function signIn(on: MainServices): Promise<string> {
-    const [profile] = value(await on.handlers['profiles:list']());
-    const login = {
-      profileId: profile!.id,
-      username: 'admin',
-      password: gateway.adminPassword,
-      remember: false,
-    };
-    const first = await on.handlers['auth:login'](login);
-    if (!first.ok && first.error.code === 'CERTIFICATE_NOT_TRUSTED') {
-      value(
-        await on.handlers['profiles:trustCertificate']({
-          profileId: profile!.id,
-          fingerprint: gateway.fingerprint,
-        }),
-      );
-      value(await on.handlers['auth:login'](login));
-    } else {
-      value(first);
-    }
-    return profile!.id;
-  }
+  const signIn = (on: MainServices) =>
+    signInTrusting(on.handlers, gateway.fingerprint, 'admin', gateway.adminPassword);
 
   /** Waits for the download's last state to be one of `states`, and returns it. */
   async function settled(on: MainServices, downloadId: string, states = ['done', 'failed', 'cancelled']) {
@@ -113,20 +83,14 @@ describe('Recording downloads and the offline library against a real gateway pro
     for (let n = 0; n < 4; n++) {
       // Random text does not compress: the files stay a few hundred kilobytes, so a cut lands mid-way.
       lines.push(Array.from({ length: 400 }, () => randomBytes(600).toString('base64')));
-      const recording = await writeRecording(
+      const recorded = await recordedSession(
         gateway.dataDir,
         `download-${n}`,
-        lines[n]!.map((line, i) => ({ atMs: i * 100, output: `${line}\r\n` })),
-        { startedAt: new Date(STARTED + n * 3_600_000) },
+        STARTED + n * 3_600_000,
+        lines[n]!,
       );
-      sessions.push(
-        finishedSession('alice', STARTED + n * 3_600_000, {
-          durationMs: recording.durationMs,
-          endedAt: STARTED + n * 3_600_000 + recording.durationMs,
-          recording: { path: recording.path, size: recording.size, sha256: recording.sha256 },
-        }),
-      );
-      paths.push(recording.path);
+      sessions.push(recorded.session);
+      paths.push(recorded.path);
     }
     const seeded = await seedDataDir(gateway.dataDir, { sessions });
     sessionIds = seeded.sessionIds;

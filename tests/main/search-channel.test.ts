@@ -1,47 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IpcChannel } from '../../src/shared/ipc';
+import { describe, expect, it } from 'vitest';
 import type { SearchResult } from '../../src/shared/search';
-import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
-import { finishedSession, seedDataDir, startGatewayProcess, type GatewayProcess } from '../support/gateway';
+import { finishedSession, seedDataDir } from '../support/gateway';
 import { seedSessionLogs } from '../support/sessionLogsSeed';
-import { NoSecrets, signInTrusting, value } from './helpers/services';
+import { value } from './helpers/services';
+import { useAdminApp } from './helpers/testApp';
 
-const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
 const PAT_PASSWORD = 'pat-password-for-search';
 const STARTED = Date.parse('2026-03-04T09:00:00Z');
 
 describe('the search:query channel against a real gateway process', () => {
-  let gateway: GatewayProcess;
-  let dir: string;
-  let services: MainServices;
   let aliceId: number;
   let bobId: number;
 
-  const call = <C extends IpcChannel>(channel: C, ...args: unknown[]) => services.handlers[channel](...args);
-
-  const signIn = (username: string, password: string) =>
-    signInTrusting(services.handlers, gateway.fingerprint, username, password);
-
-  /** Typed commands are indexed shortly after they are written: asks until `count` hits are in. */
-  async function searchFor(query: Record<string, unknown>, count: number): Promise<SearchResult> {
-    let last: SearchResult | null = null;
-    await expect
-      .poll(
-        async () => {
-          last = value(await call('search:query', query));
-          return last.total;
-        },
-        { timeout: 15_000, interval: 300 },
-      )
-      .toBe(count);
-    return last!;
-  }
-
-  beforeAll(async () => {
-    gateway = await startGatewayProcess();
+  const app = useAdminApp('vigil-search-main-', async (gateway) => {
     const seeded = await seedDataDir(gateway.dataDir, {
       users: [{ login: 'pat', name: 'Pat Auditor', role: 'PAM Auditor', password: PAT_PASSWORD }],
       revoke: [{ role: 'PAM Auditor', permission: 'PAM.SessionManagement.Logs' }],
@@ -58,23 +29,23 @@ describe('the search:query channel against a real gateway process', () => {
     await seedSessionLogs(gateway.dataDir, bobId, STARTED + 3_600_000, {
       commands: [{ offsetMs: 7_000, command: 'curl -o ledger.csv https://intranet/export' }],
     });
-    dir = mkdtempSync(join(tmpdir(), 'vigil-search-main-'));
-    services = createMainServices({
-      userDataDir: dir,
-      secrets: new NoSecrets(),
-      saveTarget: new DirectorySaveTarget(join(dir, 'downloads')),
-      events: () => undefined,
-      appInfo,
-      gatewayUrl: gateway.url,
-    });
-    await signIn('admin', gateway.adminPassword);
   });
+  const { call, signIn } = app;
 
-  afterAll(async () => {
-    services?.close();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  /** Typed commands are indexed shortly after they are written: asks until `count` hits are in. */
+  async function searchFor(query: Record<string, unknown>, count: number): Promise<SearchResult> {
+    let last: SearchResult | null = null;
+    await expect
+      .poll(
+        async () => {
+          last = value(await call('search:query', query));
+          return last.total;
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toBe(count);
+    return last!;
+  }
 
   it('finds the word in every session, newest first, with the moment and the session', async () => {
     const found = await searchFor({ q: 'ledger' }, 2);
@@ -104,13 +75,13 @@ describe('the search:query channel against a real gateway process', () => {
   });
 
   it('refuses a bad query before the gateway is asked, naming what is wrong', async () => {
-    const before = gateway.output().length;
+    const before = app.gateway.output().length;
     const blank = await call('search:query', { q: '' });
     expect(blank).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     if (!blank.ok) expect(blank.error.message).toContain('q');
     const unknown = await call('search:query', { q: 'ledger', status: 'live' });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-    expect(gateway.output().slice(before)).not.toContain('/search');
+    expect(app.gateway.output().slice(before)).not.toContain('/search');
   });
 
   it('shows an auditor without the Logs permission only the sessions they audit', async () => {

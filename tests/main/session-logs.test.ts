@@ -1,20 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IpcChannel } from '../../src/shared/ipc';
-import { DirectorySaveTarget, createMainServices, type MainServices } from '../../src/main/services';
-import {
-  finishedSession,
-  liveSession,
-  seedDataDir,
-  startGatewayProcess,
-  type GatewayProcess,
-} from '../support/gateway';
+import { describe, expect, it } from 'vitest';
+import { finishedSession, liveSession, seedDataDir } from '../support/gateway';
 import { seedSessionLogs, writeRecording } from '../support/sessionLogsSeed';
-import { NoSecrets, signInTrusting, value } from './helpers/services';
+import { value } from './helpers/services';
+import { useAdminApp } from './helpers/testApp';
 
-const appInfo = { version: '0.0.0-test', platform: 'linux', host: 'bridge' } as const;
 const PAT_PASSWORD = 'pat-password-for-logs';
 const STARTED = Date.parse('2026-03-02T09:00:00Z');
 /** Two lines a second; three of them, one on each text page, name the secret file. */
@@ -22,19 +11,10 @@ const SECRET_LINES = [5, 210, 420];
 const LINES = 450;
 
 describe('Session Logs channels against a real gateway process', () => {
-  let gateway: GatewayProcess;
-  let dir: string;
-  let services: MainServices;
   let finishedId: number;
   let liveId: number;
 
-  const call = <C extends IpcChannel>(channel: C, ...args: unknown[]) => services.handlers[channel](...args);
-
-  const signIn = (username: string, password: string) =>
-    signInTrusting(services.handlers, gateway.fingerprint, username, password);
-
-  beforeAll(async () => {
-    gateway = await startGatewayProcess();
+  const app = useAdminApp('vigil-logs-main-', async (gateway) => {
     const recording = await writeRecording(
       gateway.dataDir,
       'logs-main',
@@ -75,23 +55,8 @@ describe('Session Logs channels against a real gateway process', () => {
         },
       ],
     });
-    dir = mkdtempSync(join(tmpdir(), 'vigil-logs-main-'));
-    services = createMainServices({
-      userDataDir: dir,
-      secrets: new NoSecrets(),
-      saveTarget: new DirectorySaveTarget(join(dir, 'downloads')),
-      events: () => undefined,
-      appInfo,
-      gatewayUrl: gateway.url,
-    });
-    await signIn('admin', gateway.adminPassword);
   });
-
-  afterAll(async () => {
-    services?.close();
-    await gateway?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const { call, signIn } = app;
 
   it('logs:get brings the session, its commands, its risky commands and the first text page', async () => {
     const logs = value(await call('logs:get', finishedId));
@@ -140,11 +105,11 @@ describe('Session Logs channels against a real gateway process', () => {
   });
 
   it('a bad payload is refused before the gateway is asked, naming what is wrong', async () => {
-    const before = gateway.output().length;
+    const before = app.gateway.output().length;
     const result = await call('logs:text', { sessionId: -3, offset: 0 });
     expect(result).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     if (!result.ok) expect(result.error.message).toContain('sessionId');
-    expect(gateway.output().slice(before)).not.toContain('/logs');
+    expect(app.gateway.output().slice(before)).not.toContain('/logs');
   });
 
   it('an auditor whose role lacks the Logs permission gets FORBIDDEN', async () => {

@@ -1,69 +1,34 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import AlertBell from '../../src/renderer/src/components/alerts/AlertBell.vue';
-import {
-  DEFAULT_ALERT_PREFERENCES,
-  type AlertEntry,
-  type AlertPreferences,
-} from '../../src/shared/alertCentre';
-import type { Alert } from '../../src/shared/alerts';
-import { ok } from '../../src/shared/result';
 import { useAuthStore } from '../../src/renderer/src/stores/auth';
 import { useAlertsStore } from '../../src/renderer/src/stores/alerts';
+import { fakeAlertCentre, makeAlert } from './support/alerts';
 import { installFakeVigil, type FakeVigil } from './support/fakeVigil';
 import { authState } from './support/fixtures';
 import { byTestId, mountInApp, requireTestId, settle, waitFor } from './support/mount';
 
-function makeAlert(id: number, overrides: Partial<Alert> = {}): Alert {
-  return {
-    id,
-    kind: 'riskyCommand',
-    at: '2026-01-01T10:00:00.000Z',
-    sessionId: 6,
-    live: true,
-    atMs: 1_000,
-    operator: 'olga',
-    target: 'web-001',
-    actor: null,
-    rule: { name: 'wipe', score: 90, criticality: 'critical', action: 'allow' },
-    command: 'rm -rf /',
-    text: `alert ${id}`,
-    late: false,
-    ...overrides,
-  } as Alert;
-}
-
 describe('the alert bell and alert centre', { timeout: 15_000 }, () => {
   let fake: FakeVigil;
-  let kept: AlertEntry[];
-  let preferences: AlertPreferences;
   let wrapper: VueWrapper | null = null;
 
   const shownIds = () =>
     [...document.querySelectorAll('[data-testid="alert-item"]')].map((n) => n.getAttribute('data-alert-id'));
 
   beforeEach(async () => {
-    kept = [
-      { alert: makeAlert(3, { late: true }), read: false },
-      {
-        alert: makeAlert(2, { kind: 'sessionDropped', rule: null, command: null, actor: 'bob' }),
-        read: false,
-      },
-      {
-        alert: makeAlert(1, { rule: { name: 'ls', score: 1, criticality: 'low', action: 'allow' } }),
-        read: true,
-      },
-    ];
-    preferences = { ...DEFAULT_ALERT_PREFERENCES };
-    fake = installFakeVigil({
-      'alerts:list': () => ok(kept),
-      'alerts:preferences': () => ok(preferences),
-      'alerts:setPreferences': (next) => ok((preferences = next)),
-      'alerts:markRead': (ids) => {
-        kept = kept.map((e) => (ids === null || ids.includes(e.alert.id) ? { ...e, read: true } : e));
-        return ok({ unread: kept.filter((e) => !e.read).length });
-      },
-    });
+    fake = installFakeVigil(
+      fakeAlertCentre([
+        { alert: makeAlert(3, { late: true }), read: false },
+        {
+          alert: makeAlert(2, { kind: 'sessionDropped', rule: null, command: null, actor: 'bob' }),
+          read: false,
+        },
+        {
+          alert: makeAlert(1, { rule: { name: 'ls', score: 1, criticality: 'low', action: 'allow' } }),
+          read: true,
+        },
+      ]).handlers,
+    );
     wrapper = mountInApp(AlertBell).wrapper;
     Object.assign(useAuthStore(), { state: authState, phase: 'signedIn' });
     await settle();

@@ -1,37 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_ALERT_PREFERENCES,
-  type AlertEntry,
-  type AlertPreferences,
-} from '../../src/shared/alertCentre';
 import type { Alert } from '../../src/shared/alerts';
+import type { AlertEntry } from '../../src/shared/alertCentre';
 import { ok } from '../../src/shared/result';
 import { useAlertsStore } from '../../src/renderer/src/stores/alerts';
 import { useAuthStore } from '../../src/renderer/src/stores/auth';
 import { usePlayerStore } from '../../src/renderer/src/stores/player';
 import { filterAlerts } from '../../src/renderer/src/lib/alertFilter';
+import { fakeAlertCentre, makeAlert as alertOf, type FakeAlertCentre } from './support/alerts';
 import { installFakeVigil, type FakeVigil } from './support/fakeVigil';
 import { authState, makeSession } from './support/fixtures';
 import { freshPinia, settle } from './support/mount';
 
-function makeAlert(id: number, overrides: Partial<Alert> = {}): Alert {
-  return {
-    id,
-    kind: 'riskyCommand',
-    at: '2026-01-01T10:00:00.000Z',
-    sessionId: 6,
-    live: true,
-    atMs: 4_200,
-    operator: 'olga',
-    target: 'web-001',
-    actor: null,
-    rule: { name: 'wipe', score: 90, criticality: 'critical', action: 'allow' },
-    command: 'rm -rf /',
-    text: `alert ${id}`,
-    late: false,
-    ...overrides,
-  } as Alert;
-}
+const makeAlert = (id: number, overrides: Partial<Alert> = {}) => alertOf(id, { atMs: 4_200, ...overrides });
 
 /** Records what the page hands the Web Notifications API. */
 class RecordedNotification {
@@ -53,30 +33,22 @@ class RecordedNotification {
 
 describe('alerts store', () => {
   let fake: FakeVigil;
-  let kept: AlertEntry[];
-  let preferences: AlertPreferences;
+  let centre: FakeAlertCentre;
   const original = globalThis.Notification;
 
   beforeEach(() => {
-    kept = [
+    centre = fakeAlertCentre([
       { alert: makeAlert(2, { kind: 'sessionDropped', rule: null, actor: 'bob' }), read: false },
       {
         alert: makeAlert(1, { rule: { name: 'ls', score: 1, criticality: 'low', action: 'allow' } }),
         read: true,
       },
-    ];
-    preferences = { ...DEFAULT_ALERT_PREFERENCES };
+    ]);
     RecordedNotification.shown = [];
     RecordedNotification.permission = 'granted';
     globalThis.Notification = RecordedNotification as unknown as typeof Notification;
     fake = installFakeVigil({
-      'alerts:list': () => ok(kept),
-      'alerts:preferences': () => ok(preferences),
-      'alerts:setPreferences': (next) => ok((preferences = next)),
-      'alerts:markRead': (ids) => {
-        kept = kept.map((e) => (ids === null || ids.includes(e.alert.id) ? { ...e, read: true } : e));
-        return ok({ unread: kept.filter((e) => !e.read).length });
-      },
+      ...centre.handlers,
       'sessions:get': (sessionId) =>
         ok(makeSession(sessionId, { status: sessionId === 6 ? 'live' : 'finished' })),
     });
@@ -188,8 +160,8 @@ describe('alerts store', () => {
   it('saves preferences in the app language', async () => {
     const alerts = useAlertsStore();
     await alerts.load();
-    await alerts.savePreferences({ ...preferences, sound: false, locale: 'pt-BR' });
-    expect(preferences).toMatchObject({ sound: false, locale: 'en' });
+    await alerts.savePreferences({ ...centre.preferences, sound: false, locale: 'pt-BR' });
+    expect(centre.preferences).toMatchObject({ sound: false, locale: 'en' });
   });
 });
 

@@ -24,14 +24,14 @@ export function value<T>(result: Result<T>): T {
 
 /**
  * Signs in through the IPC handlers on the first profile, trusting the gateway's certificate (by its
- * known fingerprint) when the app asks to, as a user would on first use.
+ * known fingerprint) when the app asks to, as a user would on first use. Answers the profile's id.
  */
 export async function signInTrusting(
   handlers: IpcHandlers,
   fingerprint: string,
   username: string,
   password: string,
-): Promise<void> {
+): Promise<string> {
   const [profile] = value(await handlers['profiles:list']());
   const login = { profileId: profile!.id, username, password, remember: false };
   const first = await handlers['auth:login'](login);
@@ -41,4 +41,5 @@ export async function signInTrusting(
   } else {
     value(first);
   }
+  return profile!.id;
 }
